@@ -1,0 +1,129 @@
+"""Glue shared by the paper notebooks: profiles, subsets, one train/evaluate run."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch.nn as nn
+
+from core import evaluate
+from core.config import cache_dir
+from core.params import PROFILES, ParameterError
+from core.results import RESULTS_DIR
+from core.train import History, TrainConfig, fit, predict_proba
+
+
+def resolve_profile(profile: str | None) -> str:
+    """``profile`` if given, else the ``SER_PROFILE`` environment variable, else ``'cpu'``.
+
+    The test suite sets ``SER_PROFILE=smoke`` (see ``conftest.py``) so that
+    ``pytest --nbmake papers/`` runs every notebook in seconds.
+    """
+    chosen = profile if profile is not None else os.environ.get("SER_PROFILE", "cpu")
+    if chosen not in PROFILES:
+        raise ParameterError(f"profile must be one of {list(PROFILES)}, got {chosen!r}")
+    return chosen
+
+
+def results_dir(paper: str, profile: str, override: str | None = None) -> Path:
+    """Where a run writes its results: ``override``, else ``papers/results/<paper>``;
+    smoke runs go to the cache so tests never touch the committed results."""
+    if override:
+        return Path(override)
+    if profile == "smoke":
+        return cache_dir("smoke-results") / paper
+    return RESULTS_DIR / paper
+
+
+def subsample(df: pd.DataFrame, per_class: int, seed: int = 0, by: str = "label") -> pd.DataFrame:
+    """At most ``per_class`` rows of each class, drawn with ``seed`` (for smoke runs)."""
+    rng = np.random.default_rng(seed)
+    keep = [rng.choice(idx, size=min(len(idx), per_class), replace=False)
+            for _, idx in sorted(df.groupby(by).indices.items())]
+    return df.iloc[np.sort(np.concatenate(keep))].reset_index(drop=True)
+
+
+@dataclass
+class RunOutput:
+    """Everything one trained model produced on its test part."""
+
+    metrics: dict[str, float]
+    per_class: pd.DataFrame
+    confusion: np.ndarray
+    history: History
+    y_true: np.ndarray
+    proba: np.ndarray
+    n_params: int
+    seconds: float
+
+
+def train_and_test(
+    make_model: Callable[[], nn.Module],
+    x: np.ndarray,
+    y: np.ndarray,
+    part: np.ndarray,
+    cfg: TrainConfig,
+    labels: Sequence[str],
+    extra_train: tuple[np.ndarray, np.ndarray] | None = None,
+) -> RunOutput:
+    """Fit on ``part == 'train'`` (plus ``extra_train``), select on ``'val'``, report on ``'test'``.
+
+    The test part is touched once, after training, by the restored best-validation model.
+    """
+    from core.models import count_parameters
+
+    start = time.perf_counter()
+    tr, va, te = (part == "train"), (part == "val"), (part == "test")
+    if not (tr.any() and va.any() and te.any()):
+        raise ValueError("train_and_test needs non-empty train, val and test parts")
+    x_tr, y_tr = x[tr], y[tr]
+    if extra_train is not None:
+        x_tr = np.concatenate([x_tr, extra_train[0]])
+        y_tr = np.concatenate([y_tr, extra_train[1]])
+    model = make_model()
+    hist = fit(model, (x_tr, y_tr), (x[va], y[va]), cfg)
+    proba = predict_proba(model, x[te], batch_size=cfg.batch_size)
+    y_te = y[te]
+    y_pred = proba.argmax(1)
+    metrics = evaluate.classification_metrics(y_te, proba)
+    return RunOutput(
+        metrics=metrics,
+        per_class=evaluate.per_class_report(y_te, y_pred, labels),
+        confusion=evaluate.confusion(y_te, y_pred, len(labels)),
+        history=hist,
+        y_true=y_te,
+        proba=proba,
+        n_params=count_parameters(model),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def claimed_vs_reproduced(claims: Sequence[Mapping[str, Any]],
+                          records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per claim: claimed value, reproduced mean ± std (n) per protocol.
+
+    ``claims`` are registry entries (``id, metric, value, unit``); ``records``
+    are results files whose ``claim_ids`` name them.
+    """
+    rows = []
+    for c in claims:
+        k = 100.0 if c.get("unit") == "%" else 1.0
+        row: dict[str, Any] = {"claim": c["id"], "metric": c["metric"], "claimed": c["value"]}
+        for protocol in sorted({r["protocol"] for r in records}):
+            vals = [r["metrics"][c["metric"]] * k for r in records
+                    if c["id"] in r["claim_ids"] and r["protocol"] == protocol and c["metric"] in r["metrics"]]
+            if vals:
+                arr = np.asarray(vals, dtype=float)
+                sd = arr.std(ddof=1) if len(arr) > 1 else float("nan")
+                row[f"{protocol}: mean ± std (n)"] = f"{arr.mean():.2f} ± {sd:.2f} ({len(arr)})"
+                if protocol == c.get("protocol", "random"):
+                    row["difference"] = round(arr.mean() - c["value"], 2)
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,135 @@
+"""Results files: one JSON per run, written atomically, read back for the book.
+
+A record holds paper, claim ids, corpus (and whether it substitutes the
+paper's), protocol, profile, seed(s), metrics, parameters, duration, device,
+library versions and the git commit it ran from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from core.config import REPO_ROOT
+
+RESULTS_DIR = REPO_ROOT / "papers" / "results"
+REQUIRED = ("paper", "claim_ids", "corpus", "protocol", "profile", "seeds", "metrics", "params",
+            "duration_s", "device", "versions", "git_commit")
+
+
+def git_commit(repo: Path = REPO_ROOT) -> str:
+    """``HEAD`` commit, suffixed ``-dirty`` if tracked files differ; ``unknown`` outside git."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def device_info() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return f"cuda: {torch.cuda.get_device_name(0)}"
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"cpu: {cpu}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}"
+
+
+def versions() -> dict[str, str]:
+    import librosa
+    import numpy
+    import sklearn
+    import torch
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__,
+            "librosa": librosa.__version__, "sklearn": sklearn.__version__, "pandas": pd.__version__}
+
+
+def make_record(*, paper: str, claim_ids: list[str], corpus: str, protocol: str, profile: str,
+                seeds: list[int], metrics: dict[str, Any], params: dict[str, Any], duration_s: float,
+                substitution: str | None = None, **extra: Any) -> dict[str, Any]:
+    """Assemble a results record with the environment fields filled in."""
+    rec = {
+        "paper": paper, "claim_ids": list(claim_ids), "corpus": corpus, "substitution": substitution,
+        "protocol": protocol, "profile": profile, "seeds": list(seeds), "metrics": metrics,
+        "params": params, "duration_s": round(float(duration_s), 2), "device": device_info(),
+        "versions": versions(), "git_commit": git_commit(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    rec.update(extra)
+    return rec
+
+
+def write_result(record: dict[str, Any], directory: str | Path, name: str) -> Path:
+    """Validate and write ``record`` to ``directory/name.json`` atomically."""
+    missing = [k for k in REQUIRED if k not in record]
+    if missing:
+        raise ValueError(f"results record lacks {missing}")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.json"
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(record, fh, indent=1, sort_keys=True, default=_jsonable)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _jsonable(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"cannot store {type(o).__name__} in a results file")
+
+
+def read_results(directory: str | Path = RESULTS_DIR, paper: str | None = None) -> list[dict[str, Any]]:
+    """All records under ``directory`` (recursively), optionally for one paper."""
+    recs = []
+    for p in sorted(Path(directory).rglob("*.json")):
+        rec = json.loads(p.read_text())
+        if not isinstance(rec, dict) or "paper" not in rec:
+            continue
+        if paper is None or rec["paper"] == paper:
+            rec["_file"] = str(p)
+            recs.append(rec)
+    return recs
+
+
+def summarize(records: list[dict[str, Any]], metric: str = "accuracy",
+              by: tuple[str, ...] = ("corpus", "protocol", "profile")) -> pd.DataFrame:
+    """Mean, std (ddof=1) and n of ``metric`` over seeds, grouped by ``by``."""
+    rows = [{**{k: r.get(k) for k in by}, "claim_ids": ",".join(r["claim_ids"]), "value": r["metrics"][metric]}
+            for r in records if metric in r["metrics"]]
+    if not rows:
+        return pd.DataFrame(columns=[*by, "claim_ids", "mean", "std", "n"])
+    df = pd.DataFrame(rows)
+    g = df.groupby([*by, "claim_ids"], dropna=False)["value"]
+    return g.agg(mean="mean", std="std", n="count").reset_index()

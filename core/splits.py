@@ -1,0 +1,140 @@
+"""Train/validation/test splits and folds, random or speaker-independent.
+
+Every split is a DataFrame ``utt_id, part`` (``part`` in train/val/test, or a
+fold number) that can be saved to a small CSV with its seed and protocol, so
+that every model in a comparison uses exactly the same partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
+
+PARTS = ("train", "val", "test")
+
+
+def _check_fractions(fractions: Sequence[float]) -> tuple[float, float, float]:
+    if len(fractions) != 3 or any(f <= 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-6:
+        raise ValueError(f"fractions must be three positive numbers summing to 1, got {list(fractions)}")
+    return tuple(float(f) for f in fractions)  # type: ignore[return-value]
+
+
+def random_split(df: pd.DataFrame, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0,
+                 stratify: str | None = "label") -> pd.DataFrame:
+    """Stratified random train/val/test split (speakers may appear in several parts)."""
+    f_train, f_val, f_test = _check_fractions(fractions)
+    strat = df[stratify] if stratify else None
+    rest, test = train_test_split(df, test_size=f_test, random_state=seed, stratify=strat)
+    strat_rest = rest[stratify] if stratify else None
+    train, val = train_test_split(rest, test_size=f_val / (f_train + f_val), random_state=seed,
+                                  stratify=strat_rest)
+    return _assemble(df, {"train": train, "val": val, "test": test})
+
+
+def speaker_split(df: pd.DataFrame, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0,
+                  speaker: str = "speaker") -> pd.DataFrame:
+    """Speaker-independent split: every speaker's utterances go to exactly one part.
+
+    Speakers are shuffled with ``seed``; each joins test, then validation, while
+    that part is below its share of utterances and would not exceed it by more
+    than 10 %; all other speakers train.
+    """
+    _, f_val, f_test = _check_fractions(fractions)
+    counts = df.groupby(speaker).size()
+    if len(counts) < 3:
+        raise ValueError(f"a speaker-independent split needs at least 3 speakers, got {len(counts)}")
+    order = np.random.default_rng(seed).permutation(counts.index.to_numpy())
+    quota = {"test": f_test * len(df), "val": f_val * len(df)}
+    filled = {"test": 0, "val": 0}
+    assign: dict[str, str] = {}
+    for spk in order:
+        n = int(counts[spk])
+        # a speaker joins the first held-out part it fits into (10 % slack), else train
+        target = next((p for p in ("test", "val")
+                       if filled[p] < quota[p] and (filled[p] + n <= 1.1 * quota[p] or filled[p] == 0)), "train")
+        assign[spk] = target
+        if target != "train":
+            filled[target] += n
+    for p in ("test", "val"):
+        if filled[p] == 0:  # tiny corpora: give the part the smallest training speaker
+            spk = min((s for s in order if assign[s] == "train"), key=lambda s: counts[s])
+            assign[spk] = p
+    if all(v != "train" for v in assign.values()):
+        raise ValueError("speaker_split left no speaker for training; use more speakers or smaller fractions")
+    split = pd.DataFrame({"utt_id": df["utt_id"].to_numpy(), "part": df[speaker].map(assign).to_numpy()})
+    assert_speaker_disjoint(df, split, speaker)
+    return split
+
+
+def kfold(df: pd.DataFrame, k: int = 5, seed: int = 0, stratify: str = "label") -> pd.DataFrame:
+    """Stratified k-fold: ``part`` is the fold (0..k-1) in which the utterance is tested."""
+    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    fold = np.empty(len(df), dtype=int)
+    for i, (_, test_idx) in enumerate(skf.split(np.zeros(len(df)), df[stratify])):
+        fold[test_idx] = i
+    return pd.DataFrame({"utt_id": df["utt_id"].to_numpy(), "part": fold})
+
+
+def speaker_kfold(df: pd.DataFrame, k: int = 5, seed: int = 0, stratify: str = "label",
+                  speaker: str = "speaker") -> pd.DataFrame:
+    """Speaker-independent stratified k-fold (no speaker in two folds)."""
+    sgkf = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    fold = np.empty(len(df), dtype=int)
+    for i, (_, test_idx) in enumerate(sgkf.split(np.zeros(len(df)), df[stratify], df[speaker])):
+        fold[test_idx] = i
+    split = pd.DataFrame({"utt_id": df["utt_id"].to_numpy(), "part": fold})
+    assert_speaker_disjoint(df, split, speaker)
+    return split
+
+
+def assert_speaker_disjoint(df: pd.DataFrame, split: pd.DataFrame, speaker: str = "speaker") -> None:
+    """Raise AssertionError if any speaker appears in two parts of ``split``."""
+    merged = df[["utt_id", speaker]].merge(split, on="utt_id", validate="one_to_one")
+    parts_per_speaker = merged.groupby(speaker)["part"].nunique()
+    leaking = parts_per_speaker[parts_per_speaker > 1]
+    assert leaking.empty, f"speakers in more than one part: {list(leaking.index)[:5]}"
+
+
+def make_split(df: pd.DataFrame, protocol: str, seed: int,
+               fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> pd.DataFrame:
+    """``protocol='random'`` (stratified) or ``'speaker'`` (speaker-independent)."""
+    if protocol == "random":
+        return random_split(df, fractions, seed)
+    if protocol == "speaker":
+        return speaker_split(df, fractions, seed)
+    raise ValueError(f"unknown protocol {protocol!r}; use 'random' or 'speaker'")
+
+
+def save_split(split: pd.DataFrame, path: str | Path, *, seed: int, protocol: str) -> Path:
+    """Write the split as CSV (``utt_id, part, seed, protocol``), atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = split.assign(seed=seed, protocol=protocol).sort_values("utt_id")
+    tmp = path.with_suffix(".csv.tmp")
+    out.to_csv(tmp, index=False)
+    tmp.replace(path)
+    return path
+
+
+def load_split(path: str | Path) -> pd.DataFrame:
+    """Read a split CSV written by :func:`save_split`."""
+    return pd.read_csv(path, dtype={"utt_id": str})
+
+
+def parts(df: pd.DataFrame, split: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Return ``{'train': df_train, 'val': ..., 'test': ...}`` in ``df``'s row order."""
+    part = df["utt_id"].map(split.set_index("utt_id")["part"])
+    if part.isna().any():
+        raise ValueError(f"{int(part.isna().sum())} utterances are missing from the split")
+    return {p: df[part == p] for p in PARTS}
+
+
+def _assemble(df: pd.DataFrame, pieces: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    part = pd.Series("", index=df.index)
+    for name, piece in pieces.items():
+        part[piece.index] = name
+    return pd.DataFrame({"utt_id": df["utt_id"].to_numpy(), "part": part.to_numpy()})
