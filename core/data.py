@@ -53,8 +53,7 @@ def _audio_files(folder: Path) -> list[Path]:
 
 def _bad_name(corpus: str, path: Path, pattern: str) -> ValueError:
     return ValueError(
-        f"{corpus}: file name {path.name!r} ({path}) does not follow the corpus layout "
-        f"{pattern!r}; move or remove it"
+        f"{corpus}: file name {path.name!r} ({path}) does not follow the corpus layout {pattern!r}; move or remove it"
     )
 
 

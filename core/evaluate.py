@@ -23,14 +23,18 @@ def classification_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict[str, f
     y_pred = proba.argmax(1)
     out: dict[str, float] = {"accuracy": float(accuracy_score(y_true, y_pred))}
     for avg in ("macro", "weighted"):
-        p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average=avg, zero_division=0,
-                                                     labels=list(range(n_classes)))
+        p, r, f, _ = precision_recall_fscore_support(
+            y_true, y_pred, average=avg, zero_division=0, labels=list(range(n_classes))
+        )
         out.update({f"{avg}_precision": float(p), f"{avg}_recall": float(r), f"{avg}_f1": float(f)})
     out["loss"] = float(log_loss(y_true, np.clip(proba, 1e-7, 1), labels=list(range(n_classes))))
     present = np.unique(y_true)
     if len(present) == n_classes and n_classes > 1:
-        out["roc_auc_ovr_macro"] = float(roc_auc_score(y_true, proba, multi_class="ovr", average="macro")
-                                         if n_classes > 2 else roc_auc_score(y_true, proba[:, 1]))
+        out["roc_auc_ovr_macro"] = float(
+            roc_auc_score(y_true, proba, multi_class="ovr", average="macro")
+            if n_classes > 2
+            else roc_auc_score(y_true, proba[:, 1])
+        )
     return out
 
 
@@ -40,10 +44,15 @@ def per_class_report(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[st
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=idx, zero_division=0)
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     ovr_acc = [float(np.mean((y_true == c) == (y_pred == c))) for c in idx]
-    df = pd.DataFrame({"class": list(labels), "accuracy": ovr_acc, "precision": p, "recall": r,
-                       "f1": f, "support": s})
-    macro = {"class": "macro avg", "accuracy": float(np.mean(ovr_acc)), "precision": p.mean(),
-             "recall": r.mean(), "f1": f.mean(), "support": int(s.sum())}
+    df = pd.DataFrame({"class": list(labels), "accuracy": ovr_acc, "precision": p, "recall": r, "f1": f, "support": s})
+    macro = {
+        "class": "macro avg",
+        "accuracy": float(np.mean(ovr_acc)),
+        "precision": p.mean(),
+        "recall": r.mean(),
+        "f1": f.mean(),
+        "support": int(s.sum()),
+    }
     return pd.concat([df, pd.DataFrame([macro])], ignore_index=True)
 
 
@@ -72,8 +81,18 @@ def plot_confusion(cm: np.ndarray, labels: Sequence[str], title: str = "", norma
     if ax is None:
         _, ax = plt.subplots(figsize=(1.2 * len(labels) + 2, 1.0 * len(labels) + 1.5))
     data = cm / np.maximum(cm.sum(1, keepdims=True), 1) if normalize else cm
-    sns.heatmap(data, annot=cm, fmt="d", cmap="Blues", xticklabels=labels, yticklabels=labels,
-                cbar=normalize, vmin=0, vmax=1 if normalize else None, ax=ax)
+    sns.heatmap(
+        data,
+        annot=cm,
+        fmt="d",
+        cmap="Blues",
+        xticklabels=labels,
+        yticklabels=labels,
+        cbar=normalize,
+        vmin=0,
+        vmax=1 if normalize else None,
+        ax=ax,
+    )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
@@ -89,7 +108,7 @@ def plot_history(histories: Sequence[dict], labels: Sequence[str] | None = None,
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6))
     labels = list(labels) if labels is not None else [f"run {i}" for i in range(len(histories))]
     colors = sns.color_palette("tab10", len(histories))
-    for h, lab, col in zip(histories, labels, colors):
+    for h, lab, col in zip(histories, labels, colors, strict=True):
         ep = np.arange(1, len(h["train_loss"]) + 1)
         a1.plot(ep, h["train_loss"], "--", color=col)
         a1.plot(ep, h["val_loss"], "-", color=col, label=lab)

@@ -45,8 +45,10 @@ def results_dir(paper: str, profile: str, override: str | None = None) -> Path:
 def subsample(df: pd.DataFrame, per_class: int, seed: int = 0, by: str = "label") -> pd.DataFrame:
     """At most ``per_class`` rows of each class, drawn with ``seed`` (for smoke runs)."""
     rng = np.random.default_rng(seed)
-    keep = [rng.choice(idx, size=min(len(idx), per_class), replace=False)
-            for _, idx in sorted(df.groupby(by).indices.items())]
+    keep = [
+        rng.choice(idx, size=min(len(idx), per_class), replace=False)
+        for _, idx in sorted(df.groupby(by).indices.items())
+    ]
     return df.iloc[np.sort(np.concatenate(keep))].reset_index(drop=True)
 
 
@@ -105,8 +107,7 @@ def train_and_test(
     )
 
 
-def claimed_vs_reproduced(claims: Sequence[Mapping[str, Any]],
-                          records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+def claimed_vs_reproduced(claims: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """One row per claim: claimed value, reproduced mean ± std (n) per protocol.
 
     ``claims`` are registry entries (``id, metric, value, unit``); ``records``
@@ -117,8 +118,11 @@ def claimed_vs_reproduced(claims: Sequence[Mapping[str, Any]],
         k = 100.0 if c.get("unit") == "%" else 1.0
         row: dict[str, Any] = {"claim": c["id"], "metric": c["metric"], "claimed": c["value"]}
         for protocol in sorted({r["protocol"] for r in records}):
-            vals = [r["metrics"][c["metric"]] * k for r in records
-                    if c["id"] in r["claim_ids"] and r["protocol"] == protocol and c["metric"] in r["metrics"]]
+            vals = [
+                r["metrics"][c["metric"]] * k
+                for r in records
+                if c["id"] in r["claim_ids"] and r["protocol"] == protocol and c["metric"] in r["metrics"]
+            ]
             if vals:
                 arr = np.asarray(vals, dtype=float)
                 sd = arr.std(ddof=1) if len(arr) > 1 else float("nan")

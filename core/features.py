@@ -104,8 +104,12 @@ def _versions() -> dict[str, str]:
     import soundfile
     import soxr
 
-    return {"numpy": np.__version__, "librosa": librosa.__version__,
-            "soundfile": soundfile.__version__, "soxr": soxr.__version__}
+    return {
+        "numpy": np.__version__,
+        "librosa": librosa.__version__,
+        "soundfile": soundfile.__version__,
+        "soxr": soxr.__version__,
+    }
 
 
 def cache_key(paths: Sequence[str], cfg: object, extra: dict | None = None) -> str:

@@ -32,9 +32,7 @@ def validate(values: Mapping[str, Any], spec: Mapping[str, Param]) -> dict[str, 
         name = unknown[0]
         close = difflib.get_close_matches(name, list(spec), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ParameterError(
-            f"unknown parameter {name!r}.{hint} Known parameters: {', '.join(sorted(spec))}"
-        )
+        raise ParameterError(f"unknown parameter {name!r}.{hint} Known parameters: {', '.join(sorted(spec))}")
     missing = sorted(set(spec) - set(values))
     if missing:
         raise ParameterError(f"missing parameter(s): {', '.join(missing)}")

@@ -21,17 +21,35 @@ import pandas as pd
 from core.config import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "papers" / "results"
-REQUIRED = ("paper", "claim_ids", "corpus", "protocol", "profile", "seeds", "metrics", "params",
-            "duration_s", "device", "versions", "git_commit")
+REQUIRED = (
+    "paper",
+    "claim_ids",
+    "corpus",
+    "protocol",
+    "profile",
+    "seeds",
+    "metrics",
+    "params",
+    "duration_s",
+    "device",
+    "versions",
+    "git_commit",
+)
 
 
 def git_commit(repo: Path = REPO_ROOT) -> str:
     """``HEAD`` commit, suffixed ``-dirty`` if tracked files differ; ``unknown`` outside git."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
-                             check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -59,19 +77,45 @@ def versions() -> dict[str, str]:
     import sklearn
     import torch
 
-    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__,
-            "librosa": librosa.__version__, "sklearn": sklearn.__version__, "pandas": pd.__version__}
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "librosa": librosa.__version__,
+        "sklearn": sklearn.__version__,
+        "pandas": pd.__version__,
+    }
 
 
-def make_record(*, paper: str, claim_ids: list[str], corpus: str, protocol: str, profile: str,
-                seeds: list[int], metrics: dict[str, Any], params: dict[str, Any], duration_s: float,
-                substitution: str | None = None, **extra: Any) -> dict[str, Any]:
+def make_record(
+    *,
+    paper: str,
+    claim_ids: list[str],
+    corpus: str,
+    protocol: str,
+    profile: str,
+    seeds: list[int],
+    metrics: dict[str, Any],
+    params: dict[str, Any],
+    duration_s: float,
+    substitution: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """Assemble a results record with the environment fields filled in."""
     rec = {
-        "paper": paper, "claim_ids": list(claim_ids), "corpus": corpus, "substitution": substitution,
-        "protocol": protocol, "profile": profile, "seeds": list(seeds), "metrics": metrics,
-        "params": params, "duration_s": round(float(duration_s), 2), "device": device_info(),
-        "versions": versions(), "git_commit": git_commit(),
+        "paper": paper,
+        "claim_ids": list(claim_ids),
+        "corpus": corpus,
+        "substitution": substitution,
+        "protocol": protocol,
+        "profile": profile,
+        "seeds": list(seeds),
+        "metrics": metrics,
+        "params": params,
+        "duration_s": round(float(duration_s), 2),
+        "device": device_info(),
+        "versions": versions(),
+        "git_commit": git_commit(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     rec.update(extra)
@@ -123,11 +167,15 @@ def read_results(directory: str | Path = RESULTS_DIR, paper: str | None = None) 
     return recs
 
 
-def summarize(records: list[dict[str, Any]], metric: str = "accuracy",
-              by: tuple[str, ...] = ("corpus", "protocol", "profile")) -> pd.DataFrame:
+def summarize(
+    records: list[dict[str, Any]], metric: str = "accuracy", by: tuple[str, ...] = ("corpus", "protocol", "profile")
+) -> pd.DataFrame:
     """Mean, std (ddof=1) and n of ``metric`` over seeds, grouped by ``by``."""
-    rows = [{**{k: r.get(k) for k in by}, "claim_ids": ",".join(r["claim_ids"]), "value": r["metrics"][metric]}
-            for r in records if metric in r["metrics"]]
+    rows = [
+        {**{k: r.get(k) for k in by}, "claim_ids": ",".join(r["claim_ids"]), "value": r["metrics"][metric]}
+        for r in records
+        if metric in r["metrics"]
+    ]
     if not rows:
         return pd.DataFrame(columns=[*by, "claim_ids", "mean", "std", "n"])
     df = pd.DataFrame(rows)

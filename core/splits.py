@@ -23,20 +23,21 @@ def _check_fractions(fractions: Sequence[float]) -> tuple[float, float, float]:
     return tuple(float(f) for f in fractions)  # type: ignore[return-value]
 
 
-def random_split(df: pd.DataFrame, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0,
-                 stratify: str | None = "label") -> pd.DataFrame:
+def random_split(
+    df: pd.DataFrame, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, stratify: str | None = "label"
+) -> pd.DataFrame:
     """Stratified random train/val/test split (speakers may appear in several parts)."""
     f_train, f_val, f_test = _check_fractions(fractions)
     strat = df[stratify] if stratify else None
     rest, test = train_test_split(df, test_size=f_test, random_state=seed, stratify=strat)
     strat_rest = rest[stratify] if stratify else None
-    train, val = train_test_split(rest, test_size=f_val / (f_train + f_val), random_state=seed,
-                                  stratify=strat_rest)
+    train, val = train_test_split(rest, test_size=f_val / (f_train + f_val), random_state=seed, stratify=strat_rest)
     return _assemble(df, {"train": train, "val": val, "test": test})
 
 
-def speaker_split(df: pd.DataFrame, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0,
-                  speaker: str = "speaker") -> pd.DataFrame:
+def speaker_split(
+    df: pd.DataFrame, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, speaker: str = "speaker"
+) -> pd.DataFrame:
     """Speaker-independent split: every speaker's utterances go to exactly one part.
 
     Speakers are shuffled with ``seed``; each joins test, then validation, while
@@ -54,8 +55,14 @@ def speaker_split(df: pd.DataFrame, fractions: Sequence[float] = (0.8, 0.1, 0.1)
     for spk in order:
         n = int(counts[spk])
         # a speaker joins the first held-out part it fits into (10 % slack), else train
-        target = next((p for p in ("test", "val")
-                       if filled[p] < quota[p] and (filled[p] + n <= 1.1 * quota[p] or filled[p] == 0)), "train")
+        target = next(
+            (
+                p
+                for p in ("test", "val")
+                if filled[p] < quota[p] and (filled[p] + n <= 1.1 * quota[p] or filled[p] == 0)
+            ),
+            "train",
+        )
         assign[spk] = target
         if target != "train":
             filled[target] += n
@@ -79,8 +86,9 @@ def kfold(df: pd.DataFrame, k: int = 5, seed: int = 0, stratify: str = "label") 
     return pd.DataFrame({"utt_id": df["utt_id"].to_numpy(), "part": fold})
 
 
-def speaker_kfold(df: pd.DataFrame, k: int = 5, seed: int = 0, stratify: str = "label",
-                  speaker: str = "speaker") -> pd.DataFrame:
+def speaker_kfold(
+    df: pd.DataFrame, k: int = 5, seed: int = 0, stratify: str = "label", speaker: str = "speaker"
+) -> pd.DataFrame:
     """Speaker-independent stratified k-fold (no speaker in two folds)."""
     sgkf = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     fold = np.empty(len(df), dtype=int)
@@ -99,8 +107,9 @@ def assert_speaker_disjoint(df: pd.DataFrame, split: pd.DataFrame, speaker: str 
     assert leaking.empty, f"speakers in more than one part: {list(leaking.index)[:5]}"
 
 
-def make_split(df: pd.DataFrame, protocol: str, seed: int,
-               fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> pd.DataFrame:
+def make_split(
+    df: pd.DataFrame, protocol: str, seed: int, fractions: Sequence[float] = (0.8, 0.1, 0.1)
+) -> pd.DataFrame:
     """``protocol='random'`` (stratified) or ``'speaker'`` (speaker-independent)."""
     if protocol == "random":
         return random_split(df, fractions, seed)

@@ -85,8 +85,9 @@ def _to(x: torch.Tensor, dev: torch.device, channels_last: bool) -> torch.Tensor
     return x.contiguous(memory_format=torch.channels_last) if channels_last and x.dim() == 4 else x
 
 
-def _epoch_eval(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module,
-                batch_size: int, dev: torch.device) -> tuple[float, float]:
+def _epoch_eval(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module, batch_size: int, dev: torch.device
+) -> tuple[float, float]:
     model.eval()
     total, correct, n = 0.0, 0, 0
     with torch.no_grad():
@@ -125,9 +126,11 @@ def fit(
         loss_fn = nn.CrossEntropyLoss(weight=weight)
     eval_loss = nn.CrossEntropyLoss()
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = (torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=cfg.scheduler_factor,
-                                                        patience=cfg.scheduler_patience)
-             if cfg.scheduler else None)
+    sched = (
+        torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=cfg.scheduler_factor, patience=cfg.scheduler_patience)
+        if cfg.scheduler
+        else None
+    )
     gen = torch.Generator().manual_seed(cfg.seed)
     hist = History()
     best_loss, best_state, bad_epochs = float("inf"), copy.deepcopy(model.state_dict()), 0
@@ -149,7 +152,8 @@ def fit(
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"training loss became {float(loss)} at epoch {epoch + 1} (lr={cfg.lr}); "
-                    "lower the learning rate or enable grad_clip")
+                    "lower the learning rate or enable grad_clip"
+                )
             loss.backward()
             if cfg.grad_clip:
                 nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)

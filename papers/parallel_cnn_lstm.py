@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -44,7 +49,7 @@ results_dir = None  # None: papers/results/parallel_cnn_lstm (smoke runs: the ca
 
 # %% tags=["remove-cell"]
 _values = {k: v for k, v in globals().items() if k not in _names_before_parameters and not k.startswith("_")}
-from core.params import Param, positive, seed_list, validate  # noqa: E402
+from core.params import Param, positive, seed_list, validate
 
 PARAMS = validate(
     _values,
@@ -67,22 +72,22 @@ PARAMS = validate(
 )
 
 # %%
-import warnings  # noqa: E402
+import warnings
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-import yaml  # noqa: E402
-from IPython.display import Markdown, display  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import yaml
+from IPython.display import Markdown, display
 
-from core import data, evaluate, features, results, splits  # noqa: E402
-from core.config import REPO_ROOT  # noqa: E402
-from core.data import get_corpus  # noqa: E402
-from core.experiment import claimed_vs_reproduced, resolve_profile, subsample, train_and_test  # noqa: E402  # noqa: E402
+from core import data, evaluate, features, results, splits
+from core.config import REPO_ROOT
+from core.data import get_corpus
+from core.experiment import claimed_vs_reproduced, resolve_profile, subsample, train_and_test
 from core.experiment import results_dir as _results_dir
-from core.models import ParallelCNNLSTMAttention, count_parameters  # noqa: E402
-from core.train import TrainConfig  # noqa: E402
+from core.models import ParallelCNNLSTMAttention, count_parameters
+from core.train import TrainConfig
 
 warnings.filterwarnings("ignore", category=UserWarning, module="torch")
 sns.set_theme(style="whitegrid")
@@ -98,14 +103,17 @@ BUDGET = {
 EPOCHS = epochs or BUDGET["epochs"]
 SUBSTITUTION = None if corpus == "baved" else f"{corpus} substitutes BAVED (the paper's corpus)"
 # The paper's learning-rate study: 0.01 without the scheduler, then 0.02-0.1 with it (Results).
-CONFIGS = ([(0.01, False), (0.02, True), (0.05, True), (0.075, True), (0.1, True)] if sweep
-           else [(float(lr), scheduler)])
+CONFIGS = [(0.01, False), (0.02, True), (0.05, True), (0.075, True), (0.1, True)] if sweep else [(float(lr), scheduler)]
 OUT_DIR = _results_dir(PAPER, PROFILE, results_dir)
 CLAIMS = yaml.safe_load((REPO_ROOT / "papers" / "claims" / f"{PAPER}.yaml").read_text())
-display(Markdown(f"**Profile** `{PROFILE}`: up to {EPOCHS} epochs, early-stopping patience "
-                 f"{BUDGET['patience']}; corpus `{corpus}`, protocol `{protocol}`, seeds {seeds}, "
-                 f"configurations (lr, scheduler) {CONFIGS}. Results go to `{OUT_DIR}`."
-                 + (f"\n\n**Substitution:** {SUBSTITUTION}." if SUBSTITUTION else "")))
+display(
+    Markdown(
+        f"**Profile** `{PROFILE}`: up to {EPOCHS} epochs, early-stopping patience "
+        f"{BUDGET['patience']}; corpus `{corpus}`, protocol `{protocol}`, seeds {seeds}, "
+        f"configurations (lr, scheduler) {CONFIGS}. Results go to `{OUT_DIR}`."
+        + (f"\n\n**Substitution:** {SUBSTITUTION}." if SUBSTITUTION else "")
+    )
+)
 
 # %% [markdown]
 # ## The data
@@ -137,14 +145,22 @@ plt.show()
 # `duration` seconds. Features are cached on disk, keyed by files, settings and library versions.
 
 # %%
-CFG = features.LogMelConfig(sr=16000, n_fft=512, hop_length=256, window="hamming", n_mels=128,
-                            ref=1.0, duration=float(duration), pad_mode="center")
+CFG = features.LogMelConfig(
+    sr=16000,
+    n_fft=512,
+    hop_length=256,
+    window="hamming",
+    n_mels=128,
+    ref=1.0,
+    duration=float(duration),
+    pad_mode="center",
+)
 X = features.extract(meta["path"], CFG)
 Y = meta["label"].to_numpy()
 print(f"features {X.shape}, {X.nbytes / 2**20:.0f} MiB")
 
 fig, axes = plt.subplots(1, len(LABELS), figsize=(4 * len(LABELS), 3), sharey=True)
-for ax, k in zip(np.atleast_1d(axes), range(len(LABELS))):
+for ax, k in zip(np.atleast_1d(axes), range(len(LABELS)), strict=True):
     i = int(np.flatnonzero(Y == k)[0])
     ax.imshow(X[i], origin="lower", aspect="auto", cmap="magma")
     ax.set(title=f"{LABELS[k]}: {meta['utt_id'].iloc[i]}", xlabel="frame", ylabel="mel band")
@@ -160,10 +176,10 @@ plt.show()
 # patience 3) when enabled, and early stopping on validation loss that restores the best
 # weights. The test part is scored once, by that restored model.
 
+
 # %%
 def make_model():
-    return ParallelCNNLSTMAttention(n_classes=len(LABELS), n_mels=CFG.n_mels, n_frames=CFG.n_frames,
-                                    n_heads=n_heads)
+    return ParallelCNNLSTMAttention(n_classes=len(LABELS), n_mels=CFG.n_mels, n_frames=CFG.n_frames, n_heads=n_heads)
 
 
 print(f"model parameters: {count_parameters(make_model()):,}")
@@ -171,41 +187,72 @@ runs = []
 for run_lr, run_sched in CONFIGS:
     for seed in seeds:
         split = splits.make_split(meta, protocol, seed, (0.8, 0.1, 0.1))
-        split_path = splits.save_split(split, OUT_DIR / "splits" / f"{corpus}-{protocol}-seed{seed}.csv",
-                                       seed=seed, protocol=protocol)
+        split_path = splits.save_split(
+            split, OUT_DIR / "splits" / f"{corpus}-{protocol}-seed{seed}.csv", seed=seed, protocol=protocol
+        )
         part = meta["utt_id"].map(split.set_index("utt_id")["part"]).to_numpy()
         extra = None
         if awgn_snr_db is not None:
             tr_paths = meta.loc[part == "train", "path"]
-            extra = (features.extract(tr_paths, CFG, noise_snr_db=float(awgn_snr_db), noise_seed=seed),
-                     Y[part == "train"])
-        scaler = features.Standardizer().fit(X[part == "train"] if extra is None
-                                             else np.concatenate([X[part == "train"], extra[0]]))
+            extra = (
+                features.extract(tr_paths, CFG, noise_snr_db=float(awgn_snr_db), noise_seed=seed),
+                Y[part == "train"],
+            )
+        scaler = features.Standardizer().fit(
+            X[part == "train"] if extra is None else np.concatenate([X[part == "train"], extra[0]])
+        )
         xs = scaler.transform(X)[:, None]
         extra_s = None if extra is None else (scaler.transform(extra[0])[:, None], extra[1])
-        cfg = TrainConfig(lr=run_lr, epochs=EPOCHS, batch_size=batch_size, scheduler=run_sched,
-                          patience=BUDGET["patience"], seed=seed)
+        cfg = TrainConfig(
+            lr=run_lr, epochs=EPOCHS, batch_size=batch_size, scheduler=run_sched, patience=BUDGET["patience"], seed=seed
+        )
         out = train_and_test(make_model, xs, Y, part, cfg, LABELS, extra_train=extra_s)
-        per_class = {f"{m}/{row['class']}": float(row[m]) for _, row in out.per_class.iterrows()
-                     for m in ("precision", "recall", "f1", "accuracy") if row["class"] != "macro avg"}
+        per_class = {
+            f"{m}/{row['class']}": float(row[m])
+            for _, row in out.per_class.iterrows()
+            for m in ("precision", "recall", "f1", "accuracy")
+            if row["class"] != "macro avg"
+        }
         lr_tag = f"lr{run_lr:g}" + ("" if run_sched else "-nosched")
-        claim_ids = [c["id"] for c in CLAIMS["claims"]
-                     if c["config"] == {"lr": run_lr, "scheduler": run_sched}] if corpus == "baved" else []
+        claim_ids = (
+            [c["id"] for c in CLAIMS["claims"] if c["config"] == {"lr": run_lr, "scheduler": run_sched}]
+            if corpus == "baved"
+            else []
+        )
         rec = results.make_record(
-            paper=PAPER, claim_ids=claim_ids, corpus=corpus, substitution=SUBSTITUTION, protocol=protocol,
-            profile=PROFILE, seeds=[seed], metrics={**out.metrics, **per_class},
-            params={**PARAMS, "lr": run_lr, "scheduler": run_sched, "epochs": EPOCHS,
-                    "train": cfg.to_dict(), "features": CFG.__dict__, "n_params": out.n_params},
-            duration_s=out.seconds, split_file=str(split_path.relative_to(REPO_ROOT))
-            if split_path.is_relative_to(REPO_ROOT) else str(split_path),
-            n_test=int((part == "test").sum()), confusion=out.confusion, history=out.history.to_dict(),
+            paper=PAPER,
+            claim_ids=claim_ids,
+            corpus=corpus,
+            substitution=SUBSTITUTION,
+            protocol=protocol,
+            profile=PROFILE,
+            seeds=[seed],
+            metrics={**out.metrics, **per_class},
+            params={
+                **PARAMS,
+                "lr": run_lr,
+                "scheduler": run_sched,
+                "epochs": EPOCHS,
+                "train": cfg.to_dict(),
+                "features": CFG.__dict__,
+                "n_params": out.n_params,
+            },
+            duration_s=out.seconds,
+            split_file=str(split_path.relative_to(REPO_ROOT))
+            if split_path.is_relative_to(REPO_ROOT)
+            else str(split_path),
+            n_test=int((part == "test").sum()),
+            confusion=out.confusion,
+            history=out.history.to_dict(),
             labels=LABELS,
         )
         results.write_result(rec, OUT_DIR, f"{corpus}-{protocol}-{lr_tag}-{PROFILE}-seed{seed}")
         runs.append({"lr": run_lr, "scheduler": run_sched, "seed": seed, "out": out, "record": rec})
-        print(f"lr={run_lr:g} scheduler={run_sched} seed={seed}: test accuracy "
-              f"{out.metrics['accuracy']:.4f}, loss {out.metrics['loss']:.3f}, "
-              f"best epoch {out.history.best_epoch + 1}/{len(out.history.val_loss)}, {out.seconds:.0f} s")
+        print(
+            f"lr={run_lr:g} scheduler={run_sched} seed={seed}: test accuracy "
+            f"{out.metrics['accuracy']:.4f}, loss {out.metrics['loss']:.3f}, "
+            f"best epoch {out.history.best_epoch + 1}/{len(out.history.val_loss)}, {out.seconds:.0f} s"
+        )
 
 # %% [markdown]
 # ## Learning curves
@@ -213,8 +260,11 @@ for run_lr, run_sched in CONFIGS:
 # %%
 for run_lr, run_sched in CONFIGS:
     sel = [r for r in runs if r["lr"] == run_lr and r["scheduler"] == run_sched]
-    evaluate.plot_history([r["out"].history.to_dict() for r in sel], [f"seed {r['seed']}" for r in sel],
-                          title=f"lr {run_lr:g}, scheduler {'on' if run_sched else 'off'}, {protocol} split")
+    evaluate.plot_history(
+        [r["out"].history.to_dict() for r in sel],
+        [f"seed {r['seed']}" for r in sel],
+        title=f"lr {run_lr:g}, scheduler {'on' if run_sched else 'off'}, {protocol} split",
+    )
     plt.show()
 
 # %% [markdown]
@@ -226,18 +276,28 @@ for run_lr, run_sched in CONFIGS:
 # %%
 main_lr, main_sched = (0.05, True) if sweep else CONFIGS[0]
 main = [r for r in runs if r["lr"] == main_lr and r["scheduler"] == main_sched]
-table2 = (pd.concat([r["out"].per_class.assign(seed=r["seed"]) for r in main])
-          .groupby("class", sort=False)[["accuracy", "precision", "recall", "f1"]].agg(["mean", "std"]))
+table2 = (
+    pd.concat([r["out"].per_class.assign(seed=r["seed"]) for r in main])
+    .groupby("class", sort=False)[["accuracy", "precision", "recall", "f1"]]
+    .agg(["mean", "std"])
+)
 display(table2.round(3))
 cm = sum(r["out"].confusion for r in main)
-evaluate.plot_confusion(cm, LABELS, title=f"test confusion, lr {main_lr:g}, {protocol} split, "
-                                          f"{len(main)} seeds summed")
+evaluate.plot_confusion(cm, LABELS, title=f"test confusion, lr {main_lr:g}, {protocol} split, {len(main)} seeds summed")
 plt.show()
 
-summary = pd.DataFrame([{"lr": r["lr"], "scheduler": r["scheduler"], "seed": r["seed"],
-                         **{k: r["out"].metrics[k] for k in ("accuracy", "loss", "macro_f1")}} for r in runs])
-display(summary.groupby(["lr", "scheduler"])[["accuracy", "loss", "macro_f1"]].agg(["mean", "std", "count"])
-        .round(4))
+summary = pd.DataFrame(
+    [
+        {
+            "lr": r["lr"],
+            "scheduler": r["scheduler"],
+            "seed": r["seed"],
+            **{k: r["out"].metrics[k] for k in ("accuracy", "loss", "macro_f1")},
+        }
+        for r in runs
+    ]
+)
+display(summary.groupby(["lr", "scheduler"])[["accuracy", "loss", "macro_f1"]].agg(["mean", "std", "count"]).round(4))
 
 # %% [markdown]
 # ## Claimed vs reproduced

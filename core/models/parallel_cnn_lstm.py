@@ -37,7 +37,7 @@ class ParallelCNNLSTMAttention(nn.Module):
             raise ValueError("filters and pools must have the same length")
         blocks: list[nn.Module] = []
         c_in, h, w = 1, n_mels, n_frames
-        for c_out, pool in zip(filters, pools):
+        for c_out, pool in zip(filters, pools, strict=True):
             blocks += [
                 nn.Conv2d(c_in, c_out, kernel_size=3, padding=1),
                 nn.BatchNorm2d(c_out),
