@@ -17,7 +17,7 @@ from core import evaluate
 from core.config import cache_dir
 from core.params import PROFILES, ParameterError
 from core.results import RESULTS_DIR
-from core.train import History, TrainConfig, fit, predict_proba
+from core.train import History, TrainConfig, fit, predict_proba, seed_everything
 
 
 def resolve_profile(profile: str | None) -> str:
@@ -89,6 +89,7 @@ def train_and_test(
     if extra_train is not None:
         x_tr = np.concatenate([x_tr, extra_train[0]])
         y_tr = np.concatenate([y_tr, extra_train[1]])
+    seed_everything(cfg.seed)  # the initial weights depend on the seed alone
     model = make_model()
     hist = fit(model, (x_tr, y_tr), (x[va], y[va]), cfg)
     proba = predict_proba(model, x[te], batch_size=cfg.batch_size)

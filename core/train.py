@@ -151,7 +151,7 @@ def fit(
             loss = loss_fn(out, yb)
             if not torch.isfinite(loss):
                 raise FloatingPointError(
-                    f"training loss became {float(loss)} at epoch {epoch + 1} (lr={cfg.lr}); "
+                    f"training loss became {loss.item()} at epoch {epoch + 1} (lr={cfg.lr}); "
                     "lower the learning rate or enable grad_clip"
                 )
             loss.backward()

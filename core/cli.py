@@ -1,0 +1,72 @@
+"""Command line: ``ser reproduce``, ``ser download`` and ``ser book``.
+
+``ser reproduce --profile cpu`` executes every paper notebook with papermill
+into ``book/replications/`` (which the book shows) and writes results files;
+``ser book`` builds the site with ``jupyter-book build book/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from core.config import REPO_ROOT
+
+# (notebook, executed copy in the book, papermill parameters) per paper
+RUNS: dict[str, list[tuple[str, str, dict]]] = {
+    "parallel_cnn_lstm": [
+        ("papers/parallel_cnn_lstm.ipynb", "parallel_cnn_lstm-random.ipynb", {"protocol": "random"}),
+        ("papers/parallel_cnn_lstm.ipynb", "parallel_cnn_lstm-speaker.ipynb", {"protocol": "speaker"}),
+    ],
+}
+
+
+def reproduce(profile: str, papers: list[str] | None, corpus: str | None, out_dir: Path) -> None:
+    import papermill as pm
+
+    unknown = sorted(set(papers or []) - set(RUNS))
+    if unknown:
+        raise SystemExit(f"unknown paper(s) {unknown}; known: {sorted(RUNS)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for paper in papers or list(RUNS):
+        for notebook, executed, params in RUNS[paper]:
+            params = {**params, "profile": profile, **({"corpus": corpus} if corpus else {})}
+            print(f"[reproduce] {paper}: {notebook} {params} -> {out_dir / executed}", flush=True)
+            pm.execute_notebook(
+                str(REPO_ROOT / notebook),
+                str(out_dir / executed),
+                parameters=params,
+                cwd=str(REPO_ROOT),
+                progress_bar=True,
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ser", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("reproduce", help="run the paper notebooks at a profile")
+    r.add_argument("--profile", choices=("paper", "cpu", "smoke"), default="cpu")
+    r.add_argument("--paper", action="append", help="only this paper (repeatable)")
+    r.add_argument("--corpus", default=None, help="override each notebook's corpus")
+    r.add_argument("--out", type=Path, default=REPO_ROOT / "book" / "replications")
+    d = sub.add_parser("download", help="download a corpus that has a public archive")
+    d.add_argument("corpus", choices=("baved",))
+    d.add_argument("--root", default=None, help="data root (default: $SER_DATA or the user cache)")
+    sub.add_parser("book", help="build the site: jupyter-book build book/")
+    args = parser.parse_args(argv)
+    if args.cmd == "reproduce":
+        reproduce(args.profile, args.paper, args.corpus, args.out)
+    elif args.cmd == "download":
+        from core.data import load_corpus
+
+        df = load_corpus(args.corpus, root=args.root, download=True)
+        print(f"{args.corpus}: {len(df)} files ready")
+    elif args.cmd == "book":
+        return subprocess.call(["jupyter-book", "build", str(REPO_ROOT / "book"), "-W", "-n", "--keep-going"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from core.results import REQUIRED, make_record, read_results, summarize, write_result
+
+
+def _rec(seed, acc, protocol="random"):
+    return make_record(
+        paper="p",
+        claim_ids=["c1"],
+        corpus="baved",
+        protocol=protocol,
+        profile="cpu",
+        seeds=[seed],
+        metrics={"accuracy": acc},
+        params={"lr": 0.05},
+        duration_s=1.234,
+        confusion=np.eye(2, dtype=int),
+    )
+
+
+def test_round_trip(tmp_path):
+    path = write_result(_rec(0, 0.9), tmp_path, "run0")
+    back = read_results(tmp_path)[0]
+    assert back["metrics"] == {"accuracy": 0.9} and back["confusion"] == [[1, 0], [0, 1]]
+    for key in REQUIRED:
+        assert key in back
+    assert back["git_commit"] and back["device"] and back["versions"]["torch"]
+    assert json.loads(path.read_text())["duration_s"] == 1.23
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_missing_fields_and_unstorable_values(tmp_path):
+    rec = _rec(0, 0.9)
+    del rec["seeds"]
+    with pytest.raises(ValueError, match="seeds"):
+        write_result(rec, tmp_path, "x")
+    bad = _rec(0, 0.9)
+    bad["params"]["f"] = object()
+    with pytest.raises(TypeError, match="cannot store"):
+        write_result(bad, tmp_path, "y")
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_summary_mean_std_n(tmp_path):
+    for s, a in enumerate([0.8, 0.9, 1.0]):
+        write_result(_rec(s, a), tmp_path, f"r{s}")
+    write_result(_rec(0, 0.5, "speaker"), tmp_path, "s0")
+    table = summarize(read_results(tmp_path)).set_index("protocol")
+    assert table.loc["random", "mean"] == pytest.approx(0.9)
+    assert table.loc["random", "std"] == pytest.approx(0.1)
+    assert table.loc["random", "n"] == 3 and table.loc["speaker", "n"] == 1

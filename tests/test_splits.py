@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.data import load_corpus
+from core.splits import (
+    assert_speaker_disjoint,
+    kfold,
+    load_split,
+    make_split,
+    parts,
+    random_split,
+    save_split,
+    speaker_kfold,
+    speaker_split,
+)
+
+CORPORA = ["baved", "ravdess", "eyase", "emodb"]
+
+
+@pytest.fixture(scope="module")
+def corpora(data_root):
+    return {c: load_corpus(c, root=data_root) for c in CORPORA}
+
+
+@pytest.mark.parametrize("fractions", [(0.8, 0.1, 0.1), (0.7, 0.15, 0.15)])
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_random_split_is_stratified(corpora, corpus, fractions):
+    df = corpora[corpus]
+    split = random_split(df, fractions, seed=3)
+    sizes = split["part"].value_counts(normalize=True)
+    for part, f in zip(("train", "val", "test"), fractions, strict=True):
+        assert sizes[part] == pytest.approx(f, abs=0.01)
+    overall = df["label"].value_counts(normalize=True)
+    for _, piece in parts(df, split).items():
+        # every class within 2 points of its overall share (stratification)
+        share = piece["label"].value_counts(normalize=True).reindex(overall.index, fill_value=0)
+        assert (share - overall).abs().max() < 0.02
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_speaker_split_has_no_overlap(corpora, corpus, seed):
+    df = corpora[corpus]
+    split = speaker_split(df, (0.8, 0.1, 0.1), seed)
+    p = parts(df, split)
+    spk = {k: set(v["speaker"]) for k, v in p.items()}
+    assert not (spk["train"] & spk["val"]) and not (spk["train"] & spk["test"]) and not (spk["val"] & spk["test"])
+    assert all(len(v) > 0 for v in p.values())
+    assert len(p["train"]) > 0.5 * len(df)
+
+
+def test_speaker_split_sizes_on_baved(corpora):
+    df = corpora["baved"]
+    sizes = speaker_split(df, (0.8, 0.1, 0.1), 0)["part"].value_counts(normalize=True)
+    assert sizes["test"] == pytest.approx(0.1, abs=0.02) and sizes["val"] == pytest.approx(0.1, abs=0.02)
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_folds(corpora, corpus):
+    df = corpora[corpus]
+    k = 3 if corpus == "eyase" else 5
+    f = kfold(df, k, seed=0)
+    assert sorted(f["part"].unique()) == list(range(k)) and len(f) == len(df)
+    g = speaker_kfold(df, k, seed=0)
+    assert_speaker_disjoint(df, g)
+    assert sorted(g["part"].unique()) == list(range(k))
+
+
+def test_overlap_is_detected():
+    df = pd.DataFrame({"utt_id": ["a", "b"], "speaker": ["s", "s"]})
+    with pytest.raises(AssertionError, match="speakers in more than one part"):
+        assert_speaker_disjoint(df, pd.DataFrame({"utt_id": ["a", "b"], "part": ["train", "test"]}))
+
+
+def test_save_load_roundtrip_and_determinism(corpora, tmp_path):
+    df = corpora["eyase"]
+    a = make_split(df, "speaker", 7)
+    assert a.equals(make_split(df, "speaker", 7))
+    path = save_split(a, tmp_path / "s.csv", seed=7, protocol="speaker")
+    back = load_split(path)
+    assert set(back.columns) == {"utt_id", "part", "seed", "protocol"}
+    assert (back["seed"] == 7).all()
+    merged = a.merge(back, on="utt_id", suffixes=("", "_b"))
+    assert len(merged) == len(df) and (merged["part"] == merged["part_b"]).all()
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_bad_arguments(corpora):
+    df = corpora["eyase"]
+    with pytest.raises(ValueError, match="fractions"):
+        random_split(df, (0.8, 0.3, 0.1))
+    with pytest.raises(ValueError, match="protocol"):
+        make_split(df, "leave-one-out", 0)
+    tiny = pd.DataFrame({"utt_id": list("ab"), "speaker": list("xy"), "label": [0, 1]})
+    with pytest.raises(ValueError, match="at least 3 speakers"):
+        speaker_split(tiny)
+    assert np.all(kfold(df, 3, 0)["part"].value_counts() > 150)
