@@ -1,0 +1,195 @@
+"""The claims registry (``papers/claims/<paper>.yaml``) and its comparison with results.
+
+A claim is a number a paper prints, with its source. Its status is computed,
+never typed in:
+
+- ``reproduced``: measured on the paper's corpus and protocol, and the claimed
+  value lies within the tolerance of the mean over seeds;
+- ``not reproduced``: measured the same way, outside the tolerance;
+- ``substituted corpus``: the method was run, but on another corpus;
+- ``data unavailable``: the paper's corpus is not available and no substitute ran;
+- ``not run``: the registry gives a reason (e.g. pretrained weights unavailable);
+- ``not yet run``: no results file addresses the claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import yaml
+
+from core.config import REPO_ROOT
+
+CLAIMS_DIR = REPO_ROOT / "papers" / "claims"
+AVAILABLE_CORPORA = {"baved", "ravdess", "eyase", "emodb"}
+# |mean - claim| allowed for "reproduced": percentage points for "%", absolute otherwise
+TOLERANCE = {"%": 2.0, "": 0.02, "loss": 0.05, "M": 0.01}
+STATUSES = ("reproduced", "not reproduced", "substituted corpus", "data unavailable", "not run", "not yet run")
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "paper",
+        "title",
+        "authors",
+        "source_file",
+        "notebook",
+        "corpus",
+        "protocol",
+        "claims",
+        "contradictions",
+    ],
+    "properties": {
+        "paper": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+        "title": {"type": "string"},
+        "authors": {"type": "string"},
+        "source_file": {"type": "string"},
+        "notebook": {"type": "string", "pattern": r"^papers/[a-z0-9_]+\.ipynb$"},
+        "corpus": {"type": "string"},
+        "protocol": {"type": "string"},
+        "protocol_text": {"type": "string"},
+        "claims": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "metric", "value", "unit", "corpus", "protocol", "source"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]+$"},
+                    "metric": {"type": "string"},
+                    "value": {"type": "number"},
+                    "unit": {"enum": ["%", "", "M", "loss"]},
+                    "corpus": {"type": "string"},
+                    "protocol": {"type": "string"},
+                    "source": {"type": "string", "minLength": 3},
+                    "config": {"type": "object"},
+                    "headline": {"type": "boolean"},
+                    "note": {"type": "string"},
+                    "not_run": {"type": "string"},
+                },
+            },
+        },
+        "contradictions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "text", "sources"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "text": {"type": "string"},
+                    "sources": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "unspecified": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def load_registry(paper: str | None = None, directory: Path = CLAIMS_DIR) -> dict[str, dict]:
+    """``{paper: registry}`` for every YAML file (or one paper), validated against :data:`SCHEMA`."""
+    out = {}
+    for path in sorted(Path(directory).glob("*.yaml")):
+        reg = yaml.safe_load(path.read_text())
+        validate_registry(reg, path.name)
+        if path.stem != reg["paper"]:
+            raise ValueError(f"{path.name}: 'paper' is {reg['paper']!r}, expected {path.stem!r}")
+        out[reg["paper"]] = reg
+    if paper is not None:
+        if paper not in out:
+            raise ValueError(f"no claims registry for {paper!r} in {directory}")
+        return {paper: out[paper]}
+    return out
+
+
+def validate_registry(reg: Any, name: str = "registry") -> None:
+    """Raise ``ValueError`` with the offending path if ``reg`` breaks the schema or repeats an id."""
+    try:
+        jsonschema.validate(reg, SCHEMA)
+    except jsonschema.ValidationError as err:
+        where = "/".join(str(p) for p in err.absolute_path)
+        raise ValueError(f"{name}: {where or 'top level'}: {err.message}") from None
+    ids = [c["id"] for c in reg["claims"]]
+    dup = {i for i in ids if ids.count(i) > 1}
+    if dup:
+        raise ValueError(f"{name}: duplicate claim ids {sorted(dup)}")
+
+
+def tolerance(claim: dict) -> float:
+    if claim["metric"] == "loss":
+        return TOLERANCE["loss"]
+    return TOLERANCE[claim["unit"]]
+
+
+def _scale(claim: dict) -> float:
+    return 100.0 if claim["unit"] == "%" else 1.0
+
+
+def compare(registry: dict, records: Iterable[dict], notebook_exists: bool) -> pd.DataFrame:
+    """One row per claim with claimed and reproduced values and a computed status.
+
+    Only ``paper`` and ``cpu`` profile records count; where both exist, ``paper``
+    wins. The reproduced value is on the claim's protocol; the
+    speaker-independent value is shown beside it when it exists.
+    """
+    records = [r for r in records if r["paper"] == registry["paper"] and r["profile"] in ("paper", "cpu")]
+    rows = []
+    for c in registry["claims"]:
+        mine = [r for r in records if c["id"] in r["claim_ids"] and c["metric"] in r["metrics"]]
+        profile = "paper" if any(r["profile"] == "paper" for r in mine) else "cpu"
+        mine = [r for r in mine if r["profile"] == profile]
+        same = [r for r in mine if r["protocol"] == c["protocol"]]
+        spk = [r for r in mine if r["protocol"] == "speaker" and c["protocol"] != "speaker"]
+        k = _scale(c)
+        vals = np.array([r["metrics"][c["metric"]] * k for r in same], dtype=float)
+        spk_vals = np.array([r["metrics"][c["metric"]] * k for r in spk], dtype=float)
+        corpora = sorted({r["corpus"] for r in same})
+        row = {
+            "paper": registry["paper"],
+            "claim": c["id"],
+            "source": c["source"],
+            "metric": c["metric"],
+            "unit": c["unit"],
+            "claimed": c["value"],
+            "claimed_corpus": c["corpus"],
+            "protocol": c["protocol"],
+            "n": len(vals),
+            "mean": vals.mean() if len(vals) else np.nan,
+            "std": vals.std(ddof=1) if len(vals) > 1 else np.nan,
+            "corpus_used": ", ".join(corpora),
+            "profile": profile if len(vals) else "",
+            "speaker_mean": spk_vals.mean() if len(spk_vals) else np.nan,
+            "speaker_std": spk_vals.std(ddof=1) if len(spk_vals) > 1 else np.nan,
+            "speaker_n": len(spk_vals),
+            "tolerance": tolerance(c),
+            "files": sorted(r.get("_file", "") for r in same + spk),
+        }
+        row["difference"] = row["mean"] - c["value"] if len(vals) else np.nan
+        if len(vals) and corpora != [c["corpus"]]:
+            status = "substituted corpus"
+        elif len(vals):
+            status = "reproduced" if abs(row["difference"]) <= row["tolerance"] else "not reproduced"
+        elif c.get("not_run"):
+            status = "not run"
+        elif notebook_exists and c["corpus"] not in AVAILABLE_CORPORA:
+            status = "data unavailable"
+        else:
+            status = "not yet run"
+        row["status"] = status
+        row["reason"] = c.get("not_run", "")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def compare_all(records: list[dict], directory: Path = CLAIMS_DIR) -> pd.DataFrame:
+    """:func:`compare` for every registered paper, concatenated."""
+    frames = []
+    for reg in load_registry(directory=directory).values():
+        frames.append(compare(reg, records, (REPO_ROOT / reg["notebook"]).exists()))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

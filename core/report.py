@@ -1,0 +1,225 @@
+"""Build-time pages of the book: the claims comparison and the list of runs.
+
+Called by the Sphinx extension ``book/_ext/ser_report.py`` each time the book is
+built, so every number on those pages is read from the registry and the
+results files at that moment, never typed in.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from core.claims import STATUSES, TOLERANCE, compare_all, load_registry
+from core.results import RESULTS_DIR, read_results
+
+STATUS_ICON = {
+    "reproduced": "✅",
+    "not reproduced": "❌",
+    "substituted corpus": "🔁",
+    "data unavailable": "⛔",
+    "not run": "⏸",
+    "not yet run": "…",
+}
+
+
+def _fmt(v: float, unit: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return f"{v:.2f}" if unit == "%" else f"{v:.3f}"
+
+
+def _reproduced(row: pd.Series, prefix: str = "") -> str:
+    n = row[f"{prefix}n"]
+    if not n:
+        return "–"
+    mean, std = row[f"{prefix}mean"], row[f"{prefix}std"]
+    sd = "" if math.isnan(std) else f" ± {_fmt(std, row['unit'])}"
+    return f"{_fmt(mean, row['unit'])}{sd} (n={n})"
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for _, r in df.iterrows():
+        lines.append("| " + " | ".join(str(r[c]).replace("|", "\\|") for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def scatter(table: pd.DataFrame, path: Path) -> bool:
+    """Claimed-vs-reproduced scatter (accuracy-like % claims and fractional claims). False if nothing to plot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    done = table[table["n"] > 0]
+    if done.empty:
+        return False
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+    palette = {"reproduced": "tab:green", "not reproduced": "tab:red", "substituted corpus": "tab:orange"}
+    for ax, units, label in ((axes[0], ["%"], "percent"), (axes[1], [""], "fraction")):
+        sub = done[done["unit"].isin(units) & (done["metric"] != "loss")]
+        lo, hi = (0, 100) if label == "percent" else (0, 1)
+        ax.plot([lo, hi], [lo, hi], color="grey", lw=1, ls="--", label="reproduced = claimed")
+        for status, g in sub.groupby("status"):
+            ax.errorbar(
+                g["claimed"],
+                g["mean"],
+                yerr=g["std"].fillna(0),
+                fmt="o",
+                capsize=3,
+                color=palette.get(status, "tab:blue"),
+                label=f"{status} ({len(g)})",
+            )
+        ax.set(
+            xlim=(lo, hi),
+            ylim=(lo, hi),
+            xlabel=f"claimed ({label})",
+            ylabel=f"reproduced mean ± std ({label})",
+            title="accuracy-type claims in %" if label == "percent" else "F1 / precision / recall claims",
+        )
+        ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def paper_table(t: pd.DataFrame) -> str:
+    """Markdown table of one paper's rows of :func:`core.claims.compare`."""
+    shown = pd.DataFrame(
+        {
+            "claim": t["claim"],
+            "source": t["source"],
+            "metric": t["metric"],
+            "claimed": [_fmt(v, u) + (" %" if u == "%" else "") for v, u in zip(t["claimed"], t["unit"], strict=True)],
+            "reproduced (paper's protocol)": [_reproduced(r) for _, r in t.iterrows()],
+            "difference": [_fmt(v, u) for v, u in zip(t["difference"], t["unit"], strict=True)],
+            "speaker-independent": [_reproduced(r, "speaker_") for _, r in t.iterrows()],
+            "corpus used": [c or "–" for c in t["corpus_used"]],
+            "profile": [p or "–" for p in t["profile"]],
+            "status": [
+                f"{STATUS_ICON[s]} {s}" + (f": {why}" if why else "")
+                for s, why in zip(t["status"], t["reason"], strict=True)
+            ],
+        }
+    )
+    return _md_table(shown)
+
+
+def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = None) -> str:
+    """MyST source of the comparison page (and its scatter plot in ``static_dir``)."""
+    records = read_results(results_dir)
+    table = compare_all(records)
+    registries = load_registry()
+    out = [
+        "# Claimed vs reproduced",
+        "",
+        "Generated when the book is built, from the claims registry (`papers/claims/*.yaml`) and the "
+        "results files (`papers/results/**.json`); no number on this page is typed in.",
+        "",
+        "**Status.** *reproduced*: run on the paper's corpus and protocol, and the mean over seeds is within "
+        f"{TOLERANCE['%']:g} percentage points of a % claim, {TOLERANCE['']:g} of a fraction, or "
+        f"{TOLERANCE['loss']:g} of a loss. *not reproduced*: outside that. *substituted corpus*: the method "
+        "ran on another corpus because the paper's is not available, so no verdict. *data unavailable*, "
+        "*not run* (with the reason) and *not yet run* say why there is no number. "
+        "Reproduced values come from the `cpu` profile (full data, reduced epoch budget) unless a `paper` "
+        "profile run exists; the profile is shown.",
+        "",
+    ]
+    summary = (
+        table.groupby(["paper", "status"]).size().unstack(fill_value=0).reindex(columns=list(STATUSES), fill_value=0)
+    )
+    summary.insert(0, "claims", summary.sum(axis=1))
+    summary = summary.reset_index()
+    summary["paper"] = [registries[p]["title"] for p in summary["paper"]]
+    out += ["## Summary per paper", "", _md_table(summary), ""]
+    if static_dir is not None and scatter(table, static_dir / "claims_scatter.png"):
+        out += [
+            "## All measured claims at a glance",
+            "",
+            "```{figure} _static/claims_scatter.png",
+            ":name: claims-scatter",
+            ":alt: claimed vs reproduced",
+            "",
+            "Each point is one claim: the number the paper prints (x) against our mean over seeds (y), "
+            "with the standard deviation as error bar. Points below the diagonal are claims we measured lower.",
+            "```",
+            "",
+        ]
+    for paper, reg in registries.items():
+        t = table[table["paper"] == paper]
+        out += [
+            f"## {reg['title']}",
+            "",
+            f"{reg['authors']}. Paper's corpus: `{reg['corpus']}`; protocol: "
+            f"{reg.get('protocol_text', reg['protocol'])}. Notebook: `{reg['notebook']}`.",
+            "",
+        ]
+        out += [paper_table(t), ""]
+        if reg.get("contradictions"):
+            out += ["Where the paper contradicts itself or the data:", ""]
+            out += [f"- **{c['id']}** ({'; '.join(c['sources'])}): {c['text'].strip()}" for c in reg["contradictions"]]
+            out += [""]
+    out += ["Every run behind these numbers is listed, with commit and device, in [the list of runs](runs.md).", ""]
+    return "\n".join(out)
+
+
+def runs_page(results_dir: Path = RESULTS_DIR) -> str:
+    """MyST source listing every results file (paper, corpus, protocol, profile, seed, accuracy, commit)."""
+    records = read_results(results_dir)
+    out = ["# Runs", "", "Every results file in `papers/results/`, read when the book was built.", ""]
+    if not records:
+        return "\n".join(out + ["No results files yet.", ""])
+    rows = pd.DataFrame(
+        [
+            {
+                "paper": r["paper"],
+                "file": f"`{Path(r['_file']).relative_to(results_dir.parent.parent).as_posix()}`"
+                if Path(r["_file"]).is_relative_to(results_dir.parent.parent)
+                else r["_file"],
+                "corpus": r["corpus"] + (" (substitution)" if r.get("substitution") else ""),
+                "protocol": r["protocol"],
+                "profile": r["profile"],
+                "seeds": ",".join(map(str, r["seeds"])),
+                "accuracy": f"{100 * r['metrics']['accuracy']:.2f}" if "accuracy" in r["metrics"] else "–",
+                "macro F1": f"{r['metrics']['macro_f1']:.3f}" if "macro_f1" in r["metrics"] else "–",
+                "minutes": f"{r['duration_s'] / 60:.1f}",
+                "commit": r["git_commit"][:10],
+                "device": r["device"],
+            }
+            for r in records
+        ]
+    )
+    for paper, g in rows.groupby("paper"):
+        out += [f"## {paper}", "", _md_table(g.drop(columns="paper")), ""]
+    return "\n".join(out)
+
+
+def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
+    """Write ``comparison.md``, ``runs.md`` and the scatter plot into ``book_dir``; return the paths."""
+    table = compare_all(read_results(results_dir))
+    status = (
+        table.groupby(["paper", "status"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=list(STATUSES), fill_value=0)
+        .reset_index()
+    )
+    gen = book_dir / "_generated"
+    gen.mkdir(exist_ok=True)
+    pages = {
+        book_dir / "comparison.md": comparison_page(results_dir, book_dir / "_static"),
+        book_dir / "runs.md": runs_page(results_dir),
+        gen / "status.md": _md_table(status) + "\n\nNumber of claims per paper and status.\n",
+    }
+    for paper in table["paper"].unique():
+        pages[gen / f"{paper}.md"] = paper_table(table[table["paper"] == paper]) + "\n"
+    for path, text in pages.items():
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+    return list(pages)

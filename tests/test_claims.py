@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from core.claims import compare, load_registry, validate_registry
+
+REG = {
+    "paper": "toy",
+    "title": "Toy",
+    "authors": "A",
+    "source_file": "toy.md",
+    "notebook": "papers/toy.ipynb",
+    "corpus": "baved",
+    "protocol": "random",
+    "contradictions": [],
+    "claims": [
+        {
+            "id": "acc",
+            "metric": "accuracy",
+            "value": 90.0,
+            "unit": "%",
+            "corpus": "baved",
+            "protocol": "random",
+            "source": "Table 1",
+        },
+        {
+            "id": "f1",
+            "metric": "macro_f1",
+            "value": 0.95,
+            "unit": "",
+            "corpus": "baved",
+            "protocol": "random",
+            "source": "Table 1",
+        },
+        {
+            "id": "kedas",
+            "metric": "accuracy",
+            "value": 99.0,
+            "unit": "%",
+            "corpus": "kedas",
+            "protocol": "random",
+            "source": "Table 2",
+        },
+        {
+            "id": "sub",
+            "metric": "accuracy",
+            "value": 93.0,
+            "unit": "%",
+            "corpus": "kedas",
+            "protocol": "random",
+            "source": "Table 2",
+        },
+        {
+            "id": "vgg",
+            "metric": "accuracy",
+            "value": 76.0,
+            "unit": "%",
+            "corpus": "ravdess",
+            "protocol": "random",
+            "source": "Table 11",
+            "not_run": "ImageNet weights cannot be downloaded here",
+        },
+    ],
+}
+
+
+def _rec(claims, acc, f1, corpus="baved", protocol="random", profile="cpu"):
+    return {
+        "paper": "toy",
+        "claim_ids": claims,
+        "corpus": corpus,
+        "protocol": protocol,
+        "profile": profile,
+        "metrics": {"accuracy": acc, "macro_f1": f1},
+    }
+
+
+def test_every_registry_in_the_repo_is_valid():
+    regs = load_registry()
+    assert "parallel_cnn_lstm" in regs
+    headline = [c for c in regs["parallel_cnn_lstm"]["claims"] if c.get("headline")]
+    assert [c["value"] for c in headline] == [96.91]
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda r: r["claims"][0].pop("source"), "'source' is a required property"),
+        (lambda r: r["claims"][0].update(value="96.9"), "is not of type 'number'"),
+        (lambda r: r["claims"][0].update(unit="percent"), "is not one of"),
+        (lambda r: r["claims"][0].update(typo=1), "Additional properties"),
+        (lambda r: r["claims"].append(dict(r["claims"][0])), "duplicate claim ids"),
+    ],
+)
+def test_schema_rejects(mutate, message):
+    reg = copy.deepcopy(REG)
+    mutate(reg)
+    with pytest.raises(ValueError, match=message):
+        validate_registry(reg, "toy.yaml")
+
+
+def test_statuses_are_computed():
+    records = [_rec(["acc", "f1"], a, f) for a, f in [(0.89, 0.90), (0.905, 0.91), (0.91, 0.92)]]
+    records += [_rec(["acc"], 0.70, 0.7, protocol="speaker")]
+    records += [_rec(["sub"], 0.80, 0.8, corpus="eyase")]
+    records += [_rec(["acc"], 0.10, 0.1, profile="smoke")]  # smoke runs never count
+    t = compare(REG, records, notebook_exists=True).set_index("claim")
+    assert t.loc["acc", "status"] == "reproduced"
+    assert t.loc["acc", "mean"] == pytest.approx(90.1667, abs=1e-3) and t.loc["acc", "n"] == 3
+    assert t.loc["acc", "speaker_mean"] == pytest.approx(70.0) and t.loc["acc", "speaker_n"] == 1
+    assert t.loc["f1", "status"] == "not reproduced"  # 0.91 vs 0.95 is outside 0.02
+    assert t.loc["kedas", "status"] == "data unavailable"
+    assert t.loc["sub", "status"] == "substituted corpus" and t.loc["sub", "corpus_used"] == "eyase"
+    assert t.loc["vgg", "status"] == "not run"
+    t2 = compare(REG, [], notebook_exists=False).set_index("claim")
+    assert (t2.drop(index="vgg")["status"] == "not yet run").all()
+
+
+def test_paper_profile_wins_over_cpu():
+    records = [_rec(["acc"], 0.5, 0.5), _rec(["acc"], 0.9, 0.9, profile="paper")]
+    row = compare(REG, records, True).set_index("claim").loc["acc"]
+    assert row["profile"] == "paper" and row["mean"] == pytest.approx(90.0)
