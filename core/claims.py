@@ -6,7 +6,8 @@ never typed in:
 - ``reproduced``: measured on the paper's corpus and protocol, and the claimed
   value lies within the tolerance of the mean over seeds;
 - ``not reproduced``: measured the same way, outside the tolerance;
-- ``substituted corpus``: the method was run, but on another corpus;
+- ``substituted corpus``: the method was run, but on another corpus (or on a
+  modified copy, such as the 2-second EmoDB, which the record marks as a substitution);
 - ``data unavailable``: the paper's corpus is not available and no substitute ran;
 - ``not run``: the registry gives a reason (e.g. pretrained weights unavailable);
 - ``not yet run``: no results file addresses the claim.
@@ -171,7 +172,7 @@ def compare(registry: dict, records: Iterable[dict], notebook_exists: bool) -> p
             "files": sorted(r.get("_file", "") for r in same + spk),
         }
         row["difference"] = row["mean"] - c["value"] if len(vals) else np.nan
-        if len(vals) and corpora != [c["corpus"]]:
+        if len(vals) and (corpora != [c["corpus"]] or any(r.get("substitution") for r in same)):
             status = "substituted corpus"
         elif len(vals):
             status = "reproduced" if abs(row["difference"]) <= row["tolerance"] else "not reproduced"

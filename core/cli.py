@@ -16,6 +16,7 @@ from core.config import REPO_ROOT
 
 # (notebook, executed copy in the book, papermill parameters) per paper
 RUNS: dict[str, list[tuple[str, str, dict]]] = {
+    "corpora": [("papers/corpora.ipynb", "corpora.ipynb", {})],
     "parallel_cnn_lstm": [
         ("papers/parallel_cnn_lstm.ipynb", "parallel_cnn_lstm-random.ipynb", {"protocol": "random"}),
         ("papers/parallel_cnn_lstm.ipynb", "parallel_cnn_lstm-speaker.ipynb", {"protocol": "speaker"}),
@@ -30,6 +31,10 @@ def reproduce(profile: str, papers: list[str] | None, corpus: str | None, out_di
     if unknown:
         raise SystemExit(f"unknown paper(s) {unknown}; known: {sorted(RUNS)}")
     out_dir.mkdir(parents=True, exist_ok=True)
+    if not papers or "parallel_cnn_lstm" in papers:
+        from core.data import load_corpus
+
+        load_corpus("baved", download=True)  # the default corpus: fetch it if it is missing
     for paper in papers or list(RUNS):
         for notebook, executed, params in RUNS[paper]:
             params = {**params, "profile": profile, **({"corpus": corpus} if corpus else {})}

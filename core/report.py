@@ -136,7 +136,7 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
     )
     summary.insert(0, "claims", summary.sum(axis=1))
     summary = summary.reset_index()
-    summary["paper"] = [registries[p]["title"] for p in summary["paper"]]
+    summary["paper"] = [f"[{registries[p]['authors'].split(',')[0]}: {p}](chapters/{p}.md)" for p in summary["paper"]]
     out += ["## Summary per paper", "", _md_table(summary), ""]
     if static_dir is not None and scatter(table, static_dir / "claims_scatter.png"):
         out += [
@@ -151,8 +151,9 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
             "```",
             "",
         ]
-    for paper, reg in registries.items():
-        t = table[table["paper"] == paper]
+    measured_first = sorted(registries, key=lambda p: (-int((table[table["paper"] == p]["n"] > 0).sum()), p))
+    for paper in measured_first:
+        reg, t = registries[paper], table[table["paper"] == paper]
         out += [
             f"## {reg['title']}",
             "",

@@ -114,6 +114,9 @@ def test_statuses_are_computed():
     assert t.loc["kedas", "status"] == "data unavailable"
     assert t.loc["sub", "status"] == "substituted corpus" and t.loc["sub", "corpus_used"] == "eyase"
     assert t.loc["vgg", "status"] == "not run"
+    marked = _rec(["acc"], 0.9, 0.9)
+    marked["substitution"] = "a 2-second copy of the corpus"
+    assert compare(REG, [marked], True).set_index("claim").loc["acc", "status"] == "substituted corpus"
     t2 = compare(REG, [], notebook_exists=False).set_index("claim")
     assert (t2.drop(index="vgg")["status"] == "not yet run").all()
 

@@ -1,0 +1,123 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The corpora
+#
+# Which corpus each paper used, which of them we have, what stands in for the others, and
+# what the corpora we have look like: classes, speakers and durations. Read from the
+# data root when `ser reproduce` runs this notebook.
+
+# %% tags=["remove-cell"]
+_names_before_parameters = set(globals())
+
+# %% tags=["parameters"]
+data_root = None  # None: $SER_DATA, else the user cache
+profile = None  # accepted for symmetry with the paper notebooks; the statistics are the same at every profile
+
+# %% tags=["remove-cell"]
+_values = {k: v for k, v in globals().items() if k not in _names_before_parameters and not k.startswith("_")}
+from core.params import Param, validate
+
+_ = validate(
+    _values,
+    {
+        "data_root": Param((str, type(None)), "folder holding the corpora"),
+        "profile": Param((str, type(None)), "run profile", choices=("paper", "cpu", "smoke", None)),
+    },
+)
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from IPython.display import Markdown, display
+
+from core import claims, data, stats
+
+sns.set_theme(style="whitegrid")
+
+# %% [markdown]
+# ## Who used what
+#
+# The corpus each paper reports on, whether it is available here, and the stand-in we use
+# when it is not. Every result on a stand-in is labelled a substitution.
+
+# %%
+STAND_INS = {
+    "kedas": "eyase, baved, ravdess, emodb (EmotionNet); eyase, baved (ArabEmoNet)",
+    "ksuemotions": "eyase, baved",
+    "combined6": "ravdess (the only one of the six here)",
+    "iemocap": "none",
+    "emodb": "emodb (the 2-second copy: a substitution)",
+}
+rows = []
+for reg in claims.load_registry().values():
+    for corpus in sorted({c["corpus"] for c in reg["claims"]}):
+        here = corpus in data.CORPORA and corpus != "emodb"
+        rows.append(
+            {
+                "paper": reg["title"],
+                "corpus in the paper": corpus,
+                "available here": "yes" if here else ("2-second copy" if corpus == "emodb" else "no"),
+                "stand-in": "" if here else STAND_INS.get(corpus, "none"),
+            }
+        )
+display(pd.DataFrame(rows))
+
+# %% [markdown]
+# ## The corpora we have
+
+# %%
+frames = {name: stats.with_durations(data.load_corpus(name, root=data_root)) for name in data.CORPORA}
+display(pd.DataFrame([stats.summary(df) for df in frames.values()]).set_index("corpus"))
+for name, c in data.CORPORA.items():
+    display(
+        Markdown(
+            f"- **{name}**: {c.title}. Source: {c.source}. Cite: {c.citation}" + (f" *{c.notes}*" if c.notes else "")
+        )
+    )
+
+# %%
+fig, axes = plt.subplots(1, len(frames), figsize=(4.2 * len(frames), 3.6))
+for ax, (name, df) in zip(axes, frames.items(), strict=True):
+    order = list(data.CORPORA[name].labels)
+    sns.countplot(data=df, y="label_name", hue="gender", order=order, ax=ax)
+    ax.set(title=name, xlabel="utterances", ylabel="")
+plt.tight_layout()
+plt.show()
+
+# %%
+fig, axes = plt.subplots(1, len(frames), figsize=(4.2 * len(frames), 3.2))
+for ax, (name, df) in zip(axes, frames.items(), strict=True):
+    sns.histplot(df["seconds"], bins=30, ax=ax)
+    ax.set(title=f"{name}: clip length", xlabel="seconds")
+plt.tight_layout()
+plt.show()
+
+# %%
+fig, axes = plt.subplots(1, len(frames), figsize=(4.2 * len(frames), 3.2))
+for ax, (name, df) in zip(axes, frames.items(), strict=True):
+    per = df.groupby("speaker").size().sort_values(ascending=False)
+    ax.bar(range(len(per)), per.to_numpy())
+    ax.set(title=f"{name}: {len(per)} speakers", xlabel="speaker (sorted)", ylabel="utterances")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# BAVED's speakers contribute very unequal amounts (a few speakers recorded dozens of
+# takes), and EYASE has only six speakers: a speaker-independent split of EYASE tests on one
+# or two voices, so its spread over seeds is large. The EmoDB copy is exactly 2.0 s per clip
+# because its publisher cut or padded every utterance; results on it are marked as a substitution.
