@@ -13,6 +13,7 @@ def with_durations(df: pd.DataFrame) -> pd.DataFrame:
 
 def summary(df: pd.DataFrame) -> dict:
     """One row of corpus statistics (``df`` must have ``seconds``)."""
+    counts = df["label_name"].value_counts()
     return {
         "corpus": df["corpus"].iloc[0],
         "files": len(df),
@@ -25,5 +26,5 @@ def summary(df: pd.DataFrame) -> dict:
         "median s": round(float(df["seconds"].median()), 2),
         "min s": round(float(df["seconds"].min()), 2),
         "max s": round(float(df["seconds"].max()), 2),
-        "smallest / largest class": f"{df['label_name'].value_counts().min()} / {df['label_name'].value_counts().max()}",
+        "smallest / largest class": f"{counts.min()} / {counts.max()}",
     }
