@@ -54,6 +54,7 @@ SCHEMA: dict[str, Any] = {
         "corpus": {"type": "string"},
         "protocol": {"type": "string"},
         "protocol_text": {"type": "string"},
+        "substitute": {"type": "object", "additionalProperties": {"type": "string"}},
         "claims": {
             "type": "array",
             "minItems": 1,
@@ -136,13 +137,20 @@ def compare(registry: dict, records: Iterable[dict], notebook_exists: bool) -> p
     """One row per claim with claimed and reproduced values and a computed status.
 
     Only ``paper`` and ``cpu`` profile records count; where both exist, ``paper``
-    wins. The reproduced value is on the claim's protocol; the
+    wins. Records count only on the claim's corpus or, when that is unavailable, on the
+    registry's ``substitute`` for it (e.g. ``{kedas: eyase}``); results on other stand-ins
+    are shown in the paper's chapter, not averaged in here. The reproduced value is on the claim's protocol; the
     speaker-independent value is shown beside it when it exists.
     """
     records = [r for r in records if r["paper"] == registry["paper"] and r["profile"] in ("paper", "cpu")]
+    substitute = registry.get("substitute", {})
     rows = []
     for c in registry["claims"]:
-        mine = [r for r in records if c["id"] in r["claim_ids"] and c["metric"] in r["metrics"]]
+        # one corpus per claim: the paper's own, else the registry's chosen stand-in (never an average of several)
+        corpus = c["corpus"] if c["corpus"] in AVAILABLE_CORPORA else substitute.get(c["corpus"])
+        mine = [
+            r for r in records if c["id"] in r["claim_ids"] and c["metric"] in r["metrics"] and r["corpus"] == corpus
+        ]
         profile = "paper" if any(r["profile"] == "paper" for r in mine) else "cpu"
         mine = [r for r in mine if r["profile"] == profile]
         same = [r for r in mine if r["protocol"] == c["protocol"]]

@@ -108,6 +108,30 @@ def train_and_test(
     )
 
 
+def flat_metrics(out: RunOutput, suffix: str = "", aliases: Mapping[str, str] | None = None) -> dict[str, float]:
+    """Metrics of one run as a flat dict for a results file.
+
+    Summary metrics keep their names (``accuracy``; with ``suffix='svm'``: ``accuracy/svm``);
+    per-class ones become ``precision/<class>``, ``recall/<class>``, ``f1/<class>``,
+    ``accuracy/<class>``, plus the same under ``aliases[class]`` when a paper names the class
+    differently (e.g. ``sad`` -> ``sadness``). ``roc_auc_min`` is the smallest one-vs-rest AUC.
+    """
+    tag = f"/{suffix}" if suffix else ""
+    flat = {f"{k}{tag}": v for k, v in out.metrics.items()}
+    if suffix:
+        return flat
+    for _, row in out.per_class.iterrows():
+        if row["class"] == "macro avg":
+            continue
+        for name in {row["class"], (aliases or {}).get(row["class"], row["class"])}:
+            for m in ("precision", "recall", "f1", "accuracy"):
+                flat[f"{m}/{name}"] = float(row[m])
+    aucs = [auc for *_, auc in evaluate.roc_curves(out.y_true, out.proba).values()]
+    if aucs:
+        flat["roc_auc_min"] = float(min(aucs))
+    return flat
+
+
 def claimed_vs_reproduced(claims: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """One row per claim: claimed value, reproduced mean ± std (n) per protocol.
 

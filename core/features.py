@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -112,9 +113,15 @@ def _versions() -> dict[str, str]:
     }
 
 
+# Bump when the code of a feature function changes its output: it is part of every cache key.
+FEATURE_CODE_VERSION = {"LogMelConfig": 1, "LLDConfig": 2}
+
+
 def cache_key(paths: Sequence[str], cfg: object, extra: dict | None = None) -> str:
-    """Hash of the file list (path, size, mtime), the configuration and library versions."""
+    """Hash of the file list (path, size, mtime), the configuration, the feature code's version
+    (:data:`FEATURE_CODE_VERSION`) and library versions."""
     h = hashlib.sha256()
+    h.update(f"{type(cfg).__name__}:{FEATURE_CODE_VERSION.get(type(cfg).__name__, 0)}\n".encode())
     for p in paths:
         st = os.stat(p)
         h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
@@ -188,3 +195,173 @@ class Standardizer:
         if self.mean is None or self.std is None:
             raise RuntimeError("Standardizer.transform called before fit")
         return ((x - self.mean) / self.std).astype(np.float32)
+
+
+# --- Low-level descriptors (EmotionNet) --------------------------------------
+# The EmotionNet paper feeds 124 LLD statistics per utterance ("MFCCs, pitch, intensity and
+# prosodic attributes") without listing them. This is our documented set of exactly 124.
+_MFCC = [f"mfcc{i:02d}" for i in range(1, 14)]
+LLD_NAMES: tuple[str, ...] = tuple(
+    [f"{c}_mean" for c in _MFCC]
+    + [f"{c}_std" for c in _MFCC]  # 26
+    + [f"d_{c}_mean" for c in _MFCC]
+    + [f"d_{c}_std" for c in _MFCC]  # 52
+    + [f"dd_{c}_mean" for c in _MFCC]  # 65
+    + [f"f0_{s}" for s in ("mean", "std", "min", "max", "median", "range", "slope")]  # 72
+    + ["voiced_fraction"]  # 73
+    + [f"rms_{s}" for s in ("mean", "std", "min", "max", "range", "slope")]  # 79
+    + ["rms_db_mean", "rms_db_std"]  # 81
+    + ["zcr_mean", "zcr_std"]  # 83
+    + [f"{f}_{s}" for f in ("centroid", "bandwidth", "rolloff", "flatness") for s in ("mean", "std")]  # 91
+    + [f"contrast{i}_mean" for i in range(1, 8)]  # 98
+    + [f"chroma{i:02d}_mean" for i in range(1, 13)]  # 110
+    + ["duration_s", "onset_rate", "pause_fraction", "jitter_local", "shimmer_local"]  # 115
+    + ["flux_mean", "flux_std", "d_f0_mean", "d_f0_std", "d_rms_mean", "d_rms_std"]  # 121
+    + ["slope_mean", "slope_std", "spectral_entropy_mean"]  # 124
+)
+assert len(LLD_NAMES) == 124, len(LLD_NAMES)
+
+
+@dataclass(frozen=True)
+class LLDConfig:
+    """Frame settings for the LLD set; pitch by YIN between ``fmin`` and ``fmax`` Hz.
+
+    A frame is voiced when its RMS is within ``voicing_db`` of the loudest frame, its
+    zero-crossing rate is below ``voicing_zcr`` and YIN's estimate is strictly inside
+    (fmin, fmax). Pauses are frames more than ``pause_db`` below the loudest frame.
+    """
+
+    sr: int = 16000
+    n_fft: int = 512
+    hop_length: int = 160
+    n_mfcc: int = 13
+    fmin: float = 60.0
+    fmax: float = 500.0
+    voicing_db: float = 30.0
+    voicing_zcr: float = 0.2
+    pause_db: float = 35.0
+
+
+def _slope(v: np.ndarray) -> float:
+    if len(v) < 2:
+        return 0.0
+    t = np.arange(len(v), dtype=np.float64)
+    return float(np.polyfit(t, v.astype(np.float64), 1)[0])
+
+
+def _ms(v: np.ndarray) -> list[float]:
+    return [float(np.mean(v)), float(np.std(v))] if v.size else [0.0, 0.0]
+
+
+def lld(wav: np.ndarray, cfg: LLDConfig = LLDConfig()) -> np.ndarray:
+    """The 124 descriptors of :data:`LLD_NAMES` for one mono clip at ``cfg.sr``.
+
+    Silent or unvoiced clips give zeros for the pitch statistics instead of NaN.
+    """
+    import librosa
+
+    sr, hop, n_fft = cfg.sr, cfg.hop_length, cfg.n_fft
+    if len(wav) < n_fft:
+        wav = np.pad(wav, (0, n_fft - len(wav)))
+    spec = np.abs(librosa.stft(wav, n_fft=n_fft, hop_length=hop)) ** 2
+    mel = librosa.feature.melspectrogram(S=spec, sr=sr, n_mels=40)
+    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=cfg.n_mfcc)
+    width = min(9, mfcc.shape[1] - (1 - mfcc.shape[1] % 2)) if mfcc.shape[1] >= 3 else 0
+    d1 = librosa.feature.delta(mfcc, width=width) if width >= 3 else np.zeros_like(mfcc)
+    d2 = librosa.feature.delta(mfcc, order=2, width=width) if width >= 3 else np.zeros_like(mfcc)
+    rms = librosa.feature.rms(y=wav, frame_length=n_fft, hop_length=hop)[0]  # time-domain intensity
+    rms_db = librosa.amplitude_to_db(rms, ref=np.max(rms) if rms.max() > 0 else 1.0, top_db=80.0)
+    zcr = librosa.feature.zero_crossing_rate(wav, frame_length=n_fft, hop_length=hop)[0]
+    f0 = librosa.yin(wav, fmin=cfg.fmin, fmax=cfg.fmax, sr=sr, frame_length=1024, hop_length=hop)
+    n = min(len(f0), len(rms_db), len(zcr))
+    f0, rms_db_n, zcr_n = f0[:n], rms_db[:n], zcr[:n]
+    voiced = (rms_db_n > -cfg.voicing_db) & (zcr_n < cfg.voicing_zcr) & (f0 > cfg.fmin * 1.01) & (f0 < cfg.fmax * 0.99)
+    fv = f0[voiced]
+    if fv.size:
+        f0_stats = [fv.mean(), fv.std(), fv.min(), fv.max(), np.median(fv), fv.max() - fv.min(), _slope(fv)]
+        jitter = float(np.mean(np.abs(np.diff(fv))) / fv.mean()) if fv.size > 1 else 0.0
+        d_f0 = _ms(np.diff(fv))
+    else:
+        f0_stats, jitter, d_f0 = [0.0] * 7, 0.0, [0.0, 0.0]
+    rv = rms[:n][voiced]
+    shimmer = float(np.mean(np.abs(np.diff(rv))) / rv.mean()) if rv.size > 1 and rv.mean() > 0 else 0.0
+    centroid = librosa.feature.spectral_centroid(S=np.sqrt(spec), sr=sr)[0]
+    bandwidth = librosa.feature.spectral_bandwidth(S=np.sqrt(spec), sr=sr)[0]
+    rolloff = librosa.feature.spectral_rolloff(S=np.sqrt(spec), sr=sr)[0]
+    flatness = librosa.feature.spectral_flatness(S=np.sqrt(spec))[0]
+    contrast = librosa.feature.spectral_contrast(S=np.sqrt(spec), sr=sr, fmin=100.0, n_bands=6)
+    with warnings.catch_warnings():  # silent clips: "tuning from empty frequency set"
+        warnings.simplefilter("ignore", UserWarning)
+        chroma = librosa.feature.chroma_stft(S=spec, sr=sr)
+    onsets = librosa.onset.onset_detect(y=wav, sr=sr, hop_length=hop)
+    duration = len(wav) / sr
+    log_spec = np.log10(spec + 1e-10)
+    freqs = np.linspace(0, 1, spec.shape[0])
+    slopes = np.polyfit(freqs, log_spec, 1)[0]
+    p = spec / np.maximum(spec.sum(axis=0, keepdims=True), 1e-12)
+    entropy = -(p * np.log2(p + 1e-12)).sum(axis=0) / np.log2(spec.shape[0])
+    flux = np.sqrt((np.diff(np.sqrt(spec), axis=1) ** 2).sum(axis=0)) if spec.shape[1] > 1 else np.zeros(1)
+    values = np.concatenate(
+        [
+            mfcc.mean(1),
+            mfcc.std(1),
+            d1.mean(1),
+            d1.std(1),
+            d2.mean(1),
+            f0_stats,
+            [voiced.mean() if n else 0.0],
+            [rms.mean(), rms.std(), rms.min(), rms.max(), rms.max() - rms.min(), _slope(rms)],
+            _ms(rms_db),
+            _ms(zcr),
+            _ms(centroid),
+            _ms(bandwidth),
+            _ms(rolloff),
+            _ms(flatness),
+            contrast.mean(1),
+            chroma.mean(1),
+            [duration, len(onsets) / duration, float(np.mean(rms_db < -cfg.pause_db)), jitter, shimmer],
+            _ms(flux),
+            d_f0,
+            _ms(np.diff(rms)),
+            _ms(slopes),
+            [float(entropy.mean())],
+        ]
+    ).astype(np.float64)
+    if values.shape != (124,):
+        raise AssertionError(f"LLD vector has {values.shape[0]} values, expected 124")
+    return values
+
+
+def extract_lld(
+    paths: Sequence[str], cfg: LLDConfig = LLDConfig(), *, cache: bool = True, progress: bool = True
+) -> np.ndarray:
+    """``(N, 124)`` LLD matrix for ``paths``, cached like :func:`extract`.
+
+    A clip whose descriptors are not finite keeps its NaN/inf row, so callers can
+    drop and count such rows as the EmotionNet paper does.
+    """
+    paths = [str(p) for p in paths]
+    target = cache_dir("features") / f"lld-{cache_key(paths, cfg)}.npy"
+    if cache and target.exists():
+        return np.load(target)
+    out = np.empty((len(paths), len(LLD_NAMES)), dtype=np.float64)
+    for i, p in enumerate(tqdm(paths, desc="LLD (124)", disable=not progress, mininterval=2)):
+        out[i] = lld(load_audio(p, cfg.sr), cfg)
+    if cache:
+        save_npy_atomic(target, out)
+    return out
+
+
+class MinMaxScaler:
+    """Per-column min-max scaling to [0, 1] fitted on training rows only; constant columns map to 0."""
+
+    def fit(self, x: np.ndarray) -> MinMaxScaler:
+        self.lo = x.min(axis=0)
+        span = x.max(axis=0) - self.lo
+        self.span = np.where(span > 0, span, 1.0)
+        return self
+
+    def transform(self, x: np.ndarray, clip: bool = True) -> np.ndarray:
+        """Scale; with ``clip`` values of unseen rows outside the training range are clipped to [0, 1]."""
+        out = (x - self.lo) / self.span
+        return (np.clip(out, 0.0, 1.0) if clip else out).astype(np.float32)

@@ -85,16 +85,38 @@ def _to(x: torch.Tensor, dev: torch.device, channels_last: bool) -> torch.Tensor
     return x.contiguous(memory_format=torch.channels_last) if channels_last and x.dim() == 4 else x
 
 
+def _loss(
+    model: nn.Module,
+    xb: torch.Tensor,
+    yb: torch.Tensor,
+    loss_fn: nn.Module,
+    progress: float,
+    weight: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(loss, logits): the model's own ``compound_loss`` when it has one, else ``loss_fn``."""
+    compound = getattr(model, "compound_loss", None)
+    if compound is not None:
+        return compound(xb, yb, progress, weight)
+    out = model(xb)
+    return loss_fn(out, yb), out
+
+
 def _epoch_eval(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module, batch_size: int, dev: torch.device
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    loss_fn: nn.Module,
+    batch_size: int,
+    dev: torch.device,
+    progress: float = 1.0,
 ) -> tuple[float, float]:
     model.eval()
     total, correct, n = 0.0, 0, 0
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
             xb, yb = _to(x[i : i + batch_size], dev, True), y[i : i + batch_size].to(dev)
-            out = model(xb)
-            total += float(loss_fn(out, yb)) * len(xb)
+            loss, out = _loss(model, xb, yb, loss_fn, progress, None)
+            total += loss.item() * len(xb)
             correct += int((out.argmax(1) == yb).sum())
             n += len(xb)
     return total / n, correct / n
@@ -110,7 +132,9 @@ def fit(
 ) -> History:
     """Train ``model`` in place on ``train=(x, y)``; select on ``val`` loss.
 
-    ``augment(batch, generator)`` is applied to training batches only. The
+    ``augment(batch, generator)`` is applied to training batches only. A model with a
+    ``compound_loss(x, y, progress, class_weight) -> (loss, logits)`` method (EmotionNet)
+    is trained and validated on that loss; ``progress`` is epoch / max epochs. The
     best-validation-loss weights are restored before returning.
     """
     seed_everything(cfg.seed)
@@ -121,8 +145,8 @@ def fit(
     if cfg.channels_last and x_tr.dim() == 4:  # ~1.5x faster convolutions on CPU
         model.to(memory_format=torch.channels_last)
     n_classes = int(max(y_tr.max(), y_va.max())) + 1
+    weight = _class_weights(train[1], n_classes).to(dev) if cfg.class_weights else None
     if loss_fn is None:
-        weight = _class_weights(train[1], n_classes).to(dev) if cfg.class_weights else None
         loss_fn = nn.CrossEntropyLoss(weight=weight)
     eval_loss = nn.CrossEntropyLoss()
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -147,8 +171,7 @@ def fit(
                 xb = augment(xb, gen)
             xb, yb = _to(xb, dev, cfg.channels_last), y_tr[idx].to(dev)
             opt.zero_grad(set_to_none=True)
-            out = model(xb)
-            loss = loss_fn(out, yb)
+            loss, out = _loss(model, xb, yb, loss_fn, epoch / cfg.epochs, weight)
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"training loss became {loss.item()} at epoch {epoch + 1} (lr={cfg.lr}); "
@@ -160,7 +183,7 @@ def fit(
             opt.step()
             run_loss += loss.item() * len(idx)
             run_correct += int((out.argmax(1) == yb).sum())
-        val_loss, val_acc = _epoch_eval(model, x_va, y_va, eval_loss, cfg.batch_size, dev)
+        val_loss, val_acc = _epoch_eval(model, x_va, y_va, eval_loss, cfg.batch_size, dev, epoch / cfg.epochs)
         hist.train_loss.append(run_loss / len(x_tr))
         hist.train_acc.append(run_correct / len(x_tr))
         hist.val_loss.append(val_loss)

@@ -15,6 +15,7 @@ REG = {
     "corpus": "baved",
     "protocol": "random",
     "contradictions": [],
+    "substitute": {"kedas": "eyase"},
     "claims": [
         {
             "id": "acc",
@@ -104,7 +105,7 @@ def test_schema_rejects(mutate, message):
 def test_statuses_are_computed():
     records = [_rec(["acc", "f1"], a, f) for a, f in [(0.89, 0.90), (0.905, 0.91), (0.91, 0.92)]]
     records += [_rec(["acc"], 0.70, 0.7, protocol="speaker")]
-    records += [_rec(["sub"], 0.80, 0.8, corpus="eyase")]
+    records += [_rec(["sub"], 0.80, 0.8, corpus="eyase"), _rec(["sub"], 0.10, 0.1, corpus="ravdess")]
     records += [_rec(["acc"], 0.10, 0.1, profile="smoke")]  # smoke runs never count
     t = compare(REG, records, notebook_exists=True).set_index("claim")
     assert t.loc["acc", "status"] == "reproduced"
@@ -113,6 +114,7 @@ def test_statuses_are_computed():
     assert t.loc["f1", "status"] == "not reproduced"  # 0.91 vs 0.95 is outside 0.02
     assert t.loc["kedas", "status"] == "data unavailable"
     assert t.loc["sub", "status"] == "substituted corpus" and t.loc["sub", "corpus_used"] == "eyase"
+    assert t.loc["sub", "mean"] == pytest.approx(80.0)  # the other stand-in is not averaged in
     assert t.loc["vgg", "status"] == "not run"
     marked = _rec(["acc"], 0.9, 0.9)
     marked["substitution"] = "a 2-second copy of the corpus"

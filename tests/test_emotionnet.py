@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import papermill as pm
+import pytest
+import torch
+
+from core.baselines import run_baselines
+from core.features import LLD_NAMES, LLDConfig, MinMaxScaler, extract_lld, lld
+from core.models import EmotionNet, PlainDNN, count_parameters
+from tests.conftest import write_tone
+
+NB = Path(__file__).resolve().parent.parent / "papers" / "emotionnet.ipynb"
+
+
+def test_lld_names_are_124_and_unique():
+    assert len(LLD_NAMES) == 124 and len(set(LLD_NAMES)) == 124
+
+
+def test_lld_values_on_a_tone(tmp_path):
+    sr = 16000
+    t = np.arange(sr * 2) / sr
+    wav = (0.3 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
+    v = dict(zip(LLD_NAMES, lld(wav, LLDConfig()), strict=True))
+    assert v["f0_mean"] == pytest.approx(200, rel=0.02)  # YIN finds the tone's pitch
+    assert v["voiced_fraction"] > 0.9
+    assert v["duration_s"] == pytest.approx(2.0)
+    assert v["rms_mean"] == pytest.approx(0.3 / np.sqrt(2), rel=0.05)
+
+
+def test_lld_silence_and_short_clips_are_finite():
+    for wav in (np.zeros(16000, np.float32), np.zeros(100, np.float32), np.ones(3000, np.float32) * 1e-3):
+        out = lld(wav)
+        assert out.shape == (124,) and np.isfinite(out).all()
+
+
+def test_extract_lld_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SER_CACHE", str(tmp_path / "c"))
+    paths = [tmp_path / "a.wav", tmp_path / "b.wav"]
+    for i, p in enumerate(paths):
+        write_tone(p, freq=150 + 100 * i)
+    first = extract_lld(paths, progress=False)
+    assert first.shape == (2, 124)
+    assert len(list((tmp_path / "c" / "features").glob("lld-*.npy"))) == 1
+    np.testing.assert_array_equal(extract_lld(paths, progress=False), first)
+
+
+def test_minmax_fitted_on_training_rows_only():
+    tr = np.array([[0.0, 5.0], [10.0, 5.0]])
+    s = MinMaxScaler().fit(tr)
+    np.testing.assert_allclose(s.transform(np.array([[5.0, 5.0], [20.0, 7.0]])), [[0.5, 0.0], [1.0, 1.0]])
+    np.testing.assert_allclose(s.transform(np.array([[20.0, 5.0]]), clip=False), [[2.0, 0.0]])
+
+
+def test_emotionnet_shapes_parameters_and_both_variants():
+    m = EmotionNet(n_features=124, n_classes=5, units=256, dropout=0.3)
+    x = torch.rand(8, 124)
+    assert m(x).shape == (8, 5)
+    enc = 124 * 512 + 512 + 512 * 256 + 256 + 256 * 128 + 128 + 128 * 64 + 64
+    dec = 32 * 128 + 128 + 128 * 256 + 256 + 256 * 512 + 512 + 512 * 124 + 124
+    cls = 32 * 32 + 32 + 64 * 256 + 256 + 256 * 5 + 5
+    assert count_parameters(m) == enc + dec + cls
+    small = EmotionNet(units=128, dropout=0.5)
+    assert small.hidden.out_features == 128 and small.dropout.p == 0.5
+    ablation = EmotionNet(use_vae=False)
+    assert not hasattr(ablation, "decoder") and ablation(x).shape == (8, 5)
+
+
+def test_kl_annealing_schedule():
+    m = EmotionNet(kl_max=0.1, kl_warmup=0.1)
+    assert m.kl_weight(0.0) == 0.0
+    assert m.kl_weight(0.05) == pytest.approx(0.05)
+    assert m.kl_weight(0.1) == pytest.approx(0.1) and m.kl_weight(0.9) == pytest.approx(0.1)
+
+
+def test_compound_loss_terms():
+    torch.manual_seed(0)
+    m = EmotionNet(n_classes=3).eval()
+    x, y = torch.rand(16, 124), torch.randint(0, 3, (16,))
+    loss0, logits = m.compound_loss(x, y, progress=0.0)
+    loss1, _ = m.compound_loss(x, y, progress=1.0)
+    assert logits.shape == (16, 3)
+    assert loss1 > loss0  # the KL term enters with its annealed weight
+    no_vae = EmotionNet(n_classes=3, use_vae=False).eval()
+    loss, _ = no_vae.compound_loss(x, y, 0.5)
+    ce = torch.nn.functional.cross_entropy(no_vae(x), y)
+    assert loss.item() == pytest.approx(1.5 * ce.item() + 0.01 * no_vae.hidden.weight.pow(2).sum().item(), rel=1e-5)
+
+
+def test_plain_dnn_and_baselines():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 150)
+    x = rng.random((150, 124)).astype(np.float32)
+    x[:, 0] = y / 2
+    assert PlainDNN(124, 3)(torch.from_numpy(x[:4])).shape == (4, 3)
+    res = run_baselines(x[:100], y[:100], x[100:], y[100:], seed=0)
+    assert set(res) == {"lr", "svm", "rf", "knn", "mlp"}
+    assert res["rf"]["accuracy"] > 0.9
+    assert res == run_baselines(x[:100], y[:100], x[100:], y[100:], seed=0)
+
+
+def _kedas_like_csv(path: Path, n_per_class: int = 30) -> None:
+    rng = np.random.default_rng(1)
+    labels = np.repeat(["angry", "fear", "happy", "neutral", "sadness"], n_per_class)
+    feats = rng.normal(size=(len(labels), 124))
+    feats[:, :5] += 3 * (labels[:, None] == np.array(["angry", "fear", "happy", "neutral", "sadness"]))
+    feats[0, 7] = np.nan  # one broken row, to be dropped and counted
+    df = pd.DataFrame(feats, columns=[f"f{i}" for i in range(124)])
+    df["label"] = labels
+    df.to_csv(path, index=False)
+
+
+def test_notebook_with_features_csv(tmp_path):
+    csv = tmp_path / "kedas_features.csv"
+    _kedas_like_csv(csv)
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(str(NB), str(out), cwd=str(NB.parent.parent), progress_bar=False,
+                        parameters={"features_csv": str(csv), "protocols": ["random"], "seeds": [0],
+                                    "profile": "smoke", "results_dir": str(tmp_path / "res")})
+    text = out.read_text()
+    assert "csv: 150 utterances, 1 dropped for NaN/inf" in text
+    from core.results import read_results
+
+    recs = read_results(tmp_path / "res")
+    assert len(recs) == 1 and recs[0]["corpus"] == "csv" and recs[0]["substitution"] is None
+    assert recs[0]["n_dropped_nonfinite"] == 1 and "accuracy/svm" in recs[0]["metrics"]
+
+
+def test_features_csv_errors(tmp_path):
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"a": [1.0], "label": ["x"]}).to_csv(bad, index=False)
+    with pytest.raises(pm.PapermillExecutionError, match="expected 124"):
+        pm.execute_notebook(str(NB), str(tmp_path / "o.ipynb"), cwd=str(NB.parent.parent), progress_bar=False,
+                            parameters={"features_csv": str(bad), "profile": "smoke", "protocols": ["random"],
+                                        "results_dir": str(tmp_path / "r")})
