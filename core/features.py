@@ -114,7 +114,7 @@ def _versions() -> dict[str, str]:
 
 
 # Bump when the code of a feature function changes its output: it is part of every cache key.
-FEATURE_CODE_VERSION = {"LogMelConfig": 1, "LLDConfig": 2}
+FEATURE_CODE_VERSION = {"LogMelConfig": 1, "LLDConfig": 3}
 
 
 def cache_key(paths: Sequence[str], cfg: object, extra: dict | None = None) -> str:
@@ -293,7 +293,8 @@ def lld(wav: np.ndarray, cfg: LLDConfig = LLDConfig()) -> np.ndarray:
     with warnings.catch_warnings():  # silent clips: "tuning from empty frequency set"
         warnings.simplefilter("ignore", UserWarning)
         chroma = librosa.feature.chroma_stft(S=spec, sr=sr)
-    onsets = librosa.onset.onset_detect(y=wav, sr=sr, hop_length=hop)
+    envelope = librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sr)  # our frames, not librosa's 2048
+    onsets = librosa.onset.onset_detect(onset_envelope=envelope, sr=sr, hop_length=hop)
     duration = len(wav) / sr
     log_spec = np.log10(spec + 1e-10)
     freqs = np.linspace(0, 1, spec.shape[0])
