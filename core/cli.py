@@ -17,6 +17,7 @@ from core.config import REPO_ROOT
 # (notebook, executed copy in the book, papermill parameters) per paper
 RUNS: dict[str, list[tuple[str, str, dict]]] = {
     "corpora": [("papers/corpora.ipynb", "corpora.ipynb", {})],
+    "emotionnet": [("papers/emotionnet.ipynb", "emotionnet.ipynb", {})],
     "parallel_cnn_lstm": [
         ("papers/parallel_cnn_lstm.ipynb", "parallel_cnn_lstm-random.ipynb", {"protocol": "random"}),
         ("papers/parallel_cnn_lstm.ipynb", "parallel_cnn_lstm-speaker.ipynb", {"protocol": "speaker"}),
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("corpus", choices=("baved",))
     d.add_argument("--root", default=None, help="data root (default: $SER_DATA or the user cache)")
     sub.add_parser("book", help="build the site: jupyter-book build book/")
+    b = sub.add_parser("bench", help="speed ratios: extraction x real time, cache and channels-last speed-ups")
+    b.add_argument("rest", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.cmd == "reproduce":
         reproduce(args.profile, args.paper, args.corpus, args.out)
@@ -68,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
 
         df = load_corpus(args.corpus, root=args.root, download=True)
         print(f"{args.corpus}: {len(df)} files ready")
+    elif args.cmd == "bench":
+        from core.bench import main as bench_main
+
+        return bench_main(args.rest)
     elif args.cmd == "book":
         return subprocess.call(["jupyter-book", "build", str(REPO_ROOT / "book"), "-W", "-n", "--keep-going"])
     return 0

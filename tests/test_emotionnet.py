@@ -117,9 +117,19 @@ def test_notebook_with_features_csv(tmp_path):
     csv = tmp_path / "kedas_features.csv"
     _kedas_like_csv(csv)
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NB), str(out), cwd=str(NB.parent.parent), progress_bar=False,
-                        parameters={"features_csv": str(csv), "protocols": ["random"], "seeds": [0],
-                                    "profile": "smoke", "results_dir": str(tmp_path / "res")})
+    pm.execute_notebook(
+        str(NB),
+        str(out),
+        cwd=str(NB.parent.parent),
+        progress_bar=False,
+        parameters={
+            "features_csv": str(csv),
+            "protocols": ["random"],
+            "seeds": [0],
+            "profile": "smoke",
+            "results_dir": str(tmp_path / "res"),
+        },
+    )
     text = out.read_text()
     assert "csv: 150 utterances, 1 dropped for NaN/inf" in text
     from core.results import read_results
@@ -133,6 +143,15 @@ def test_features_csv_errors(tmp_path):
     bad = tmp_path / "bad.csv"
     pd.DataFrame({"a": [1.0], "label": ["x"]}).to_csv(bad, index=False)
     with pytest.raises(pm.PapermillExecutionError, match="expected 124"):
-        pm.execute_notebook(str(NB), str(tmp_path / "o.ipynb"), cwd=str(NB.parent.parent), progress_bar=False,
-                            parameters={"features_csv": str(bad), "profile": "smoke", "protocols": ["random"],
-                                        "results_dir": str(tmp_path / "r")})
+        pm.execute_notebook(
+            str(NB),
+            str(tmp_path / "o.ipynb"),
+            cwd=str(NB.parent.parent),
+            progress_bar=False,
+            parameters={
+                "features_csv": str(bad),
+                "profile": "smoke",
+                "protocols": ["random"],
+                "results_dir": str(tmp_path / "r"),
+            },
+        )

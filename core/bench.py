@@ -1,0 +1,89 @@
+"""Benchmarks: extraction speed (x real time), cache speed-up, channels-last speed-up.
+
+``ser bench`` prints ratios, which transfer between machines better than seconds:
+x real time = seconds of audio processed per second of wall time. Performance targets
+live here, not in timed tests. Results can be saved with ``--out FILE.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import soundfile as sf
+
+
+def _timeit(fn, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def run(corpus: str = "eyase", n_files: int = 40, root: str | None = None) -> dict:
+    """Measure on the first ``n_files`` files of ``corpus`` under the data root."""
+    import os
+
+    import torch
+
+    from core.data import load_corpus
+    from core.features import LLDConfig, LogMelConfig, extract, extract_lld
+    from core.models import ParallelCNNLSTMAttention
+
+    paths = list(load_corpus(corpus, root=root)["path"][:n_files])
+    audio_s = sum(sf.info(p).duration for p in paths)
+    out: dict = {
+        "corpus": corpus,
+        "files": len(paths),
+        "audio_seconds": round(audio_s, 1),
+        "torch_threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["SER_CACHE"] = tmp
+        t_mel = _timeit(lambda: extract(paths, LogMelConfig(), cache=False, progress=False), 1)
+        extract(paths, LogMelConfig(), progress=False)
+        t_hit = _timeit(lambda: extract(paths, LogMelConfig(), progress=False))
+        t_lld = _timeit(lambda: extract_lld(paths, LLDConfig(), cache=False, progress=False), 1)
+    out["logmel_x_realtime"] = round(audio_s / t_mel, 1)
+    out["lld_x_realtime"] = round(audio_s / t_lld, 1)
+    out["logmel_cache_speedup"] = round(t_mel / t_hit, 1)
+
+    model = ParallelCNNLSTMAttention()
+    x = torch.randn(32, 1, 128, 188)
+
+    def step(m, xb):
+        m.zero_grad()
+        m(xb).sum().backward()
+
+    t_plain = _timeit(lambda: step(model, x))
+    model_cl = model.to(memory_format=torch.channels_last)
+    x_cl = x.contiguous(memory_format=torch.channels_last)
+    t_cl = _timeit(lambda: step(model_cl, x_cl))
+    out["train_step_batch32_channels_last_speedup"] = round(t_plain / t_cl, 2)
+    out["train_step_batch32_utterances_per_s"] = round(32 / t_cl, 1)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="ser bench", description=__doc__.splitlines()[0])
+    p.add_argument("--corpus", default="eyase")
+    p.add_argument("--files", type=int, default=40)
+    p.add_argument("--root", default=None)
+    p.add_argument("--out", type=Path, default=None)
+    a = p.parse_args(argv)
+    res = run(a.corpus, a.files, a.root)
+    print(json.dumps(res, indent=1))
+    if a.out:
+        a.out.write_text(json.dumps(res, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import pytest
+
+from core.cli import RUNS, main
+
+
+def test_unknown_paper_is_rejected(tmp_path):
+    with pytest.raises(SystemExit, match="unknown paper"):
+        main(["reproduce", "--paper", "nope", "--out", str(tmp_path)])
+
+
+def test_every_registered_run_points_at_an_existing_notebook():
+    from core.config import REPO_ROOT
+
+    for runs in RUNS.values():
+        for notebook, executed, params in runs:
+            assert (REPO_ROOT / notebook).is_file(), notebook
+            assert executed.endswith(".ipynb") and isinstance(params, dict)
+
+
+def test_bad_profile(capsys):
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--profile", "fast"])
+    assert "invalid choice" in capsys.readouterr().err
