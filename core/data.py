@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -42,9 +42,6 @@ class Corpus:
     extra_columns: tuple[str, ...] = ()
     downloadable: bool = False
     notes: str = ""
-    speakers_expected: int | None = None
-    files_expected: int | None = None
-    meta: dict = field(default_factory=dict)
 
 
 def _audio_files(folder: Path) -> list[Path]:
@@ -153,8 +150,6 @@ CORPORA: dict[str, Corpus] = {
         parse=_parse_baved,
         extra_columns=("age", "word", "level", "record"),
         downloadable=True,
-        speakers_expected=61,
-        files_expected=1935,
     ),
     "ravdess": Corpus(
         name="ravdess",
@@ -165,8 +160,6 @@ CORPORA: dict[str, Corpus] = {
         citation="Livingstone & Russo (2018), PLoS ONE 13(5): e0196391.",
         parse=_parse_ravdess,
         extra_columns=("intensity", "statement", "repetition"),
-        speakers_expected=24,
-        files_expected=1440,
     ),
     "eyase": Corpus(
         name="eyase",
@@ -177,8 +170,6 @@ CORPORA: dict[str, Corpus] = {
         citation="El Seknedy & Fawzi (2021), EYASE, Egyptian Arabic speech emotion database.",
         parse=_parse_eyase,
         extra_columns=("take",),
-        speakers_expected=6,
-        files_expected=579,
     ),
     "emodb": Corpus(
         name="emodb",
@@ -190,8 +181,6 @@ CORPORA: dict[str, Corpus] = {
         parse=_parse_emodb,
         extra_columns=("text", "version"),
         notes="The copy used here was cut or zero-padded to exactly 2.0 s by its publisher.",
-        speakers_expected=10,
-        files_expected=535,
     ),
 }
 

@@ -95,11 +95,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-import yaml
 from IPython.display import Markdown, display
 
 from core import data, evaluate, features, results, splits
 from core.baselines import run_baselines
+from core.claims import load_registry
 from core.config import REPO_ROOT
 from core.experiment import flat_metrics, resolve_profile, subsample, train_and_test
 from core.experiment import results_dir as _results_dir
@@ -117,7 +117,7 @@ BUDGET = {
 }[PROFILE]
 EPOCHS = epochs or BUDGET["epochs"]
 OUT_DIR = _results_dir(PAPER, PROFILE, results_dir)
-CLAIMS = yaml.safe_load((REPO_ROOT / "papers" / "claims" / f"{PAPER}.yaml").read_text())
+CLAIMS = load_registry(PAPER)[PAPER]
 CLAIM_IDS = [c["id"] for c in CLAIMS["claims"]]
 # KEDAS class names used by the claims, for the classes a stand-in corpus shares
 ALIASES = {
