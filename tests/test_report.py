@@ -31,6 +31,8 @@ def test_comparison_reads_values_from_results(tmp_path):
     # every registered paper has a section, including those not yet run
     for title in ("EmotionNet", "ArabEmoNet", "Wavelet", "CNN/LSTM family"):
         assert title in page
+    loss_row = next(line for line in page.splitlines() if line.startswith("| test-loss "))
+    assert "| 0.2085 |" in loss_row  # claimed values are shown as printed, not re-rounded
 
 
 def test_runs_page_and_write_pages(tmp_path):
