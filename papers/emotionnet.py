@@ -108,6 +108,8 @@ from core.train import TrainConfig
 
 warnings.filterwarnings("ignore", category=UserWarning, module="torch")
 sns.set_theme(style="whitegrid")
+pd.set_option("display.max_rows", 200)
+pd.set_option("display.max_columns", 50)
 PAPER = "emotionnet"
 PROFILE = resolve_profile(profile)
 BUDGET = {
@@ -349,8 +351,25 @@ if baselines:
                     "macro F1": r["metrics"][f"macro_f1{suffix}"],
                 }
             )
-    t4 = pd.DataFrame(rows).groupby(["corpus", "protocol", "model"], sort=False).agg(["mean", "std"]).round(3)
-    display(t4)
+    t4 = pd.DataFrame(rows)
+    acc = t4.pivot_table(
+        index="model",
+        columns=["corpus", "protocol"],
+        values="accuracy",
+        sort=False,
+        aggfunc=lambda v: f"{np.mean(v):.1f} ± {np.std(v, ddof=1):.1f}",
+    )
+    f1 = t4.pivot_table(
+        index="model",
+        columns=["corpus", "protocol"],
+        values="macro F1",
+        sort=False,
+        aggfunc=lambda v: f"{np.mean(v):.3f} ± {np.std(v, ddof=1):.3f}",
+    )
+    display(Markdown("**Test accuracy (%)**, mean ± sd over seeds"))
+    display(acc)
+    display(Markdown("**Macro F1**, mean ± sd over seeds"))
+    display(f1)
     fig, ax = plt.subplots(figsize=(11, 4))
     sns.barplot(data=pd.DataFrame(rows), x="model", y="accuracy", hue="corpus", errorbar="sd", ax=ax)
     ax.set(title="test accuracy by model (bars: mean over seeds and protocols; lines: sd)", xlabel="", ylabel="%")
