@@ -97,7 +97,7 @@ def paper_table(t: pd.DataFrame) -> str:
             "source": t["source"],
             "metric": t["metric"],
             # the claimed value exactly as registered (as printed in the paper), never re-rounded
-        "claimed": [f"{v:g}" + (" %" if u == "%" else "") for v, u in zip(t["claimed"], t["unit"], strict=True)],
+            "claimed": [f"{v:g}" + (" %" if u == "%" else "") for v, u in zip(t["claimed"], t["unit"], strict=True)],
             "reproduced (paper's protocol)": [_reproduced(r) for _, r in t.iterrows()],
             "difference": [_fmt(v, u) for v, u in zip(t["difference"], t["unit"], strict=True)],
             "speaker-independent": [_reproduced(r, "speaker_") for _, r in t.iterrows()],

@@ -37,14 +37,20 @@ REQUIRED = (
 )
 
 
+# Run outputs: rewriting them during a run does not make the code that produced them differ.
+OUTPUT_PATHS = ("papers/results", "book/replications")
+
+
 def git_commit(repo: Path = REPO_ROOT) -> str:
-    """``HEAD`` commit, suffixed ``-dirty`` if tracked files differ; ``unknown`` outside git."""
+    """``HEAD`` commit, suffixed ``-dirty`` if tracked files other than run outputs
+    (:data:`OUTPUT_PATHS`) differ from it; ``unknown`` outside git."""
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
         ).stdout.strip()
+        exclude = [f":(exclude){p}" for p in OUTPUT_PATHS]
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *exclude],
             cwd=repo,
             capture_output=True,
             text=True,

@@ -54,3 +54,25 @@ def test_summary_mean_std_n(tmp_path):
     assert table.loc["random", "mean"] == pytest.approx(0.9)
     assert table.loc["random", "std"] == pytest.approx(0.1)
     assert table.loc["random", "n"] == 3 and table.loc["speaker", "n"] == 1
+
+
+def test_git_commit_dirty_only_for_code(tmp_path):
+    import subprocess
+
+    from core.results import git_commit
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "code.py").write_text("a = 1\n")
+    (tmp_path / "papers" / "results").mkdir(parents=True)
+    (tmp_path / "papers" / "results" / "r.json").write_text("{}\n")
+    git("add", "-A")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "x")
+    assert not git_commit(tmp_path).endswith("-dirty")
+    (tmp_path / "papers" / "results" / "r.json").write_text('{"a": 1}\n')  # a run rewrote its output
+    assert not git_commit(tmp_path).endswith("-dirty")
+    (tmp_path / "code.py").write_text("a = 2\n")
+    assert git_commit(tmp_path).endswith("-dirty")
+    assert git_commit(tmp_path / "nowhere") == "unknown"
