@@ -2,7 +2,9 @@
 
 - ``SER_PROFILE=smoke``: ``pytest --nbmake papers/`` runs every notebook at the smoke
   profile (seconds) unless the caller already set SER_PROFILE.
-- ``SER_DATA`` defaults to ``../shared/data`` next to the checkout when that exists.
+- ``SER_DATA`` defaults to ``../shared/data`` next to the checkout when that exists, and a
+  relative ``SER_DATA`` is made absolute here: notebook kernels run in ``papers/``, where a
+  path relative to the repository root would point elsewhere.
 """
 
 import os
@@ -12,4 +14,6 @@ os.environ.setdefault("SER_PROFILE", "smoke")
 _shared = Path(__file__).resolve().parent.parent / "shared" / "data"
 if "SER_DATA" not in os.environ and _shared.is_dir():
     os.environ["SER_DATA"] = str(_shared)
+if os.environ.get("SER_DATA"):
+    os.environ["SER_DATA"] = str(Path(os.environ["SER_DATA"]).expanduser().resolve())
 os.environ.setdefault("MPLBACKEND", "Agg")
