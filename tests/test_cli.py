@@ -23,3 +23,12 @@ def test_bad_profile(capsys):
     with pytest.raises(SystemExit):
         main(["reproduce", "--profile", "fast"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_bench_reports_ratios(tmp_path, data_root):
+    import json
+
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--corpus", "eyase", "--files", "3", "--root", str(data_root), "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert res["files"] == 3 and res["lld_x_realtime"] > 0 and res["logmel_cache_speedup"] > 1
