@@ -66,8 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("corpus", choices=("baved",))
     d.add_argument("--root", default=None, help="data root (default: $SER_DATA or the user cache)")
     sub.add_parser("book", help="build the site: jupyter-book build book/")
-    sub.add_parser("bench", help="speed ratios: extraction x real time, cache and channels-last speed-ups "
-                                 "(ser bench --help for its options)")
+    sub.add_parser(
+        "bench",
+        help="speed ratios: extraction x real time, cache and channels-last speed-ups "
+        "(ser bench --help for its options)",
+    )
     args = parser.parse_args(argv)
     if args.cmd == "reproduce":
         reproduce(args.profile, args.paper, args.corpus, args.out)
