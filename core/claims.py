@@ -123,8 +123,13 @@ def validate_registry(reg: Any, name: str = "registry") -> None:
         raise ValueError(f"{name}: duplicate claim ids {sorted(dup)}")
 
 
+def is_loss(metric: str) -> bool:
+    """``loss`` and per-model losses such as ``loss/serdnn``."""
+    return metric == "loss" or metric.startswith("loss/")
+
+
 def tolerance(claim: dict) -> float:
-    if claim["metric"] == "loss":
+    if is_loss(claim["metric"]):
         return TOLERANCE["loss"]
     return TOLERANCE[claim["unit"]]
 

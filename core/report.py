@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.claims import STATUSES, TOLERANCE, compare_all, load_registry
+from core.claims import STATUSES, TOLERANCE, compare_all, is_loss, load_registry
 from core.results import RESULTS_DIR, read_results
 
 STATUS_ICON = {
@@ -61,7 +61,7 @@ def scatter(table: pd.DataFrame, path: Path) -> bool:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     palette = {"reproduced": "tab:green", "not reproduced": "tab:red", "substituted corpus": "tab:orange"}
     for ax, units, label in ((axes[0], ["%"], "percent"), (axes[1], [""], "fraction")):
-        sub = done[done["unit"].isin(units) & (done["metric"] != "loss")]
+        sub = done[done["unit"].isin(units) & ~done["metric"].map(is_loss)]
         lo, hi = (0, 100) if label == "percent" else (0, 1)
         ax.plot([lo, hi], [lo, hi], color="grey", lw=1, ls="--", label="reproduced = claimed")
         for status, g in sub.groupby("status"):

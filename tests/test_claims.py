@@ -123,6 +123,13 @@ def test_statuses_are_computed():
     assert (t2.drop(index="vgg")["status"] == "not yet run").all()
 
 
+def test_losses_use_the_loss_tolerance():
+    from core.claims import tolerance
+
+    assert tolerance({"metric": "loss/serdnn", "unit": ""}) == tolerance({"metric": "loss", "unit": ""}) == 0.05
+    assert tolerance({"metric": "macro_f1", "unit": ""}) == 0.02
+
+
 def test_paper_profile_wins_over_cpu():
     records = [_rec(["acc"], 0.5, 0.5), _rec(["acc"], 0.9, 0.9, profile="paper")]
     row = compare(REG, records, True).set_index("claim").loc["acc"]
