@@ -93,6 +93,12 @@ def versions() -> dict[str, str]:
     }
 
 
+def repo_relative(path: str | Path) -> str:
+    """``path`` relative to the repository (POSIX style) when inside it, else absolute."""
+    path = Path(path).resolve()
+    return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 def make_record(
     *,
     paper: str,

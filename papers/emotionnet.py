@@ -100,7 +100,6 @@ from IPython.display import Markdown, display
 from core import data, evaluate, features, results, splits
 from core.baselines import run_baselines
 from core.claims import load_registry
-from core.config import REPO_ROOT
 from core.experiment import flat_metrics, resolve_profile, subsample, train_and_test
 from core.experiment import results_dir as _results_dir
 from core.models import EmotionNet, PlainDNN, count_parameters
@@ -283,9 +282,7 @@ for name, (meta, raw) in datasets.items():
                 history=out.history.to_dict(),
                 n_test=int((part == "test").sum()),
                 n_dropped_nonfinite=dropped[name],
-                split_file=str(split_path.relative_to(REPO_ROOT))
-                if split_path.is_relative_to(REPO_ROOT)
-                else str(split_path),
+                split_file=results.repo_relative(split_path),
                 **extra,
             )
             results.write_result(rec, OUT_DIR, f"{corpus_tag}-{protocol}-{PROFILE}-seed{seed}")

@@ -78,13 +78,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-import yaml
 from IPython.display import Markdown, display
 
 from core import data, evaluate, features, results, splits
-from core.config import REPO_ROOT
+from core.claims import load_registry
 from core.data import get_corpus
-from core.experiment import claimed_vs_reproduced, resolve_profile, subsample, train_and_test
+from core.experiment import claimed_vs_reproduced, flat_metrics, resolve_profile, subsample, train_and_test
 from core.experiment import results_dir as _results_dir
 from core.models import ParallelCNNLSTMAttention, count_parameters
 from core.train import TrainConfig
@@ -105,7 +104,7 @@ SUBSTITUTION = None if corpus == "baved" else f"{corpus} substitutes BAVED (the 
 # The paper's learning-rate study: 0.01 without the scheduler, then 0.02-0.1 with it (Results).
 CONFIGS = [(0.01, False), (0.02, True), (0.05, True), (0.075, True), (0.1, True)] if sweep else [(float(lr), scheduler)]
 OUT_DIR = _results_dir(PAPER, PROFILE, results_dir)
-CLAIMS = yaml.safe_load((REPO_ROOT / "papers" / "claims" / f"{PAPER}.yaml").read_text())
+CLAIMS = load_registry(PAPER)[PAPER]
 display(
     Markdown(
         f"**Profile** `{PROFILE}`: up to {EPOCHS} epochs, early-stopping patience "
@@ -207,12 +206,6 @@ for run_lr, run_sched in CONFIGS:
             lr=run_lr, epochs=EPOCHS, batch_size=batch_size, scheduler=run_sched, patience=BUDGET["patience"], seed=seed
         )
         out = train_and_test(make_model, xs, Y, part, cfg, LABELS, extra_train=extra_s)
-        per_class = {
-            f"{m}/{row['class']}": float(row[m])
-            for _, row in out.per_class.iterrows()
-            for m in ("precision", "recall", "f1", "accuracy")
-            if row["class"] != "macro avg"
-        }
         lr_tag = f"lr{run_lr:g}" + ("" if run_sched else "-nosched")
         claim_ids = (
             [c["id"] for c in CLAIMS["claims"] if c["config"] == {"lr": run_lr, "scheduler": run_sched}]
@@ -227,7 +220,7 @@ for run_lr, run_sched in CONFIGS:
             protocol=protocol,
             profile=PROFILE,
             seeds=[seed],
-            metrics={**out.metrics, **per_class},
+            metrics=flat_metrics(out),
             params={
                 **PARAMS,
                 "lr": run_lr,
@@ -238,9 +231,7 @@ for run_lr, run_sched in CONFIGS:
                 "n_params": out.n_params,
             },
             duration_s=out.seconds,
-            split_file=str(split_path.relative_to(REPO_ROOT))
-            if split_path.is_relative_to(REPO_ROOT)
-            else str(split_path),
+            split_file=results.repo_relative(split_path),
             n_test=int((part == "test").sum()),
             confusion=out.confusion,
             history=out.history.to_dict(),
