@@ -138,16 +138,19 @@ def _scale(claim: dict) -> float:
     return 100.0 if claim["unit"] == "%" else 1.0
 
 
-def compare(registry: dict, records: Iterable[dict], notebook_exists: bool) -> pd.DataFrame:
+def compare(
+    registry: dict, records: Iterable[dict], notebook_exists: bool, profiles: tuple[str, ...] = ("paper", "cpu")
+) -> pd.DataFrame:
     """One row per claim with claimed and reproduced values and a computed status.
 
-    Only ``paper`` and ``cpu`` profile records count; where both exist, ``paper``
-    wins. Records count only on the claim's corpus or, when that is unavailable, on the
+    Only records of ``profiles`` count (the book: ``paper`` and ``cpu``; a notebook may
+    pass its own profile); where several exist, the earliest in ``profiles`` wins.
+    Records count only on the claim's corpus or, when that is unavailable, on the
     registry's ``substitute`` for it (e.g. ``{kedas: eyase}``); results on other stand-ins
-    are shown in the paper's chapter, not averaged in here. The reproduced value is on the claim's protocol; the
-    speaker-independent value is shown beside it when it exists.
+    are shown in the paper's chapter, not averaged in here. The reproduced value is on the
+    claim's protocol; the speaker-independent value is shown beside it when it exists.
     """
-    records = [r for r in records if r["paper"] == registry["paper"] and r["profile"] in ("paper", "cpu")]
+    records = [r for r in records if r["paper"] == registry["paper"] and r["profile"] in profiles]
     substitute = registry.get("substitute", {})
     rows = []
     for c in registry["claims"]:
@@ -156,7 +159,7 @@ def compare(registry: dict, records: Iterable[dict], notebook_exists: bool) -> p
         mine = [
             r for r in records if c["id"] in r["claim_ids"] and c["metric"] in r["metrics"] and r["corpus"] == corpus
         ]
-        profile = "paper" if any(r["profile"] == "paper" for r in mine) else "cpu"
+        profile = next((p for p in profiles if any(r["profile"] == p for r in mine)), profiles[0])
         mine = [r for r in mine if r["profile"] == profile]
         same = [r for r in mine if r["protocol"] == c["protocol"]]
         spk = [r for r in mine if r["protocol"] == "speaker" and c["protocol"] != "speaker"]

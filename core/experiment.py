@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -130,29 +129,3 @@ def flat_metrics(out: RunOutput, suffix: str = "", aliases: Mapping[str, str] | 
     if aucs:
         flat["roc_auc_min"] = float(min(aucs))
     return flat
-
-
-def claimed_vs_reproduced(claims: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """One row per claim: claimed value, reproduced mean ± std (n) per protocol.
-
-    ``claims`` are registry entries (``id, metric, value, unit``); ``records``
-    are results files whose ``claim_ids`` name them.
-    """
-    rows = []
-    for c in claims:
-        k = 100.0 if c.get("unit") == "%" else 1.0
-        row: dict[str, Any] = {"claim": c["id"], "metric": c["metric"], "claimed": c["value"]}
-        for protocol in sorted({r["protocol"] for r in records}):
-            vals = [
-                r["metrics"][c["metric"]] * k
-                for r in records
-                if c["id"] in r["claim_ids"] and r["protocol"] == protocol and c["metric"] in r["metrics"]
-            ]
-            if vals:
-                arr = np.asarray(vals, dtype=float)
-                sd = arr.std(ddof=1) if len(arr) > 1 else float("nan")
-                row[f"{protocol}: mean ± std (n)"] = f"{arr.mean():.2f} ± {sd:.2f} ({len(arr)})"
-                if protocol == c.get("protocol", "random"):
-                    row["difference"] = round(arr.mean() - c["value"], 2)
-        rows.append(row)
-    return pd.DataFrame(rows)

@@ -81,11 +81,12 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from core import data, evaluate, features, results, splits
-from core.claims import load_registry
+from core.claims import compare, load_registry
 from core.data import get_corpus
-from core.experiment import claimed_vs_reproduced, flat_metrics, resolve_profile, subsample, train_and_test
+from core.experiment import flat_metrics, resolve_profile, subsample, train_and_test
 from core.experiment import results_dir as _results_dir
 from core.models import ParallelCNNLSTMAttention, count_parameters
+from core.report import paper_table
 from core.train import TrainConfig
 
 warnings.filterwarnings("ignore", category=UserWarning, module="torch")
@@ -294,15 +295,14 @@ display(summary.groupby(["lr", "scheduler"])[["accuracy", "loss", "macro_f1"]].a
 # ## Claimed vs reproduced
 #
 # Read back from the results files of this profile in the results folder, so the table also
-# shows runs made by other invocations (for example the other protocol). The difference is
-# taken against the paper's own protocol only. Accuracy is in %, loss and F1 as fractions.
+# shows runs made by other invocations (for example the other protocol), and computed exactly
+# as on the book's comparison page. The difference is taken against the paper's own protocol.
 
 # %%
 recs = [r for r in results.read_results(OUT_DIR, PAPER) if r["profile"] == PROFILE and r["corpus"] == "baved"]
-table = claimed_vs_reproduced(CLAIMS["claims"], recs)
-if table.empty or len(table.columns) <= 3:
+if not recs:
     print("no BAVED results of this profile yet: run with corpus='baved'")
-display(table)
+display(Markdown(paper_table(compare(CLAIMS, recs, notebook_exists=True, profiles=(PROFILE,)))))
 
 # %% [markdown]
 # ## Where the paper contradicts itself or the data

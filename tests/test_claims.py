@@ -130,6 +130,12 @@ def test_losses_use_the_loss_tolerance():
     assert tolerance({"metric": "macro_f1", "unit": ""}) == 0.02
 
 
+def test_a_notebook_can_compare_its_own_profile():
+    records = [_rec(["acc"], 0.9, 0.9), _rec(["acc"], 0.3, 0.3, profile="smoke")]
+    row = compare(REG, records, True, profiles=("smoke",)).set_index("claim").loc["acc"]
+    assert row["profile"] == "smoke" and row["n"] == 1 and row["mean"] == pytest.approx(30.0)
+
+
 def test_paper_profile_wins_over_cpu():
     records = [_rec(["acc"], 0.5, 0.5), _rec(["acc"], 0.9, 0.9, profile="paper")]
     row = compare(REG, records, True).set_index("claim").loc["acc"]
