@@ -22,6 +22,12 @@ def classification_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict[str, f
     n_classes = proba.shape[1]
     y_pred = proba.argmax(1)
     out: dict[str, float] = {"accuracy": float(accuracy_score(y_true, y_pred))}
+    # micro-F1 equals accuracy for single-label data; computed, not copied, as a check
+    out["micro_f1"] = float(
+        precision_recall_fscore_support(
+            y_true, y_pred, average="micro", zero_division=0, labels=list(range(n_classes))
+        )[2]
+    )
     for avg in ("macro", "weighted"):
         p, r, f, _ = precision_recall_fscore_support(
             y_true, y_pred, average=avg, zero_division=0, labels=list(range(n_classes))

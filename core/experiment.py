@@ -16,7 +16,7 @@ from core import evaluate
 from core.config import cache_dir
 from core.params import PROFILES, ParameterError
 from core.results import RESULTS_DIR
-from core.train import History, TrainConfig, fit, predict_proba, seed_everything
+from core.train import Augment, History, TrainConfig, fit, predict_proba, seed_everything
 
 
 def resolve_profile(profile: str | None) -> str:
@@ -73,8 +73,13 @@ def train_and_test(
     cfg: TrainConfig,
     labels: Sequence[str],
     extra_train: tuple[np.ndarray, np.ndarray] | None = None,
+    augment: Augment | None = None,
+    lengths: np.ndarray | None = None,
 ) -> RunOutput:
     """Fit on ``part == 'train'`` (plus ``extra_train``), select on ``'val'``, report on ``'test'``.
+
+    ``augment`` is the training-batch hook of :func:`core.train.fit`; ``lengths`` (valid frames
+    per padded item) turns on per-batch cropping (not combinable with ``extra_train``).
 
     The test part is touched once, after training, by the restored best-validation model.
     """
@@ -85,13 +90,16 @@ def train_and_test(
     if not (tr.any() and va.any() and te.any()):
         raise ValueError("train_and_test needs non-empty train, val and test parts")
     x_tr, y_tr = x[tr], y[tr]
+    if extra_train is not None and lengths is not None:
+        raise ValueError("train_and_test: extra_train and lengths cannot be combined")
     if extra_train is not None:
         x_tr = np.concatenate([x_tr, extra_train[0]])
         y_tr = np.concatenate([y_tr, extra_train[1]])
     seed_everything(cfg.seed)  # the initial weights depend on the seed alone
     model = make_model()
-    hist = fit(model, (x_tr, y_tr), (x[va], y[va]), cfg)
-    proba = predict_proba(model, x[te], batch_size=cfg.batch_size)
+    lens = None if lengths is None else (lengths[tr], lengths[va])
+    hist = fit(model, (x_tr, y_tr), (x[va], y[va]), cfg, augment=augment, lengths=lens)
+    proba = predict_proba(model, x[te], batch_size=cfg.batch_size, lengths=None if lengths is None else lengths[te])
     y_te = y[te]
     y_pred = proba.argmax(1)
     metrics = evaluate.classification_metrics(y_te, proba)

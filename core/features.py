@@ -179,6 +179,45 @@ def extract(
     return out
 
 
+def extract_padded(
+    paths: Sequence[str], cfg: LogMelConfig, *, cache: bool = True, progress: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Natural-length log-mels stacked as ``(N, n_mels, T_max)`` plus each clip's frame count.
+
+    ``cfg.duration`` must be ``None``. The padding holds the value zero-valued audio would give:
+    ``-cfg.top_db`` for ``ref='max'`` (the clip's floor), else the dB of the 1e-10 amplitude floor.
+    Training code cuts each batch to its longest item (:func:`core.train.fit` with ``lengths``).
+    """
+    if cfg.duration is not None:
+        raise ValueError("extract_padded() keeps natural lengths: use LogMelConfig(duration=None)")
+    if cfg.ref == "max" and cfg.top_db is None:
+        raise ValueError("extract_padded() with ref='max' needs top_db to define the padding floor")
+    paths = [str(p) for p in paths]
+    target = cache_dir("features") / f"logmel-padded-{cache_key(paths, cfg)}.npz"
+    if cache and target.exists():
+        with np.load(target) as z:
+            return z["x"], z["lengths"]
+    mels = [
+        logmel(load_audio(p, cfg.sr), cfg) for p in tqdm(paths, desc="log-mel", disable=not progress, mininterval=2)
+    ]
+    lengths = np.array([m.shape[1] for m in mels], dtype=np.int64)
+    floor = -float(cfg.top_db) if cfg.ref == "max" else 10 * np.log10(1e-10 / float(cfg.ref))
+    x = np.full((len(mels), cfg.n_mels, int(lengths.max(initial=1))), floor, dtype=np.float32)
+    for i, m in enumerate(mels):
+        x[i, :, : m.shape[1]] = m
+    if cache:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp.npz")
+        os.close(fd)
+        try:
+            np.savez(tmp, x=x, lengths=lengths)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return x, lengths
+
+
 class Standardizer:
     """Global mean/std scaling fitted on training features only."""
 
@@ -186,7 +225,10 @@ class Standardizer:
         self.mean: float | None = None
         self.std: float | None = None
 
-    def fit(self, x: np.ndarray) -> Standardizer:
+    def fit(self, x: np.ndarray, lengths: np.ndarray | None = None) -> Standardizer:
+        """Fit on ``x``; with ``lengths``, only the first ``lengths[i]`` frames of item ``i`` count."""
+        if lengths is not None:
+            x = np.concatenate([x[i, ..., :n].ravel() for i, n in enumerate(lengths)])
         self.mean = float(x.mean())
         self.std = float(x.std()) or 1.0
         return self

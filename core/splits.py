@@ -99,6 +99,27 @@ def speaker_kfold(
     return split
 
 
+def cv_parts(
+    df: pd.DataFrame, folds: pd.DataFrame, test_fold: int, seed: int = 0, val_fraction: float = 0.1
+) -> np.ndarray:
+    """``'train'/'val'/'test'`` per row of ``df`` for one fold of a k-fold split: the fold is the
+    test part and a stratified ``val_fraction`` of the other folds (drawn with ``seed``) is the
+    validation part for early stopping. With speaker folds the test part stays speaker-disjoint
+    from train and val."""
+    fold = df["utt_id"].map(folds.set_index("utt_id")["part"]).to_numpy()
+    if np.isnan(fold.astype(float)).any():
+        raise ValueError("cv_parts: some utterances have no fold")
+    part = np.where(fold == test_fold, "test", "train").astype(object)
+    rest = np.flatnonzero(part == "train")
+    if not len(rest) or rest.size == len(df):
+        raise ValueError(f"cv_parts: fold {test_fold} is empty or holds everything")
+    labels = df["label"].to_numpy()[rest]
+    n_val = max(len(np.unique(labels)), int(round(val_fraction * len(rest))))  # one per class at least
+    _, val_idx = train_test_split(rest, test_size=n_val, random_state=seed, stratify=labels)
+    part[val_idx] = "val"
+    return part.astype(str)
+
+
 def assert_speaker_disjoint(df: pd.DataFrame, split: pd.DataFrame, speaker: str = "speaker") -> None:
     """Raise AssertionError if any speaker appears in two parts of ``split``."""
     merged = df[["utt_id", speaker]].merge(split, on="utt_id", validate="one_to_one")

@@ -35,6 +35,7 @@ class TrainConfig:
     seed: int = 0
     progress: bool = True
     channels_last: bool = True
+    bucket: bool = False  # with lengths: batches of similar length (less padding), in random order
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,6 +86,34 @@ def _to(x: torch.Tensor, dev: torch.device, channels_last: bool) -> torch.Tensor
     return x.contiguous(memory_format=torch.channels_last) if channels_last and x.dim() == 4 else x
 
 
+def _batches(
+    n: int,
+    batch_size: int,
+    gen: torch.Generator | None,
+    lengths: torch.Tensor | None = None,
+    bucket: bool = False,
+) -> list[torch.Tensor]:
+    """Index batches: shuffled when ``gen`` is given; with ``bucket`` and ``lengths``, items of
+    similar length share a batch (sorted by length, ties broken at random) and the batch order
+    is shuffled."""
+    order = torch.randperm(n, generator=gen) if gen is not None else torch.arange(n)
+    if bucket and lengths is not None:
+        order = order[torch.sort(lengths[order], stable=True).indices]
+    chunks = list(torch.split(order, batch_size))
+    if bucket and gen is not None:
+        chunks = [chunks[i] for i in torch.randperm(len(chunks), generator=gen)]
+    return chunks
+
+
+def _crop(xb: torch.Tensor, lb: torch.Tensor | None) -> torch.Tensor:
+    """Cut a padded batch to its longest item (the paper's 'pad to the batch maximum')."""
+    return xb if lb is None else xb[..., : int(lb.max())]
+
+
+def _forward(model: nn.Module, xb: torch.Tensor, lb: torch.Tensor | None) -> torch.Tensor:
+    return model(xb) if lb is None else model(xb, lengths=lb)
+
+
 def _loss(
     model: nn.Module,
     xb: torch.Tensor,
@@ -92,12 +121,13 @@ def _loss(
     loss_fn: nn.Module,
     progress: float,
     weight: torch.Tensor | None,
+    lb: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(loss, logits): the model's own ``compound_loss`` when it has one, else ``loss_fn``."""
     compound = getattr(model, "compound_loss", None)
     if compound is not None:
         return compound(xb, yb, progress, weight)
-    out = model(xb)
+    out = _forward(model, xb, lb)
     return loss_fn(out, yb), out
 
 
@@ -109,13 +139,15 @@ def _epoch_eval(
     batch_size: int,
     dev: torch.device,
     progress: float = 1.0,
+    lengths: torch.Tensor | None = None,
 ) -> tuple[float, float]:
     model.eval()
     total, correct, n = 0.0, 0, 0
     with torch.no_grad():
-        for i in range(0, len(x), batch_size):
-            xb, yb = _to(x[i : i + batch_size], dev, True), y[i : i + batch_size].to(dev)
-            loss, out = _loss(model, xb, yb, loss_fn, progress, None)
+        for idx in _batches(len(x), batch_size, None, lengths, bucket=True):
+            lb = None if lengths is None else lengths[idx]
+            xb, yb = _to(_crop(x[idx], lb), dev, True), y[idx].to(dev)
+            loss, out = _loss(model, xb, yb, loss_fn, progress, None, lb)
             total += loss.item() * len(xb)
             correct += int((out.argmax(1) == yb).sum())
             n += len(xb)
@@ -129,10 +161,13 @@ def fit(
     cfg: TrainConfig,
     augment: Augment | None = None,
     loss_fn: nn.Module | None = None,
+    lengths: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> History:
     """Train ``model`` in place on ``train=(x, y)``; select on ``val`` loss.
 
-    ``augment(batch, generator)`` is applied to training batches only. A model with a
+    ``augment(batch, generator)`` is applied to training batches only. With ``lengths``
+    (valid frames of each padded item, for train and val) every batch is cut to its longest
+    item and the model is called as ``model(x, lengths=...)``. A model with a
     ``compound_loss(x, y, progress, class_weight) -> (loss, logits)`` method (EmotionNet)
     is trained and validated on that loss; ``progress`` is epoch / max epochs. The
     best-validation-loss weights are restored before returning.
@@ -142,6 +177,7 @@ def fit(
     model.to(dev)
     x_tr, y_tr = _tensor(train[0]), torch.as_tensor(np.asarray(train[1]), dtype=torch.long)
     x_va, y_va = _tensor(val[0]), torch.as_tensor(np.asarray(val[1]), dtype=torch.long)
+    len_tr, len_va = (None, None) if lengths is None else (torch.as_tensor(v, dtype=torch.long) for v in lengths)
     if cfg.channels_last and x_tr.dim() == 4:  # ~1.5x faster convolutions on CPU
         model.to(memory_format=torch.channels_last)
     n_classes = int(max(y_tr.max(), y_va.max())) + 1
@@ -162,16 +198,15 @@ def fit(
     bar = tqdm(range(cfg.epochs), desc="epochs", disable=not cfg.progress, leave=False)
     for epoch in bar:
         model.train()
-        perm = torch.randperm(len(x_tr), generator=gen)
         run_loss, run_correct = 0.0, 0
-        for i in range(0, len(perm), cfg.batch_size):
-            idx = perm[i : i + cfg.batch_size]
-            xb = x_tr[idx]
+        for idx in _batches(len(x_tr), cfg.batch_size, gen, len_tr, cfg.bucket):
+            lb = None if len_tr is None else len_tr[idx]
+            xb = _crop(x_tr[idx], lb)
             if augment is not None:
                 xb = augment(xb, gen)
             xb, yb = _to(xb, dev, cfg.channels_last), y_tr[idx].to(dev)
             opt.zero_grad(set_to_none=True)
-            loss, out = _loss(model, xb, yb, loss_fn, epoch / cfg.epochs, weight)
+            loss, out = _loss(model, xb, yb, loss_fn, epoch / cfg.epochs, weight, lb)
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"training loss became {loss.item()} at epoch {epoch + 1} (lr={cfg.lr}); "
@@ -183,7 +218,7 @@ def fit(
             opt.step()
             run_loss += loss.item() * len(idx)
             run_correct += int((out.argmax(1) == yb).sum())
-        val_loss, val_acc = _epoch_eval(model, x_va, y_va, eval_loss, cfg.batch_size, dev, epoch / cfg.epochs)
+        val_loss, val_acc = _epoch_eval(model, x_va, y_va, eval_loss, cfg.batch_size, dev, epoch / cfg.epochs, len_va)
         hist.train_loss.append(run_loss / len(x_tr))
         hist.train_acc.append(run_correct / len(x_tr))
         hist.val_loss.append(val_loss)
@@ -205,16 +240,23 @@ def fit(
     return hist
 
 
-def predict_proba(model: nn.Module, x: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    """Softmax probabilities ``(N, n_classes)`` in eval mode."""
+def predict_proba(
+    model: nn.Module, x: np.ndarray, batch_size: int = 64, lengths: np.ndarray | None = None
+) -> np.ndarray:
+    """Softmax probabilities ``(N, n_classes)`` in eval mode, in the order of ``x``."""
     dev = device()
     model.to(dev).eval()
-    outs = []
+    xt = _tensor(x)
+    lt = None if lengths is None else torch.as_tensor(lengths, dtype=torch.long)
+    out = np.zeros((len(x), 0), dtype=np.float32)
     with torch.no_grad():
-        for i in range(0, len(x), batch_size):
-            xb = _to(_tensor(x[i : i + batch_size]), dev, True)
-            outs.append(torch.softmax(model(xb), dim=1).cpu().numpy())
-    return np.concatenate(outs)
+        for idx in _batches(len(x), batch_size, None, lt, bucket=True):
+            lb = None if lt is None else lt[idx]
+            p = torch.softmax(_forward(model, _to(_crop(xt[idx], lb), dev, True), lb), dim=1).cpu().numpy()
+            if out.shape[1] == 0:
+                out = np.zeros((len(x), p.shape[1]), dtype=np.float32)
+            out[idx.numpy()] = p
+    return out
 
 
 def gaussian_noise(std: float) -> Augment:
@@ -222,5 +264,45 @@ def gaussian_noise(std: float) -> Augment:
 
     def hook(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         return batch + std * torch.randn(batch.shape, generator=gen)
+
+    return hook
+
+
+def spec_augment(
+    freq_masks: int = 2, freq_width: int = 15, time_masks: int = 2, time_width: int = 20, value: float = 0.0
+) -> Augment:
+    """SpecAugment-style masking (Park et al., 2019) of ``(batch, 1, freq, time)`` features:
+    per item, ``freq_masks`` bands of up to ``freq_width`` bins and ``time_masks`` spans of up
+    to ``time_width`` frames are set to ``value`` (0 = the mean of standardised features)."""
+
+    def hook(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        out = batch.clone()
+        n_f, n_t = out.shape[-2], out.shape[-1]
+
+        def span(size: int, width: int) -> slice:
+            w = int(torch.randint(0, min(width, size) + 1, (1,), generator=gen))
+            s0 = int(torch.randint(0, size - w + 1, (1,), generator=gen))
+            return slice(s0, s0 + w)
+
+        for i in range(len(out)):
+            for _ in range(freq_masks):
+                out[i, ..., span(n_f, freq_width), :] = value
+            for _ in range(time_masks):
+                out[i, ..., span(n_t, time_width)] = value
+        return out
+
+    return hook
+
+
+def compose(*hooks: Augment | None) -> Augment | None:
+    """One hook applying the given ones in order (``None`` entries are skipped)."""
+    active = [h for h in hooks if h is not None]
+    if not active:
+        return None
+
+    def hook(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        for h in active:
+            batch = h(batch, gen)
+        return batch
 
     return hook

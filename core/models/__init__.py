@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import torch.nn as nn
 
+from core.models.arabemonet import ArabEmoNet
 from core.models.emotionnet import EmotionNet, PlainDNN
 from core.models.parallel_cnn_lstm import ParallelCNNLSTMAttention
 
-__all__ = ["EmotionNet", "ParallelCNNLSTMAttention", "PlainDNN", "count_parameters"]
+__all__ = ["ArabEmoNet", "EmotionNet", "ParallelCNNLSTMAttention", "PlainDNN", "count_parameters"]
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
