@@ -16,6 +16,14 @@ from core.config import REPO_ROOT
 
 # (notebook, executed copy in the book, papermill parameters) per paper
 RUNS: dict[str, list[tuple[str, str, dict]]] = {
+    "arabemonet": [
+        ("papers/arabemonet.ipynb", "arabemonet-eyase-kfold.ipynb", {"corpus": "eyase", "protocol": "kfold"}),
+        (
+            "papers/arabemonet.ipynb",
+            "arabemonet-eyase-speaker.ipynb",
+            {"corpus": "eyase", "protocol": "speaker", "studies": False},
+        ),
+    ],
     "corpora": [("papers/corpora.ipynb", "corpora.ipynb", {})],
     "emotionnet": [("papers/emotionnet.ipynb", "emotionnet.ipynb", {})],
     "parallel_cnn_lstm": [

@@ -77,6 +77,43 @@ def speaker_split(
     return split
 
 
+def random_holdout(df: pd.DataFrame, test_fraction: float = 0.2, seed: int = 0) -> pd.DataFrame:
+    """Speaker-dependent hold-out: a stratified random ``test_fraction`` is the test part and a
+    stratified 10 % of the rest (at least one item per class) the validation part."""
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    idx = np.arange(len(df))
+    _, test_idx = train_test_split(idx, test_size=test_fraction, random_state=seed, stratify=df["label"])
+    folds = pd.DataFrame({"utt_id": df["utt_id"].to_numpy(), "part": np.isin(idx, test_idx).astype(int)})
+    return pd.DataFrame({"utt_id": df["utt_id"].to_numpy(), "part": cv_parts(df, folds, 1, seed=seed)})
+
+
+def gender_pair_split(
+    df: pd.DataFrame, fold: int, seed: int = 0, speaker: str = "speaker", gender: str = "gender"
+) -> pd.DataFrame:
+    """Fold ``fold`` of a speaker-independent protocol that holds out one female and one male
+    speaker per fold (Sayed et al., §3.5.2): speakers of each gender are shuffled with ``seed``
+    and fold ``i`` tests on the ``i``-th pair, so folds never share test speakers. A stratified
+    10 % of the other speakers' utterances is the validation part (early stopping); the paper
+    reports on its held-out pair and names no separate validation set."""
+    spk_gender = df.groupby(speaker)[gender].agg(lambda g: g.iloc[0])
+    if (df.groupby(speaker)[gender].nunique() > 1).any():
+        raise ValueError("gender_pair_split: a speaker has more than one gender label")
+    rng = np.random.default_rng(seed)
+    by_gender = {g: list(rng.permutation(sorted(spk_gender[spk_gender == g].index))) for g in ("f", "m")}
+    n_pairs = min(len(v) for v in by_gender.values())
+    if not 0 <= fold < n_pairs - 1:
+        raise ValueError(
+            f"gender_pair_split: fold {fold} is out of range: {n_pairs} female/male speaker pairs allow "
+            f"folds 0..{n_pairs - 2} (one pair must stay for training)"
+        )
+    test = {by_gender["f"][fold], by_gender["m"][fold]}
+    folds = pd.DataFrame({"utt_id": df["utt_id"].to_numpy(), "part": df[speaker].isin(test).astype(int).to_numpy()})
+    split = pd.DataFrame({"utt_id": df["utt_id"].to_numpy(), "part": cv_parts(df, folds, 1, seed=seed)})
+    assert_speaker_disjoint(df, split.assign(part=split["part"] == "test"), speaker)  # test vs the rest
+    return split
+
+
 def kfold(df: pd.DataFrame, k: int = 5, seed: int = 0, stratify: str = "label") -> pd.DataFrame:
     """Stratified k-fold: ``part`` is the fold (0..k-1) in which the utterance is tested."""
     skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)

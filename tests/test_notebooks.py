@@ -28,11 +28,12 @@ def test_bad_parameters(tmp_path, params, message):
     assert message in str(err.value)
 
 
-def test_paired_script_in_sync():
+@pytest.mark.parametrize("notebook", sorted(NB.parent.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_paired_script_in_sync(notebook):
     import jupytext
 
-    nb = jupytext.read(NB)
-    script = jupytext.read(NB.with_suffix(".py"))
+    nb = jupytext.read(notebook)
+    script = jupytext.read(notebook.with_suffix(".py"))
     assert [c.source for c in nb.cells] == [c.source for c in script.cells]
     assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
 
