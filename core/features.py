@@ -114,7 +114,7 @@ def _versions() -> dict[str, str]:
 
 
 # Bump when the code of a feature function changes its output: it is part of every cache key.
-FEATURE_CODE_VERSION = {"LogMelConfig": 1, "LLDConfig": 3}
+FEATURE_CODE_VERSION = {"LogMelConfig": 1, "LLDConfig": 3, "WaveletConfig": 2}
 
 
 def cache_key(paths: Sequence[str], cfg: object, extra: dict | None = None) -> str:

@@ -4,8 +4,9 @@ The paper computes a continuous wavelet transform, takes the log power of the co
 and renders it as a 2D RGB image; it does not give the wavelet, the scales, the colour map or
 the image size. Ours (all in :class:`WaveletConfig`): Morlet (``pywt`` ``'morl'``), 64 scales
 whose centre frequencies are spaced geometrically from 60 Hz to 7.8 kHz, the power averaged
-over blocks of ``sr / columns_per_s`` samples (16 columns per second, so 8 s -> 128 columns),
-``10 log10`` of it clipped to ``[db_floor, db_ceil]`` dB after the clip is scaled to unit RMS,
+over blocks of ``sr / columns_per_s`` samples (16 columns per second, so 8 s -> 128 columns)
+and divided by the scale, ``10 log10`` of it clipped to ``[db_floor, db_ceil]`` = [-70, 10] dB
+(the 1st to 99.9th percentile of RAVDESS and EmoDB clips) after the clip is scaled to unit RMS,
 and the ``viridis`` colour map. Images are cached as 8-bit indices into the colour map at
 their natural length; :func:`to_rgb` and :func:`fix_columns` make the fixed-size RGB input,
 with a random offset for training clips (the paper pads or crops 8 s at a random offset).
@@ -35,7 +36,7 @@ class WaveletConfig:
     fmax: float = 7800.0
     columns_per_s: int = 16
     db_floor: float = -70.0
-    db_ceil: float = 25.0
+    db_ceil: float = 10.0
     colormap: str = "viridis"
     duration: float = 8.0
 
@@ -75,7 +76,9 @@ def wavelet_image(wav: np.ndarray, cfg: WaveletConfig) -> np.ndarray:
         return np.zeros((cfg.n_scales, n_cols), dtype=np.uint8)
     wav = np.pad(wav / rms, (0, n_cols * cfg.hop - len(wav)))
     coef, _ = pywt.cwt(wav, cfg.scales(), cfg.wavelet, method="fft")
-    power = (np.abs(coef) ** 2).reshape(cfg.n_scales, n_cols, cfg.hop).mean(axis=2)
+    # PyWavelets scales coefficients by sqrt(scale); dividing the power by the scale gives a pure
+    # tone the same peak at any frequency (and keeps the large-scale leakage below the peak)
+    power = (np.abs(coef) ** 2 / cfg.scales()[:, None]).reshape(cfg.n_scales, n_cols, cfg.hop).mean(axis=2)
     db = 10 * np.log10(power + 1e-12)
     unit = np.clip((db - cfg.db_floor) / (cfg.db_ceil - cfg.db_floor), 0.0, 1.0)
     return np.round(unit * 255).astype(np.uint8)

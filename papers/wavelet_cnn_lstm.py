@@ -170,7 +170,8 @@ print(f"{len(meta)} utterances from {meta['speaker'].nunique()} speakers; chance
 # rendered as an RGB image; it names no wavelet, scales, colour map or size. Ours, all
 # parameters: each clip is scaled to unit RMS (§3.4), transformed with the `wavelet` at
 # `n_scales` scales whose centre frequencies run geometrically from `fmin` to `fmax`, the power
-# is averaged over blocks of 1/`columns_per_s` s, converted to dB, clipped to [-70, 25] dB and
+# is averaged over blocks of 1/`columns_per_s` s and divided by the scale (so a pure tone peaks equally at
+# any frequency), converted to dB, clipped to [-70, 10] dB and
 # drawn with the `colormap`. An image covers `duration` seconds (8 s: 64 x 128 pixels); shorter
 # clips sit at a random offset in training (a new one each epoch) and centred for evaluation.
 # The CWT is cached; `ser bench` reports its speed.
