@@ -11,6 +11,7 @@ without its suffix, so it is the same for a WAV original and a FLAC copy.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,6 +138,106 @@ def _parse_emodb(path: Path, root: Path) -> dict:
     }
 
 
+# --- English corpora of the Bonnefoy report (not available here; loaders follow their
+# documented layouts and are tested on generated fixtures) ----------------------------
+SAVEE_EMOTIONS = ("anger", "disgust", "fear", "happiness", "neutral", "sadness", "surprise")
+_SAVEE_CODES = {"a": 0, "d": 1, "f": 2, "h": 3, "n": 4, "sa": 5, "su": 6}
+_SAVEE_RE = re.compile(r"^(a|d|f|h|n|sa|su)(\d{2})$")
+
+
+def _parse_savee(path: Path, root: Path) -> dict:
+    m = _SAVEE_RE.match(path.stem)
+    spk = path.parent.name
+    if not m or spk not in ("DC", "JE", "JK", "KL"):
+        raise _bad_name("savee", path, "<DC|JE|JK|KL>/<a|d|f|h|n|sa|su><nn>")
+    return {"speaker": f"savee_{spk}", "gender": "m", "label": _SAVEE_CODES[m.group(1)], "sentence": int(m.group(2))}
+
+
+CREMAD_EMOTIONS = ("anger", "disgust", "fear", "happy", "neutral", "sad")
+_CREMAD_CODES = {"ANG": 0, "DIS": 1, "FEA": 2, "HAP": 3, "NEU": 4, "SAD": 5}
+_CREMAD_RE = re.compile(r"^(1\d{3})_([A-Z]{3})_(ANG|DIS|FEA|HAP|NEU|SAD)_(LO|MD|HI|XX|X)$")
+
+
+@functools.lru_cache(maxsize=8)
+def _cremad_genders(root: Path) -> dict[str, str]:
+    """Actor genders from ``VideoDemographics.csv`` when it sits in the corpus folder."""
+    csv = root / "VideoDemographics.csv"
+    if not csv.is_file():
+        return {}
+    demo = pd.read_csv(csv)
+    sex = dict(zip(demo["ActorID"].astype(str), demo["Sex"].astype(str).str.lower(), strict=True))
+    return {actor: ("m" if s.startswith("m") else "f") for actor, s in sex.items()}
+
+
+def _parse_cremad(path: Path, root: Path) -> dict:
+    m = _CREMAD_RE.match(path.stem)
+    if not m:
+        raise _bad_name("cremad", path, "<actor 1001-1091>_<sentence>_<ANG|DIS|FEA|HAP|NEU|SAD>_<LO|MD|HI|XX>")
+    actor, sentence, emo, level = m.groups()
+    return {
+        "speaker": f"cremad_{actor}",
+        "gender": _cremad_genders(root).get(actor, "u"),
+        "label": _CREMAD_CODES[emo],
+        "sentence": sentence,
+        "level": level,
+    }
+
+
+TESS_EMOTIONS = ("angry", "disgust", "fear", "happy", "neutral", "ps", "sad")
+_TESS_RE = re.compile(r"^(OAF|YAF)_([a-z]+)_(angry|disgust|fear|happy|neutral|ps|sad)$", re.IGNORECASE)
+
+
+def _parse_tess(path: Path, root: Path) -> dict:
+    m = _TESS_RE.match(path.stem)
+    if not m:
+        raise _bad_name("tess", path, "<OAF|YAF>_<word>_<angry|disgust|fear|happy|neutral|ps|sad>")
+    spk, word, emo = m.groups()
+    return {"speaker": f"tess_{spk.upper()}", "gender": "f", "label": TESS_EMOTIONS.index(emo.lower()), "word": word}
+
+
+JL_EMOTIONS = (
+    "angry",
+    "sad",
+    "neutral",
+    "happy",
+    "excited",
+    "anxious",
+    "apologetic",
+    "assertive",
+    "concerned",
+    "encouraging",
+)
+_JL_RE = re.compile(r"^(female|male)(\d)_(" + "|".join(JL_EMOTIONS) + r")_(\d+[ab])_(\d+)$")
+
+
+def _parse_jl(path: Path, root: Path) -> dict:
+    m = _JL_RE.match(path.stem)
+    if not m:
+        raise _bad_name("jl", path, "<female|male><n>_<emotion>_<sentence><a|b>_<take>")
+    gender, n, emo, sentence, take = m.groups()
+    return {
+        "speaker": f"jl_{gender}{n}",
+        "gender": gender[0],
+        "label": JL_EMOTIONS.index(emo),
+        "sentence": sentence,
+        "take": int(take),
+    }
+
+
+ESD_EMOTIONS = ("angry", "happy", "neutral", "sad", "surprise")
+_ESD_RE = re.compile(r"^(00(1[1-9]|20))_(\d{6})$")
+
+
+def _parse_esd(path: Path, root: Path) -> dict:
+    m = _ESD_RE.match(path.stem)
+    emo = path.parent.name.lower()
+    if not m or emo not in ESD_EMOTIONS or path.parent.parent.name != m.group(1):
+        raise _bad_name(
+            "esd", path, "<speaker 0011-0020>/<Angry|Happy|Neutral|Sad|Surprise>/<speaker>_<nnnnnn> (English part)"
+        )
+    return {"speaker": f"esd_{m.group(1)}", "gender": "u", "label": ESD_EMOTIONS.index(emo), "index": int(m.group(3))}
+
+
 BAVED_URL = "https://github.com/40uf411/Basic-Arabic-Vocal-Emotions-Dataset/archive/6e3d512.zip"
 
 CORPORA: dict[str, Corpus] = {
@@ -182,7 +283,131 @@ CORPORA: dict[str, Corpus] = {
         extra_columns=("text", "version"),
         notes="The copy used here was cut or zero-padded to exactly 2.0 s by its publisher.",
     ),
+    "savee": Corpus(
+        name="savee",
+        folder="savee",
+        title="Surrey Audio-Visual Expressed Emotion (SAVEE), audio",
+        labels=SAVEE_EMOTIONS,
+        source="http://kahlan.eps.surrey.ac.uk/savee/ (registration; AudioData/<speaker>/)",
+        citation="Haq & Jackson (2009), Speaker-dependent audio-visual emotion recognition, AVSP.",
+        parse=_parse_savee,
+        extra_columns=("sentence",),
+    ),
+    "cremad": Corpus(
+        name="cremad",
+        folder="cremad",
+        title="CREMA-D, audio (AudioWAV)",
+        labels=CREMAD_EMOTIONS,
+        source="https://github.com/CheyneyComputerScience/CREMA-D (AudioWAV/; VideoDemographics.csv for genders)",
+        citation="Cao et al. (2014), CREMA-D, IEEE Trans. Affective Computing 5(4).",
+        parse=_parse_cremad,
+        extra_columns=("sentence", "level"),
+        notes="Gender is 'u' unless VideoDemographics.csv is in the corpus folder.",
+    ),
+    "tess": Corpus(
+        name="tess",
+        folder="tess",
+        title="Toronto Emotional Speech Set (TESS)",
+        labels=TESS_EMOTIONS,
+        source="https://tspace.library.utoronto.ca/handle/1807/24487",
+        citation="Dupuis & Pichora-Fuller (2010), Toronto Emotional Speech Set.",
+        parse=_parse_tess,
+        extra_columns=("word",),
+        notes="'ps' is 'pleasant surprise'.",
+    ),
+    "jl": Corpus(
+        name="jl",
+        folder="jl",
+        title="JL-Corpus (New Zealand English, primary and secondary emotions)",
+        labels=JL_EMOTIONS,
+        source="https://www.kaggle.com/datasets/tli725/jl-corpus",
+        citation="James, Tian & Watson (2018), An open source emotional speech corpus for human robot "
+        "interaction, Interspeech.",
+        parse=_parse_jl,
+        extra_columns=("sentence", "take"),
+    ),
+    "esd": Corpus(
+        name="esd",
+        folder="esd",
+        title="Emotional Speech Dataset (ESD), English speakers 0011-0020",
+        labels=ESD_EMOTIONS,
+        source="https://github.com/HLTSingapore/Emotional-Speech-Data",
+        citation="Zhou et al. (2021), Seen and unseen emotional style transfer for voice conversion, ICASSP.",
+        parse=_parse_esd,
+        extra_columns=("index",),
+        notes="Only the English half (speakers 0011-0020) is indexed; gender is 'u' (not in the file layout).",
+    ),
 }
+
+# Corpora the test machines have under ../shared/data; the others need a download or a local copy.
+SHARED_CORPORA = ("baved", "ravdess", "eyase", "emodb")
+
+
+def available_corpora(root: str | Path | None = None) -> list[str]:
+    """Registered corpora whose folder holds audio under the data root."""
+    return [n for n in CORPORA if (d := corpus_dir(n, root)).is_dir() and any(_audio_files(d))]
+
+
+# --- The seven classes of the Bonnefoy report ----------------------------------------
+SEVEN_EMOTIONS = ("angry", "surprise", "happy", "sad", "disgust", "neutral", "fearful")
+# label_name of each corpus -> one of SEVEN_EMOTIONS; labels not listed are dropped
+SEVEN_MAP: dict[str, dict[str, str]] = {
+    # 'calm' is dropped: the report's 7 classes have no calm, and its RAVDESS count (1248, Table 7)
+    # is exactly the 1440 speech files minus the 192 calm ones
+    "ravdess": {
+        "neutral": "neutral",
+        "happy": "happy",
+        "sad": "sad",
+        "angry": "angry",
+        "fearful": "fearful",
+        "disgust": "disgust",
+        "surprised": "surprise",
+    },
+    "savee": {
+        "anger": "angry",
+        "disgust": "disgust",
+        "fear": "fearful",
+        "happiness": "happy",
+        "neutral": "neutral",
+        "sadness": "sad",
+        "surprise": "surprise",
+    },
+    "cremad": {
+        "anger": "angry",
+        "disgust": "disgust",
+        "fear": "fearful",
+        "happy": "happy",
+        "neutral": "neutral",
+        "sad": "sad",
+    },
+    "tess": {
+        "angry": "angry",
+        "disgust": "disgust",
+        "fear": "fearful",
+        "happy": "happy",
+        "neutral": "neutral",
+        "ps": "surprise",
+        "sad": "sad",
+    },
+    # JL's secondary emotions (excited, anxious, ...) have no counterpart among the seven
+    "jl": {"angry": "angry", "sad": "sad", "neutral": "neutral", "happy": "happy"},
+    "esd": {"angry": "angry", "happy": "happy", "neutral": "neutral", "sad": "sad", "surprise": "surprise"},
+}
+
+
+def combine_seven(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate corpora mapped onto :data:`SEVEN_EMOTIONS`; unmapped labels are dropped and
+    ``source_label`` keeps each corpus's own label name."""
+    parts = []
+    for name, df in frames.items():
+        if name not in SEVEN_MAP:
+            raise ValueError(f"no 7-emotion mapping for corpus {name!r}; mapped: {sorted(SEVEN_MAP)}")
+        mapped = df["label_name"].map(SEVEN_MAP[name])
+        sub = df[mapped.notna()].assign(source_label=df["label_name"], label_name=mapped.dropna())
+        parts.append(sub.assign(label=sub["label_name"].map(SEVEN_EMOTIONS.index)))
+    if not parts:
+        raise ValueError("combine_seven needs at least one corpus")
+    return pd.concat(parts, ignore_index=True)
 
 
 def get_corpus(name: str) -> Corpus:

@@ -218,6 +218,13 @@ def extract_padded(
     return x, lengths
 
 
+def colormap_lut(name: str) -> np.ndarray:
+    """``(256, 3)`` float32 RGB table of a matplotlib colour map (for image-style inputs)."""
+    import matplotlib
+
+    return matplotlib.colormaps[name](np.linspace(0, 1, 256))[:, :3].astype(np.float32)
+
+
 class Standardizer:
     """Global mean/std scaling fitted on training features only."""
 

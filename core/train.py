@@ -306,3 +306,17 @@ def compose(*hooks: Augment | None) -> Augment | None:
         return batch
 
     return hook
+
+
+def time_shift(max_fraction: float) -> Augment:
+    """Batch hook rolling each item along its last (time) axis by up to ``max_fraction`` of its
+    width, either way (the report's spectrogram time shifting, §3.1.4)."""
+
+    def hook(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        limit = int(max_fraction * batch.shape[-1])
+        if limit == 0:
+            return batch
+        shifts = torch.randint(-limit, limit + 1, (len(batch),), generator=gen)
+        return torch.stack([torch.roll(b, int(s), dims=-1) for b, s in zip(batch, shifts, strict=True)])
+
+    return hook

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from core.audio import load_audio
 from core.config import cache_dir
-from core.features import cache_key, save_npy_atomic
+from core.features import cache_key, colormap_lut, save_npy_atomic
 
 
 @dataclass(frozen=True)
@@ -128,16 +128,20 @@ def fix_columns(x: np.ndarray, lengths: np.ndarray, columns: int, rng: np.random
     return out
 
 
-def colormap_lut(name: str) -> np.ndarray:
-    """``(256, 3)`` float32 RGB table of a matplotlib colour map."""
-    import matplotlib
-
-    return matplotlib.colormaps[name](np.linspace(0, 1, 256))[:, :3].astype(np.float32)
-
-
 def to_rgb(indices: np.ndarray, cfg: WaveletConfig) -> np.ndarray:
     """``(N, 3, n_scales, columns)`` float32 RGB in [0, 1] from colour-map indices."""
     return np.ascontiguousarray(colormap_lut(cfg.colormap)[indices].transpose(0, 3, 1, 2))
+
+
+__all__ = [
+    "WaveletConfig",
+    "colormap_lut",
+    "extract_wavelet",
+    "fix_columns",
+    "random_offset",
+    "to_rgb",
+    "wavelet_image",
+]
 
 
 def random_offset(floor_rgb: np.ndarray):

@@ -64,9 +64,10 @@ STAND_INS = {
     "emodb": "emodb (the 2-second copy: a substitution)",
 }
 rows = []
+_here = set(data.available_corpora(data_root))
 for reg in claims.load_registry().values():
     for corpus in sorted({c["corpus"] for c in reg["claims"]}):
-        here = corpus in data.CORPORA and corpus != "emodb"
+        here = corpus in _here and corpus != "emodb"
         rows.append(
             {
                 "paper": reg["title"],
@@ -81,9 +82,11 @@ display(pd.DataFrame(rows))
 # ## The corpora we have
 
 # %%
-frames = {name: stats.with_durations(data.load_corpus(name, root=data_root)) for name in data.CORPORA}
+frames = {
+    name: stats.with_durations(data.load_corpus(name, root=data_root)) for name in data.available_corpora(data_root)
+}
 display(pd.DataFrame([stats.summary(df) for df in frames.values()]).set_index("corpus"))
-for name, c in data.CORPORA.items():
+for name, c in ((n, data.CORPORA[n]) for n in frames):
     display(
         Markdown(
             f"- **{name}**: {c.title}. Source: {c.source}. Cite: {c.citation}" + (f" *{c.notes}*" if c.notes else "")
