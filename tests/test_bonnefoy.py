@@ -1,0 +1,231 @@
+"""Bonnefoy report: loaders for the corpora we do not have (on generated fixtures), the seven-class
+mapping, spectrogram images and balancing, the model family, the ImageNet backbones, the notebook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import papermill as pm
+import pytest
+import torch
+import torch.nn as nn
+
+from core import data, images
+from core.models import SpectrogramCRNN, count_parameters
+from core.models.crnn import KINDS
+from core.models.pretrained import BACKBONES, VGG19_FROZEN_CONVS, PretrainedClassifier, WeightsUnavailable, build
+from tests.conftest import write_tone
+
+NB = Path(__file__).resolve().parent.parent / "papers" / "cnn_blstm_attention.ipynb"
+
+# corpus -> (relative file paths as the corpus documents them, expected (speaker, gender, label_name))
+FIXTURES = {
+    "savee": (
+        ["DC/a01.wav", "JE/sa15.wav", "KL/su03.wav", "JK/n30.wav"],
+        [
+            ("savee_DC", "m", "anger"),
+            ("savee_JE", "m", "sadness"),
+            ("savee_KL", "m", "surprise"),
+            ("savee_JK", "m", "neutral"),
+        ],
+    ),  # fmt: skip
+    "cremad": (
+        ["AudioWAV/1001_DFA_ANG_XX.wav", "AudioWAV/1091_IEO_FEA_HI.wav", "AudioWAV/1002_TIE_NEU_XX.wav"],
+        [("cremad_1001", "m", "anger"), ("cremad_1091", "f", "fear"), ("cremad_1002", "f", "neutral")],
+    ),
+    "tess": (
+        ["OAF_angry/OAF_back_angry.wav", "YAF_pleasant_surprised/YAF_bath_ps.wav", "OAF_Fear/OAF_bite_fear.wav"],
+        [("tess_OAF", "f", "angry"), ("tess_YAF", "f", "ps"), ("tess_OAF", "f", "fear")],
+    ),
+    "jl": (
+        ["female1_angry_1a_1.wav", "male2_excited_10b_2.wav", "female2_sad_5a_1.wav"],
+        [("jl_female1", "f", "angry"), ("jl_male2", "m", "excited"), ("jl_female2", "f", "sad")],
+    ),
+    "esd": (
+        ["0011/Angry/0011_000351.wav", "0020/Surprise/0020_001401.wav", "0015/Neutral/0015_000001.wav"],
+        [("esd_0011", "u", "angry"), ("esd_0020", "u", "surprise"), ("esd_0015", "u", "neutral")],
+    ),
+}
+
+
+def _make(tmp_path: Path, corpus: str) -> Path:
+    root = tmp_path / "data"
+    for rel in FIXTURES[corpus][0]:
+        write_tone(root / data.get_corpus(corpus).folder / rel, seconds=0.2)
+    if corpus == "cremad":
+        (root / "cremad" / "VideoDemographics.csv").write_text(
+            "ActorID,Age,Sex,Race,Ethnicity\n1001,51,Male,C,N\n1091,29,Female,A,N\n1002,21,Female,C,N\n"
+        )
+    return root
+
+
+@pytest.mark.parametrize("corpus", sorted(FIXTURES))
+def test_loaders_follow_the_documented_layouts(tmp_path, corpus):
+    df = data.load_corpus(corpus, root=_make(tmp_path, corpus))
+    got = sorted(zip(df["speaker"], df["gender"], df["label_name"], strict=True))
+    assert got == sorted(FIXTURES[corpus][1])
+    assert list(df.columns[: len(data.COLUMNS)]) == data.COLUMNS and df["utt_id"].is_unique
+
+
+@pytest.mark.parametrize(
+    "corpus, bad",
+    [("savee", "DC/x01.wav"), ("cremad", "AudioWAV/1001_DFA_XXX_XX.wav"), ("tess", "OAF_back.wav"),
+     ("jl", "female1_bored_1a_1.wav"), ("esd", "0001/Angry/0001_000001.wav")],
+)  # fmt: skip
+def test_loaders_reject_foreign_names(tmp_path, corpus, bad):
+    write_tone(tmp_path / data.get_corpus(corpus).folder / bad, seconds=0.1)
+    with pytest.raises(ValueError, match="does not follow the corpus layout"):
+        data.load_corpus(corpus, root=tmp_path)
+
+
+def test_missing_corpus_says_where_to_get_it(tmp_path):
+    with pytest.raises(data.CorpusNotFoundError, match="CREMA-D"):
+        data.load_corpus("cremad", root=tmp_path)
+
+
+def test_seven_class_mapping(tmp_path, data_root):
+    rav = data.load_corpus("ravdess", root=data_root)
+    seven = data.combine_seven({"ravdess": rav})
+    assert len(seven) == 1248  # the report's Table 7 count: the 1440 speech files minus 192 'calm'
+    assert "calm" not in set(seven["source_label"]) and set(seven["label_name"]) == set(data.SEVEN_EMOTIONS)
+    assert all(data.SEVEN_EMOTIONS[i] == n for i, n in zip(seven["label"], seven["label_name"], strict=True))
+    jl = data.load_corpus("jl", root=_make(tmp_path, "jl"))
+    both = data.combine_seven({"ravdess": rav, "jl": jl})
+    assert len(both) == 1248 + 2  # JL's 'excited' has no counterpart
+    assert set(both["corpus"]) == {"ravdess", "jl"}
+    for corpus, mapping in data.SEVEN_MAP.items():
+        assert set(mapping) <= set(data.get_corpus(corpus).labels)
+        assert set(mapping.values()) <= set(data.SEVEN_EMOTIONS)
+    with pytest.raises(ValueError, match="no 7-emotion mapping"):
+        data.combine_seven({"eyase": data.load_corpus("eyase", root=data_root)})
+
+
+def test_preprocessing_and_images():
+    cfg = images.ImageConfig()
+    sr = cfg.sr
+    tone = 0.2 * np.sin(2 * np.pi * 300 * np.arange(sr) / sr).astype(np.float32)
+    wav = np.concatenate([np.zeros(sr), tone, np.zeros(sr // 2)]).astype(np.float32)
+    out = images.preprocess(wav, cfg)
+    assert len(out) == 3 * sr and np.isclose(np.abs(out).max(), 1.0, atol=1e-3)  # peak-normalised
+    nz = np.flatnonzero(np.abs(out) > 1e-3)
+    assert 0.9 * sr < nz[-1] - nz[0] < 1.1 * sr  # silence trimmed, the tone centred
+    assert abs((nz[0] + nz[-1]) / 2 - 1.5 * sr) < 0.1 * sr
+    assert not images.preprocess(np.zeros(sr, dtype=np.float32), cfg).any()  # silence stays silence
+    idx = images.image_indices(out, cfg)
+    assert idx.shape == (128, 128) and idx.dtype == np.uint8
+    rgb = images.to_rgb(idx[None], cfg.colormap)
+    assert rgb.shape == (1, 3, 128, 128) and 0 <= rgb.min() and rgb.max() <= 1
+    aug = images.augment_audio(tone, cfg, np.random.default_rng(0))
+    assert 0.8 * sr <= len(aug) <= 1.26 * sr and not np.allclose(aug[:1000], tone[:1000])
+
+
+def test_balancing():
+    y = np.array([0] * 10 + [1] * 4 + [2] * 7)
+    picks = images.oversample_plan(y, seed=0)
+    assert np.bincount(np.concatenate([y, y[picks]])).tolist() == [10, 10, 10]
+    assert set(y[picks]) == {1, 2} and len(set(picks[y[picks] == 1])) == 4  # cycles through every clip
+    keep = images.undersample(y, seed=0)
+    assert np.bincount(y[keep]).tolist() == [4, 4, 4]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_model_family(kind):
+    m = SpectrogramCRNN(kind).eval()
+    assert m(torch.rand(2, 3, 128, 128)).shape == (2, 7)
+    convs = [x for x in m.modules() if isinstance(x, nn.Conv2d)]
+    has_cnn = kind not in ("lstm", "blstm_attention")
+    assert [c.out_channels for c in convs] == ([32, 64, 128, 256] if has_cnn else [])
+    lstms = [x for x in m.modules() if isinstance(x, nn.LSTM)]
+    assert [(x.hidden_size, x.bidirectional) for x in lstms] == (
+        [] if kind in ("cnn", "cnn_attention") else [(128, kind not in ("lstm", "cnn_lstm"))]
+    )
+    assert (m.attention is not None) == kind.endswith("attention")
+    loss, _ = m.compound_loss(torch.rand(2, 3, 128, 128), torch.tensor([0, 1]), 0.0, None)
+    penalty = float(m.l2_penalty().detach())
+    assert (penalty > 0) == has_cnn and loss.item() > penalty
+
+
+def test_ablation_switches():
+    assert float(SpectrogramCRNN(l2=0.0).l2_penalty().detach()) == 0.0
+    assert not any(isinstance(x, nn.Dropout) and x.p > 0 for x in SpectrogramCRNN(dropout=0.0).modules())
+    with pytest.raises(ValueError, match="kind"):
+        SpectrogramCRNN("transformer")
+
+
+@pytest.mark.parametrize(
+    "backbone, n_features", [("vgg19", 20_024_384), ("resnet50", 23_508_032), ("mobilenetv3", 2_971_952)]
+)
+def test_backbones_match_torchvision_sizes(backbone, n_features):
+    """Parameter counts of torchvision's vgg19().features, resnet50() without fc and
+    mobilenet_v3_large().features, so torchvision state_dicts load into them."""
+    m = PretrainedClassifier(backbone)
+    assert sum(p.numel() for p in m.features.parameters()) == n_features
+    assert m(torch.rand(2, 3, 128, 128)).shape == (2, 7)
+
+
+def test_weights_are_required_and_loaded_and_frozen(tmp_path):
+    with pytest.raises(WeightsUnavailable, match="not run: ImageNet weights for vgg19"):
+        build("vgg19", None)
+    with pytest.raises(WeightsUnavailable, match="no local file at"):
+        build("vgg19", tmp_path / "missing.pth")
+    torch.manual_seed(0)
+    donor = PretrainedClassifier("vgg19")
+    path = tmp_path / "vgg19.pth"
+    torch.save(
+        {f"features.{k}": v for k, v in donor.features.state_dict().items()} | {"classifier.0.weight": torch.zeros(1)},
+        path,
+    )
+    model = build("vgg19", path)
+    assert torch.equal(model.features[0].weight, donor.features[0].weight)
+    convs = [m for m in model.features if isinstance(m, nn.Conv2d)]
+    assert [c.weight.requires_grad for c in convs] == [False] * VGG19_FROZEN_CONVS + [True] * 5
+    assert count_parameters(model) < count_parameters(PretrainedClassifier("vgg19"))
+    torch.save({"foo": torch.zeros(1)}, tmp_path / "bad.pth")
+    with pytest.raises(ValueError, match="not a torchvision vgg19"):
+        build("vgg19", tmp_path / "bad.pth")
+    for b in BACKBONES[1:]:
+        m = PretrainedClassifier(b)
+        assert 0 < m.freeze() < len(list(m.features.parameters()))
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"corpora": ["eyase"]}, "parameter 'corpora'"),
+        ({"experiments": ["vgg"]}, "parameter 'experiments'"),
+        ({"protocol": "loso"}, "parameter 'protocol' must be one of"),
+        ({"time_shif": 0.2}, "Did you mean 'time_shift'"),
+    ],
+)
+def test_bad_parameters(tmp_path, params, message):
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        pm.execute_notebook(
+            str(NB), str(tmp_path / "out.ipynb"), parameters=params, progress_bar=False, cwd=str(NB.parent.parent)
+        )
+    assert message in str(err.value)
+
+
+def test_records_and_claims(tmp_path):
+    from core.results import read_results
+
+    pm.execute_notebook(
+        str(NB),
+        str(tmp_path / "out.ipynb"),
+        progress_bar=False,
+        cwd=str(NB.parent.parent),
+        parameters={
+            "profile": "smoke",
+            "results_dir": str(tmp_path / "res"),
+            "seeds": [3],
+            "experiments": ["headline", "ablation"],
+            "protocol": "speaker",
+        },  # fmt: skip
+    )
+    recs = {r["params"]["run"]: r for r in read_results(tmp_path / "res")}
+    assert set(recs) == {"cnn_blstm_attention", "no_regularization", "no_dropout", "no_cnn", "no_lstm"}
+    head = recs["cnn_blstm_attention"]
+    assert head["protocol"] == "speaker" and head["seeds"] == [3] and "stand(s) in" in head["substitution"]
+    assert {"cnn-blstm-att-acc", "table9-fearful-f1", "table12-ravdess-acc"} <= set(head["claim_ids"])
+    assert head["metrics"]["accuracy/ravdess"] == pytest.approx(head["metrics"]["accuracy"])
+    assert recs["no_cnn"]["claim_ids"] == ["ablation-no-cnn-acc"]
