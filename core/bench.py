@@ -1,4 +1,5 @@
-"""Benchmarks: extraction speed (x real time), cache speed-up, channels-last speed-up.
+"""Benchmarks: extraction speed (x real time: log-mel, LLD, wavelet CWT, spectrogram images),
+cache speed-ups, channels-last speed-up.
 
 ``ser bench`` prints ratios, which transfer between machines better than seconds:
 x real time = seconds of audio processed per second of wall time. Performance targets
@@ -32,7 +33,9 @@ def run(corpus: str = "eyase", n_files: int = 40, root: str | None = None) -> di
 
     from core.data import load_corpus
     from core.features import LLDConfig, LogMelConfig, extract, extract_lld
+    from core.images import ImageConfig, extract_images
     from core.models import ParallelCNNLSTMAttention
+    from core.wavelet import WaveletConfig, extract_wavelet
 
     paths = list(load_corpus(corpus, root=root)["path"][:n_files])
     audio_s = sum(sf.info(p).duration for p in paths)
@@ -49,9 +52,16 @@ def run(corpus: str = "eyase", n_files: int = 40, root: str | None = None) -> di
         extract(paths, LogMelConfig(), progress=False)
         t_hit = _timeit(lambda: extract(paths, LogMelConfig(), progress=False))
         t_lld = _timeit(lambda: extract_lld(paths, LLDConfig(), cache=False, progress=False), 1)
+        t_cwt = _timeit(lambda: extract_wavelet(paths, WaveletConfig(), cache=False, progress=False), 1)
+        extract_wavelet(paths, WaveletConfig(), progress=False)
+        t_cwt_hit = _timeit(lambda: extract_wavelet(paths, WaveletConfig(), progress=False))
+        t_img = _timeit(lambda: extract_images(paths, ImageConfig(), cache=False, progress=False), 1)
     out["logmel_x_realtime"] = round(audio_s / t_mel, 1)
     out["lld_x_realtime"] = round(audio_s / t_lld, 1)
     out["logmel_cache_speedup"] = round(t_mel / t_hit, 1)
+    out["wavelet_cwt_x_realtime"] = round(audio_s / t_cwt, 1)
+    out["wavelet_cache_speedup"] = round(t_cwt / t_cwt_hit, 1)
+    out["spectrogram_image_x_realtime"] = round(audio_s / t_img, 1)
 
     model = ParallelCNNLSTMAttention()
     x = torch.randn(32, 1, 128, 188)

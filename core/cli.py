@@ -24,11 +24,37 @@ RUNS: dict[str, list[tuple[str, str, dict]]] = {
             {"corpus": "eyase", "protocol": "speaker", "studies": False},
         ),
     ],
+    "cnn_blstm_attention": [
+        ("papers/cnn_blstm_attention.ipynb", "cnn_blstm_attention-random.ipynb", {"protocol": "random"}),
+        (
+            "papers/cnn_blstm_attention.ipynb",
+            "cnn_blstm_attention-speaker.ipynb",
+            {"protocol": "speaker", "experiments": ["headline"]},
+        ),
+    ],
     "corpora": [("papers/corpora.ipynb", "corpora.ipynb", {})],
     "emotionnet": [("papers/emotionnet.ipynb", "emotionnet.ipynb", {})],
     "parallel_cnn_lstm": [
         ("papers/parallel_cnn_lstm.ipynb", "parallel_cnn_lstm-random.ipynb", {"protocol": "random"}),
         ("papers/parallel_cnn_lstm.ipynb", "parallel_cnn_lstm-speaker.ipynb", {"protocol": "speaker"}),
+    ],
+    "wavelet_cnn_lstm": [
+        ("papers/wavelet_cnn_lstm.ipynb", "wavelet_cnn_lstm-emodb-sd.ipynb", {"corpus": "emodb", "protocol": "sd"}),
+        (
+            "papers/wavelet_cnn_lstm.ipynb",
+            "wavelet_cnn_lstm-emodb-si.ipynb",
+            {"corpus": "emodb", "protocol": "si", "studies": False},
+        ),
+        (
+            "papers/wavelet_cnn_lstm.ipynb",
+            "wavelet_cnn_lstm-ravdess-sd.ipynb",
+            {"corpus": "ravdess", "protocol": "sd", "studies": False},
+        ),
+        (
+            "papers/wavelet_cnn_lstm.ipynb",
+            "wavelet_cnn_lstm-ravdess-si.ipynb",
+            {"corpus": "ravdess", "protocol": "si", "studies": False},
+        ),
     ],
 }
 

@@ -32,3 +32,8 @@ def test_bench_reports_ratios(tmp_path, data_root):
     assert main(["bench", "--corpus", "eyase", "--files", "3", "--root", str(data_root), "--out", str(out)]) == 0
     res = json.loads(out.read_text())
     assert res["files"] == 3 and res["lld_x_realtime"] > 0 and res["logmel_cache_speedup"] > 1
+    assert (
+        res["wavelet_cwt_x_realtime"] > 0
+        and res["wavelet_cache_speedup"] > 1
+        and res["spectrogram_image_x_realtime"] > 0
+    )
