@@ -59,6 +59,9 @@ RUNS: dict[str, list[tuple[str, str, dict]]] = {
 }
 
 
+_OWN_PARAMS = {"cnn_blstm_attention": ("corpora",)}  # notebooks that take a list of corpora
+
+
 def reproduce(profile: str, papers: list[str] | None, corpus: str | None, out_dir: Path) -> None:
     import papermill as pm
 
@@ -72,7 +75,14 @@ def reproduce(profile: str, papers: list[str] | None, corpus: str | None, out_di
         load_corpus("baved", download=True)  # the default corpus: fetch it if it is missing
     for paper in papers or list(RUNS):
         for notebook, executed, params in RUNS[paper]:
-            params = {**params, "profile": profile, **({"corpus": corpus} if corpus else {})}
+            override = (
+                {}
+                if not corpus
+                else {"corpora": [corpus]}
+                if "corpora" in _OWN_PARAMS.get(paper, ())
+                else {"corpus": corpus}
+            )
+            params = {**params, "profile": profile, **override}
             print(f"[reproduce] {paper}: {notebook} {params} -> {out_dir / executed}", flush=True)
             pm.execute_notebook(
                 str(REPO_ROOT / notebook),
