@@ -10,25 +10,41 @@ import pytest
 NB = Path(__file__).resolve().parent.parent / "papers" / "parallel_cnn_lstm.ipynb"
 
 
-@pytest.mark.parametrize(
-    "params, message",
-    [
-        ({"lrr": 0.02}, "unknown parameter 'lrr'. Did you mean 'lr'"),
-        ({"lr": "fast"}, "parameter 'lr' must be float"),
-        ({"protocol": "loso"}, "parameter 'protocol' must be one of"),
-        ({"corpus": "kedas"}, "unknown corpus 'kedas'"),
-        ({"seeds": [0, -1]}, "parameter 'seeds'"),
-    ],
-)
-def test_bad_parameters(tmp_path, params, message):
+PAPERS = NB.parent
+BAD_PARAMETERS = [
+    ("parallel_cnn_lstm", {"lrr": 0.02}, "unknown parameter 'lrr'. Did you mean 'lr'"),
+    ("parallel_cnn_lstm", {"lr": "fast"}, "parameter 'lr' must be float"),
+    ("parallel_cnn_lstm", {"protocol": "loso"}, "parameter 'protocol' must be one of"),
+    ("parallel_cnn_lstm", {"corpus": "kedas"}, "unknown corpus 'kedas'"),
+    ("parallel_cnn_lstm", {"seeds": [0, -1]}, "parameter 'seeds'"),
+    ("arabemonet", {"kernal": 5}, "unknown parameter 'kernal'. Did you mean 'kernel'"),
+    ("arabemonet", {"kernel": 4}, "parameter 'kernel'=4 is invalid"),
+    ("arabemonet", {"protocol": "loso"}, "parameter 'protocol' must be one of"),
+    ("arabemonet", {"folds": [5]}, "parameter 'folds'"),
+    ("arabemonet", {"corpus": "ksuemotions"}, "unknown corpus 'ksuemotions'"),
+    ("wavelet_cnn_lstm", {"wavelet": "haar"}, "parameter 'wavelet'='haar' is invalid"),
+    ("wavelet_cnn_lstm", {"protocol": "loso"}, "parameter 'protocol' must be one of"),
+    ("wavelet_cnn_lstm", {"folds": [3]}, "parameter 'folds'"),
+    ("wavelet_cnn_lstm", {"pool": "min"}, "parameter 'pool' must be one of"),
+    ("wavelet_cnn_lstm", {"lstm_unit": 64}, "Did you mean 'lstm_units'"),
+    ("cnn_blstm_attention", {"corpora": ["eyase"]}, "parameter 'corpora'"),
+    ("cnn_blstm_attention", {"experiments": ["vgg"]}, "parameter 'experiments'"),
+    ("cnn_blstm_attention", {"protocol": "loso"}, "parameter 'protocol' must be one of"),
+    ("cnn_blstm_attention", {"time_shif": 0.2}, "Did you mean 'time_shift'"),
+]
+
+
+@pytest.mark.parametrize("notebook, params, message", BAD_PARAMETERS)
+def test_bad_parameters(tmp_path, notebook, params, message):
+    """Unknown names, wrong types and bad values stop a notebook at once with a message naming them."""
+    nb = PAPERS / f"{notebook}.ipynb"
     with pytest.raises(pm.PapermillExecutionError) as err:
         pm.execute_notebook(
-            str(NB), str(tmp_path / "out.ipynb"), parameters=params, progress_bar=False, cwd=str(NB.parent.parent)
+            str(nb), str(tmp_path / "out.ipynb"), parameters=params, progress_bar=False, cwd=str(PAPERS.parent)
         )
     assert message in str(err.value)
 
 
-@pytest.mark.parametrize("notebook", sorted(NB.parent.glob("*.ipynb")), ids=lambda p: p.stem)
 def test_paired_script_in_sync(notebook):
     import jupytext
 
