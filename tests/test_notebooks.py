@@ -8,8 +8,6 @@ import papermill as pm
 import pytest
 
 NB = Path(__file__).resolve().parent.parent / "papers" / "parallel_cnn_lstm.ipynb"
-
-
 PAPERS = NB.parent
 BAD_PARAMETERS = [
     ("parallel_cnn_lstm", {"lrr": 0.02}, "unknown parameter 'lrr'. Did you mean 'lr'"),
@@ -45,6 +43,7 @@ def test_bad_parameters(tmp_path, notebook, params, message):
     assert message in str(err.value)
 
 
+@pytest.mark.parametrize("notebook", sorted(PAPERS.glob("*.ipynb")), ids=lambda p: p.stem)
 def test_paired_script_in_sync(notebook):
     import jupytext
 
