@@ -45,6 +45,7 @@ def run(corpus: str = "eyase", n_files: int = 40, root: str | None = None) -> di
         "audio_seconds": round(audio_s, 1),
         "torch_threads": torch.get_num_threads(),
         "cpu_count": os.cpu_count(),
+        "load_average_1min_at_start": round(os.getloadavg()[0], 2),  # other work on the machine skews timings
     }
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["SER_CACHE"] = tmp
