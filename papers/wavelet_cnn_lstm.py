@@ -37,11 +37,12 @@ corpus = "emodb"  # emodb (the 2 s copy) or ravdess; any registered corpus works
 protocol = "sd"  # "sd": speaker-dependent, random 20 % hold-out; "si": one female + one male speaker held out
 folds = None  # None: the profile's folds; else a list of fold indices in 0..2
 lr = 0.1  # Adam learning rate (paper, Table 2: 0.1)
-conventional_lr = 0.001  # the second learning rate we report beside the paper's
+conventional_lr = 0.001  # a second learning rate run on every fold beside the paper's; None: skip
 pool = "max"  # "max" or "avg" pooling in every LFLB (paper: compares both, keeps max)
 lstm_units = 100  # LSTM size (paper, Table 3: 100; 64, 128 and 256 tried)
-studies = True  # conventional lr on every fold; pooling and LSTM-size studies
+studies = True  # the pooling and LSTM-size studies
 study_lstm = [64, 128, 256]  # LSTM sizes of the study
+study_lr = None  # learning rate of the studies; None: lr
 epochs = None  # None: from the profile (paper: 50)
 batch_size = 16  # paper, Table 2
 wavelet = "morl"  # any continuous wavelet name of PyWavelets
@@ -71,10 +72,11 @@ PARAMS = validate(
             check=lambda v: len(v) > 0 and all(isinstance(f, int) and 0 <= f < 3 for f in v),
         ),
         "lr": Param((float,), "Adam learning rate", check=positive),
-        "conventional_lr": Param((float,), "second learning rate", check=positive),
+        "conventional_lr": Param((float, type(None)), "second learning rate", check=positive),
         "pool": Param((str,), "pooling", choices=("max", "avg")),
         "lstm_units": Param((int,), "LSTM units", check=positive),
-        "studies": Param((bool,), "run the learning-rate, pooling and LSTM-size studies"),
+        "studies": Param((bool,), "run the pooling and LSTM-size studies"),
+        "study_lr": Param((float, type(None)), "learning rate of the studies", check=positive),
         "study_lstm": Param(
             (list,), "positive LSTM sizes", check=lambda v: all(isinstance(u, int) and u > 0 for u in v)
         ),
@@ -229,18 +231,25 @@ print(f"parameters with LSTM {lstm_units}: {_n:,}")
 # random stratified 20 % hold-outs. **Speaker-independent (si3)**: three folds, each holding out
 # one female and one male speaker. In both, a stratified 10 % of the remaining clips is the
 # validation part; the paper reports on its held-out set and names no other validation set.
+# Configurations: the paper's (`main`, lr 0.1), the same at `conventional_lr` on every fold, and
+# the pooling and LSTM-size studies at `study_lr` on the study folds (with their reference, the
+# main model at `study_lr`, on the same folds).
 
 # %%
 CONFIGS = {"main": {"lr": lr, "pool": pool, "lstm_units": lstm_units}}
-if studies:
+if conventional_lr is not None and conventional_lr != lr:
     CONFIGS[f"lr{conventional_lr:g}"] = {"lr": conventional_lr, "pool": pool, "lstm_units": lstm_units}
+S_LR = lr if study_lr is None else study_lr
+if studies:
     CONFIGS["avg_pool" if pool == "max" else "max_pool"] = {
-        "lr": lr,
+        "lr": S_LR,
         "pool": "avg" if pool == "max" else "max",
         "lstm_units": lstm_units,
     }
-    CONFIGS.update({f"lstm{u}": {"lr": lr, "pool": pool, "lstm_units": u} for u in study_lstm if u != lstm_units})
-ALL_FOLD_CONFIGS = {"main", f"lr{conventional_lr:g}"}
+    CONFIGS.update({f"lstm{u}": {"lr": S_LR, "pool": pool, "lstm_units": u} for u in study_lstm if u != lstm_units})
+    if S_LR != lr:  # the reference of the studies: the main model at the studies' learning rate
+        CONFIGS.setdefault(f"lr{S_LR:g}", {"lr": S_LR, "pool": pool, "lstm_units": lstm_units})
+ALL_FOLD_CONFIGS = {"main"} | ({f"lr{conventional_lr:g}"} if conventional_lr is not None else set())
 
 
 def claim_ids(metrics: dict) -> list[str]:
