@@ -50,11 +50,6 @@ RUNS: dict[str, list[tuple[str, str, dict]]] = {
             "wavelet_cnn_lstm-ravdess-sd.ipynb",
             {"corpus": "ravdess", "protocol": "sd", "studies": False},
         ),
-        (
-            "papers/wavelet_cnn_lstm.ipynb",
-            "wavelet_cnn_lstm-ravdess-si.ipynb",
-            {"corpus": "ravdess", "protocol": "si", "studies": False},
-        ),
     ],
 }
 
