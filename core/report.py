@@ -125,7 +125,8 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
         "",
         "**Status.** *reproduced*: run on the paper's corpus and protocol, and the mean over seeds is within "
         f"{TOLERANCE['%']:g} percentage points of a % claim, {TOLERANCE['']:g} of a fraction, or "
-        f"{TOLERANCE['loss']:g} of a loss. *not reproduced*: outside that. *substituted corpus*: the method "
+        f"{TOLERANCE['loss']:g} of a loss, {TOLERANCE['M']:g} M of a parameter count (the printed precision; model "
+        "sizes get a verdict on any corpus). *not reproduced*: outside that. *substituted corpus*: the method "
         "ran on another corpus because the paper's is not available, so no verdict. *data unavailable*, "
         "*not run* (with the reason) and *not yet run* say why there is no number. "
         "Reproduced values come from the `cpu` profile (full data, reduced epoch budget) unless a `paper` "

@@ -140,3 +140,29 @@ def test_paper_profile_wins_over_cpu():
     records = [_rec(["acc"], 0.5, 0.5), _rec(["acc"], 0.9, 0.9, profile="paper")]
     row = compare(REG, records, True).set_index("claim").loc["acc"]
     assert row["profile"] == "paper" and row["mean"] == pytest.approx(90.0)
+
+
+def test_model_size_claims_get_a_verdict_on_a_stand_in_corpus():
+    """Parameter counts do not depend on the data: a substituted corpus still yields a verdict, at
+    the printed precision (0.005 M)."""
+    from core.claims import compare
+
+    reg = {
+        "paper": "p",
+        "substitute": {"kedas": "eyase"},
+        "claims": [
+            {"id": "size", "metric": "params_millions", "value": 0.97, "unit": "M", "corpus": "kedas",
+             "protocol": "kfold5", "source": "Table 3"},
+            {"id": "size5", "metric": "params_millions/k5", "value": 0.71, "unit": "M", "corpus": "kedas",
+             "protocol": "kfold5", "source": "Table 3"},
+            {"id": "acc", "metric": "accuracy", "value": 90.0, "unit": "%", "corpus": "kedas",
+             "protocol": "kfold5", "source": "Table 2"},
+        ],
+    }  # fmt: skip
+    rec = {
+        "paper": "p", "profile": "cpu", "corpus": "eyase", "protocol": "kfold5", "substitution": "eyase for kedas",
+        "claim_ids": ["size", "size5", "acc"],
+        "metrics": {"params_millions": 0.965573, "params_millions/k5": 0.719045, "accuracy": 0.9},
+    }  # fmt: skip
+    status = compare(reg, [rec], notebook_exists=True).set_index("claim")["status"]
+    assert status.to_dict() == {"size": "reproduced", "size5": "not reproduced", "acc": "substituted corpus"}
