@@ -39,7 +39,11 @@ RUNS: dict[str, list[tuple[str, str, dict]]] = {
         ("papers/parallel_cnn_lstm.ipynb", "parallel_cnn_lstm-speaker.ipynb", {"protocol": "speaker"}),
     ],
     "wavelet_cnn_lstm": [
-        ("papers/wavelet_cnn_lstm.ipynb", "wavelet_cnn_lstm-emodb-sd.ipynb", {"corpus": "emodb", "protocol": "sd"}),
+        (
+            "papers/wavelet_cnn_lstm.ipynb",
+            "wavelet_cnn_lstm-emodb-sd.ipynb",
+            {"corpus": "emodb", "protocol": "sd", "study_lr": 0.001},
+        ),
         (
             "papers/wavelet_cnn_lstm.ipynb",
             "wavelet_cnn_lstm-emodb-si.ipynb",
@@ -48,7 +52,7 @@ RUNS: dict[str, list[tuple[str, str, dict]]] = {
         (
             "papers/wavelet_cnn_lstm.ipynb",
             "wavelet_cnn_lstm-ravdess-sd.ipynb",
-            {"corpus": "ravdess", "protocol": "sd", "studies": False},
+            {"corpus": "ravdess", "protocol": "sd", "studies": False, "folds": [0]},
         ),
     ],
 }
