@@ -23,14 +23,20 @@ RUNS: dict[str, list[tuple[str, str, dict]]] = {
             "arabemonet-eyase-speaker.ipynb",
             {"corpus": "eyase", "protocol": "speaker", "studies": False},
         ),
+        (
+            "papers/arabemonet.ipynb",
+            "arabemonet-baved-kfold.ipynb",
+            {"corpus": "baved", "protocol": "kfold", "studies": False},
+        ),
+        (
+            "papers/arabemonet.ipynb",
+            "arabemonet-baved-speaker.ipynb",
+            {"corpus": "baved", "protocol": "speaker", "studies": False},
+        ),
     ],
     "cnn_blstm_attention": [
         ("papers/cnn_blstm_attention.ipynb", "cnn_blstm_attention-random.ipynb", {"protocol": "random"}),
-        (
-            "papers/cnn_blstm_attention.ipynb",
-            "cnn_blstm_attention-speaker.ipynb",
-            {"protocol": "speaker", "experiments": ["headline"]},
-        ),
+        ("papers/cnn_blstm_attention.ipynb", "cnn_blstm_attention-speaker.ipynb", {"protocol": "speaker"}),
     ],
     "corpora": [("papers/corpora.ipynb", "corpora.ipynb", {})],
     "emotionnet": [("papers/emotionnet.ipynb", "emotionnet.ipynb", {})],
@@ -52,28 +58,40 @@ RUNS: dict[str, list[tuple[str, str, dict]]] = {
         (
             "papers/wavelet_cnn_lstm.ipynb",
             "wavelet_cnn_lstm-ravdess-sd.ipynb",
-            {"corpus": "ravdess", "protocol": "sd", "studies": False, "folds": [0]},
+            {"corpus": "ravdess", "protocol": "sd", "studies": False},
+        ),
+        (
+            "papers/wavelet_cnn_lstm.ipynb",
+            "wavelet_cnn_lstm-ravdess-si.ipynb",
+            {"corpus": "ravdess", "protocol": "si", "studies": False},
         ),
     ],
 }
 
 
 _OWN_PARAMS = {"cnn_blstm_attention": ("corpora",)}  # notebooks that take a list of corpora
+_BAVED_BY_DEFAULT = {"parallel_cnn_lstm", "emotionnet"}  # notebooks whose default corpora include BAVED
 
 
-def reproduce(profile: str, papers: list[str] | None, corpus: str | None, out_dir: Path) -> None:
+def reproduce(
+    profile: str, papers: list[str] | None, corpus: str | None, out_dir: Path, only: list[str] | None = None
+) -> None:
+    """Execute the registered notebooks of ``papers`` (all by default); ``only`` keeps the runs whose
+    executed notebook is named there (with or without ``.ipynb``)."""
     import papermill as pm
 
     unknown = sorted(set(papers or []) - set(RUNS))
     if unknown:
         raise SystemExit(f"unknown paper(s) {unknown}; known: {sorted(RUNS)}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not papers or "parallel_cnn_lstm" in papers:
-        from core.data import load_corpus
-
-        load_corpus("baved", download=True)  # the default corpus: fetch it if it is missing
+    wanted = {o.removesuffix(".ipynb") for o in only or []}
+    known_runs = {executed.removesuffix(".ipynb") for runs in RUNS.values() for _, executed, _ in runs}
+    if wanted - known_runs:
+        raise SystemExit(f"unknown run(s) {sorted(wanted - known_runs)}; known: {sorted(known_runs)}")
+    selected = []  # (paper, notebook, executed, parameters)
     for paper in papers or list(RUNS):
         for notebook, executed, params in RUNS[paper]:
+            if wanted and executed.removesuffix(".ipynb") not in wanted:
+                continue
             override = (
                 {}
                 if not corpus
@@ -81,15 +99,28 @@ def reproduce(profile: str, papers: list[str] | None, corpus: str | None, out_di
                 if "corpora" in _OWN_PARAMS.get(paper, ())
                 else {"corpus": corpus}
             )
-            params = {**params, "profile": profile, **override}
-            print(f"[reproduce] {paper}: {notebook} {params} -> {out_dir / executed}", flush=True)
-            pm.execute_notebook(
-                str(REPO_ROOT / notebook),
-                str(out_dir / executed),
-                parameters=params,
-                cwd=str(REPO_ROOT),
-                progress_bar=True,
-            )
+            selected.append((paper, notebook, executed, {**params, "profile": profile, **override}))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if any(_reads_baved(paper, params) for paper, _, _, params in selected):
+        from core.data import load_corpus
+
+        load_corpus("baved", download=True)  # the one corpus with a public archive: fetch it if it is missing
+    for paper, notebook, executed, params in selected:
+        print(f"[reproduce] {paper}: {notebook} {params} -> {out_dir / executed}", flush=True)
+        pm.execute_notebook(
+            str(REPO_ROOT / notebook),
+            str(out_dir / executed),
+            parameters=params,
+            cwd=str(REPO_ROOT),
+            progress_bar=True,
+        )
+
+
+def _reads_baved(paper: str, params: dict) -> bool:
+    """Whether a run reads BAVED: named in its parameters, or by the notebook's default corpora."""
+    if "corpus" in params or "corpora" in params:
+        return params.get("corpus") == "baved" or "baved" in params.get("corpora", [])
+    return paper in _BAVED_BY_DEFAULT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--profile", choices=("paper", "cpu", "smoke"), default="cpu")
     r.add_argument("--paper", action="append", help="only this paper (repeatable)")
     r.add_argument("--corpus", default=None, help="override each notebook's corpus")
+    r.add_argument(
+        "--only", action="append", help="only this run, named as its executed notebook, e.g. arabemonet-baved-kfold"
+    )
     r.add_argument("--out", type=Path, default=REPO_ROOT / "book" / "replications")
     d = sub.add_parser("download", help="download a corpus that has a public archive")
     d.add_argument("corpus", choices=("baved",))
@@ -116,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.cmd == "reproduce":
-        reproduce(args.profile, args.paper, args.corpus, args.out)
+        reproduce(args.profile, args.paper, args.corpus, args.out, args.only)
     elif args.cmd == "download":
         from core.data import load_corpus
 

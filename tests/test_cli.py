@@ -37,3 +37,44 @@ def test_bench_reports_ratios(tmp_path, data_root):
         and res["wavelet_cache_speedup"] > 1
         and res["spectrogram_image_x_realtime"] > 0
     )
+
+
+def test_unknown_run_is_rejected(tmp_path):
+    with pytest.raises(SystemExit, match="unknown run"):
+        main(["reproduce", "--only", "arabemonet-kedas-kfold", "--out", str(tmp_path)])
+
+
+def test_only_selects_runs_and_baved_is_fetched_only_when_read(tmp_path, monkeypatch):
+    import papermill
+
+    import core.data
+
+    executed, fetched = [], []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: executed.append(parameters))
+    monkeypatch.setattr(core.data, "load_corpus", lambda name, **kw: fetched.append(name))
+    main(
+        [
+            "reproduce",
+            "--only",
+            "wavelet_cnn_lstm-ravdess-si.ipynb",
+            "--only",
+            "arabemonet-eyase-kfold",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert [p["corpus"] for p in executed] == ["eyase", "ravdess"] and executed[1]["protocol"] == "si"
+    assert all(p["profile"] == "cpu" for p in executed) and fetched == []
+    main(["reproduce", "--only", "arabemonet-baved-kfold", "--profile", "smoke", "--out", str(tmp_path)])
+    assert executed[-1] == {"corpus": "baved", "protocol": "kfold", "studies": False, "profile": "smoke"}
+    assert fetched == ["baved"]
+
+
+def test_which_runs_read_baved():
+    from core.cli import _reads_baved
+
+    assert _reads_baved("parallel_cnn_lstm", {"protocol": "random"})  # BAVED is its default corpus
+    assert not _reads_baved("parallel_cnn_lstm", {"corpus": "eyase"})
+    assert _reads_baved("emotionnet", {})
+    assert not _reads_baved("cnn_blstm_attention", {"corpora": ["ravdess"]})
+    assert _reads_baved("arabemonet", {"corpus": "baved"}) and not _reads_baved("arabemonet", {"corpus": "eyase"})
