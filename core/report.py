@@ -8,6 +8,7 @@ results files at that moment, never typed in.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -112,6 +113,71 @@ def paper_table(t: pd.DataFrame) -> str:
     return _md_table(shown)
 
 
+def _run_name(rec: dict) -> str:
+    """The configuration a record belongs to: its ``config`` or ``run`` parameter, with the balance."""
+    params = rec.get("params", {})
+    name = params.get("config") or params.get("run") or "main"
+    balance = params.get("balance")
+    return f"{name} ({balance})" if balance and balance not in name else name
+
+
+def _summary_value(rec: dict, metric: str) -> float | None:
+    """``metric`` of a record, or its one study-tagged form (``accuracy/k3``); per-class values are skipped."""
+    metrics = rec["metrics"]
+    if metric in metrics:
+        return metrics[metric]
+    labels = set(rec.get("labels") or [])
+    tagged = [k for k in metrics if k.startswith(f"{metric}/") and k.split("/", 1)[1] not in labels]
+    return metrics[tagged[0]] if len(tagged) == 1 else None
+
+
+def _order(key: tuple, paper: str) -> tuple:
+    """Corpus, protocol and profile, then the main model first and the others in natural order (k3 < k11)."""
+    *group, name = key
+    main = name == "main" or name.split(" (")[0] == paper
+    return (*group, not main, [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)])
+
+
+def _mean_sd(values: list[float]) -> str:
+    vals = [100 * v for v in values if v is not None]
+    if not vals:
+        return "–"
+    sd = f" ± {pd.Series(vals).std():.1f}" if len(vals) > 1 else ""
+    return f"{sum(vals) / len(vals):.1f}{sd}"
+
+
+def runs_summary(records: list[dict], paper: str) -> str:
+    """Markdown table of every configuration one paper's results files hold, on every corpus and
+    protocol (substitutes and studies included): test accuracy and macro-F1 in %, mean ± std over
+    the seeds or folds run."""
+    recs = [r for r in records if r["paper"] == paper and r["profile"] in ("paper", "cpu")]
+    if not recs:
+        return "No results files yet.\n"
+    groups: dict[tuple, list[dict]] = {}
+    for r in recs:
+        corpus = r["corpus"] + (" (substitution)" if r.get("substitution") else "")
+        groups.setdefault((corpus, r["protocol"], r["profile"], _run_name(r)), []).append(r)
+    rows = pd.DataFrame(
+        [
+            {
+                "corpus": corpus,
+                "protocol": protocol,
+                "run": name,
+                "runs": len(g),
+                "accuracy %": _mean_sd([_summary_value(r, "accuracy") for r in g]),
+                "macro-F1 %": _mean_sd([_summary_value(r, "macro_f1") for r in g]),
+                "profile": profile,
+            }
+            for (corpus, protocol, profile, name), g in sorted(groups.items(), key=lambda kv: _order(kv[0], paper))
+        ]
+    )
+    note = (
+        "\n\nEvery configuration in this paper's results files, mean ± standard deviation over the seeds or "
+        "folds run (*runs*); read from the files when the book is built.\n"
+    )
+    return _md_table(rows) + note
+
+
 def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = None) -> str:
     """MyST source of the comparison page (and its scatter plot in ``static_dir``)."""
     records = read_results(results_dir)
@@ -205,7 +271,8 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
 
 def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     """Write ``comparison.md``, ``runs.md`` and the scatter plot into ``book_dir``; return the paths."""
-    table = compare_all(read_results(results_dir))
+    records = read_results(results_dir)
+    table = compare_all(records)
     status = (
         table.groupby(["paper", "status"])
         .size()
@@ -222,6 +289,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     }
     for paper in table["paper"].unique():
         pages[gen / f"{paper}.md"] = paper_table(table[table["paper"] == paper]) + "\n"
+        pages[gen / f"{paper}-runs.md"] = runs_summary(records, paper)
     for path, text in pages.items():
         if not path.exists() or path.read_text() != text:
             path.write_text(text)

@@ -44,3 +44,51 @@ def test_runs_page_and_write_pages(tmp_path):
     assert {"comparison.md", "runs.md", "status.md", "parallel_cnn_lstm.md"} <= {p.name for p in paths}
     assert (book / "_generated" / "status.md").read_text().startswith("| paper |")
     assert (book / "_generated" / "parallel_cnn_lstm.md").exists()
+
+
+def test_runs_summary_groups_configurations_and_studies(tmp_path):
+    from core.report import runs_summary
+
+    recs = []
+    for acc in (0.4, 0.6):
+        recs.append(
+            make_record(
+                paper="arabemonet",
+                claim_ids=[],
+                corpus="eyase",
+                substitution="eyase substitutes KSUEmotions",
+                protocol="kfold5",
+                profile="cpu",
+                seeds=[0],
+                metrics={"accuracy": acc, "macro_f1": acc - 0.1, "accuracy/angry": 0.9},
+                params={"config": "main"},
+                duration_s=1.0,
+                labels=["angry", "happy"],
+            )
+        )
+    study = {"accuracy/k3": 0.25, "macro_f1/k3": 0.2, "accuracy/angry": 0.9}
+    recs.append({**recs[0], "metrics": study, "params": {"config": "k3"}})
+    recs.append({**recs[0], "profile": "smoke", "params": {"config": "k5"}})  # smoke runs are not shown
+    table = runs_summary(recs, "arabemonet")
+    lines = [line for line in table.splitlines() if line.startswith("| eyase")]
+    assert lines[0] == "| eyase (substitution) | kfold5 | main | 2 | 50.0 ± 14.1 | 40.0 ± 14.1 | cpu |"
+    assert lines[1] == "| eyase (substitution) | kfold5 | k3 | 1 | 25.0 | 20.0 | cpu |"
+    assert len(lines) == 2
+    assert runs_summary(recs, "emotionnet").startswith("No results files yet")
+
+
+def test_chapter_numbers_come_from_results_files():
+    """Every 'mean ± std' a chapter's prose quotes is in the summary built from that paper's results files."""
+    import re
+    from pathlib import Path
+
+    from core.report import runs_summary
+    from core.results import read_results
+
+    records = read_results()
+    chapters = sorted((Path(__file__).resolve().parent.parent / "book" / "chapters").glob("*.md"))
+    assert chapters
+    for chapter in chapters:
+        summary = runs_summary(records, chapter.stem)
+        for mean, sd in re.findall(r"(\d+\.\d) ± (\d+\.\d) %", chapter.read_text()):
+            assert f"{mean} ± {sd}" in summary, f"{chapter.name}: {mean} ± {sd} % is not in its results files"
