@@ -212,3 +212,27 @@ def test_records_and_claims(tmp_path):
     assert {"cnn-blstm-att-acc", "table9-fearful-f1", "table12-ravdess-acc"} <= set(head["claim_ids"])
     assert head["metrics"]["accuracy/ravdess"] == pytest.approx(head["metrics"]["accuracy"])
     assert recs["no_cnn"]["claim_ids"] == ["ablation-no-cnn-acc"]
+
+
+def test_registry_arithmetic_on_table9():
+    """The numbers the registry derives from Table 9 and §3.3.4 follow from the report's own values."""
+    from core.claims import load_registry
+
+    reg = load_registry("cnn_blstm_attention")["cnn_blstm_attention"]
+    text = {c["id"]: " ".join(c["text"].split()) for c in reg["contradictions"]}
+    f1 = {
+        c["metric"].split("/")[1]: c["value"]
+        for c in reg["claims"]
+        if c["id"].startswith("table9-") and "/" in c["metric"]
+    }
+    order = ["angry", "happy", "sad", "neutral", "fearful", "disgust", "surprise"]
+    correct = np.array([647, 454, 615, 604, 133, 96, 500])  # §3.3.4, diagonal of the confusion matrix
+    recall = np.array([0.855, 0.597, 0.814, 0.836, 0.611, 0.404, 0.876])  # Table 9
+    support = correct / recall
+    assert ", ".join(str(round(s)) for s in support[:-1]) + f" and {round(support[-1])}" in text["table8-vs-table9"]
+    assert f"about {round(support.sum())} clips" in text["table8-vs-table9"]
+    assert f"= {correct.sum() / support.sum():.3f}" in text["table8-vs-table9"]
+    weighted_f1 = sum(f1[c] * s for c, s in zip(order, support, strict=True)) / support.sum()
+    assert f"{weighted_f1:.3f}" == "0.753" and "is 0.753, exactly" in text["table8-vs-table9"]
+    assert f"average {recall.mean():.3f} (macro)" in text["recall-0.78"]
+    assert f"{correct.sum() / support.sum():.3f} (which is the accuracy)" in text["recall-0.78"]

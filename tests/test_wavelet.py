@@ -153,3 +153,20 @@ def test_records_carry_the_substitution_and_the_right_claims(tmp_path):
     assert main["claim_ids"] == ["emodb-si-acc", "emodb-si-acc-text"]
     assert recs["lr0.001"]["claim_ids"] == [] and "accuracy/lr0.001" in recs["lr0.001"]["metrics"]
     assert (tmp_path / "res" / "splits" / "emodb-si3-seed0-fold2.csv").is_file()
+
+
+def test_fold_means_in_the_registry_follow_from_table4():
+    """Every 'folds (a, b, c) average m%' (or 'm% as the mean of ... folds (a, b, c)') the registry
+    states is the mean of the three Table 4 values it quotes."""
+    import re
+
+    from core.claims import load_registry
+
+    reg = load_registry("wavelet_cnn_lstm")["wavelet_cnn_lstm"]
+    text = " ".join(" ".join(c["text"].split()) for c in reg["contradictions"])
+    folds = r"folds \((\d+\.\d+), (\d+\.\d+), (\d+\.\d+)\)"
+    found = [(m[:3], m[3]) for m in re.findall(folds + r" average (\d+\.\d+)%", text)]
+    found += [(m[1:], m[0]) for m in re.findall(r"(\d+\.\d+)% as the mean of the Table 4 " + folds, text)]
+    assert len(found) == 5
+    for values, mean in found:
+        assert f"{sum(map(float, values)) / 3:.2f}" == mean, (values, mean)
