@@ -157,6 +157,9 @@ def runs_summary(records: list[dict], paper: str) -> str:
     for r in recs:
         corpus = r["corpus"] + (" (substitution)" if r.get("substitution") else "")
         groups.setdefault((corpus, r["protocol"], r["profile"], _run_name(r)), []).append(r)
+    shown = {"accuracy": "accuracy %", "macro_f1": "macro-F1 %"}
+    if any(_summary_value(r, "weighted_f1") is not None for r in recs):  # the F1 some papers report
+        shown["weighted_f1"] = "weighted-F1 %"
     rows = pd.DataFrame(
         [
             {
@@ -164,8 +167,7 @@ def runs_summary(records: list[dict], paper: str) -> str:
                 "protocol": protocol,
                 "run": name,
                 "runs": len(g),
-                "accuracy %": _mean_sd([_summary_value(r, "accuracy") for r in g]),
-                "macro-F1 %": _mean_sd([_summary_value(r, "macro_f1") for r in g]),
+                **{col: _mean_sd([_summary_value(r, m) for r in g]) for m, col in shown.items()},
                 "profile": profile,
             }
             for (corpus, protocol, profile, name), g in sorted(groups.items(), key=lambda kv: _order(kv[0], paper))
