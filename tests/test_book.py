@@ -43,6 +43,25 @@ def test_book_builds_and_has_every_page(built_book):
     assert "96.91" in html and "Table 2" in html
 
 
+def test_every_registered_run_is_in_the_book(built_book):
+    """Each executed notebook `ser reproduce` writes is committed, listed in the table of contents
+    and rendered; so is every chapter."""
+    import yaml
+
+    from core.cli import RUNS
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = {s["file"] for part in toc["parts"] for ch in part["chapters"] for s in [ch, *ch.get("sections", [])]}
+    for runs in RUNS.values():
+        for _, executed, _ in runs:
+            page = f"replications/{executed.removesuffix('.ipynb')}"
+            assert (ROOT / "book" / f"{page}.ipynb").is_file(), f"{page}.ipynb is not committed"
+            assert page in files, f"{page} is not in _toc.yml"
+            assert (built_book / f"{page}.html").is_file(), page
+    for chapter in (ROOT / "book" / "chapters").glob("*.md"):
+        assert f"chapters/{chapter.stem}" in files and (built_book / f"chapters/{chapter.stem}.html").is_file()
+
+
 def test_comparison_page_in_headless_chromium(built_book, tmp_path):
     if not (CHROMIUM and CHROMEDRIVER):
         pytest.fail(
