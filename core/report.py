@@ -146,10 +146,19 @@ def _mean_sd(values: list[float]) -> str:
     return f"{sum(vals) / len(vals):.1f}{sd}"
 
 
-def runs_summary(records: list[dict], paper: str) -> str:
+def summary_metrics(registry: dict) -> tuple[str, ...]:
+    """Columns of a paper's run summary: accuracy, macro-F1 and any other F1 average its claims use
+    (micro-F1 is left out: for single-label classification it is the accuracy again)."""
+    claimed = [c["metric"].split("/")[0] for c in registry["claims"]]
+    return tuple(
+        dict.fromkeys(["accuracy", "macro_f1", *(m for m in claimed if m.endswith("_f1") and m != "micro_f1")])
+    )
+
+
+def runs_summary(records: list[dict], paper: str, metrics: tuple[str, ...] = ("accuracy", "macro_f1")) -> str:
     """Markdown table of every configuration one paper's results files hold, on every corpus and
-    protocol (substitutes and studies included): test accuracy and macro-F1 in %, mean ± std over
-    the seeds or folds run."""
+    protocol (substitutes and studies included): ``metrics`` in %, mean ± std over the seeds or
+    folds run."""
     recs = [r for r in records if r["paper"] == paper and r["profile"] in ("paper", "cpu")]
     if not recs:
         return "No results files yet.\n"
@@ -157,9 +166,7 @@ def runs_summary(records: list[dict], paper: str) -> str:
     for r in recs:
         corpus = r["corpus"] + (" (substitution)" if r.get("substitution") else "")
         groups.setdefault((corpus, r["protocol"], r["profile"], _run_name(r)), []).append(r)
-    shown = {"accuracy": "accuracy %", "macro_f1": "macro-F1 %"}
-    if any(_summary_value(r, "weighted_f1") is not None for r in recs):  # the F1 some papers report
-        shown["weighted_f1"] = "weighted-F1 %"
+    shown = {m: m.replace("_f1", "-F1").replace("_", " ") + " %" for m in metrics}
     rows = pd.DataFrame(
         [
             {
@@ -275,6 +282,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     """Write ``comparison.md``, ``runs.md`` and the scatter plot into ``book_dir``; return the paths."""
     records = read_results(results_dir)
     table = compare_all(records)
+    registries = load_registry()
     status = (
         table.groupby(["paper", "status"])
         .size()
@@ -291,7 +299,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     }
     for paper in table["paper"].unique():
         pages[gen / f"{paper}.md"] = paper_table(table[table["paper"] == paper]) + "\n"
-        pages[gen / f"{paper}-runs.md"] = runs_summary(records, paper)
+        pages[gen / f"{paper}-runs.md"] = runs_summary(records, paper, summary_metrics(registries[paper]))
     for path, text in pages.items():
         if not path.exists() or path.read_text() != text:
             path.write_text(text)

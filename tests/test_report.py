@@ -47,7 +47,8 @@ def test_runs_page_and_write_pages(tmp_path):
 
 
 def test_runs_summary_groups_configurations_and_studies(tmp_path):
-    from core.report import runs_summary
+    from core.claims import load_registry
+    from core.report import runs_summary, summary_metrics
 
     recs = []
     for acc in (0.4, 0.6):
@@ -75,6 +76,12 @@ def test_runs_summary_groups_configurations_and_studies(tmp_path):
     assert lines[1] == "| eyase (substitution) | kfold5 | k3 | 1 | 25.0 | 20.0 | cpu |"
     assert len(lines) == 2
     assert runs_summary(recs, "emotionnet").startswith("No results files yet")
+    assert summary_metrics(load_registry("cnn_blstm_attention")["cnn_blstm_attention"]) == (
+        "accuracy",
+        "macro_f1",
+        "weighted_f1",
+    )
+    assert summary_metrics(load_registry("arabemonet")["arabemonet"]) == ("accuracy", "macro_f1")
 
 
 def test_chapter_numbers_come_from_results_files():
@@ -82,13 +89,14 @@ def test_chapter_numbers_come_from_results_files():
     import re
     from pathlib import Path
 
-    from core.report import runs_summary
+    from core.claims import load_registry
+    from core.report import runs_summary, summary_metrics
     from core.results import read_results
 
-    records = read_results()
+    records, registries = read_results(), load_registry()
     chapters = sorted((Path(__file__).resolve().parent.parent / "book" / "chapters").glob("*.md"))
     assert chapters
     for chapter in chapters:
-        summary = runs_summary(records, chapter.stem)
+        summary = runs_summary(records, chapter.stem, summary_metrics(registries[chapter.stem]))
         for mean, sd in re.findall(r"(\d+\.\d) ± (\d+\.\d) %", chapter.read_text()):
             assert f"{mean} ± {sd}" in summary, f"{chapter.name}: {mean} ± {sd} % is not in its results files"
