@@ -14,7 +14,8 @@ from pathlib import Path
 
 from core.config import REPO_ROOT
 
-# (notebook, executed copy in the book, papermill parameters) per paper
+# (notebook, executed copy in the book, papermill parameters) per paper. A run whose parameters
+# name a profile is pinned to it: it runs when named with --only, or when --profile is that one.
 RUNS: dict[str, list[tuple[str, str, dict]]] = {
     "arabemonet": [
         ("papers/arabemonet.ipynb", "arabemonet-eyase-kfold.ipynb", {"corpus": "eyase", "protocol": "kfold"}),
@@ -37,6 +38,11 @@ RUNS: dict[str, list[tuple[str, str, dict]]] = {
     "cnn_blstm_attention": [
         ("papers/cnn_blstm_attention.ipynb", "cnn_blstm_attention-random.ipynb", {"protocol": "random"}),
         ("papers/cnn_blstm_attention.ipynb", "cnn_blstm_attention-speaker.ipynb", {"protocol": "speaker"}),
+        (
+            "papers/cnn_blstm_attention.ipynb",
+            "cnn_blstm_attention-random-paper.ipynb",
+            {"protocol": "random", "experiments": ["headline"], "profile": "paper"},
+        ),
     ],
     "corpora": [("papers/corpora.ipynb", "corpora.ipynb", {})],
     "emotionnet": [("papers/emotionnet.ipynb", "emotionnet.ipynb", {})],
@@ -92,6 +98,8 @@ def reproduce(
         for notebook, executed, params in RUNS[paper]:
             if wanted and executed.removesuffix(".ipynb") not in wanted:
                 continue
+            if not wanted and params.get("profile", profile) != profile:
+                continue  # pinned to another profile
             override = (
                 {}
                 if not corpus
@@ -99,7 +107,7 @@ def reproduce(
                 if "corpora" in _OWN_PARAMS.get(paper, ())
                 else {"corpus": corpus}
             )
-            selected.append((paper, notebook, executed, {**params, "profile": profile, **override}))
+            selected.append((paper, notebook, executed, {"profile": profile, **params, **override}))
     out_dir.mkdir(parents=True, exist_ok=True)
     if any(_reads_baved(paper, params) for paper, _, _, params in selected):
         from core.data import load_corpus

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.cli import RUNS, main
@@ -78,3 +80,19 @@ def test_which_runs_read_baved():
     assert _reads_baved("emotionnet", {})
     assert not _reads_baved("cnn_blstm_attention", {"corpora": ["ravdess"]})
     assert _reads_baved("arabemonet", {"corpus": "baved"}) and not _reads_baved("arabemonet", {"corpus": "eyase"})
+
+
+def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
+    import papermill
+
+    executed = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: executed.append(out))
+    main(["reproduce", "--paper", "cnn_blstm_attention", "--out", str(tmp_path)])
+    assert [Path(o).name for o in executed] == ["cnn_blstm_attention-random.ipynb", "cnn_blstm_attention-speaker.ipynb"]
+    executed.clear()
+    main(["reproduce", "--paper", "cnn_blstm_attention", "--profile", "paper", "--out", str(tmp_path)])
+    assert len(executed) == 3
+    params = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: params.append(parameters))
+    main(["reproduce", "--only", "cnn_blstm_attention-random-paper", "--profile", "smoke", "--out", str(tmp_path)])
+    assert params == [{"protocol": "random", "experiments": ["headline"], "profile": "paper"}]
