@@ -139,13 +139,20 @@ def _scale(claim: dict) -> float:
     return 100.0 if claim["unit"] == "%" else 1.0
 
 
+def _best_profile(records: list[dict], profiles: tuple[str, ...]) -> tuple[list[dict], str]:
+    """The records of the earliest profile in ``profiles`` that has any, and that profile."""
+    profile = next((p for p in profiles if any(r["profile"] == p for r in records)), profiles[0])
+    return [r for r in records if r["profile"] == profile], profile
+
+
 def compare(
     registry: dict, records: Iterable[dict], notebook_exists: bool, profiles: tuple[str, ...] = ("paper", "cpu")
 ) -> pd.DataFrame:
     """One row per claim with claimed and reproduced values and a computed status.
 
     Only records of ``profiles`` count (the book: ``paper`` and ``cpu``; a notebook may
-    pass its own profile); where several exist, the earliest in ``profiles`` wins.
+    pass its own profile); where several exist, the earliest in ``profiles`` wins, for the
+    paper's protocol and the speaker-independent column separately.
     Records count only on the claim's corpus or, when that is unavailable, on the
     registry's ``substitute`` for it (e.g. ``{kedas: eyase}``); results on other stand-ins
     are shown in the paper's chapter, not averaged in here. The reproduced value is on the
@@ -160,10 +167,12 @@ def compare(
         mine = [
             r for r in records if c["id"] in r["claim_ids"] and c["metric"] in r["metrics"] and r["corpus"] == corpus
         ]
-        profile = next((p for p in profiles if any(r["profile"] == p for r in mine)), profiles[0])
-        mine = [r for r in mine if r["profile"] == profile]
-        same = [r for r in mine if r["protocol"] == c["protocol"]]
-        spk = [r for r in mine if r["protocol"] == "speaker" and c["protocol"] != "speaker"]
+        # each column takes its own best profile: a paper-profile run on the paper's split does not
+        # hide a cpu run with speakers held out
+        same, profile = _best_profile([r for r in mine if r["protocol"] == c["protocol"]], profiles)
+        spk, spk_profile = _best_profile(
+            [r for r in mine if r["protocol"] == "speaker" and c["protocol"] != "speaker"], profiles
+        )
         k = _scale(c)
         vals = np.array([r["metrics"][c["metric"]] * k for r in same], dtype=float)
         spk_vals = np.array([r["metrics"][c["metric"]] * k for r in spk], dtype=float)
@@ -185,6 +194,7 @@ def compare(
             "speaker_mean": spk_vals.mean() if len(spk_vals) else np.nan,
             "speaker_std": spk_vals.std(ddof=1) if len(spk_vals) > 1 else np.nan,
             "speaker_n": len(spk_vals),
+            "speaker_profile": spk_profile if len(spk_vals) else "",
             "tolerance": tolerance(c),
             "files": sorted(r.get("_file", "") for r in same + spk),
         }

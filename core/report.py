@@ -90,6 +90,14 @@ def scatter(table: pd.DataFrame, path: Path) -> bool:
     return True
 
 
+def _profiles(row: pd.Series) -> str:
+    """The profile of the reproduced value, and the speaker-independent one's where it differs."""
+    main, spk = row["profile"], row.get("speaker_profile", "")
+    if spk and spk != main:
+        return f"{main or '–'} / {spk} (speaker-independent)"
+    return main or spk or "–"
+
+
 def paper_table(t: pd.DataFrame) -> str:
     """Markdown table of one paper's rows of :func:`core.claims.compare`."""
     shown = pd.DataFrame(
@@ -103,7 +111,7 @@ def paper_table(t: pd.DataFrame) -> str:
             "difference": [_fmt(v, u) for v, u in zip(t["difference"], t["unit"], strict=True)],
             "speaker-independent": [_reproduced(r, "speaker_") for _, r in t.iterrows()],
             "corpus used": [c or "–" for c in t["corpus_used"]],
-            "profile": [p or "–" for p in t["profile"]],
+            "profile": [_profiles(r) for _, r in t.iterrows()],
             "status": [
                 f"{STATUS_ICON[s]} {s}" + (f": {why}" if why else "")
                 for s, why in zip(t["status"], t["reason"], strict=True)
@@ -205,7 +213,7 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
         "ran on another corpus because the paper's is not available, so no verdict. *data unavailable*, "
         "*not run* (with the reason) and *not yet run* say why there is no number. "
         "Reproduced values come from the `cpu` profile (full data, reduced epoch budget) unless a `paper` "
-        "profile run exists; the profile is shown.",
+        "profile run exists, for each column on its own; the profile is shown.",
         "",
     ]
     summary = (

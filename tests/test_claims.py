@@ -142,6 +142,21 @@ def test_paper_profile_wins_over_cpu():
     assert row["profile"] == "paper" and row["mean"] == pytest.approx(90.0)
 
 
+def test_each_column_takes_its_own_best_profile():
+    from core.report import paper_table
+
+    records = [
+        _rec(["acc"], 0.5, 0.5),
+        _rec(["acc"], 0.9, 0.9, profile="paper"),
+        _rec(["acc"], 0.4, 0.4, protocol="speaker"),
+    ]
+    t = compare(REG, records, True)
+    row = t.set_index("claim").loc["acc"]
+    assert row["profile"] == "paper" and row["mean"] == pytest.approx(90.0)
+    assert row["speaker_profile"] == "cpu" and row["speaker_mean"] == pytest.approx(40.0)
+    assert "paper / cpu (speaker-independent)" in paper_table(t[t["claim"] == "acc"])
+
+
 def test_model_size_claims_get_a_verdict_on_a_stand_in_corpus():
     """Parameter counts do not depend on the data: a substituted corpus still yields a verdict, at
     the printed precision (0.005 M)."""
