@@ -14,65 +14,42 @@ from pathlib import Path
 
 from core.config import REPO_ROOT
 
-# (notebook, executed copy in the book, papermill parameters) per paper. A run whose parameters
-# name a profile is pinned to it: it runs when named with --only, or when --profile is that one.
-RUNS: dict[str, list[tuple[str, str, dict]]] = {
+# Runs of the book per paper: (name of the executed copy in book/replications/, papermill parameters);
+# each executes papers/<paper>.ipynb. A run whose parameters name a profile is pinned to it: it runs
+# when named with --only, or when --profile is that one.
+RUNS: dict[str, list[tuple[str, dict]]] = {
     "arabemonet": [
-        ("papers/arabemonet.ipynb", "arabemonet-eyase-kfold.ipynb", {"corpus": "eyase", "protocol": "kfold"}),
-        (
-            "papers/arabemonet.ipynb",
-            "arabemonet-eyase-speaker.ipynb",
-            {"corpus": "eyase", "protocol": "speaker", "studies": False},
-        ),
-        (
-            "papers/arabemonet.ipynb",
-            "arabemonet-baved-kfold.ipynb",
-            {"corpus": "baved", "protocol": "kfold", "studies": False},
-        ),
-        (
-            "papers/arabemonet.ipynb",
-            "arabemonet-baved-speaker.ipynb",
-            {"corpus": "baved", "protocol": "speaker", "studies": False},
-        ),
+        ("arabemonet-eyase-kfold", {"corpus": "eyase", "protocol": "kfold"}),
+        ("arabemonet-eyase-speaker", {"corpus": "eyase", "protocol": "speaker", "studies": False}),
+        ("arabemonet-baved-kfold", {"corpus": "baved", "protocol": "kfold", "studies": False}),
+        ("arabemonet-baved-speaker", {"corpus": "baved", "protocol": "speaker", "studies": False}),
     ],
     "cnn_blstm_attention": [
-        ("papers/cnn_blstm_attention.ipynb", "cnn_blstm_attention-random.ipynb", {"protocol": "random"}),
-        ("papers/cnn_blstm_attention.ipynb", "cnn_blstm_attention-speaker.ipynb", {"protocol": "speaker"}),
+        ("cnn_blstm_attention-random", {"protocol": "random"}),
+        ("cnn_blstm_attention-speaker", {"protocol": "speaker"}),
         (
-            "papers/cnn_blstm_attention.ipynb",
-            "cnn_blstm_attention-random-paper.ipynb",
+            "cnn_blstm_attention-random-paper",
             {"protocol": "random", "experiments": ["headline"], "profile": "paper"},
         ),
     ],
-    "corpora": [("papers/corpora.ipynb", "corpora.ipynb", {})],
-    "emotionnet": [("papers/emotionnet.ipynb", "emotionnet.ipynb", {})],
+    "corpora": [("corpora", {})],
+    "emotionnet": [("emotionnet", {})],
     "parallel_cnn_lstm": [
-        ("papers/parallel_cnn_lstm.ipynb", "parallel_cnn_lstm-random.ipynb", {"protocol": "random"}),
-        ("papers/parallel_cnn_lstm.ipynb", "parallel_cnn_lstm-speaker.ipynb", {"protocol": "speaker"}),
+        ("parallel_cnn_lstm-random", {"protocol": "random"}),
+        ("parallel_cnn_lstm-speaker", {"protocol": "speaker"}),
     ],
     "wavelet_cnn_lstm": [
-        (
-            "papers/wavelet_cnn_lstm.ipynb",
-            "wavelet_cnn_lstm-emodb-sd.ipynb",
-            {"corpus": "emodb", "protocol": "sd", "study_lr": 0.001},
-        ),
-        (
-            "papers/wavelet_cnn_lstm.ipynb",
-            "wavelet_cnn_lstm-emodb-si.ipynb",
-            {"corpus": "emodb", "protocol": "si", "studies": False},
-        ),
-        (
-            "papers/wavelet_cnn_lstm.ipynb",
-            "wavelet_cnn_lstm-ravdess-sd.ipynb",
-            {"corpus": "ravdess", "protocol": "sd", "studies": False},
-        ),
-        (
-            "papers/wavelet_cnn_lstm.ipynb",
-            "wavelet_cnn_lstm-ravdess-si.ipynb",
-            {"corpus": "ravdess", "protocol": "si", "studies": False},
-        ),
+        ("wavelet_cnn_lstm-emodb-sd", {"corpus": "emodb", "protocol": "sd", "study_lr": 0.001}),
+        ("wavelet_cnn_lstm-emodb-si", {"corpus": "emodb", "protocol": "si", "studies": False}),
+        ("wavelet_cnn_lstm-ravdess-sd", {"corpus": "ravdess", "protocol": "sd", "studies": False}),
+        ("wavelet_cnn_lstm-ravdess-si", {"corpus": "ravdess", "protocol": "si", "studies": False}),
     ],
 }
+
+
+def notebook_of(paper: str) -> Path:
+    """The source notebook every run of ``paper`` executes."""
+    return REPO_ROOT / "papers" / f"{paper}.ipynb"
 
 
 _OWN_PARAMS = {"cnn_blstm_attention": ("corpora",)}  # notebooks that take a list of corpora
@@ -90,13 +67,13 @@ def reproduce(
     if unknown:
         raise SystemExit(f"unknown paper(s) {unknown}; known: {sorted(RUNS)}")
     wanted = {o.removesuffix(".ipynb") for o in only or []}
-    known_runs = {executed.removesuffix(".ipynb") for runs in RUNS.values() for _, executed, _ in runs}
+    known_runs = {name for runs in RUNS.values() for name, _ in runs}
     if wanted - known_runs:
         raise SystemExit(f"unknown run(s) {sorted(wanted - known_runs)}; known: {sorted(known_runs)}")
-    selected = []  # (paper, notebook, executed, parameters)
+    selected = []  # (paper, run name, parameters)
     for paper in papers or list(RUNS):
-        for notebook, executed, params in RUNS[paper]:
-            if wanted and executed.removesuffix(".ipynb") not in wanted:
+        for name, params in RUNS[paper]:
+            if wanted and name not in wanted:
                 continue
             if not wanted and params.get("profile", profile) != profile:
                 continue  # pinned to another profile
@@ -107,21 +84,16 @@ def reproduce(
                 if "corpora" in _OWN_PARAMS.get(paper, ())
                 else {"corpus": corpus}
             )
-            selected.append((paper, notebook, executed, {"profile": profile, **params, **override}))
+            selected.append((paper, name, {"profile": profile, **params, **override}))
     out_dir.mkdir(parents=True, exist_ok=True)
-    if any(_reads_baved(paper, params) for paper, _, _, params in selected):
+    if any(_reads_baved(paper, params) for paper, _, params in selected):
         from core.data import load_corpus
 
         load_corpus("baved", download=True)  # the one corpus with a public archive: fetch it if it is missing
-    for paper, notebook, executed, params in selected:
-        print(f"[reproduce] {paper}: {notebook} {params} -> {out_dir / executed}", flush=True)
-        pm.execute_notebook(
-            str(REPO_ROOT / notebook),
-            str(out_dir / executed),
-            parameters=params,
-            cwd=str(REPO_ROOT),
-            progress_bar=True,
-        )
+    for paper, name, params in selected:
+        notebook, executed = notebook_of(paper), out_dir / f"{name}.ipynb"
+        print(f"[reproduce] {paper}: {notebook.relative_to(REPO_ROOT)} {params} -> {executed}", flush=True)
+        pm.execute_notebook(str(notebook), str(executed), parameters=params, cwd=str(REPO_ROOT), progress_bar=True)
 
 
 def _reads_baved(paper: str, params: dict) -> bool:

@@ -53,8 +53,8 @@ def test_every_registered_run_is_in_the_book(built_book):
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = {s["file"] for part in toc["parts"] for ch in part["chapters"] for s in [ch, *ch.get("sections", [])]}
     for runs in RUNS.values():
-        for _, executed, _ in runs:
-            page = f"replications/{executed.removesuffix('.ipynb')}"
+        for name, _ in runs:
+            page = f"replications/{name}"
             assert (ROOT / "book" / f"{page}.ipynb").is_file(), f"{page}.ipynb is not committed"
             assert page in files, f"{page} is not in _toc.yml"
             assert (built_book / f"{page}.html").is_file(), page

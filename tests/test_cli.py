@@ -13,12 +13,13 @@ def test_unknown_paper_is_rejected(tmp_path):
 
 
 def test_every_registered_run_points_at_an_existing_notebook():
+    from core.cli import notebook_of
     from core.config import REPO_ROOT
 
-    for runs in RUNS.values():
-        for notebook, executed, params in runs:
-            assert (REPO_ROOT / notebook).is_file(), notebook
-            assert executed.endswith(".ipynb") and isinstance(params, dict)
+    for paper, runs in RUNS.items():
+        assert notebook_of(paper).is_file() and notebook_of(paper).parent == REPO_ROOT / "papers", paper
+        for name, params in runs:
+            assert not name.endswith(".ipynb") and isinstance(params, dict)
 
 
 def test_bad_profile(capsys):
