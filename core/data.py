@@ -184,15 +184,30 @@ def _parse_cremad(path: Path, root: Path) -> dict:
 
 
 TESS_EMOTIONS = ("angry", "disgust", "fear", "happy", "neutral", "ps", "sad")
-_TESS_RE = re.compile(r"^(OAF|YAF)_([a-z]+)_(angry|disgust|fear|happy|neutral|ps|sad)$", re.IGNORECASE)
+# Folder emotion names as the copies in circulation spell them (matched case-insensitively).
+_TESS_FOLDER_EMOTIONS = {e: e for e in TESS_EMOTIONS} | {
+    "pleasant_surprise": "ps",
+    "pleasant_surprised": "ps",
+}
+_TESS_FOLDER_RE = re.compile(r"^(OAF|YAF)_([a-z_]+)$", re.IGNORECASE)
+_TESS_FILE_RE = re.compile(r"^([a-z]+)_([a-z]+)_(angry|disgust|fear|happy|neutral|ps|sad)$", re.IGNORECASE)
 
 
 def _parse_tess(path: Path, root: Path) -> dict:
-    m = _TESS_RE.match(path.stem)
-    if not m:
-        raise _bad_name("tess", path, "<OAF|YAF>_<word>_<angry|disgust|fear|happy|neutral|ps|sad>")
-    spk, word, emo = m.groups()
-    return {"speaker": f"tess_{spk.upper()}", "gender": "f", "label": TESS_EMOTIONS.index(emo.lower()), "word": word}
+    """Speaker and emotion come from the folder (``OAF_neutral/OA_bite_neutral`` has the
+    prefix ``OA``); the word from the file name, whose emotion must agree with the folder's."""
+    layout = "<OAF|YAF>_<emotion>/<speaker>_<word>_<angry|disgust|fear|happy|neutral|ps|sad>"
+    folder = _TESS_FOLDER_RE.match(path.parent.name)
+    m = _TESS_FILE_RE.match(path.stem)
+    emo = _TESS_FOLDER_EMOTIONS.get(folder.group(2).lower()) if folder else None
+    if not folder or not m or emo is None or m.group(3).lower() != emo:
+        raise _bad_name("tess", path, layout)
+    return {
+        "speaker": f"tess_{folder.group(1).upper()}",
+        "gender": "f",
+        "label": TESS_EMOTIONS.index(emo),
+        "word": m.group(2).lower(),
+    }
 
 
 JL_EMOTIONS = (
@@ -309,11 +324,12 @@ CORPORA: dict[str, Corpus] = {
         folder="tess",
         title="Toronto Emotional Speech Set (TESS)",
         labels=TESS_EMOTIONS,
-        source="https://tspace.library.utoronto.ca/handle/1807/24487",
-        citation="Dupuis & Pichora-Fuller (2010), Toronto Emotional Speech Set.",
+        source="https://doi.org/10.5683/SP2/E8H2MF (University of Toronto, Borealis; formerly TSpace 1807/24487)",
+        citation="Pichora-Fuller & Dupuis (2020), Toronto emotional speech set (TESS), Borealis, V1.",
         parse=_parse_tess,
         extra_columns=("word",),
-        notes="'ps' is 'pleasant surprise'.",
+        notes="'ps' is 'pleasant surprise'. Two speakers only (OAF, YAF, both female): its "
+        "speaker-independent protocol is train on one speaker, test on the other.",
     ),
     "jl": Corpus(
         name="jl",
@@ -340,7 +356,7 @@ CORPORA: dict[str, Corpus] = {
 }
 
 # Corpora the test machines have under ../shared/data; the others need a download or a local copy.
-SHARED_CORPORA = ("baved", "ravdess", "eyase", "emodb")
+SHARED_CORPORA = ("baved", "ravdess", "eyase", "emodb", "tess")
 
 
 def available_corpora(root: str | Path | None = None) -> list[str]:
