@@ -1,0 +1,39 @@
+"""Golden test: the book's generated pages, rebuilt from the committed results and the paper
+declarations, must equal the copies in ``tests/golden/``.
+
+Regenerate on purpose (after a change meant to alter a page) with
+``SER_REGEN_GOLDEN=1 pytest tests/test_golden_pages.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from core.report import write_pages
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> dict[str, str]:
+    book = tmp_path_factory.mktemp("book")
+    written = write_pages(book)
+    return {p.relative_to(book).as_posix().replace("/", "__"): p.read_text() for p in written if p.suffix == ".md"}
+
+
+def test_every_golden_page_is_generated(pages):
+    if os.environ.get("SER_REGEN_GOLDEN"):
+        GOLDEN.mkdir(exist_ok=True)
+        for old in GOLDEN.glob("*.md"):
+            old.unlink()
+        for name, text in pages.items():
+            (GOLDEN / name).write_text(text)
+    assert sorted(pages) == sorted(p.name for p in GOLDEN.glob("*.md"))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.glob("*.md")))
+def test_page_equals_golden(pages, name):
+    assert pages[name] == (GOLDEN / name).read_text(), f"{name} differs from tests/golden/{name}"
