@@ -93,7 +93,9 @@ def test_tess_folder_spellings(tmp_path, rel, expected):
     assert tuple(df[["speaker", "label_name", "word"]].iloc[0]) == expected
 
 
-@pytest.mark.parametrize("rel", ["OAF_sad/OAF_back_angry.wav", "XAF_sad/XAF_back_sad.wav", "OAF_calm/OAF_back_calm.wav"])
+@pytest.mark.parametrize(
+    "rel", ["OAF_sad/OAF_back_angry.wav", "XAF_sad/XAF_back_sad.wav", "OAF_calm/OAF_back_calm.wav"]
+)
 def test_tess_rejects_a_file_whose_folder_disagrees(tmp_path, rel):
     write_tone(tmp_path / "tess" / rel, seconds=0.1)
     with pytest.raises(ValueError, match="does not follow the corpus layout"):
