@@ -21,6 +21,7 @@ import pandas as pd
 
 from core.audio import SUPPORTED_SUFFIXES
 from core.config import data_root
+from core import download as corpus_download
 
 COLUMNS = ["utt_id", "path", "corpus", "speaker", "gender", "label", "label_name"]
 
@@ -253,8 +254,6 @@ def _parse_esd(path: Path, root: Path) -> dict:
     return {"speaker": f"esd_{m.group(1)}", "gender": "u", "label": ESD_EMOTIONS.index(emo), "index": int(m.group(3))}
 
 
-BAVED_URL = "https://github.com/40uf411/Basic-Arabic-Vocal-Emotions-Dataset/archive/6e3d512.zip"
-
 CORPORA: dict[str, Corpus] = {
     "baved": Corpus(
         name="baved",
@@ -454,9 +453,7 @@ def load_corpus(name: str, root: str | Path | None = None, download: bool = Fals
                 f"corpus {name!r} cannot be downloaded automatically; get it from {corpus.source} "
                 f"and put it in {folder}"
             )
-        from core.download import download_baved
-
-        download_baved(folder)
+        corpus_download.download_baved(folder)
         files = _audio_files(folder)
     if not files:
         hint = "pass download=True or " if corpus.downloadable else ""

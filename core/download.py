@@ -22,6 +22,7 @@ from core.audio import SUPPORTED_SUFFIXES
 
 REGISTRY = Path(__file__).parent / "registry"
 BAVED_MANIFEST = REGISTRY / "baved_pcm_sha256.txt"
+BAVED_URL = "https://github.com/40uf411/Basic-Arabic-Vocal-Emotions-Dataset/archive/6e3d512.zip"
 
 
 def pcm_sha256(path: str | Path) -> str:
@@ -69,8 +70,6 @@ def download_baved(
     temporary folder next to ``target`` and only then moved into place.
     """
     import pooch
-
-    from core.data import BAVED_URL
 
     url = url or BAVED_URL
     manifest = read_manifest() if manifest is None else manifest

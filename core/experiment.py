@@ -1,44 +1,17 @@
-"""Glue shared by the paper notebooks: profiles, subsets, one train/evaluate run."""
+"""One train/evaluate run on arrays, class-balanced subsets, flat metrics for a record."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch.nn as nn
 
 from core import evaluate
-from core.config import cache_dir
-from core.params import PROFILES, ParameterError
-from core.results import RESULTS_DIR
 from core.train import Augment, History, TrainConfig, fit, predict_proba, seed_everything
-
-
-def resolve_profile(profile: str | None) -> str:
-    """``profile`` if given, else the ``SER_PROFILE`` environment variable, else ``'cpu'``.
-
-    The test suite sets ``SER_PROFILE=smoke`` (see ``conftest.py``) so that
-    ``pytest --nbmake papers/`` runs every notebook in seconds.
-    """
-    chosen = profile if profile is not None else os.environ.get("SER_PROFILE", "cpu")
-    if chosen not in PROFILES:
-        raise ParameterError(f"profile must be one of {list(PROFILES)}, got {chosen!r}")
-    return chosen
-
-
-def results_dir(paper: str, profile: str, override: str | None = None) -> Path:
-    """Where a run writes its results: ``override``, else ``papers/results/<paper>``;
-    smoke runs go to the cache so tests never touch the committed results."""
-    if override:
-        return Path(override)
-    if profile == "smoke":
-        return cache_dir("smoke-results") / paper
-    return RESULTS_DIR / paper
 
 
 def subsample(df: pd.DataFrame, per_class: int, seed: int = 0, by: str = "label") -> pd.DataFrame:

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 
+from core.io import atomic_write
+
 PARTS = ("train", "val", "test")
 
 
@@ -179,11 +181,9 @@ def make_split(
 def save_split(split: pd.DataFrame, path: str | Path, *, seed: int, protocol: str) -> Path:
     """Write the split as CSV (``utt_id, part, seed, protocol``), atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     out = split.assign(seed=seed, protocol=protocol).sort_values("utt_id")
-    tmp = path.with_suffix(".csv.tmp")
-    out.to_csv(tmp, index=False)
-    tmp.replace(path)
+    with atomic_write(path) as fh:
+        out.to_csv(fh, index=False)
     return path
 
 

@@ -28,9 +28,6 @@
 # numbers it measures beside the ones the paper prints. Run it with papermill, e.g.
 # `papermill papers/parallel_cnn_lstm.ipynb out.ipynb -p lr 0.02 -p profile cpu`.
 
-# %% tags=["remove-cell"]
-_names_before_parameters = set(globals())
-
 # %% tags=["parameters"]
 corpus = "baved"  # any registered corpus; anything but "baved" is labelled a substitution
 protocol = "random"  # "random": the paper's stratified 80/10/10; "speaker": speaker-independent 80/10/10
@@ -45,31 +42,13 @@ duration = 3.0  # seconds; clips are zero-padded or centre-cropped (not stated i
 awgn_snr_db = 15.0  # one AWGN copy of each training clip at this SNR; None: no augmentation
 n_heads = 4  # attention heads (not stated in the paper)
 data_root = None  # None: $SER_DATA, else the user cache
-results_dir = None  # None: papers/results/parallel_cnn_lstm (smoke runs: the cache)
+results_dir = None  # None: see `record`
+record = False  # True: write results to papers/results/ (as `ser reproduce` does); False: to the cache
+arm = None  # None: the declaration's default arm ("paper_text")
 
-# %% tags=["remove-cell"]
-_values = {k: v for k, v in globals().items() if k not in _names_before_parameters and not k.startswith("_")}
-from core.params import Param, positive, seed_list, validate
-
-PARAMS = validate(
-    _values,
-    {
-        "corpus": Param((str,), "a corpus name from core.data.CORPORA"),
-        "protocol": Param((str,), "split protocol", choices=("random", "speaker")),
-        "lr": Param((float,), "Adam learning rate", check=positive),
-        "scheduler": Param((bool,), "use ReduceLROnPlateau"),
-        "epochs": Param((int, type(None)), "maximum epochs", check=positive),
-        "batch_size": Param((int,), "mini-batch size", check=positive),
-        "seeds": Param((list,), "list of non-negative integer seeds", check=seed_list),
-        "profile": Param((str, type(None)), "run profile", choices=("paper", "cpu", "smoke", None)),
-        "sweep": Param((bool,), "run the learning-rate study"),
-        "duration": Param((float, int), "clip length in seconds", check=positive),
-        "awgn_snr_db": Param((float, int, type(None)), "SNR of the AWGN copies in dB"),
-        "n_heads": Param((int,), "attention heads; must divide 256", check=lambda h: h > 0 and 256 % h == 0),
-        "data_root": Param((str, type(None)), "folder holding the corpora"),
-        "results_dir": Param((str, type(None)), "where results files go"),
-    },
-)
+# %% [markdown]
+# The run context checks these parameters against the paper's declaration
+# (`papers/claims/parallel_cnn_lstm.yaml`), applies the arm, and sets the budget of the profile.
 
 # %%
 import warnings
@@ -80,37 +59,24 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from core import data, evaluate, features, results, splits
-from core.claims import compare, load_registry
+from core import evaluate, features, splits
 from core.data import get_corpus
-from core.experiment import flat_metrics, resolve_profile, subsample, train_and_test
-from core.experiment import results_dir as _results_dir
+from core.experiment import flat_metrics, train_and_test
 from core.models import ParallelCNNLSTMAttention, count_parameters
-from core.report import paper_table
 from core.train import TrainConfig
+from ser.run import open_run
 
+run = open_run("parallel_cnn_lstm", globals())
 warnings.filterwarnings("ignore", category=UserWarning, module="torch")
 sns.set_theme(style="whitegrid")
-PAPER = "parallel_cnn_lstm"
-PROFILE = resolve_profile(profile)
-get_corpus(corpus)  # unknown corpus names fail here, with the list of known ones
-# Budgets per profile. "paper": the paper gives no epoch count, we allow 60 with patience 10.
-BUDGET = {
-    "paper": {"epochs": 60, "patience": 10, "per_class": None},
-    "cpu": {"epochs": 15, "patience": 6, "per_class": None},
-    "smoke": {"epochs": 2, "patience": None, "per_class": 16},
-}[PROFILE]
-EPOCHS = epochs or BUDGET["epochs"]
+EPOCHS, PATIENCE = run.budget["epochs"], run.budget["patience"]
 SUBSTITUTION = None if corpus == "baved" else f"{corpus} substitutes BAVED (the paper's corpus)"
 # The paper's learning-rate study: 0.01 without the scheduler, then 0.02-0.1 with it (Results).
 CONFIGS = [(0.01, False), (0.02, True), (0.05, True), (0.075, True), (0.1, True)] if sweep else [(float(lr), scheduler)]
-OUT_DIR = _results_dir(PAPER, PROFILE, results_dir)
-CLAIMS = load_registry(PAPER)[PAPER]
 display(
     Markdown(
-        f"**Profile** `{PROFILE}`: up to {EPOCHS} epochs, early-stopping patience "
-        f"{BUDGET['patience']}; corpus `{corpus}`, protocol `{protocol}`, seeds {seeds}, "
-        f"configurations (lr, scheduler) {CONFIGS}. Results go to `{OUT_DIR}`."
+        run.header()
+        + f" Corpus `{corpus}`, protocol `{protocol}`, seeds {seeds}, configurations (lr, scheduler) {CONFIGS}."
         + (f"\n\n**Substitution:** {SUBSTITUTION}." if SUBSTITUTION else "")
     )
 )
@@ -122,9 +88,7 @@ display(
 # *low* class is the largest; the counts below show it is the smallest in the public corpus.
 
 # %%
-meta = data.load_corpus(corpus, root=data_root)
-if BUDGET["per_class"]:
-    meta = subsample(meta, BUDGET["per_class"], seed=0)
+meta = run.load_corpus(corpus)
 LABELS = list(get_corpus(corpus).labels)
 counts = pd.crosstab(meta["label_name"], meta["gender"], margins=True).reindex(LABELS + ["All"])
 display(counts)
@@ -187,9 +151,7 @@ runs = []
 for run_lr, run_sched in CONFIGS:
     for seed in seeds:
         split = splits.make_split(meta, protocol, seed, (0.8, 0.1, 0.1))
-        split_path = splits.save_split(
-            split, OUT_DIR / "splits" / f"{corpus}-{protocol}-seed{seed}.csv", seed=seed, protocol=protocol
-        )
+        split_path = run.save_split(split, f"{corpus}-{protocol}-seed{seed}", seed=seed, protocol=protocol)
         part = meta["utt_id"].map(split.set_index("utt_id")["part"]).to_numpy()
         extra = None
         if awgn_snr_db is not None:
@@ -204,41 +166,27 @@ for run_lr, run_sched in CONFIGS:
         xs = scaler.transform(X)[:, None]
         extra_s = None if extra is None else (scaler.transform(extra[0])[:, None], extra[1])
         cfg = TrainConfig(
-            lr=run_lr, epochs=EPOCHS, batch_size=batch_size, scheduler=run_sched, patience=BUDGET["patience"], seed=seed
+            lr=run_lr, epochs=EPOCHS, batch_size=batch_size, scheduler=run_sched, patience=PATIENCE, seed=seed
         )
         out = train_and_test(make_model, xs, Y, part, cfg, LABELS, extra_train=extra_s)
         lr_tag = f"lr{run_lr:g}" + ("" if run_sched else "-nosched")
-        claim_ids = (
-            [c["id"] for c in CLAIMS["claims"] if c["config"] == {"lr": run_lr, "scheduler": run_sched}]
-            if corpus == "baved"
-            else []
-        )
-        rec = results.make_record(
-            paper=PAPER,
-            claim_ids=claim_ids,
+        rec = run.record(
+            f"{corpus}-{protocol}-{lr_tag}-{run.profile}-seed{seed}",
             corpus=corpus,
             substitution=SUBSTITUTION,
             protocol=protocol,
-            profile=PROFILE,
             seeds=[seed],
             metrics=flat_metrics(out),
-            params={
-                **PARAMS,
-                "lr": run_lr,
-                "scheduler": run_sched,
-                "epochs": EPOCHS,
-                "train": cfg.to_dict(),
-                "features": CFG.__dict__,
-                "n_params": out.n_params,
-            },
+            config={"lr": run_lr, "scheduler": run_sched, "train": cfg.to_dict(), "features": CFG.__dict__},
             duration_s=out.seconds,
-            split_file=results.repo_relative(split_path),
-            n_test=int((part == "test").sum()),
-            confusion=out.confusion,
             history=out.history.to_dict(),
+            stopping=f"early stopping on validation loss, patience {PATIENCE}" if PATIENCE else "none",
+            split_file=split_path,
+            n_test=int((part == "test").sum()),
+            n_params=out.n_params,
+            confusion=out.confusion,
             labels=LABELS,
         )
-        results.write_result(rec, OUT_DIR, f"{corpus}-{protocol}-{lr_tag}-{PROFILE}-seed{seed}")
         runs.append({"lr": run_lr, "scheduler": run_sched, "seed": seed, "out": out, "record": rec})
         print(
             f"lr={run_lr:g} scheduler={run_sched} seed={seed}: test accuracy "
@@ -299,15 +247,13 @@ display(summary.groupby(["lr", "scheduler"])[["accuracy", "loss", "macro_f1"]].a
 # as on the book's comparison page. The difference is taken against the paper's own protocol.
 
 # %%
-recs = [r for r in results.read_results(OUT_DIR, PAPER) if r["profile"] == PROFILE and r["corpus"] == "baved"]
+recs = run.read_records(corpus="baved")
 if not recs:
     print("no BAVED results of this profile yet: run with corpus='baved'")
-display(Markdown(paper_table(compare(CLAIMS, recs, notebook_exists=True, profiles=(PROFILE,)))))
+display(Markdown(run.claims_table(recs)))
 
 # %% [markdown]
 # ## Where the paper contradicts itself or the data
 
 # %%
-for c in CLAIMS["contradictions"]:
-    display(Markdown(f"- **{c['id']}** ({', '.join(c['sources'])}): {c['text']}"))
-display(Markdown("Not stated in the paper, chosen by us: " + "; ".join(CLAIMS["unspecified"]) + "."))
+display(Markdown(run.contradictions()))

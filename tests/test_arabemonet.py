@@ -13,10 +13,10 @@ import torch
 import torch.nn as nn
 
 from core import features, splits
-from core.claims import load_registry
 from core.efficiency import count_macs, latency_ms
 from core.models import ArabEmoNet, count_parameters
 from core.train import TrainConfig, _batches, fit, predict_proba, spec_augment
+from ser.claims import load_registry
 from tests.conftest import write_tone
 
 NB = Path(__file__).resolve().parent.parent / "papers" / "arabemonet.ipynb"
@@ -184,7 +184,7 @@ def test_mac_counter_matches_hand_count():
 
 def test_records_speak_to_the_right_claims(tmp_path):
     """A smoke run writes one record per configuration and fold, each tied only to its own claims."""
-    from core.results import read_results
+    from ser.results import read_results
 
     pm.execute_notebook(
         str(NB),

@@ -190,7 +190,7 @@ def test_weights_are_required_and_loaded_and_frozen(tmp_path):
 
 
 def test_records_and_claims(tmp_path):
-    from core.results import read_results
+    from ser.results import read_results
 
     pm.execute_notebook(
         str(NB),
@@ -216,7 +216,7 @@ def test_records_and_claims(tmp_path):
 
 def test_registry_arithmetic_on_table9():
     """The numbers the registry derives from Table 9 and §3.3.4 follow from the report's own values."""
-    from core.claims import load_registry
+    from ser.claims import load_registry
 
     reg = load_registry("cnn_blstm_attention")["cnn_blstm_attention"]
     text = {c["id"]: " ".join(c["text"].split()) for c in reg["contradictions"]}

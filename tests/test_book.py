@@ -48,11 +48,11 @@ def test_every_registered_run_is_in_the_book(built_book):
     and rendered; so is every chapter."""
     import yaml
 
-    from core.cli import RUNS
+    from ser.cli import book_runs
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = {s["file"] for part in toc["parts"] for ch in part["chapters"] for s in [ch, *ch.get("sections", [])]}
-    for runs in RUNS.values():
+    for runs in book_runs().values():
         for name, _ in runs:
             page = f"replications/{name}"
             assert (ROOT / "book" / f"{page}.ipynb").is_file(), f"{page}.ipynb is not committed"

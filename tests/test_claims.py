@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from core.claims import compare, load_registry, validate_registry
+from ser.claims import compare, load_registry, validate_registry
 
 REG = {
     "paper": "toy",
@@ -124,7 +124,7 @@ def test_statuses_are_computed():
 
 
 def test_losses_use_the_loss_tolerance():
-    from core.claims import tolerance
+    from ser.claims import tolerance
 
     assert tolerance({"metric": "loss/serdnn", "unit": ""}) == tolerance({"metric": "loss", "unit": ""}) == 0.05
     assert tolerance({"metric": "macro_f1", "unit": ""}) == 0.02
@@ -143,7 +143,7 @@ def test_paper_profile_wins_over_cpu():
 
 
 def test_each_column_takes_its_own_best_profile():
-    from core.report import paper_table
+    from ser.report import paper_table
 
     records = [
         _rec(["acc"], 0.5, 0.5),
@@ -160,7 +160,7 @@ def test_each_column_takes_its_own_best_profile():
 def test_model_size_claims_get_a_verdict_on_a_stand_in_corpus():
     """Parameter counts do not depend on the data: a substituted corpus still yields a verdict, at
     the printed precision (0.005 M)."""
-    from core.claims import compare
+    from ser.claims import compare
 
     reg = {
         "paper": "p",

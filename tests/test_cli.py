@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import RUNS, main
+from ser.cli import book_runs, main
 
 
 def test_unknown_paper_is_rejected(tmp_path):
@@ -13,10 +13,9 @@ def test_unknown_paper_is_rejected(tmp_path):
 
 
 def test_every_registered_run_points_at_an_existing_notebook():
-    from core.cli import notebook_of
-    from core.config import REPO_ROOT
+    from ser.paths import REPO_ROOT, notebook_of
 
-    for paper, runs in RUNS.items():
+    for paper, runs in book_runs().items():
         assert notebook_of(paper).is_file() and notebook_of(paper).parent == REPO_ROOT / "papers", paper
         for name, params in runs:
             assert not name.endswith(".ipynb") and isinstance(params, dict)
@@ -74,7 +73,7 @@ def test_only_selects_runs_and_baved_is_fetched_only_when_read(tmp_path, monkeyp
 
 
 def test_which_runs_read_baved():
-    from core.cli import _reads_baved
+    from ser.cli import _reads_baved
 
     assert _reads_baved("parallel_cnn_lstm", {"protocol": "random"})  # BAVED is its default corpus
     assert not _reads_baved("parallel_cnn_lstm", {"corpus": "eyase"})

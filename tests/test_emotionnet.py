@@ -132,7 +132,7 @@ def test_notebook_with_features_csv(tmp_path):
     )
     text = out.read_text()
     assert "csv: 150 utterances, 1 dropped for NaN/inf" in text
-    from core.results import read_results
+    from ser.results import read_results
 
     recs = read_results(tmp_path / "res")
     assert len(recs) == 1 and recs[0]["corpus"] == "csv" and recs[0]["substitution"] is None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.report import write_pages
+from ser.report import write_pages
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -13,7 +13,7 @@ BAD_PARAMETERS = [
     ("parallel_cnn_lstm", {"lrr": 0.02}, "unknown parameter 'lrr'. Did you mean 'lr'"),
     ("parallel_cnn_lstm", {"lr": "fast"}, "parameter 'lr' must be float"),
     ("parallel_cnn_lstm", {"protocol": "loso"}, "parameter 'protocol' must be one of"),
-    ("parallel_cnn_lstm", {"corpus": "kedas"}, "unknown corpus 'kedas'"),
+    ("parallel_cnn_lstm", {"corpus": "kedas"}, "parameter 'corpus'='kedas' is invalid"),
     ("parallel_cnn_lstm", {"seeds": [0, -1]}, "parameter 'seeds'"),
     ("arabemonet", {"kernal": 5}, "unknown parameter 'kernal'. Did you mean 'kernel'"),
     ("arabemonet", {"kernel": 4}, "parameter 'kernel'=4 is invalid"),
@@ -55,7 +55,7 @@ def test_paired_script_in_sync(notebook):
 
 def test_overrides_reach_the_run(tmp_path):
     """`papermill ... -p lr 0.02 -p protocol speaker` runs, and the results file records the override."""
-    from core.results import read_results
+    from ser.results import read_results
 
     pm.execute_notebook(
         str(NB),

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.experiment import resolve_profile
-from core.params import Param, ParameterError, positive, validate
+from ser.params import Param, ParameterError, from_spec, validate
+from ser.run import resolve_profile
 
 SPEC = {
-    "lr": Param((float,), "learning rate", check=positive),
+    "lr": from_spec({"type": "float", "gt": 0, "help": "learning rate"}),
     "epochs": Param((int, type(None)), "epochs"),
     "protocol": Param((str,), "protocol", choices=("random", "speaker")),
 }

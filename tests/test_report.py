@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.report import comparison_page, runs_page, write_pages
-from core.results import make_record, write_result
+from ser.report import comparison_page, runs_page, write_pages
+from ser.results import make_record, write_result
 
 
 def _write(tmp_path, seed, acc):
@@ -47,8 +47,8 @@ def test_runs_page_and_write_pages(tmp_path):
 
 
 def test_runs_summary_groups_configurations_and_studies(tmp_path):
-    from core.claims import load_registry
-    from core.report import runs_summary, summary_metrics
+    from ser.claims import load_registry
+    from ser.report import runs_summary, summary_metrics
 
     recs = []
     for acc in (0.4, 0.6):
@@ -89,9 +89,9 @@ def test_chapter_numbers_come_from_results_files():
     import re
     from pathlib import Path
 
-    from core.claims import load_registry
-    from core.report import runs_summary, summary_metrics
-    from core.results import read_results
+    from ser.claims import load_registry
+    from ser.report import runs_summary, summary_metrics
+    from ser.results import read_results
 
     records, registries = read_results(), load_registry()
     chapters = sorted((Path(__file__).resolve().parent.parent / "book" / "chapters").glob("*.md"))

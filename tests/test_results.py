@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from core.results import REQUIRED, make_record, read_results, summarize, write_result
+from ser.results import REQUIRED, make_record, read_results, summarize, write_result
 
 
 def _rec(seed, acc, protocol="random"):
@@ -59,7 +59,7 @@ def test_summary_mean_std_n(tmp_path):
 def test_git_commit_dirty_only_for_code(tmp_path):
     import subprocess
 
-    from core.results import git_commit
+    from ser.results import git_commit
 
     def git(*args):
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)

@@ -131,7 +131,7 @@ def test_gender_pair_and_holdout_splits():
 
 
 def test_records_carry_the_substitution_and_the_right_claims(tmp_path):
-    from core.results import read_results
+    from ser.results import read_results
 
     pm.execute_notebook(
         str(NB),
@@ -160,7 +160,7 @@ def test_fold_means_in_the_registry_follow_from_table4():
     states is the mean of the three Table 4 values it quotes."""
     import re
 
-    from core.claims import load_registry
+    from ser.claims import load_registry
 
     reg = load_registry("wavelet_cnn_lstm")["wavelet_cnn_lstm"]
     text = " ".join(" ".join(c["text"].split()) for c in reg["contradictions"])

@@ -4,7 +4,7 @@ from pathlib import Path
 
 
 def _generate(app) -> None:
-    from core.report import write_pages
+    from ser.report import write_pages
 
     write_pages(Path(app.srcdir))
 

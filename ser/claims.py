@@ -1,4 +1,4 @@
-"""The claims registry (``papers/claims/<paper>.yaml``) and its comparison with results.
+"""Claims (in each paper's declaration, ``papers/claims/<paper>.yaml``) and their comparison with results.
 
 A claim is a number a paper prints, with its source. Its status is computed,
 never typed in:
@@ -15,113 +15,54 @@ never typed in:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import numpy as np
 import pandas as pd
-import yaml
 
-from core.config import REPO_ROOT
+from ser import declaration
+from ser.declaration import DECLARATIONS_DIR
+from ser.paths import REPO_ROOT
 
-CLAIMS_DIR = REPO_ROOT / "papers" / "claims"
+CLAIMS_DIR = DECLARATIONS_DIR
+# Corpora whose claims can get a verdict here. TESS is in the shared data now, but no run reads it yet.
 AVAILABLE_CORPORA = {"baved", "ravdess", "eyase", "emodb"}
 # |mean - claim| allowed for "reproduced": percentage points for "%", absolute otherwise
 # "M" (millions of parameters): half a unit of the 0.01 M the papers print
 TOLERANCE = {"%": 2.0, "": 0.02, "loss": 0.05, "M": 0.005}
 STATUSES = ("reproduced", "not reproduced", "substituted corpus", "data unavailable", "not run", "not yet run")
 
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": [
-        "paper",
-        "title",
-        "authors",
-        "source_file",
-        "notebook",
-        "corpus",
-        "protocol",
-        "claims",
-        "contradictions",
-    ],
-    "properties": {
-        "paper": {"type": "string", "pattern": "^[a-z0-9_]+$"},
-        "title": {"type": "string"},
-        "authors": {"type": "string"},
-        "source_file": {"type": "string"},
-        "notebook": {"type": "string", "pattern": r"^papers/[a-z0-9_]+\.ipynb$"},
-        "corpus": {"type": "string"},
-        "protocol": {"type": "string"},
-        "protocol_text": {"type": "string"},
-        "substitute": {"type": "object", "additionalProperties": {"type": "string"}},
-        "claims": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["id", "metric", "value", "unit", "corpus", "protocol", "source"],
-                "additionalProperties": False,
-                "properties": {
-                    "id": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]+$"},
-                    "metric": {"type": "string"},
-                    "value": {"type": "number"},
-                    "unit": {"enum": ["%", "", "M", "loss"]},
-                    "corpus": {"type": "string"},
-                    "protocol": {"type": "string"},
-                    "source": {"type": "string", "minLength": 3},
-                    "config": {"type": "object"},
-                    "headline": {"type": "boolean"},
-                    "note": {"type": "string"},
-                    "not_run": {"type": "string"},
-                },
-            },
-        },
-        "contradictions": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["id", "text", "sources"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "text": {"type": "string"},
-                    "sources": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-        },
-        "unspecified": {"type": "array", "items": {"type": "string"}},
-    },
-}
 
-
-def load_registry(paper: str | None = None, directory: Path = CLAIMS_DIR) -> dict[str, dict]:
-    """``{paper: registry}`` for every YAML file (or one paper), validated against :data:`SCHEMA`."""
-    out = {}
-    for path in sorted(Path(directory).glob("*.yaml")):
-        reg = yaml.safe_load(path.read_text())
-        validate_registry(reg, path.name)
-        if path.stem != reg["paper"]:
-            raise ValueError(f"{path.name}: 'paper' is {reg['paper']!r}, expected {path.stem!r}")
-        out[reg["paper"]] = reg
+def load_registry(paper: str | None = None, directory: Path = DECLARATIONS_DIR) -> dict[str, dict]:
+    """``{paper: declaration}`` for every declaration file (or one paper), validated."""
     if paper is not None:
-        if paper not in out:
-            raise ValueError(f"no claims registry for {paper!r} in {directory}")
-        return {paper: out[paper]}
-    return out
+        return {paper: declaration.load(paper, directory)}
+    return declaration.load_all(directory)
 
 
 def validate_registry(reg: Any, name: str = "registry") -> None:
-    """Raise ``ValueError`` with the offending path if ``reg`` breaks the schema or repeats an id."""
-    try:
-        jsonschema.validate(reg, SCHEMA)
-    except jsonschema.ValidationError as err:
-        where = "/".join(str(p) for p in err.absolute_path)
-        raise ValueError(f"{name}: {where or 'top level'}: {err.message}") from None
-    ids = [c["id"] for c in reg["claims"]]
-    dup = {i for i in ids if ids.count(i) > 1}
-    if dup:
-        raise ValueError(f"{name}: duplicate claim ids {sorted(dup)}")
+    """Raise ``ValueError`` with the offending path if ``reg`` breaks the declaration schema."""
+    declaration.validate_declaration(reg, name)
+
+
+def match_claims(decl: dict, config: Mapping[str, Any], metrics: Mapping[str, Any]) -> list[str]:
+    """The one rule for which claims a record answers: the claim is run (no ``not_run``), the record
+    carries the claim's metric, and the claim's ``config`` is a subset of the record's configuration.
+
+    Corpus and protocol are not matched here: :func:`compare` takes each claim's corpus (or its
+    declared stand-in) and protocol from the records, so a record on a stand-in corpus or another
+    protocol is shown in its own column, never averaged into the paper's.
+    """
+    missing = object()
+    return sorted(
+        c["id"]
+        for c in decl["claims"]
+        if not c.get("not_run")
+        and c["metric"] in metrics
+        and all(config.get(k, missing) == v for k, v in c.get("config", {}).items())
+    )
 
 
 def is_loss(metric: str) -> bool:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.claims import STATUSES, TOLERANCE, compare_all, is_loss, load_registry
-from core.results import RESULTS_DIR, read_results
+from ser.claims import STATUSES, TOLERANCE, compare_all, is_loss, load_registry
+from ser.results import RESULTS_DIR, read_results
 
 STATUS_ICON = {
     "reproduced": "✅",
@@ -99,7 +99,7 @@ def _profiles(row: pd.Series) -> str:
 
 
 def paper_table(t: pd.DataFrame) -> str:
-    """Markdown table of one paper's rows of :func:`core.claims.compare`."""
+    """Markdown table of one paper's rows of :func:`ser.claims.compare`."""
     shown = pd.DataFrame(
         {
             "claim": t["claim"],

@@ -11,16 +11,15 @@ import json
 import os
 import platform
 import subprocess
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from core.config import REPO_ROOT
+from core.io import atomic_write
+from ser.paths import OUTPUT_PATHS, REPO_ROOT, RESULTS_DIR, repo_relative  # noqa: F401  (repo_relative re-exported)
 
-RESULTS_DIR = REPO_ROOT / "papers" / "results"
 REQUIRED = (
     "paper",
     "claim_ids",
@@ -35,10 +34,6 @@ REQUIRED = (
     "versions",
     "git_commit",
 )
-
-
-# Run outputs: rewriting them during a run does not make the code that produced them differ.
-OUTPUT_PATHS = ("papers/results", "book/replications")
 
 
 def git_commit(repo: Path = REPO_ROOT) -> str:
@@ -93,12 +88,6 @@ def versions() -> dict[str, str]:
     }
 
 
-def repo_relative(path: str | Path) -> str:
-    """``path`` relative to the repository (POSIX style) when inside it, else absolute."""
-    path = Path(path).resolve()
-    return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
-
-
 def make_record(
     *,
     paper: str,
@@ -139,18 +128,10 @@ def write_result(record: dict[str, Any], directory: str | Path, name: str) -> Pa
     missing = [k for k in REQUIRED if k not in record]
     if missing:
         raise ValueError(f"results record lacks {missing}")
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{name}.json"
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(record, fh, indent=1, sort_keys=True, default=_jsonable)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    path = Path(directory) / f"{name}.json"
+    text = json.dumps(record, indent=1, sort_keys=True, default=_jsonable) + "\n"  # fails before any file is touched
+    with atomic_write(path) as fh:
+        fh.write(text)
     return path
 
 

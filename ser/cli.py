@@ -12,48 +12,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.config import REPO_ROOT
+from ser import declaration
+from ser.paths import BOOK_DIR, REPLICATIONS_DIR, REPO_ROOT, notebook_of
 
-# Runs of the book per paper: (name of the executed copy in book/replications/, papermill parameters);
-# each executes papers/<paper>.ipynb. A run whose parameters name a profile is pinned to it: it runs
-# when named with --only, or when --profile is that one.
-RUNS: dict[str, list[tuple[str, dict]]] = {
-    "arabemonet": [
-        ("arabemonet-eyase-kfold", {"corpus": "eyase", "protocol": "kfold"}),
-        ("arabemonet-eyase-speaker", {"corpus": "eyase", "protocol": "speaker", "studies": False}),
-        ("arabemonet-baved-kfold", {"corpus": "baved", "protocol": "kfold", "studies": False}),
-        ("arabemonet-baved-speaker", {"corpus": "baved", "protocol": "speaker", "studies": False}),
-    ],
-    "cnn_blstm_attention": [
-        ("cnn_blstm_attention-random", {"protocol": "random"}),
-        ("cnn_blstm_attention-speaker", {"protocol": "speaker"}),
-        (
-            "cnn_blstm_attention-random-paper",
-            {"protocol": "random", "experiments": ["headline"], "profile": "paper"},
-        ),
-    ],
-    "corpora": [("corpora", {})],
-    "emotionnet": [("emotionnet", {})],
-    "parallel_cnn_lstm": [
-        ("parallel_cnn_lstm-random", {"protocol": "random"}),
-        ("parallel_cnn_lstm-speaker", {"protocol": "speaker"}),
-    ],
-    "wavelet_cnn_lstm": [
-        ("wavelet_cnn_lstm-emodb-sd", {"corpus": "emodb", "protocol": "sd", "study_lr": 0.001}),
-        ("wavelet_cnn_lstm-emodb-si", {"corpus": "emodb", "protocol": "si", "studies": False}),
-        ("wavelet_cnn_lstm-ravdess-sd", {"corpus": "ravdess", "protocol": "sd", "studies": False}),
-        ("wavelet_cnn_lstm-ravdess-si", {"corpus": "ravdess", "protocol": "si", "studies": False}),
-    ],
-}
+# Notebooks of the book that are not a paper's (no declaration): the corpora overview.
+BOOK_NOTEBOOKS: dict[str, list[tuple[str, dict]]] = {"corpora": [("corpora", {})]}
 
 
-def notebook_of(paper: str) -> Path:
-    """The source notebook every run of ``paper`` executes."""
-    return REPO_ROOT / "papers" / f"{paper}.ipynb"
-
-
-_OWN_PARAMS = {"cnn_blstm_attention": ("corpora",)}  # notebooks that take a list of corpora
-_BAVED_BY_DEFAULT = {"parallel_cnn_lstm", "emotionnet"}  # notebooks whose default corpora include BAVED
+def book_runs() -> dict[str, list[tuple[str, dict]]]:
+    """Runs of the book per paper, from the declarations: (executed notebook name, parameters).
+    A run whose parameters name a profile is pinned to it: it runs when named with ``--only``, or
+    when ``--profile`` is that one."""
+    runs = {paper: [(r["name"], r["params"]) for r in d.get("runs", [])] for paper, d in declaration.load_all().items()}
+    return dict(sorted((runs | BOOK_NOTEBOOKS).items()))
 
 
 def reproduce(
@@ -63,28 +34,26 @@ def reproduce(
     executed notebook is named there (with or without ``.ipynb``)."""
     import papermill as pm
 
-    unknown = sorted(set(papers or []) - set(RUNS))
+    runs = book_runs()
+    unknown = sorted(set(papers or []) - set(runs))
     if unknown:
-        raise SystemExit(f"unknown paper(s) {unknown}; known: {sorted(RUNS)}")
+        raise SystemExit(f"unknown paper(s) {unknown}; known: {sorted(runs)}")
     wanted = {o.removesuffix(".ipynb") for o in only or []}
-    known_runs = {name for runs in RUNS.values() for name, _ in runs}
+    known_runs = {name for entries in runs.values() for name, _ in entries}
     if wanted - known_runs:
         raise SystemExit(f"unknown run(s) {sorted(wanted - known_runs)}; known: {sorted(known_runs)}")
     selected = []  # (paper, run name, parameters)
-    for paper in papers or list(RUNS):
-        for name, params in RUNS[paper]:
+    for paper in papers or list(runs):
+        for name, params in runs[paper]:
             if wanted and name not in wanted:
                 continue
             if not wanted and params.get("profile", profile) != profile:
                 continue  # pinned to another profile
-            override = (
-                {}
-                if not corpus
-                else {"corpora": [corpus]}
-                if "corpora" in _OWN_PARAMS.get(paper, ())
-                else {"corpus": corpus}
-            )
-            selected.append((paper, name, {"profile": profile, **params, **override}))
+            override = {}
+            if corpus:
+                override = {"corpora": [corpus]} if "corpora" in _defaults(paper) else {"corpus": corpus}
+            record = {"record": True} if paper not in BOOK_NOTEBOOKS else {}  # the book's runs are recorded
+            selected.append((paper, name, {"profile": profile, **params, **override, **record}))
     out_dir.mkdir(parents=True, exist_ok=True)
     if any(_reads_baved(paper, params) for paper, _, params in selected):
         from core.data import load_corpus
@@ -96,17 +65,22 @@ def reproduce(
         pm.execute_notebook(str(notebook), str(executed), parameters=params, cwd=str(REPO_ROOT), progress_bar=True)
 
 
+def _defaults(paper: str) -> dict:
+    from ser.run import notebook_defaults
+
+    return notebook_defaults(paper)
+
+
 def _reads_baved(paper: str, params: dict) -> bool:
     """Whether a run reads BAVED: named in its parameters, or by the notebook's default corpora."""
-    if "corpus" in params or "corpora" in params:
-        return params.get("corpus") == "baved" or "baved" in params.get("corpora", [])
-    return paper in _BAVED_BY_DEFAULT
+    merged = {**_defaults(paper), **params}
+    return merged.get("corpus") == "baved" or "baved" in (merged.get("corpora") or [])
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["bench"]:  # its options belong to core.bench
-        from core.bench import main as bench_main
+    if argv[:1] == ["bench"]:  # its options belong to ser.bench
+        from ser.bench import main as bench_main
 
         return bench_main(argv[1:])
     parser = argparse.ArgumentParser(prog="ser", description=__doc__.splitlines()[0])
@@ -118,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument(
         "--only", action="append", help="only this run, named as its executed notebook, e.g. arabemonet-baved-kfold"
     )
-    r.add_argument("--out", type=Path, default=REPO_ROOT / "book" / "replications")
+    r.add_argument("--out", type=Path, default=REPLICATIONS_DIR)
     d = sub.add_parser("download", help="download a corpus that has a public archive")
     d.add_argument("corpus", choices=("baved",))
     d.add_argument("--root", default=None, help="data root (default: $SER_DATA or the user cache)")
@@ -137,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         df = load_corpus(args.corpus, root=args.root, download=True)
         print(f"{args.corpus}: {len(df)} files ready")
     elif args.cmd == "book":
-        return subprocess.call(["jupyter-book", "build", str(REPO_ROOT / "book"), "-W", "-n", "--keep-going"])
+        jb = Path(sys.executable).with_name("jupyter-book")  # works without activating the environment
+        return subprocess.call(
+            [str(jb) if jb.exists() else "jupyter-book", "build", str(BOOK_DIR), "-W", "-n", "--keep-going"]
+        )
     return 0
 
 

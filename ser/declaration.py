@@ -1,0 +1,232 @@
+"""Paper declarations: ``papers/claims/<paper>.yaml``, one file per paper, read by the notebook's
+run context, ``ser reproduce`` and the book.
+
+A declaration holds the paper's identity and claims (with sources and contradictions), and how
+we run it:
+
+- ``parameters``: the spec of every notebook parameter (type, range, help; see :mod:`ser.params`).
+  Their *defaults* live in one place only, the notebook's ``parameters`` cell.
+- ``profiles``: ``paper``, ``cpu`` and ``smoke``, each with every budget number (epochs,
+  patience, folds, subsampling); the three share the same keys.
+- ``arms``: named configurations (parameter overrides) such as the paper's text read literally or
+  a speaker-independent protocol; ``default_arm`` names the one a plain run uses.
+- ``runs``: the runs of the book, each a name (its executed notebook) and its parameters.
+
+The schema is closed: an unknown key fails with the file, the key path and what is allowed.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from ser.params import PROFILES, SPEC_KEYS, Param, from_spec
+from ser.paths import PAPERS_DIR
+
+DECLARATIONS_DIR = PAPERS_DIR / "claims"
+# Parameters every paper notebook takes; their specs are declared here once, not per paper.
+COMMON_PARAMETERS: dict[str, dict[str, Any]] = {
+    "profile": {"type": "str|null", "choices": [*PROFILES, None], "help": "run profile; None: $SER_PROFILE, else cpu"},
+    "arm": {"type": "str|null", "help": "a named configuration of the declaration; None: its default arm"},
+    "data_root": {"type": "str|null", "help": "folder holding the corpora; None: $SER_DATA, else the user cache"},
+    "results_dir": {"type": "str|null", "help": "where results files go; None: see `record`"},
+    "record": {
+        "type": "bool",
+        "help": "True: write results to papers/results/<paper> (ser reproduce does); False: to the cache",
+    },
+}
+
+_SCALAR = {"type": ["string", "number", "boolean", "null"]}
+_VALUE = {"anyOf": [_SCALAR, {"type": "array"}, {"type": "object"}]}
+_PARAM_SPEC = {
+    "type": "object",
+    "required": ["type", "help"],
+    "additionalProperties": False,
+    "properties": {k: {} for k in SPEC_KEYS}
+    | {"type": {"type": "string", "pattern": r"^(str|int|float|bool|list|null)(\|(str|int|float|bool|list|null))*$"}},
+}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "paper",
+        "title",
+        "authors",
+        "source_file",
+        "notebook",
+        "corpus",
+        "protocol",
+        "claims",
+        "contradictions",
+    ],
+    "properties": {
+        "paper": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+        "title": {"type": "string"},
+        "authors": {"type": "string"},
+        "source_file": {"type": "string"},
+        "notebook": {"type": "string", "pattern": r"^papers/[a-z0-9_]+\.ipynb$"},
+        "corpus": {"type": "string"},
+        "protocol": {"type": "string"},
+        "protocol_text": {"type": "string"},
+        "substitute": {"type": "object", "additionalProperties": {"type": "string"}},
+        "claims": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "metric", "value", "unit", "corpus", "protocol", "source"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]+$"},
+                    "metric": {"type": "string"},
+                    "value": {"type": "number"},
+                    "unit": {"enum": ["%", "", "M", "loss"]},
+                    "corpus": {"type": "string"},
+                    "protocol": {"type": "string"},
+                    "source": {"type": "string", "minLength": 3},
+                    "config": {"type": "object"},
+                    "headline": {"type": "boolean"},
+                    "note": {"type": "string"},
+                    "not_run": {"type": "string"},
+                },
+            },
+        },
+        "contradictions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "text", "sources"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string"},
+                    "text": {"type": "string"},
+                    "sources": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "unspecified": {"type": "array", "items": {"type": "string"}},
+        "parameters": {"type": "object", "additionalProperties": _PARAM_SPEC},
+        "profiles": {
+            "type": "object",
+            "required": list(PROFILES),
+            "additionalProperties": False,
+            "properties": {p: {"type": "object", "additionalProperties": _VALUE} for p in PROFILES},
+        },
+        "default_arm": {"type": "string"},
+        "arms": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {
+                "type": "object",
+                "required": ["about"],
+                "additionalProperties": False,
+                "properties": {"about": {"type": "string"}, "params": {"type": "object"}},
+            },
+        },
+        "runs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "params"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "pattern": r"^[a-z0-9_]+(-[a-z0-9_.]+)*$"},
+                    "params": {"type": "object"},
+                    "about": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+# the parts a paper with a run context declares together
+RUNNABLE = ("parameters", "profiles", "arms", "default_arm")
+
+
+class DeclarationError(ValueError):
+    """A declaration file breaks its schema or contradicts itself."""
+
+
+def validate_declaration(decl: Any, name: str = "declaration") -> None:
+    """Raise :class:`DeclarationError` naming ``name``, the key path and the rule broken."""
+    try:
+        jsonschema.validate(decl, SCHEMA)
+    except jsonschema.ValidationError as err:
+        where = "/".join(str(p) for p in err.absolute_path)
+        allowed = ""
+        if err.validator == "additionalProperties" and isinstance(err.schema.get("properties"), dict):
+            allowed = f"; allowed keys: {', '.join(sorted(err.schema['properties']))}"
+        raise DeclarationError(f"{name}: {where or 'top level'}: {err.message}{allowed}") from None
+    ids = [c["id"] for c in decl["claims"]]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise DeclarationError(f"{name}: duplicate claim ids {dup}")
+    present = [k for k in RUNNABLE if k in decl]
+    if present and len(present) != len(RUNNABLE):
+        raise DeclarationError(
+            f"{name}: a runnable paper declares all of {list(RUNNABLE)}; missing {sorted(set(RUNNABLE) - set(present))}"
+        )
+    names = [r["name"] for r in decl.get("runs", [])]
+    if len(set(names)) != len(names):
+        raise DeclarationError(f"{name}: runs: duplicate run names")
+    if not present:
+        return
+    keys = {p: set(decl["profiles"][p]) for p in PROFILES}
+    if len({frozenset(k) for k in keys.values()}) != 1:
+        raise DeclarationError(f"{name}: profiles: paper, cpu and smoke must set the same budget keys, got {keys}")
+    params = set(decl["parameters"]) | set(COMMON_PARAMETERS)
+    clash = sorted(set(decl["parameters"]) & set(COMMON_PARAMETERS))
+    if clash:
+        raise DeclarationError(f"{name}: parameters: {clash} are common to every paper and declared in ser.declaration")
+    for pname, spec in decl["parameters"].items():
+        try:
+            from_spec(spec)
+        except ValueError as err:
+            raise DeclarationError(f"{name}: parameters/{pname}: {err}") from None
+    if decl["default_arm"] not in decl["arms"]:
+        raise DeclarationError(f"{name}: default_arm {decl['default_arm']!r} is not one of arms {sorted(decl['arms'])}")
+    for where, overrides in [(f"arms/{a}/params", v.get("params", {})) for a, v in decl["arms"].items()] + [
+        (f"runs/{r['name']}/params", r["params"]) for r in decl.get("runs", [])
+    ]:
+        unknown = sorted(set(overrides) - params)
+        if unknown:
+            raise DeclarationError(f"{name}: {where}: unknown parameter(s) {unknown}; known: {sorted(params)}")
+        if "arm" in overrides and overrides["arm"] not in decl["arms"]:
+            raise DeclarationError(f"{name}: {where}: arm {overrides['arm']!r} is not one of {sorted(decl['arms'])}")
+
+
+@functools.cache
+def _load(path: Path, mtime: float) -> dict:
+    decl = yaml.safe_load(path.read_text())
+    validate_declaration(decl, path.name)
+    if path.stem != decl["paper"]:
+        raise DeclarationError(f"{path.name}: 'paper' is {decl['paper']!r}, expected {path.stem!r}")
+    return decl
+
+
+def load(paper: str, directory: Path = DECLARATIONS_DIR) -> dict:
+    """The validated declaration of ``paper`` (a fresh copy: callers may change it)."""
+    path = Path(directory) / f"{paper}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in Path(directory).glob("*.yaml"))
+        raise DeclarationError(f"no declaration for paper {paper!r} ({path}); known papers: {known}")
+    return json.loads(json.dumps(_load(path, path.stat().st_mtime)))
+
+
+def load_all(directory: Path = DECLARATIONS_DIR) -> dict[str, dict]:
+    """``{paper: declaration}`` for every file in ``directory``."""
+    return {p.stem: load(p.stem, directory) for p in sorted(Path(directory).glob("*.yaml"))}
+
+
+def parameter_spec(decl: dict) -> dict[str, Param]:
+    """Every parameter of the paper's notebook, the common ones included, as :class:`Param`."""
+    return {name: from_spec(spec) for name, spec in (decl["parameters"] | COMMON_PARAMETERS).items()}
+
+
+def runnable(decl: dict) -> bool:
+    """Whether the paper's notebook opens a run context (declares parameters, profiles and arms)."""
+    return "parameters" in decl
