@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from core import download as corpus_download
 from core.audio import SUPPORTED_SUFFIXES
 from core.config import data_root
-from core import download as corpus_download
 
 COLUMNS = ["utt_id", "path", "corpus", "speaker", "gender", "label", "label_name"]
 
