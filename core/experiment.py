@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -48,11 +49,13 @@ def train_and_test(
     extra_train: tuple[np.ndarray, np.ndarray] | None = None,
     augment: Augment | None = None,
     lengths: np.ndarray | None = None,
+    checkpoint: str | Path | None = None,
 ) -> RunOutput:
     """Fit on ``part == 'train'`` (plus ``extra_train``), select on ``'val'``, report on ``'test'``.
 
     ``augment`` is the training-batch hook of :func:`core.train.fit`; ``lengths`` (valid frames
-    per padded item) turns on per-batch cropping (not combinable with ``extra_train``).
+    per padded item) turns on per-batch cropping (not combinable with ``extra_train``);
+    ``checkpoint`` makes the training resumable (see :func:`core.train.fit`).
 
     The test part is touched once, after training, by the restored best-validation model.
     """
@@ -71,7 +74,7 @@ def train_and_test(
     seed_everything(cfg.seed)  # the initial weights depend on the seed alone
     model = make_model()
     lens = None if lengths is None else (lengths[tr], lengths[va])
-    hist = fit(model, (x_tr, y_tr), (x[va], y[va]), cfg, augment=augment, lengths=lens)
+    hist = fit(model, (x_tr, y_tr), (x[va], y[va]), cfg, augment=augment, lengths=lens, checkpoint=checkpoint)
     proba = predict_proba(model, x[te], batch_size=cfg.batch_size, lengths=None if lengths is None else lengths[te])
     y_te = y[te]
     y_pred = proba.argmax(1)

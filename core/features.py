@@ -46,8 +46,11 @@ class LogMelConfig:
     top_db: float | None = 80.0
     duration: float | None = 3.0
     pad_mode: str = "center"
+    offset: float = 0.0  # seconds skipped at the start of each clip before fixing its length
 
     def __post_init__(self) -> None:
+        if self.offset < 0:
+            raise ValueError(f"LogMelConfig.offset must be >= 0 seconds, got {self.offset}")
         if self.ref != "max" and not isinstance(self.ref, (int, float)):
             raise ValueError(f"LogMelConfig.ref must be 'max' or a number, got {self.ref!r}")
         if self.n_fft <= 0 or self.hop_length <= 0 or self.n_mels <= 0:
@@ -65,12 +68,22 @@ class LogMelConfig:
         return None if self.n_samples is None else 1 + self.n_samples // self.hop_length
 
 
-def logmel(wav: np.ndarray, cfg: LogMelConfig) -> np.ndarray:
-    """Log-mel spectrogram ``(n_mels, frames)`` of a mono signal at ``cfg.sr``."""
-    import librosa
-
+def prepare(wav: np.ndarray, cfg: LogMelConfig) -> np.ndarray:
+    """Skip ``cfg.offset`` seconds, then pad or crop to ``cfg.duration`` (when set)."""
+    if cfg.offset:
+        wav = wav[int(round(cfg.offset * cfg.sr)) :]
     if cfg.n_samples is not None:
         wav = fix_length(wav, cfg.n_samples, cfg.pad_mode)
+    return wav
+
+
+def logmel(wav: np.ndarray, cfg: LogMelConfig, prepared: bool = False) -> np.ndarray:
+    """Log-mel spectrogram ``(n_mels, frames)`` of a mono signal at ``cfg.sr``
+    (``prepared``: :func:`prepare` was already applied)."""
+    import librosa
+
+    if not prepared:
+        wav = prepare(wav, cfg)
     mel = librosa.feature.melspectrogram(
         y=wav,
         sr=cfg.sr,
@@ -148,31 +161,49 @@ def extract(
     paths: Sequence[str],
     cfg: LogMelConfig,
     *,
-    noise_snr_db: float | None = None,
+    noise_snr_db: float | Sequence[float] | None = None,
     noise_seed: int = 0,
+    noise_on: str = "raw",
     cache: bool = True,
     progress: bool = True,
 ) -> np.ndarray:
     """Log-mel features for ``paths`` as one ``(N, n_mels, frames)`` array.
 
     ``cfg.duration`` must be set so every clip has the same shape. With
-    ``noise_snr_db`` each clip first gets AWGN at that SNR (seeded by
-    ``noise_seed`` and the clip's position), for augmentation copies.
-    Results are cached under ``core.config.cache_dir('features')``.
+    ``noise_snr_db`` (one SNR, or one per clip) each clip gets AWGN at that SNR
+    (seeded by ``noise_seed`` and the clip's position), for augmentation copies:
+    on the ``"raw"`` clip, or on the ``"padded"`` one (after the offset and the
+    padding, so the signal power counts the padding and the noise covers it, as
+    the BAVED authors' code does). Results are cached under
+    ``core.config.cache_dir('features')``.
     """
     if cfg.duration is None:
         raise ValueError("extract() stacks clips, so LogMelConfig.duration must be set")
+    if noise_on not in ("raw", "padded"):
+        raise ValueError(f"noise_on must be 'raw' or 'padded', got {noise_on!r}")
     paths = [str(p) for p in paths]
-    extra = {"noise_snr_db": noise_snr_db, "noise_seed": noise_seed} if noise_snr_db is not None else None
+    snrs = None
+    if noise_snr_db is not None:
+        snrs = np.broadcast_to(np.asarray(noise_snr_db, dtype=float), (len(paths),))
+    extra = None
+    if noise_snr_db is not None:
+        single = np.ndim(noise_snr_db) == 0
+        extra = {"noise_snr_db": float(noise_snr_db) if single else snrs.tolist(), "noise_seed": noise_seed}
+        if noise_on != "raw":
+            extra["noise_on"] = noise_on
     target = cache_dir("features") / f"logmel-{cache_key(paths, cfg, extra)}.npy"
     if cache and target.exists():
         return np.load(target)
     out = np.empty((len(paths), cfg.n_mels, cfg.n_frames), dtype=np.float32)
-    desc = "log-mel" + (f" +AWGN {noise_snr_db} dB" if noise_snr_db is not None else "")
+    desc = "log-mel" + (" +AWGN" if noise_snr_db is not None else "")
     for i, p in enumerate(tqdm(paths, desc=desc, disable=not progress, mininterval=2)):
         wav = load_audio(p, cfg.sr)
-        if noise_snr_db is not None:
-            wav = awgn(wav, noise_snr_db, np.random.default_rng([noise_seed, i]))
+        if snrs is not None and noise_on == "padded":
+            wav = awgn(prepare(wav, cfg), float(snrs[i]), np.random.default_rng([noise_seed, i]))
+            out[i] = logmel(wav, cfg, prepared=True)
+            continue
+        if snrs is not None:
+            wav = awgn(wav, float(snrs[i]), np.random.default_rng([noise_seed, i]))
         out[i] = logmel(wav, cfg)
     if cache:
         save_npy_atomic(target, out)
@@ -243,6 +274,27 @@ class Standardizer:
     def transform(self, x: np.ndarray) -> np.ndarray:
         if self.mean is None or self.std is None:
             raise RuntimeError("Standardizer.transform called before fit")
+        return ((x - self.mean) / self.std).astype(np.float32)
+
+
+class BinStandardizer:
+    """Mean/std scaling of every feature bin (each time-frequency cell) on its own, fitted on
+    training features only (scikit-learn's ``StandardScaler`` on flattened spectrograms)."""
+
+    def __init__(self) -> None:
+        self.mean: np.ndarray | None = None
+        self.std: np.ndarray | None = None
+
+    def fit(self, x: np.ndarray) -> BinStandardizer:
+        x64 = x.astype(np.float64)
+        self.mean = x64.mean(axis=0)
+        std = x64.std(axis=0)
+        self.std = np.where(std > 0, std, 1.0)
+        return self
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        if self.mean is None or self.std is None:
+            raise RuntimeError("BinStandardizer.transform called before fit")
         return ((x - self.mean) / self.std).astype(np.float32)
 
 

@@ -205,3 +205,21 @@ def _assemble(df: pd.DataFrame, pieces: dict[str, pd.DataFrame]) -> pd.DataFrame
     for name, piece in pieces.items():
         part[piece.index] = name
     return pd.DataFrame({"utt_id": df["utt_id"].to_numpy(), "part": part.to_numpy()})
+
+
+def with_copies(df: pd.DataFrame, n_copies: int) -> pd.DataFrame:
+    """``df`` followed by ``n_copies`` augmented copies of every row: copy ``k`` has the utt_id
+    ``<utt_id>#copy<k>``; ``source`` names the original and ``copy`` is 0 for it."""
+    parts = [df.assign(source=df["utt_id"], copy=0)]
+    for k in range(1, n_copies + 1):
+        parts.append(df.assign(source=df["utt_id"], copy=k, utt_id=df["utt_id"] + f"#copy{k}"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def sibling_leak(items: pd.DataFrame, part: np.ndarray | pd.Series) -> float:
+    """Share of test items whose original or another copy of it (same ``source``) is in training:
+    0 when copies are made after the split; near 1 when they are split apart."""
+    part = np.asarray(part)
+    in_train = set(items.loc[part == "train", "source"])
+    test_sources = items.loc[part == "test", "source"]
+    return float(test_sources.isin(in_train).mean()) if len(test_sources) else 0.0

@@ -1,19 +1,27 @@
-"""One trainer for every paper: Adam, optional plateau scheduler, early stopping
-that restores the best weights, class weights, augmentation hooks, progress bar.
+"""One trainer for every paper: Adam or SGD, optional plateau scheduler, early stopping
+that restores the best weights (or the final ones, as some authors' code does), class weights,
+augmentation hooks, a progress bar, convergence diagnostics and per-epoch checkpoints that let a
+stopped run resume and end exactly as an uninterrupted one.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import math
 import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 from tqdm.auto import tqdm
+
+from core.io import atomic_write
 
 Augment = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
@@ -36,6 +44,15 @@ class TrainConfig:
     progress: bool = True
     channels_last: bool = True
     bucket: bool = False  # with lengths: batches of similar length (less padding), in random order
+    optimizer: str = "adam"  # "adam" or "sgd"
+    momentum: float = 0.0  # SGD momentum
+    restore_best: bool = True  # False: keep the final epoch's weights (no model selection)
+    drop_last: bool = False  # drop the last, incomplete training batch of each epoch
+    stop_on_divergence: bool = False  # True: a non-finite loss ends training and marks it diverged
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"TrainConfig.optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,9 +70,34 @@ class History:
     best_epoch: int = -1
     stopped_early: bool = False
     seconds: float = 0.0
+    epochs_budget: int = 0
+    diverged: bool = False
+    diverged_reason: str = ""
+    still_improving: bool = False
+    restored: str = "best"  # which weights the model holds after fit: "best" (on validation) or "final"
+    resumed_from_epoch: int = 0  # > 0 when the run continued from a checkpoint
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def diagnose(self, n_classes: int) -> None:
+        """Set ``still_improving`` and ``diverged`` from the curves.
+
+        Still improving: the best validation loss of the last 10 % of the budget (at least one
+        epoch) is lower than every earlier one, i.e. the run had not levelled off when it
+        stopped. Diverged: a non-finite loss, or a training loss above the chance-level
+        cross-entropy ln(K) over the last three epochs, after the first three.
+        """
+        vl = self.val_loss
+        tail = max(1, math.ceil(0.1 * max(self.epochs_budget, len(vl))))
+        if len(vl) > tail:
+            self.still_improving = min(vl[-tail:]) < min(vl[:-tail])
+        chance = math.log(max(n_classes, 2))
+        if not self.diverged and any(not math.isfinite(v) for v in self.train_loss + vl):
+            self.diverged, self.diverged_reason = True, "non-finite loss"
+        if not self.diverged and len(self.train_loss) > 3 and min(self.train_loss[-3:]) > chance:
+            self.diverged = True
+            self.diverged_reason = f"training loss above the chance level ln({n_classes}) = {chance:.3f}"
 
 
 def seed_everything(seed: int) -> None:
@@ -162,8 +204,17 @@ def fit(
     augment: Augment | None = None,
     loss_fn: nn.Module | None = None,
     lengths: tuple[np.ndarray, np.ndarray] | None = None,
+    checkpoint: str | Path | None = None,
+    stop_after: int | None = None,
 ) -> History:
     """Train ``model`` in place on ``train=(x, y)``; select on ``val`` loss.
+
+    With ``checkpoint`` (a file path) the whole training state (weights, optimizer, scheduler,
+    random generators, curves) is saved there after every epoch, and a later call with the same
+    configuration and data resumes from it and ends with the same weights and curves as an
+    uninterrupted run. ``stop_after`` ends the call after that many epochs in total (for tests
+    and for splitting a long run over several sittings). The checkpoint is removed when training
+    completes.
 
     ``augment(batch, generator)`` is applied to training batches only. With ``lengths``
     (valid frames of each padded item, for train and val) every batch is cut to its longest
@@ -185,21 +236,45 @@ def fit(
     if loss_fn is None:
         loss_fn = nn.CrossEntropyLoss(weight=weight)
     eval_loss = nn.CrossEntropyLoss()
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = (
         torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=cfg.scheduler_factor, patience=cfg.scheduler_patience)
         if cfg.scheduler
         else None
     )
     gen = torch.Generator().manual_seed(cfg.seed)
-    hist = History()
+    hist = History(epochs_budget=cfg.epochs, restored="best" if cfg.restore_best else "final")
     best_loss, best_state, bad_epochs = float("inf"), copy.deepcopy(model.state_dict()), 0
-    start = time.perf_counter()
-    bar = tqdm(range(cfg.epochs), desc="epochs", disable=not cfg.progress, leave=False)
-    for epoch in bar:
+    first_epoch = 0
+    key = _run_key(model, cfg, train, val)
+    ckpt = Path(checkpoint) if checkpoint is not None else None
+    if ckpt is not None and ckpt.is_file():
+        state = torch.load(ckpt, weights_only=False)
+        if state["key"] == key:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["opt"])
+            if sched is not None:
+                sched.load_state_dict(state["sched"])
+            gen.set_state(state["gen"])
+            torch.set_rng_state(state["torch_rng"])
+            hist = History(**state["hist"])
+            best_loss, best_state, bad_epochs = state["best_loss"], state["best_state"], state["bad_epochs"]
+            first_epoch = len(hist.val_loss)
+            hist.resumed_from_epoch = first_epoch
+    start = time.perf_counter() - hist.seconds
+    done = hist.stopped_early or hist.diverged
+    bar = tqdm(range(first_epoch, cfg.epochs), desc="epochs", disable=not cfg.progress or done, leave=False)
+    for epoch in [] if done else bar:
+        if stop_after is not None and epoch >= stop_after:
+            return hist
         model.train()
-        run_loss, run_correct = 0.0, 0
+        run_loss, run_correct, seen = 0.0, 0, 0
         for idx in _batches(len(x_tr), cfg.batch_size, gen, len_tr, cfg.bucket):
+            if cfg.drop_last and len(idx) < cfg.batch_size:
+                continue
             lb = None if len_tr is None else len_tr[idx]
             xb = _crop(x_tr[idx], lb)
             if augment is not None:
@@ -208,6 +283,9 @@ def fit(
             opt.zero_grad(set_to_none=True)
             loss, out = _loss(model, xb, yb, loss_fn, epoch / cfg.epochs, weight, lb)
             if not torch.isfinite(loss):
+                if cfg.stop_on_divergence:
+                    hist.diverged, hist.diverged_reason = True, f"non-finite loss at epoch {epoch + 1}"
+                    break
                 raise FloatingPointError(
                     f"training loss became {loss.item()} at epoch {epoch + 1} (lr={cfg.lr}); "
                     "lower the learning rate or enable grad_clip"
@@ -218,9 +296,14 @@ def fit(
             opt.step()
             run_loss += loss.item() * len(idx)
             run_correct += int((out.argmax(1) == yb).sum())
-        val_loss, val_acc = _epoch_eval(model, x_va, y_va, eval_loss, cfg.batch_size, dev, epoch / cfg.epochs, len_va)
-        hist.train_loss.append(run_loss / len(x_tr))
-        hist.train_acc.append(run_correct / len(x_tr))
+            seen += len(idx)
+        if hist.diverged:
+            break
+        # large evaluation batches, except where padding to the batch's longest item would change the outputs
+        eval_bs = cfg.batch_size if len_va is not None else max(cfg.batch_size, 256)
+        val_loss, val_acc = _epoch_eval(model, x_va, y_va, eval_loss, eval_bs, dev, epoch / cfg.epochs, len_va)
+        hist.train_loss.append(run_loss / max(seen, 1))
+        hist.train_acc.append(run_correct / max(seen, 1))
         hist.val_loss.append(val_loss)
         hist.val_acc.append(val_acc)
         hist.lr.append(opt.param_groups[0]["lr"])
@@ -234,10 +317,43 @@ def fit(
             bad_epochs += 1
             if cfg.patience is not None and bad_epochs >= cfg.patience:
                 hist.stopped_early = True
-                break
-    model.load_state_dict(best_state)
+        hist.seconds = time.perf_counter() - start
+        if ckpt is not None:
+            state = {
+                "key": key,
+                "model": model.state_dict(),
+                "opt": opt.state_dict(),
+                "sched": sched.state_dict() if sched is not None else None,
+                "gen": gen.get_state(),
+                "torch_rng": torch.get_rng_state(),
+                "hist": hist.to_dict(),
+                "best_loss": best_loss,
+                "best_state": best_state,
+                "bad_epochs": bad_epochs,
+            }
+            with atomic_write(ckpt, "wb") as fh:
+                torch.save(state, fh)
+        if hist.stopped_early:
+            break
+    if cfg.restore_best or hist.diverged:
+        model.load_state_dict(best_state)
+        hist.restored = "best"
     hist.seconds = time.perf_counter() - start
+    hist.diagnose(n_classes)
+    if ckpt is not None:
+        ckpt.unlink(missing_ok=True)
     return hist
+
+
+def _run_key(model: nn.Module, cfg: TrainConfig, train: tuple, val: tuple) -> str:
+    """What a checkpoint must match to be resumed: the configuration, the model's shapes and the data."""
+    h = hashlib.sha256(json.dumps(cfg.to_dict(), sort_keys=True, default=str).encode())
+    h.update(repr([(k, tuple(v.shape)) for k, v in model.state_dict().items()]).encode())
+    for arr in (*train, *val):
+        a = np.ascontiguousarray(arr)
+        h.update(f"{a.shape}{a.dtype}".encode())
+        h.update(hashlib.sha256(a.tobytes()).digest())
+    return h.hexdigest()
 
 
 def predict_proba(

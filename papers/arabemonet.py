@@ -28,9 +28,6 @@
 # 5-fold protocol we run a speaker-independent 5-fold one. Run with papermill, e.g.
 # `papermill papers/arabemonet.ipynb out.ipynb -p corpus baved -p protocol speaker`.
 
-# %% tags=["remove-cell"]
-_names_before_parameters = set(globals())
-
 # %% tags=["parameters"]
 corpus = "eyase"  # eyase or baved (substitutes for KSUEmotions/KEDAS); any registered corpus works
 protocol = "kfold"  # "kfold": the paper's stratified 5-fold; "speaker": speaker-independent 5-fold
@@ -50,42 +47,13 @@ study_kernels = [3, 5, 9, 11]  # kernels of the Table 3 study besides `kernel`
 seed = 0  # seed of the folds and of every initialisation
 profile = None  # "paper", "cpu" or "smoke"; None: $SER_PROFILE, else "cpu"
 data_root = None  # None: $SER_DATA, else the user cache
-results_dir = None  # None: papers/results/arabemonet (smoke runs: the cache)
+results_dir = None  # None: see `record`
+record = False  # True: write results to papers/results/ (as `ser reproduce` does); False: to the cache
+arm = None  # None: the declaration's default arm ("paper_text")
 
-# %% tags=["remove-cell"]
-_values = {k: v for k, v in globals().items() if k not in _names_before_parameters and not k.startswith("_")}
-from core.params import Param, positive, validate
-
-PARAMS = validate(
-    _values,
-    {
-        "corpus": Param((str,), "a corpus name from core.data.CORPORA"),
-        "protocol": Param((str,), "cross-validation protocol", choices=("kfold", "speaker")),
-        "folds": Param(
-            (list, type(None)),
-            "fold indices in 0..4",
-            check=lambda v: len(v) > 0 and all(isinstance(f, int) and 0 <= f < 5 for f in v),
-        ),
-        "kernel": Param((int,), "odd kernel size", check=lambda k: k > 0 and k % 2 == 1),
-        "lr": Param((float,), "Adam learning rate", check=positive),
-        "weight_decay": Param((float, int), "Adam weight decay", check=lambda v: v >= 0),
-        "epochs": Param((int, type(None)), "maximum epochs", check=positive),
-        "batch_size": Param((int,), "mini-batch size", check=positive),
-        "augment": Param((bool,), "train-time augmentation"),
-        "noise_std": Param((float, int), "noise std", check=lambda v: v >= 0),
-        "spec_masks": Param(
-            (list,), "[freq masks, freq width, time masks, time width]", check=lambda v: len(v) == 4 and min(v) >= 0
-        ),
-        "masked": Param((bool,), "mask padded frames in attention"),
-        "bucket": Param((bool,), "length-bucketed batches"),
-        "studies": Param((bool,), "run the kernel, augmentation and Transformer studies"),
-        "study_kernels": Param((list,), "odd kernel sizes", check=lambda v: all(k > 0 and k % 2 == 1 for k in v)),
-        "seed": Param((int,), "non-negative seed", check=lambda v: v >= 0),
-        "profile": Param((str, type(None)), "run profile", choices=("paper", "cpu", "smoke", None)),
-        "data_root": Param((str, type(None)), "folder holding the corpora"),
-        "results_dir": Param((str, type(None)), "where results files go"),
-    },
-)
+# %% [markdown]
+# The run context checks these parameters against the paper's declaration
+# (`papers/claims/arabemonet.yaml`), applies the arm, and sets the budget of the profile.
 
 # %%
 import warnings
@@ -97,41 +65,28 @@ import seaborn as sns
 import torch
 from IPython.display import Markdown, display
 
-from core import data, evaluate, features, results, splits
-from core.claims import compare, load_registry
+from core import evaluate, features, splits
 from core.data import get_corpus
 from core.efficiency import count_macs, latency_ms
-from core.experiment import flat_metrics, resolve_profile, subsample, train_and_test
-from core.experiment import results_dir as _results_dir
+from core.experiment import flat_metrics, train_and_test
 from core.models import ArabEmoNet, count_parameters
-from core.report import paper_table
 from core.train import TrainConfig, compose, gaussian_noise, spec_augment
+from ser.run import open_run
 
+run = open_run("arabemonet", globals())
 warnings.filterwarnings("ignore", category=UserWarning, module="torch")
 sns.set_theme(style="whitegrid")
-PAPER = "arabemonet"
 K = 5
-PROFILE = resolve_profile(profile)
-get_corpus(corpus)  # unknown corpus names fail here, with the list of known ones
-# "paper": the paper gives no epoch count; 100 with patience 10. "cpu": 10 epochs, patience 4,
-# all folds for the main model and fold 0 only for the studies (they would take ~5x longer).
-BUDGET = {
-    "paper": {"epochs": 100, "patience": 10, "folds": list(range(K)), "study_folds": list(range(K)), "per_class": None},
-    "cpu": {"epochs": 10, "patience": 4, "folds": list(range(K)), "study_folds": [0], "per_class": None},
-    "smoke": {"epochs": 1, "patience": None, "folds": [0], "study_folds": [0], "per_class": 12},
-}[PROFILE]
-EPOCHS = epochs or BUDGET["epochs"]
-FOLDS = folds or BUDGET["folds"]
-STUDY_FOLDS = [f for f in BUDGET["study_folds"] if folds is None or f in folds] or FOLDS[:1]
+CLAIMS = run.decl["claims"]
+EPOCHS, PATIENCE, FOLDS = run.budget["epochs"], run.budget["patience"], run.budget["folds"]
+# the profile's study folds, kept to the folds asked for (at least one)
+STUDY_FOLDS = [f for f in run.budget["study_folds"] if folds is None or f in folds] or FOLDS[:1]
 PROTOCOL = "kfold5" if protocol == "kfold" else "speaker"  # names used in results files and the registry
 SUBSTITUTION = f"{corpus} substitutes KSUEmotions and KEDAS (not available here)"
-OUT_DIR = _results_dir(PAPER, PROFILE, results_dir)
-CLAIMS = load_registry(PAPER)[PAPER]
 display(
     Markdown(
-        f"**Profile** `{PROFILE}`: up to {EPOCHS} epochs (early-stopping patience {BUDGET['patience']}); "
-        f"corpus `{corpus}`, protocol `{PROTOCOL}`, main-model folds {FOLDS}, study folds "
-        f"{STUDY_FOLDS if studies else 'none'}. Results go to `{OUT_DIR}`.\n\n**Substitution:** {SUBSTITUTION}."
+        run.header() + f" Corpus `{corpus}`, protocol `{PROTOCOL}`, main-model folds {FOLDS}, study folds "
+        f"{STUDY_FOLDS if studies else 'none'}.\n\n**Substitution:** {SUBSTITUTION}."
     )
 )
 
@@ -143,9 +98,7 @@ display(
 # histogram shows how much variation there is to pad.
 
 # %%
-meta = data.load_corpus(corpus, root=data_root)
-if BUDGET["per_class"]:
-    meta = subsample(meta, BUDGET["per_class"], seed=0)
+meta = run.load_corpus(corpus)
 LABELS = list(get_corpus(corpus).labels)
 Y = meta["label"].to_numpy()
 display(pd.crosstab(meta["label_name"], meta["gender"], margins=True).reindex(LABELS + ["All"]))
@@ -201,16 +154,20 @@ display(
 # the paper's 5 classes, beside Table 3. Only k = 5 disagrees at the printed precision: no
 # single architecture fits all five printed values (see the contradictions at the end).
 
+
 # %%
+def table3_params(k: int) -> float:
+    """Table 3's count for kernel ``k``, read from the claims (k = 7 is the paper's model: ``params_millions``)."""
+    metric = "params_millions" if k == 7 else f"params_millions/k{k}"
+    return next((c["value"] for c in CLAIMS if c["metric"] == metric), np.nan)
+
+
 table3 = pd.DataFrame(
     [
         {
             "kernel": k,
             "params (M), ours": count_parameters(ArabEmoNet(5, kernel=k)) / 1e6,
-            "params (M), Table 3": next(
-                (c["value"] for c in CLAIMS["claims"] if c["metric"] in (f"params_millions/k{k}",)),
-                0.97 if k == 7 else np.nan,
-            ),
+            "params (M), Table 3": table3_params(k),
         }
         for k in sorted({3, 5, 7, 9, 11, kernel, *study_kernels})
     ]
@@ -235,7 +192,7 @@ for name, kw in [(f"ArabEmoNet k={k}", {"kernel": k}) for k in sorted({3, 7, 11,
 ]:
     torch.manual_seed(0)
     m = ArabEmoNet(len(LABELS), **kw)
-    lat = latency_ms(m, _three_s, repeats=3 if PROFILE == "smoke" else 20)
+    lat = latency_ms(m, _three_s, repeats=3 if run.profile == "smoke" else 20)
     eff.append(
         {
             "model": name,
@@ -261,20 +218,13 @@ display(EFFICIENCY.round(3))
 
 # %%
 fold_of = (splits.kfold if protocol == "kfold" else splits.speaker_kfold)(meta, k=K, seed=seed)
-split_path = splits.save_split(
-    fold_of, OUT_DIR / "splits" / f"{corpus}-{PROTOCOL}-seed{seed}.csv", seed=seed, protocol=PROTOCOL
-)
+split_path = run.save_split(fold_of, f"{corpus}-{PROTOCOL}-seed{seed}", seed=seed, protocol=PROTOCOL)
 AUGMENT = compose(gaussian_noise(float(noise_std)), spec_augment(*spec_masks)) if augment else None
 CONFIGS = {"main": {"kernel": kernel, "augment": augment, "temporal": "bilstm"}}
 if studies:
     CONFIGS.update({f"k{k}": {"kernel": k, "augment": augment, "temporal": "bilstm"} for k in study_kernels})
     CONFIGS["no_augment" if augment else "augment"] = {"kernel": kernel, "augment": not augment, "temporal": "bilstm"}
     CONFIGS["transformer"] = {"kernel": kernel, "augment": augment, "temporal": "transformer"}
-
-
-def claim_ids_for(metrics: dict) -> list[str]:
-    """Claims this record speaks to: every registered claim whose metric it carries."""
-    return sorted(c["id"] for c in CLAIMS["claims"] if c["metric"] in metrics and not c.get("not_run"))
 
 
 def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
@@ -291,7 +241,7 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
         batch_size=batch_size,
         weight_decay=float(weight_decay),
         scheduler=True,
-        patience=BUDGET["patience"],
+        patience=PATIENCE,
         seed=seed,
         bucket=bucket,
     )
@@ -308,32 +258,25 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     for tag in tags:
         m.update({f"{k}/{tag}": out.metrics[k] for k in ("accuracy", "micro_f1", "macro_f1", "loss")})
         m[f"params_millions/{tag}"] = millions
-    rec = results.make_record(
-        paper=PAPER,
-        claim_ids=claim_ids_for(m),
+    # the claims a record answers are those whose metric it carries (ser.claims.match_claims)
+    run.record(
+        f"{corpus}-{PROTOCOL}-{name}-{run.profile}-fold{fold}",
         corpus=corpus,
         substitution=SUBSTITUTION,
         protocol=PROTOCOL,
-        profile=PROFILE,
         seeds=[seed],
         metrics=m,
-        params={
-            **PARAMS,
-            "config": name,
-            **cfg_model,
-            "epochs": EPOCHS,
-            "train": cfg.to_dict(),
-            "features": CFG.__dict__,
-        },
+        config={"config": name, **cfg_model, "train": cfg.to_dict(), "features": CFG.__dict__},
         duration_s=out.seconds,
-        split_file=results.repo_relative(split_path),
+        history=out.history.to_dict(),
+        stopping=f"early stopping on validation loss, patience {PATIENCE}" if PATIENCE else "none",
+        split_file=split_path,
         fold=fold,
         n_test=int((part == "test").sum()),
+        n_params=out.n_params,
         confusion=out.confusion,
-        history=out.history.to_dict(),
         labels=LABELS,
     )
-    results.write_result(rec, OUT_DIR, f"{corpus}-{PROTOCOL}-{name}-{PROFILE}-fold{fold}")
     print(
         f"{name:12s} fold {fold}: accuracy {out.metrics['accuracy']:.4f}, macro-F1 {out.metrics['macro_f1']:.4f}, "
         f"best epoch {out.history.best_epoch + 1}/{len(out.history.val_loss)}, {out.seconds:.0f} s"
@@ -393,9 +336,7 @@ plt.show()
 if studies:
     same = table[table["fold"].isin(STUDY_FOLDS)]
     by_kernel = same[(same["temporal"] == "bilstm") & (same["augment"] == augment)].groupby("kernel")["accuracy"]
-    paper_k = {
-        int(c["metric"].split("/k")[1]): c["value"] for c in CLAIMS["claims"] if c["metric"].startswith("accuracy/k")
-    }
+    paper_k = {int(c["metric"].split("/k")[1]): c["value"] for c in CLAIMS if c["metric"].startswith("accuracy/k")}
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.errorbar(
         by_kernel.mean().index, by_kernel.mean(), yerr=by_kernel.std().fillna(0), marker="o", label=f"ours ({corpus})"
@@ -420,8 +361,8 @@ if studies:
 # corpus, not whether the paper's number holds on its own data.
 
 # %%
-recs = [r for r in results.read_results(OUT_DIR, PAPER) if r["profile"] == PROFILE]
-display(Markdown(paper_table(compare(CLAIMS, recs, notebook_exists=True, profiles=(PROFILE,)))))
+recs = run.read_records()
+display(Markdown(run.claims_table(recs)))
 display(
     Markdown(
         "The Whisper and HuBERT baselines of Table 2 are **not run**: they need pretrained weights that cannot "
@@ -433,6 +374,4 @@ display(
 # ## Where the paper contradicts itself
 
 # %%
-for c in CLAIMS["contradictions"]:
-    display(Markdown(f"- **{c['id']}** ({', '.join(c['sources'])}): {c['text']}"))
-display(Markdown("Not stated in the paper, chosen by us: " + "; ".join(CLAIMS["unspecified"]) + "."))
+display(Markdown(run.contradictions()))

@@ -20,22 +20,18 @@
 # what the corpora we have look like: classes, speakers and durations. Read from the
 # data root when `ser reproduce` runs this notebook.
 
-# %% tags=["remove-cell"]
-_names_before_parameters = set(globals())
-
 # %% tags=["parameters"]
 data_root = None  # None: $SER_DATA, else the user cache
 profile = None  # accepted for symmetry with the paper notebooks; the statistics are the same at every profile
 
 # %% tags=["remove-cell"]
-_values = {k: v for k, v in globals().items() if k not in _names_before_parameters and not k.startswith("_")}
-from core.params import Param, validate
+from ser.params import from_spec, validate
 
 _ = validate(
-    _values,
+    {"data_root": data_root, "profile": profile},
     {
-        "data_root": Param((str, type(None)), "folder holding the corpora"),
-        "profile": Param((str, type(None)), "run profile", choices=("paper", "cpu", "smoke", None)),
+        "data_root": from_spec({"type": "str|null", "help": "folder holding the corpora"}),
+        "profile": from_spec({"type": "str|null", "choices": ["paper", "cpu", "smoke", None], "help": "run profile"}),
     },
 )
 
@@ -45,7 +41,8 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from core import claims, data, stats
+from core import data, stats
+from ser import claims
 
 sns.set_theme(style="whitegrid")
 

@@ -29,9 +29,6 @@
 # IEMOCAP is not available. Run with papermill, e.g.
 # `papermill papers/wavelet_cnn_lstm.ipynb out.ipynb -p corpus ravdess -p protocol si`.
 
-# %% tags=["remove-cell"]
-_names_before_parameters = set(globals())
-
 # %% tags=["parameters"]
 corpus = "emodb"  # emodb (the 2 s copy) or ravdess; any registered corpus works
 protocol = "sd"  # "sd": speaker-dependent, random 20 % hold-out; "si": one female + one male speaker held out
@@ -55,52 +52,13 @@ colormap = "viridis"  # matplotlib colour map of the RGB rendering
 seed = 0  # seed of the splits and of every initialisation
 profile = None  # "paper", "cpu" or "smoke"; None: $SER_PROFILE, else "cpu"
 data_root = None  # None: $SER_DATA, else the user cache
-results_dir = None  # None: papers/results/wavelet_cnn_lstm (smoke runs: the cache)
+results_dir = None  # None: see `record`
+record = False  # True: write results to papers/results/ (as `ser reproduce` does); False: to the cache
+arm = None  # None: the declaration's default arm ("paper_text")
 
-# %% tags=["remove-cell"]
-_values = {k: v for k, v in globals().items() if k not in _names_before_parameters and not k.startswith("_")}
-from core.params import Param, positive, validate
-
-PARAMS = validate(
-    _values,
-    {
-        "corpus": Param((str,), "a corpus name from core.data.CORPORA"),
-        "protocol": Param((str,), "evaluation protocol", choices=("sd", "si")),
-        "folds": Param(
-            (list, type(None)),
-            "fold indices in 0..2",
-            check=lambda v: len(v) > 0 and all(isinstance(f, int) and 0 <= f < 3 for f in v),
-        ),
-        "lr": Param((float,), "Adam learning rate", check=positive),
-        "conventional_lr": Param((float, type(None)), "second learning rate", check=positive),
-        "pool": Param((str,), "pooling", choices=("max", "avg")),
-        "lstm_units": Param((int,), "LSTM units", check=positive),
-        "studies": Param((bool,), "run the pooling and LSTM-size studies"),
-        "study_lr": Param((float, type(None)), "learning rate of the studies", check=positive),
-        "study_lstm": Param(
-            (list,), "positive LSTM sizes", check=lambda v: all(isinstance(u, int) and u > 0 for u in v)
-        ),
-        "epochs": Param((int, type(None)), "maximum epochs", check=positive),
-        "batch_size": Param((int,), "mini-batch size", check=positive),
-        "wavelet": Param(
-            (str,),
-            "a PyWavelets continuous wavelet",
-            check=lambda w: w in __import__("pywt").wavelist(kind="continuous"),
-        ),
-        "n_scales": Param((int,), "number of scales (>= 16 for four 2x2 poolings)", check=lambda v: v >= 16),
-        "fmin": Param((float, int), "lowest frequency in Hz", check=positive),
-        "fmax": Param((float, int), "highest frequency in Hz", check=positive),
-        "columns_per_s": Param(
-            (int,), "columns per second; must divide 16000", check=lambda v: v > 0 and 16000 % v == 0
-        ),
-        "duration": Param((float, int), "seconds per image", check=positive),
-        "colormap": Param((str,), "a matplotlib colour map", check=lambda c: c in __import__("matplotlib").colormaps),
-        "seed": Param((int,), "non-negative seed", check=lambda v: v >= 0),
-        "profile": Param((str, type(None)), "run profile", choices=("paper", "cpu", "smoke", None)),
-        "data_root": Param((str, type(None)), "folder holding the corpora"),
-        "results_dir": Param((str, type(None)), "where results files go"),
-    },
-)
+# %% [markdown]
+# The run context checks these parameters against the paper's declaration
+# (`papers/claims/wavelet_cnn_lstm.yaml`), applies the arm, and sets the budget of the profile.
 
 # %%
 import time
@@ -112,44 +70,31 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from core import data, evaluate, results, splits
+from core import evaluate, splits
 from core import wavelet as wv
-from core.claims import compare, load_registry
 from core.data import get_corpus
-from core.experiment import flat_metrics, resolve_profile, subsample, train_and_test
-from core.experiment import results_dir as _results_dir
+from core.experiment import flat_metrics, train_and_test
 from core.models import WaveletCNNLSTM, count_parameters
-from core.report import paper_table
 from core.train import TrainConfig
+from ser.run import open_run
 
+run = open_run("wavelet_cnn_lstm", globals())
 warnings.filterwarnings("ignore", category=UserWarning, module="torch")
 sns.set_theme(style="whitegrid")
-PAPER = "wavelet_cnn_lstm"
-PROFILE = resolve_profile(profile)
-get_corpus(corpus)  # unknown corpus names fail here, with the list of known ones
-# "paper": 50 epochs (Table 2), patience 10 (not stated). "cpu": 15 epochs, patience 5; the main
-# model and the conventional learning rate on all three folds, the pooling and LSTM studies on fold 0.
-BUDGET = {
-    "paper": {"epochs": 50, "patience": 10, "folds": [0, 1, 2], "study_folds": [0, 1, 2], "per_class": None},
-    "cpu": {"epochs": 15, "patience": 5, "folds": [0, 1, 2], "study_folds": [0], "per_class": None},
-    "smoke": {"epochs": 1, "patience": None, "folds": [0], "study_folds": [0], "per_class": 6},
-}[PROFILE]
-EPOCHS = epochs or BUDGET["epochs"]
-FOLDS = folds or BUDGET["folds"]
-STUDY_FOLDS = [f for f in BUDGET["study_folds"] if folds is None or f in folds] or FOLDS[:1]
+EPOCHS, PATIENCE, FOLDS = run.budget["epochs"], run.budget["patience"], run.budget["folds"]
+STUDY_FOLDS = [f for f in run.budget["study_folds"] if folds is None or f in folds] or FOLDS[:1]
 PROTOCOL = {"sd": "sd3", "si": "si3"}[protocol]
 SUBSTITUTION = (
     "EmoDB 2-second copy: every clip was cut or zero-padded to 2.0 s by its publisher" if corpus == "emodb" else None
 )
 if corpus not in ("emodb", "ravdess", "iemocap"):
     SUBSTITUTION = f"{corpus} is not one of the paper's corpora"
-OUT_DIR = _results_dir(PAPER, PROFILE, results_dir)
-CLAIMS = load_registry(PAPER)[PAPER]
 display(
     Markdown(
-        f"**Profile** `{PROFILE}`: up to {EPOCHS} epochs (patience {BUDGET['patience']}); corpus `{corpus}`, "
-        f"protocol `{PROTOCOL}`, folds {FOLDS}, study folds {STUDY_FOLDS if studies else 'none'}. "
-        f"Results go to `{OUT_DIR}`." + (f"\n\n**Substitution:** {SUBSTITUTION}." if SUBSTITUTION else "")
+        run.header()
+        + f" Corpus `{corpus}`, protocol `{PROTOCOL}`, folds {FOLDS}, "
+        + f"study folds {STUDY_FOLDS if studies else 'none'}."
+        + (f"\n\n**Substitution:** {SUBSTITUTION}." if SUBSTITUTION else "")
     )
 )
 
@@ -157,9 +102,7 @@ display(
 # ## The data
 
 # %%
-meta = data.load_corpus(corpus, root=data_root)
-if BUDGET["per_class"]:
-    meta = subsample(meta, BUDGET["per_class"], seed=0)
+meta = run.load_corpus(corpus)
 LABELS = list(get_corpus(corpus).labels)
 Y = meta["label"].to_numpy()
 display(pd.crosstab(meta["label_name"], meta["gender"], margins=True).reindex(LABELS + ["All"]))
@@ -252,15 +195,6 @@ if studies:
 ALL_FOLD_CONFIGS = {"main"} | ({f"lr{conventional_lr:g}"} if conventional_lr is not None else set())
 
 
-def claim_ids(metrics: dict) -> list[str]:
-    """Registered claims on this corpus and protocol whose metric the record carries."""
-    return sorted(
-        c["id"]
-        for c in CLAIMS["claims"]
-        if c["corpus"] == corpus and c["protocol"] == PROTOCOL and c["metric"] in metrics
-    )
-
-
 def make_split(fold: int) -> pd.DataFrame:
     if protocol == "sd":
         return splits.random_holdout(meta, 0.2, seed=seed * 1000 + fold)
@@ -269,15 +203,13 @@ def make_split(fold: int) -> pd.DataFrame:
 
 def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     split = make_split(fold)
-    split_path = splits.save_split(
-        split, OUT_DIR / "splits" / f"{corpus}-{PROTOCOL}-seed{seed}-fold{fold}.csv", seed=seed, protocol=PROTOCOL
-    )
+    split_path = run.save_split(split, f"{corpus}-{PROTOCOL}-seed{seed}-fold{fold}", seed=seed, protocol=PROTOCOL)
     part = meta["utt_id"].map(split.set_index("utt_id")["part"]).to_numpy()
 
     def make_model() -> WaveletCNNLSTM:
         return WaveletCNNLSTM(len(LABELS), n_scales, lstm_units=cfg_model["lstm_units"], pool=cfg_model["pool"])
 
-    cfg = TrainConfig(lr=cfg_model["lr"], epochs=EPOCHS, batch_size=batch_size, patience=BUDGET["patience"], seed=seed)
+    cfg = TrainConfig(lr=cfg_model["lr"], epochs=EPOCHS, batch_size=batch_size, patience=PATIENCE, seed=seed)
     try:
         out = train_and_test(make_model, XS, Y, part, cfg, LABELS, augment=wv.random_offset(FLOOR))
     except FloatingPointError as err:  # recorded, not hidden: the paper's lr 0.1 may diverge
@@ -286,33 +218,24 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     # the main model keeps the plain metric names (per-class F1 for Table 5); a study carries only its tag
     m = flat_metrics(out) if name == "main" else {}
     m.update({f"{k}/{name}": out.metrics[k] for k in ("accuracy", "macro_f1", "loss")})
-    rec = results.make_record(
-        paper=PAPER,
-        claim_ids=claim_ids(m),
+    run.record(
+        f"{corpus}-{PROTOCOL}-{name}-{run.profile}-fold{fold}",
         corpus=corpus,
         substitution=SUBSTITUTION,
         protocol=PROTOCOL,
-        profile=PROFILE,
         seeds=[seed],
         metrics=m,
-        params={
-            **PARAMS,
-            "config": name,
-            **cfg_model,
-            "epochs": EPOCHS,
-            "train": cfg.to_dict(),
-            "features": WCFG.__dict__,
-            "n_params": out.n_params,
-        },
+        config={"config": name, **cfg_model, "train": cfg.to_dict(), "features": WCFG.__dict__},
         duration_s=out.seconds,
-        split_file=results.repo_relative(split_path),
+        history=out.history.to_dict(),
+        stopping=f"early stopping on validation loss, patience {PATIENCE}" if PATIENCE else "none",
+        split_file=split_path,
         fold=fold,
         n_test=int((part == "test").sum()),
+        n_params=out.n_params,
         confusion=out.confusion,
-        history=out.history.to_dict(),
         labels=LABELS,
     )
-    results.write_result(rec, OUT_DIR, f"{corpus}-{PROTOCOL}-{name}-{PROFILE}-fold{fold}")
     print(
         f"{name:10s} fold {fold}: accuracy {out.metrics['accuracy']:.4f}, macro-F1 {out.metrics['macro_f1']:.4f}, "
         f"best epoch {out.history.best_epoch + 1}/{len(out.history.val_loss)}, {out.seconds:.0f} s"
@@ -383,13 +306,11 @@ if main_runs:
 # prints several values for one quantity, each is a separate claim.
 
 # %%
-recs = [r for r in results.read_results(OUT_DIR, PAPER) if r["profile"] == PROFILE]
-display(Markdown(paper_table(compare(CLAIMS, recs, notebook_exists=True, profiles=(PROFILE,)))))
+recs = run.read_records()
+display(Markdown(run.claims_table(recs)))
 
 # %% [markdown]
 # ## Where the paper contradicts itself
 
 # %%
-for c in CLAIMS["contradictions"]:
-    display(Markdown(f"- **{c['id']}** ({', '.join(c['sources'])}): {c['text']}"))
-display(Markdown("Not stated in the paper, chosen by us: " + "; ".join(CLAIMS["unspecified"]) + "."))
+display(Markdown(run.contradictions()))

@@ -140,6 +140,12 @@ class Run:
 
         return save_split(split, self.out_dir / "splits" / f"{name}.csv", seed=seed, protocol=protocol)
 
+    def checkpoint(self, name: str) -> Path:
+        """Where the training of record ``name`` keeps its per-epoch checkpoint (in the cache)."""
+        from core.config import cache_dir
+
+        return cache_dir("checkpoints") / self.paper / f"{name}-{self.profile}.ckpt"
+
     def record(
         self,
         name: str,

@@ -17,6 +17,8 @@ from core.efficiency import count_macs, latency_ms
 from core.models import ArabEmoNet, count_parameters
 from core.train import TrainConfig, _batches, fit, predict_proba, spec_augment
 from ser.claims import load_registry
+from ser.params import ParameterError
+from ser.run import notebook_defaults, resolve_params
 from tests.conftest import write_tone
 
 NB = Path(__file__).resolve().parent.parent / "papers" / "arabemonet.ipynb"
@@ -182,6 +184,39 @@ def test_mac_counter_matches_hand_count():
     assert lat["median_ms"] > 0 and lat["threads"] >= 1
 
 
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"kernel": 4},
+        {"kernel": 0},
+        {"folds": [5]},
+        {"folds": []},
+        {"spec_masks": [2, 15, 2]},
+        {"spec_masks": [2, -1, 2, 20]},
+        {"study_kernels": [3, 6]},
+        {"weight_decay": -1e-5},
+        {"noise_std": -0.1},
+        {"seed": -1},
+        {"corpus": "ksuemotions"},
+        {"protocol": "loso"},
+    ],
+)
+def test_declared_parameters_reject_what_the_notebook_rejected(override):
+    """The parameter specs of the declaration keep the checks the notebook's own validation made."""
+    defaults = notebook_defaults("arabemonet")
+    assert resolve_params(REG, defaults, defaults)[1] == "paper_text"
+    with pytest.raises(ParameterError, match=f"parameter '{next(iter(override))}'"):
+        resolve_params(REG, {**defaults, **override}, defaults)
+
+
+def test_profiles_keep_the_budget():
+    """The budget moved from the notebook to the declaration: the paper's budget runs every fold of every study."""
+    prof = REG["profiles"]
+    assert prof["paper"]["folds"] == prof["paper"]["study_folds"] == list(range(5)) and not prof["paper"]["per_class"]
+    assert prof["cpu"]["folds"] == list(range(5)) and prof["cpu"]["study_folds"] == [0]
+    assert prof["smoke"] == {"epochs": 1, "patience": None, "folds": [0], "study_folds": [0], "per_class": 12}
+
+
 def test_records_speak_to_the_right_claims(tmp_path):
     """A smoke run writes one record per configuration and fold, each tied only to its own claims."""
     from ser.results import read_results
@@ -195,9 +230,19 @@ def test_records_speak_to_the_right_claims(tmp_path):
     )
     recs = {r["params"]["config"]: r for r in read_results(tmp_path / "res")}
     assert set(recs) == {"main", "k3", "no_augment", "transformer"}
+    assert {Path(r["_file"]).name for r in recs.values()} == {f"eyase-kfold5-{name}-smoke-fold1.json" for name in recs}
+    assert (tmp_path / "res" / "splits" / "eyase-kfold5-seed0.csv").is_file()
     assert all(r["fold"] == 1 and r["substitution"] and r["protocol"] == "kfold5" for r in recs.values())
+    assert all(r["arm"] == "paper_text" and r["budget"]["profile"] == "smoke" for r in recs.values())
+    assert all(not r["budget"]["paper_budget"] and r["budget"]["folds"] == [1] for r in recs.values())
     assert {"ksu-acc", "kedas-acc", "kernel7-acc", "params-k7"} <= set(recs["main"]["claim_ids"])
     assert recs["k3"]["claim_ids"] == ["kernel3-acc", "kernel3-params"]
     assert recs["no_augment"]["claim_ids"] == ["no-augment-acc"]
     assert recs["transformer"]["claim_ids"] == ["transformer-ksu-acc"]
+    # the shared rule gives what the notebook's own rule gave: every claim that is run and whose metric it carries
+    for r in recs.values():
+        mine = sorted(c["id"] for c in REG["claims"] if c["metric"] in r["metrics"] and not c.get("not_run"))
+        assert r["claim_ids"] == mine
+    assert recs["k3"]["params"]["kernel"] == 3 and recs["transformer"]["params"]["temporal"] == "transformer"
+    assert recs["no_augment"]["params"]["augment"] is False and recs["main"]["params"]["augment"] is True
     assert recs["main"]["metrics"]["micro_f1"] == pytest.approx(recs["main"]["metrics"]["accuracy"])

@@ -68,7 +68,7 @@ def test_only_selects_runs_and_baved_is_fetched_only_when_read(tmp_path, monkeyp
     assert [p["corpus"] for p in executed] == ["eyase", "ravdess"] and executed[1]["protocol"] == "si"
     assert all(p["profile"] == "cpu" for p in executed) and fetched == []
     main(["reproduce", "--only", "arabemonet-baved-kfold", "--profile", "smoke", "--out", str(tmp_path)])
-    assert executed[-1] == {"corpus": "baved", "protocol": "kfold", "studies": False, "profile": "smoke"}
+    assert executed[-1] == {"corpus": "baved", "protocol": "kfold", "studies": False, "profile": "smoke", "record": True}
     assert fetched == ["baved"]
 
 
@@ -95,4 +95,4 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
     params = []
     monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: params.append(parameters))
     main(["reproduce", "--only", "cnn_blstm_attention-random-paper", "--profile", "smoke", "--out", str(tmp_path)])
-    assert params == [{"protocol": "random", "experiments": ["headline"], "profile": "paper"}]
+    assert params == [{"protocol": "random", "experiments": ["headline"], "profile": "paper", "record": True}]

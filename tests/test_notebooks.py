@@ -19,7 +19,7 @@ BAD_PARAMETERS = [
     ("arabemonet", {"kernel": 4}, "parameter 'kernel'=4 is invalid"),
     ("arabemonet", {"protocol": "loso"}, "parameter 'protocol' must be one of"),
     ("arabemonet", {"folds": [5]}, "parameter 'folds'"),
-    ("arabemonet", {"corpus": "ksuemotions"}, "unknown corpus 'ksuemotions'"),
+    ("arabemonet", {"corpus": "ksuemotions"}, "parameter 'corpus'='ksuemotions' is invalid"),
     ("wavelet_cnn_lstm", {"wavelet": "haar"}, "parameter 'wavelet'='haar' is invalid"),
     ("wavelet_cnn_lstm", {"protocol": "loso"}, "parameter 'protocol' must be one of"),
     ("wavelet_cnn_lstm", {"folds": [3]}, "parameter 'folds'"),

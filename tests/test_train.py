@@ -60,3 +60,69 @@ def test_divergence_is_reported():
     x[0, 0] = np.inf
     with pytest.raises(FloatingPointError, match="lower the learning rate"):
         fit(_mlp(), (x[:80], y[:80]), (x[80:], y[80:]), TrainConfig(epochs=1, batch_size=80, progress=False))
+
+
+def _state(model: nn.Module) -> list[np.ndarray]:
+    return [v.detach().numpy().copy() for v in model.state_dict().values()]
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_a_stopped_run_resumes_to_the_same_result(tmp_path, optimizer):
+    """Stop after two epochs, resume from the checkpoint: same curves and weights as a straight run."""
+    import torch
+
+    x, y = _toy(200)
+    cfg = TrainConfig(
+        lr=0.05, epochs=5, batch_size=16, seed=1, progress=False, scheduler=True, optimizer=optimizer,
+        momentum=0.8, restore_best=False, patience=None, drop_last=True,
+    )  # fmt: skip
+    aug = gaussian_noise(0.3)  # draws from the generator, as dropout draws from torch's global one
+    torch.manual_seed(0)
+    straight_model = _mlp()
+    straight = fit(straight_model, (x[:150], y[:150]), (x[150:], y[150:]), cfg, augment=aug)
+    ckpt = tmp_path / "run.ckpt"
+    torch.manual_seed(0)
+    first = _mlp()
+    part = fit(first, (x[:150], y[:150]), (x[150:], y[150:]), cfg, augment=aug, checkpoint=ckpt, stop_after=2)
+    assert len(part.val_loss) == 2 and ckpt.is_file()
+    torch.manual_seed(123)  # a fresh process: other initial weights and RNG state, restored from the checkpoint
+    resumed_model = _mlp()
+    resumed = fit(resumed_model, (x[:150], y[:150]), (x[150:], y[150:]), cfg, augment=aug, checkpoint=ckpt)
+    assert resumed.resumed_from_epoch == 2 and not ckpt.exists()
+    assert resumed.val_loss == straight.val_loss and resumed.train_loss == straight.train_loss
+    assert resumed.lr == straight.lr and resumed.restored == "final"
+    for a, b in zip(_state(resumed_model), _state(straight_model), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_checkpoint_of_another_configuration_is_not_resumed(tmp_path):
+    x, y = _toy()
+    ckpt = tmp_path / "run.ckpt"
+    cfg = TrainConfig(epochs=3, progress=False, patience=None)
+    fit(_mlp(), (x[:80], y[:80]), (x[80:], y[80:]), cfg, checkpoint=ckpt, stop_after=1)
+    other = fit(
+        _mlp(), (x[:80], y[:80]), (x[80:], y[80:]), TrainConfig(epochs=3, lr=0.01, progress=False), checkpoint=ckpt
+    )
+    assert other.resumed_from_epoch == 0 and len(other.val_loss) == 3
+
+
+def test_convergence_diagnosis():
+    from core.train import History
+
+    improving = History(val_loss=[1.0, 0.9, 0.8, 0.7], train_loss=[1.0] * 4, epochs_budget=4)
+    improving.diagnose(3)
+    assert improving.still_improving and not improving.diverged
+    flat = History(val_loss=[1.0, 0.5, 0.6, 0.6], train_loss=[0.9, 0.5, 0.4, 0.4], epochs_budget=4)
+    flat.diagnose(3)
+    assert not flat.still_improving and not flat.diverged
+    stuck = History(val_loss=[1.2] * 6, train_loss=[1.2] * 6, epochs_budget=6)  # ln 3 = 1.0986
+    stuck.diagnose(3)
+    assert stuck.diverged and "chance level" in stuck.diverged_reason
+
+
+def test_a_non_finite_loss_can_end_the_run_as_diverged():
+    x, y = _toy()
+    x[0, 0] = np.inf
+    cfg = TrainConfig(epochs=3, batch_size=80, progress=False, stop_on_divergence=True)
+    hist = fit(_mlp(), (x[:80], y[:80]), (x[80:], y[80:]), cfg)
+    assert hist.diverged and "non-finite" in hist.diverged_reason and hist.restored == "best"

@@ -131,6 +131,8 @@ def test_gender_pair_and_holdout_splits():
 
 
 def test_records_carry_the_substitution_and_the_right_claims(tmp_path):
+    from ser import declaration
+    from ser.claims import match_claims
     from ser.results import read_results
 
     pm.execute_notebook(
@@ -146,13 +148,27 @@ def test_records_carry_the_substitution_and_the_right_claims(tmp_path):
             "folds": [2],
         },
     )
-    recs = {r["params"]["config"]: r for r in read_results(tmp_path / "res")}
-    assert set(recs) == {"main", "lr0.001", "avg_pool"}
+    res = tmp_path / "res"
+    assert sorted(p.name for p in res.glob("*.json")) == [
+        f"emodb-si3-{name}-smoke-fold2.json" for name in ("avg_pool", "lr0.001", "main")
+    ]
+    recs = {r["params"]["config"]: r for r in read_results(res)}
     main = recs["main"]
     assert main["protocol"] == "si3" and main["fold"] == 2 and "2-second" in main["substitution"]
-    assert main["claim_ids"] == ["emodb-si-acc", "emodb-si-acc-text"]
+    assert main["arm"] == "paper_text" and main["params"]["record"] is False
+    budget = main["budget"]
+    assert budget["profile"] == "smoke" and budget["folds"] == [2] and not budget["paper_budget"]
+    assert main["params"]["lr"] == 0.1 and recs["lr0.001"]["params"]["lr"] == 0.001
+    assert recs["avg_pool"]["params"]["pool"] == "avg" and main["params"]["features"]["wavelet"] == "morl"
+    # the one matching rule; on this corpus and protocol it gives the claims the comparison uses
+    decl = declaration.load("wavelet_cnn_lstm")
+    claims = {c["id"]: c for c in decl["claims"]}
+    config = main["params"] | {"corpus": "emodb", "protocol": "si3"}
+    assert main["claim_ids"] == match_claims(decl, config, main["metrics"])
+    own = [i for i in main["claim_ids"] if (claims[i]["corpus"], claims[i]["protocol"]) == ("emodb", "si3")]
+    assert own == ["emodb-si-acc", "emodb-si-acc-text"]
     assert recs["lr0.001"]["claim_ids"] == [] and "accuracy/lr0.001" in recs["lr0.001"]["metrics"]
-    assert (tmp_path / "res" / "splits" / "emodb-si3-seed0-fold2.csv").is_file()
+    assert (res / "splits" / "emodb-si3-seed0-fold2.csv").is_file()
 
 
 def test_fold_means_in_the_registry_follow_from_table4():

@@ -1,0 +1,101 @@
+"""Arms side by side: for a paper's headline claim, each arm's result over seeds with its 95 %
+interval, its budget and convergence, and the size of each leak in points (``as_published``
+minus ``clean``) with its interval. Read from results records only."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from core.stats import difference_interval, mean_interval
+
+ARM_ORDER = ("as_published", "clean", "speaker", "paper_text")
+
+
+def _arm(rec: dict) -> str:
+    """Records made before arms existed are the paper's text read literally."""
+    return rec.get("arm", "paper_text")
+
+
+def _pct(v: float) -> str:
+    return "–" if v is None or math.isnan(v) else f"{v:.1f}"
+
+
+def arm_rows(records: list[dict], metric: str = "accuracy", scale: float = 100.0) -> pd.DataFrame:
+    """One row per (arm, protocol, profile): n, mean, 95 % interval, budget and convergence."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
+        if metric in r["metrics"]:
+            groups.setdefault((_arm(r), r["protocol"], r["profile"]), []).append(r)
+    rows = []
+    for (arm, protocol, profile), g in groups.items():
+        vals = [r["metrics"][metric] * scale for r in g]
+        mean, lo, hi = mean_interval(vals)
+        hist = [r.get("history", {}) for r in g]
+        budget = [r.get("budget", {}) for r in g]
+        rows.append(
+            {
+                "arm": arm,
+                "protocol": protocol,
+                "profile": profile,
+                "n": len(vals),
+                "mean": mean,
+                "low": lo,
+                "high": hi,
+                "paper_budget": all(b.get("paper_budget", False) for b in budget),
+                "epochs": sorted({len(h.get("val_loss", [])) for h in hist if h}),
+                "diverged": sum(bool(h.get("diverged")) for h in hist),
+                "still_improving": sum(bool(h.get("still_improving")) for h in hist),
+                "leak": _mean([r["metrics"].get("leak/sibling_in_train") for r in g], scale),
+                "knn1": _mean([r["metrics"].get("knn1_accuracy") for r in g], scale),
+                "values": vals,
+            }
+        )
+    order = {a: i for i, a in enumerate(ARM_ORDER)}
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    return df.sort_values(["profile", "arm"], key=lambda s: s.map(order) if s.name == "arm" else s).reset_index(
+        drop=True
+    )
+
+
+def _mean(values: list, scale: float) -> float:
+    vals = [v * scale for v in values if v is not None]
+    return sum(vals) / len(vals) if vals else float("nan")
+
+
+def leak_size(rows: pd.DataFrame, profile: str, leaky: str = "as_published", clean: str = "clean") -> tuple:
+    """``as_published`` minus ``clean`` at ``profile`` in points: (difference, low, high)."""
+    a = rows[(rows["arm"] == leaky) & (rows["profile"] == profile)]
+    b = rows[(rows["arm"] == clean) & (rows["profile"] == profile)]
+    if a.empty or b.empty:
+        return float("nan"), float("nan"), float("nan")
+    return difference_interval(a["values"].iloc[0], b["values"].iloc[0])
+
+
+def arms_table(records: list[dict], metric: str = "accuracy") -> str:
+    """Markdown: each arm's mean and 95 % interval with its basis, then the leak per profile."""
+    rows = arm_rows(records, metric)
+    if rows.empty:
+        return "No results with arms yet.\n"
+    lines = [
+        "| arm | protocol | profile | runs | mean % | 95 % interval | paper's budget | epochs run | "
+        "diverged | still improving | test items with a twin in training % | 1-NN accuracy % |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for _, r in rows.iterrows():
+        interval = "–" if math.isnan(r["low"]) else f"{_pct(r['low'])} – {_pct(r['high'])}"
+        lines.append(
+            f"| {r['arm']} | {r['protocol']} | {r['profile']} | {r['n']} | {_pct(r['mean'])} | {interval} | "
+            f"{'yes' if r['paper_budget'] else 'no'} | {', '.join(map(str, r['epochs'])) or '–'} | "
+            f"{r['diverged']} | {r['still_improving']} | {_pct(r['leak'])} | {_pct(r['knn1'])} |"
+        )
+    out = "\n".join(lines) + "\n"
+    for profile in sorted(set(rows["profile"])):
+        d, lo, hi = leak_size(rows, profile)
+        if not math.isnan(d):
+            interval = "" if math.isnan(lo) else f" (95 % interval {lo:+.1f} to {hi:+.1f})"
+            out += f"\nLeak at the `{profile}` profile: as published minus clean = **{d:+.1f} points**{interval}.\n"
+    return out

@@ -1,0 +1,53 @@
+"""Arms side by side: intervals, the leak in points, and the basis of each number."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from core.stats import difference_interval, mean_interval
+from ser.arms import arm_rows, arms_table, leak_size
+
+
+def _rec(arm, acc, profile="paper", leak=None, epochs=100, diverged=False, paper_budget=True):
+    metrics = {"accuracy": acc} | ({"leak/sibling_in_train": leak} if leak is not None else {})
+    return {
+        "arm": arm,
+        "protocol": "random",
+        "profile": profile,
+        "metrics": metrics,
+        "history": {"val_loss": [1.0] * epochs, "diverged": diverged, "still_improving": False},
+        "budget": {"paper_budget": paper_budget},
+    }
+
+
+def test_mean_interval_matches_the_t_distribution():
+    m, lo, hi = mean_interval([1.0, 2.0, 3.0])
+    assert m == 2.0 and hi - m == pytest.approx(4.302653 * 1.0 / math.sqrt(3), rel=1e-6)
+    assert math.isnan(mean_interval([5.0])[1])
+
+
+def test_difference_interval_is_welch():
+    d, lo, hi = difference_interval([10, 11, 12], [1, 2, 3])
+    assert d == 9 and lo < 9 < hi
+    assert difference_interval([1, 1], [1, 1]) == (0.0, 0.0, 0.0)
+
+
+def test_arm_rows_and_leak():
+    recs = [_rec("as_published", a, leak=0.96) for a in (0.97, 0.96, 0.98)]
+    recs += [_rec("clean", a, leak=0.0) for a in (0.80, 0.82, 0.78)]
+    recs += [_rec("clean", 0.4, profile="cpu", epochs=15, paper_budget=False)]
+    rows = arm_rows(recs)
+    pub = rows[(rows["arm"] == "as_published")].iloc[0]
+    assert pub["n"] == 3 and pub["mean"] == pytest.approx(97.0) and pub["leak"] == pytest.approx(96.0)
+    d, lo, hi = leak_size(rows, "paper")
+    assert d == pytest.approx(17.0) and lo < 17 < hi
+    assert math.isnan(leak_size(rows, "cpu")[0])  # no as_published run at cpu
+    table = arms_table(recs)
+    assert "**+17.0 points**" in table and "| clean | random | cpu | 1 | 40.0 | – | no | 15 |" in table
+
+
+def test_records_without_arm_are_the_papers_text():
+    rows = arm_rows([{"protocol": "random", "profile": "cpu", "metrics": {"accuracy": 0.5}}])
+    assert rows["arm"].tolist() == ["paper_text"]
