@@ -28,9 +28,6 @@
 # Loaders for the five other corpora exist (`core.data`) and `corpora` takes any subset.
 # Run with papermill, e.g. `papermill papers/cnn_blstm_attention.ipynb out.ipynb -p protocol speaker`.
 
-# %% tags=["remove-cell"]
-_names_before_parameters = set(globals())
-
 # %% tags=["parameters"]
 corpora = ["ravdess"]  # any of ravdess, savee, cremad, tess, jl, esd that are under the data root
 protocol = "random"  # "random": stratified 70/15/15 (the report's split, fractions ours); "speaker": actors held out
@@ -46,40 +43,13 @@ resnet50_weights = None  # same for ResNet50
 mobilenetv3_weights = None  # same for MobileNetV3-Large
 profile = None  # "paper", "cpu" or "smoke"; None: $SER_PROFILE, else "cpu"
 data_root = None  # None: $SER_DATA, else the user cache
-results_dir = None  # None: papers/results/cnn_blstm_attention (smoke runs: the cache)
+results_dir = None  # None: see `record`
+record = False  # True: write results to papers/results/ (as `ser reproduce` does); False: to the cache
+arm = None  # None: the declaration's default arm ("paper_text")
 
-# %% tags=["remove-cell"]
-_values = {k: v for k, v in globals().items() if k not in _names_before_parameters and not k.startswith("_")}
-from core.data import SEVEN_MAP
-from core.params import Param, positive, seed_list, validate
-
-EXPERIMENTS = ("headline", "table8", "balancing", "ablation")
-PARAMS = validate(
-    _values,
-    {
-        "corpora": Param(
-            (list,),
-            f"a non-empty list of {sorted(SEVEN_MAP)}",
-            check=lambda v: len(v) > 0 and len(set(v)) == len(v) and all(c in SEVEN_MAP for c in v),
-        ),
-        "protocol": Param((str,), "split protocol", choices=("random", "speaker")),
-        "seeds": Param((list,), "list of non-negative integer seeds", check=seed_list),
-        "experiments": Param(
-            (list,), f"a subset of {list(EXPERIMENTS)}", check=lambda v: len(v) > 0 and set(v) <= set(EXPERIMENTS)
-        ),
-        "lr": Param((float,), "Adam learning rate", check=positive),
-        "epochs": Param((int, type(None)), "maximum epochs", check=positive),
-        "batch_size": Param((int,), "mini-batch size", check=positive),
-        "time_shift": Param((float, int), "fraction in [0, 0.5]", check=lambda v: 0 <= v <= 0.5),
-        "image_noise": Param((float, int), "noise std", check=lambda v: v >= 0),
-        "vgg19_weights": Param((str, type(None)), "local VGG19 weights file"),
-        "resnet50_weights": Param((str, type(None)), "local ResNet50 weights file"),
-        "mobilenetv3_weights": Param((str, type(None)), "local MobileNetV3-Large weights file"),
-        "profile": Param((str, type(None)), "run profile", choices=("paper", "cpu", "smoke", None)),
-        "data_root": Param((str, type(None)), "folder holding the corpora"),
-        "results_dir": Param((str, type(None)), "where results files go"),
-    },
-)
+# %% [markdown]
+# The run context checks these parameters against the report's declaration
+# (`papers/claims/cnn_blstm_attention.yaml`), applies the arm, and sets the budget of the profile.
 
 # %%
 import warnings
@@ -90,27 +60,19 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from core import data, evaluate, images, results, splits
-from core.claims import compare, load_registry
-from core.experiment import flat_metrics, resolve_profile, subsample, train_and_test
-from core.experiment import results_dir as _results_dir
+from core import data, evaluate, images, splits
+from core.experiment import flat_metrics, subsample, train_and_test
 from core.models import SpectrogramCRNN, count_parameters
 from core.models.pretrained import WeightsUnavailable, build
-from core.report import paper_table
 from core.train import TrainConfig, compose, gaussian_noise
 from core.train import time_shift as _time_shift
+from ser.run import open_run
 
+run = open_run("cnn_blstm_attention", globals())
 warnings.filterwarnings("ignore", category=UserWarning, module="torch")
 sns.set_theme(style="whitegrid")
-PAPER = "cnn_blstm_attention"
-PROFILE = resolve_profile(profile)
-# "paper": 35 epochs as in §3.3.4, patience 10 (the report names none). "cpu": 8 epochs, patience 4.
-BUDGET = {
-    "paper": {"epochs": 35, "patience": 10, "per_class": None},
-    "cpu": {"epochs": 8, "patience": 4, "per_class": None},
-    "smoke": {"epochs": 1, "patience": None, "per_class": 10},
-}[PROFILE]
-EPOCHS = epochs or BUDGET["epochs"]
+EPOCHS, PATIENCE = run.budget["epochs"], run.budget["patience"]
+STOPPING = f"early stopping on validation loss, patience {PATIENCE}" if PATIENCE else "none"
 CORPUS = "+".join(corpora)
 SIX = {"ravdess", "savee", "cremad", "jl", "esd", "tess"}
 SUBSTITUTION = (
@@ -118,13 +80,11 @@ SUBSTITUTION = (
     if set(corpora) == SIX
     else f"{', '.join(corpora)} stand(s) in for the six combined corpora of the report ({', '.join(sorted(SIX))})"
 )
-OUT_DIR = _results_dir(PAPER, PROFILE, results_dir)
-CLAIMS = load_registry(PAPER)[PAPER]
 LABELS = list(data.SEVEN_EMOTIONS)
 display(
     Markdown(
-        f"**Profile** `{PROFILE}`: up to {EPOCHS} epochs (patience {BUDGET['patience']}); corpora `{CORPUS}`, "
-        f"protocol `{protocol}`, seeds {seeds}, experiments {experiments}. Results go to `{OUT_DIR}`."
+        run.header()
+        + f" Corpora `{CORPUS}`, protocol `{protocol}`, seeds {seeds}, experiments {experiments}."
         + (f"\n\n**Substitution:** {SUBSTITUTION}." if SUBSTITUTION else "")
     )
 )
@@ -138,17 +98,17 @@ display(
 # 192 calm ones. The full mapping for all six corpora:
 
 # %%
+SEVEN = [(c, k, v) for c, m in data.SEVEN_MAP.items() for k, v in m.items()]
 display(
-    pd.DataFrame(
-        [{"corpus": c, "corpus label": k, "seven-class label": v} for c, m in SEVEN_MAP.items() for k, v in m.items()]
-    )
+    pd.DataFrame(SEVEN, columns=["corpus", "corpus label", "seven-class label"])
     .pivot_table(index="seven-class label", columns="corpus", values="corpus label", aggfunc=", ".join)
     .reindex(LABELS)
     .fillna("-")
 )
 meta = data.combine_seven({c: data.load_corpus(c, root=data_root) for c in corpora})
-if BUDGET["per_class"]:
-    meta = subsample(meta, BUDGET["per_class"], seed=0)
+# the budget subsamples the pooled seven classes (`run.load_corpus` would subsample each corpus by its own labels)
+if run.budget["per_class"]:
+    meta = subsample(meta, run.budget["per_class"], seed=0)
 Y_ALL = meta["label"].to_numpy()
 display(pd.crosstab(meta["label_name"], meta["corpus"], margins=True).reindex(LABELS + ["All"]).fillna(0).astype(int))
 print(f"{len(meta)} clips from {meta['speaker'].nunique()} speakers")
@@ -214,23 +174,6 @@ if "ablation" in experiments:
 ABLATION = {"no_regularization", "no_dropout", "no_cnn", "no_lstm"}
 
 
-def claim_ids(name: str, kind: str, balance: str, metrics: dict) -> list[str]:
-    """Claims a record speaks to: same model and balance (Table 8), the headline's per-class and
-    per-corpus claims (Tables 9, 12), or the ablation row's metric (Table 10)."""
-    out = []
-    for c in CLAIMS["claims"]:
-        if c.get("not_run") or c["metric"] not in metrics:
-            continue
-        cfg = c.get("config")
-        if cfg is not None:
-            ok = cfg == {"model": kind, "balance": balance} and name == kind
-        else:
-            ok = name == "cnn_blstm_attention" or name in ABLATION
-        if ok:
-            out.append(c["id"])
-    return sorted(out)
-
-
 def data_for(balance: str, seed: int):
     """(x, y, part, extra_train, meta rows used) for one balance version and seed."""
     rows = np.arange(len(meta))
@@ -248,14 +191,33 @@ def data_for(balance: str, seed: int):
     return X_ALL[rows], Y_ALL[rows], part, extra, sub, split
 
 
+def write_record(name: str, seed: int, out, metrics: dict, config: dict, **extra) -> dict:
+    """The results record of one trained model: corpora, protocol and budget are this run's, the rest is `out`'s.
+    `config` (with the run's name) tells it from the other records; the claims' `config` matches on it."""
+    return run.record(
+        f"{CORPUS}-{protocol}-{name}-{run.profile}-seed{seed}",
+        corpus=CORPUS,
+        substitution=SUBSTITUTION,
+        protocol=protocol,
+        seeds=[seed],
+        metrics=metrics,
+        config={"run": name, **config},
+        duration_s=out.seconds,
+        history=out.history.to_dict(),
+        stopping=STOPPING,
+        n_params=out.n_params,
+        confusion=out.confusion,
+        labels=LABELS,
+        **extra,
+    )
+
+
 outputs = []
 for name, kind, balance, kw in RUNS:
     for seed in seeds if name == "cnn_blstm_attention" else seeds[:1]:
         x, y, part, extra, sub, split = data_for(balance, seed)
-        split_path = splits.save_split(
-            split, OUT_DIR / "splits" / f"{CORPUS}-{protocol}-{balance}-seed{seed}.csv", seed=seed, protocol=protocol
-        )
-        cfg = TrainConfig(lr=lr, epochs=EPOCHS, batch_size=batch_size, patience=BUDGET["patience"], seed=seed)
+        split_path = run.save_split(split, f"{CORPUS}-{protocol}-{balance}-seed{seed}", seed=seed, protocol=protocol)
+        cfg = TrainConfig(lr=lr, epochs=EPOCHS, batch_size=batch_size, patience=PATIENCE, seed=seed)
 
         def make_model(kind=kind, kw=kw) -> SpectrogramCRNN:
             return SpectrogramCRNN(kind, n_classes=len(LABELS), **kw)
@@ -272,36 +234,10 @@ for name, kind, balance, kw in RUNS:
             src = sub["corpus"].to_numpy()[te]
             pred = out.proba.argmax(1)
             m.update({f"accuracy/{c}": float((pred[src == c] == out.y_true[src == c]).mean()) for c in np.unique(src)})
-        rec = results.make_record(
-            paper=PAPER,
-            claim_ids=claim_ids(name, kind, balance, m),
-            corpus=CORPUS,
-            substitution=SUBSTITUTION,
-            protocol=protocol,
-            profile=PROFILE,
-            seeds=[seed],
-            metrics=m,
-            params={
-                **PARAMS,
-                "run": name,
-                "model": kind,
-                "balance": balance,
-                **kw,
-                "epochs": EPOCHS,
-                "train": cfg.to_dict(),
-                "images": ICFG.__dict__,
-                "n_params": out.n_params,
-                "n_train": int((part == "train").sum()) + (0 if extra is None else len(extra[1])),
-            },  # fmt: skip
-            duration_s=out.seconds,
-            split_file=results.repo_relative(split_path),
-            n_test=int(te.sum()),
-            confusion=out.confusion,
-            history=out.history.to_dict(),
-            labels=LABELS,
-        )
-        results.write_result(rec, OUT_DIR, f"{CORPUS}-{protocol}-{name}-{PROFILE}-seed{seed}")
-        outputs.append({"run": name, "model": kind, "balance": balance, "seed": seed, "out": out})
+        cfg_run = {"model": kind, "balance": balance, **kw, "train": cfg.to_dict(), "images": ICFG.__dict__}
+        n_train = int((part == "train").sum()) + (0 if extra is None else len(extra[1]))
+        rec = write_record(name, seed, out, m, cfg_run, split_file=split_path, n_test=int(te.sum()), n_train=n_train)
+        outputs.append({"run": name, "model": kind, "balance": balance, "seed": seed, "out": out, "record": rec})
         print(
             f"{name:34s} seed {seed}: accuracy {out.metrics['accuracy']:.3f}, weighted F1 "
             f"{out.metrics['weighted_f1']:.3f}, best epoch {out.history.best_epoch + 1}/{len(out.history.val_loss)}, "
@@ -336,8 +272,12 @@ if len(table):
     )
     fig, ax = plt.subplots(figsize=(9, 3.5))
     sns.barplot(data=table, y="run", x="accuracy", ax=ax, errorbar="sd")
-    claimed = {"cnn_blstm_attention": 0.76, "cnn": 0.48, "lstm": 0.52, "cnn_lstm": 0.55, "cnn_blstm": 0.62}
-    claimed.update({"no_regularization": 0.752, "no_dropout": 0.755, "no_cnn": 0.398, "no_lstm": 0.678})
+    # the report's accuracy for each run: the first accuracy claim (in the declaration's order) its records answer
+    claimed = {}
+    for o in outputs:
+        for c in run.decl["claims"]:
+            if c["id"] in o["record"]["claim_ids"] and c["metric"] in ("accuracy", f"accuracy/{o['run']}"):
+                claimed.setdefault(o["run"], c["value"] / (100 if c["unit"] == "%" else 1))
     runs_order = list(dict.fromkeys(table["run"]))
     ax.scatter([claimed.get(r, np.nan) for r in runs_order], range(len(runs_order)), color="k", marker="|", s=300,
                label="report (six corpora)")  # fmt: skip
@@ -376,25 +316,13 @@ for backbone, path in (("vgg19", vgg19_weights), ("resnet50", resnet50_weights),
         continue
     seed = seeds[0]
     x, y, part, extra, sub, split = data_for("oversampled", seed)
-    cfg = TrainConfig(lr=lr, epochs=EPOCHS, batch_size=batch_size, patience=BUDGET["patience"], seed=seed)
+    cfg = TrainConfig(lr=lr, epochs=EPOCHS, batch_size=batch_size, patience=PATIENCE, seed=seed)
     out = train_and_test(lambda m=model: m, x, y, part, cfg, LABELS, extra_train=extra, augment=AUGMENT)
+    # the declaration marks these claims not_run, so the record answers none: a local run is shown here, not claimed
     m = {f"accuracy/{backbone}": out.metrics["accuracy"], f"macro_f1/{backbone}": out.metrics["macro_f1"]}
-    rec = results.make_record(
-        paper=PAPER,
-        claim_ids=[],  # the registry marks these claims not_run; a local run is shown here, not claimed
-        corpus=CORPUS,
-        substitution=SUBSTITUTION,
-        protocol=protocol,
-        profile=PROFILE,
-        seeds=[seed],
-        metrics=m,
-        params={**PARAMS, "run": backbone, "weights": str(path), "epochs": EPOCHS, "n_params": out.n_params},
-        duration_s=out.seconds,
-        n_test=int((part == "test").sum()),
-        confusion=out.confusion,
-        labels=LABELS,
+    write_record(
+        backbone, seed, out, m, {"weights": str(path), "train": cfg.to_dict()}, n_test=int((part == "test").sum())
     )
-    results.write_result(rec, OUT_DIR, f"{CORPUS}-{protocol}-{backbone}-{PROFILE}-seed{seed}")
     pre_rows.append({"backbone": backbone, "status": "run", "accuracy": out.metrics["accuracy"]})
 display(pd.DataFrame(pre_rows))
 print(f"trainable parameters of the headline model: {count_parameters(SpectrogramCRNN(n_classes=7)):,}")
@@ -407,13 +335,10 @@ print(f"trainable parameters of the headline model: {count_parameters(Spectrogra
 # corpus" everywhere, including Table 12's RAVDESS row (the report trained that model on all six).
 
 # %%
-recs = [r for r in results.read_results(OUT_DIR, PAPER) if r["profile"] == PROFILE]
-display(Markdown(paper_table(compare(CLAIMS, recs, notebook_exists=True, profiles=(PROFILE,)))))
+display(Markdown(run.claims_table(run.read_records())))
 
 # %% [markdown]
 # ## Where the report contradicts itself
 
 # %%
-for c in CLAIMS["contradictions"]:
-    display(Markdown(f"- **{c['id']}** ({', '.join(c['sources'])}): {c['text']}"))
-display(Markdown("Not stated in the report, chosen by us: " + "; ".join(CLAIMS["unspecified"]) + "."))
+display(Markdown(run.contradictions()))

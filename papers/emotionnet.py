@@ -27,9 +27,6 @@
 # therefore a **substitution**, not a test of the paper's claim on its own data. Users who own
 # KEDAS can pass its feature CSV with `-p features_csv path.csv`, which is how the paper loaded it.
 
-# %% tags=["remove-cell"]
-_names_before_parameters = set(globals())
-
 # %% tags=["parameters"]
 corpora = ["eyase", "baved", "ravdess", "emodb"]  # substitutes for KEDAS, each labelled as such
 protocols = ["random", "speaker"]  # "random": the paper's stratified 70/15/15; "speaker": speaker-independent 70/15/15
@@ -47,45 +44,13 @@ baselines = True  # LR, SVM, RF, k-NN, MLP, SERDNN (our DNN) and EmotionNet with
 features_csv = None  # path to a CSV of 124 feature columns plus a label column (e.g. KEDAS); replaces `corpora`
 label_column = "label"  # name of the label column in features_csv
 data_root = None  # None: $SER_DATA, else the user cache
-results_dir = None  # None: papers/results/emotionnet (smoke runs: the cache)
+results_dir = None  # None: see `record`
+record = False  # True: write results to papers/results/ (as `ser reproduce` does); False: to the cache
+arm = None  # None: the declaration's default arm ("paper_text")
 
-# %% tags=["remove-cell"]
-_values = {k: v for k, v in globals().items() if k not in _names_before_parameters and not k.startswith("_")}
-from core.data import CORPORA
-from core.params import Param, positive, seed_list, validate
-
-PARAMS = validate(
-    _values,
-    {
-        "corpora": Param(
-            (list,),
-            "corpus names",
-            check=lambda v: len(v) > 0 and all(c in CORPORA for c in v),
-            check_msg=f"a non-empty list of {sorted(CORPORA)}",
-        ),
-        "protocols": Param(
-            (list,),
-            "split protocols",
-            check=lambda v: len(v) > 0 and set(v) <= {"random", "speaker"},
-            check_msg="a non-empty list of 'random' and/or 'speaker'",
-        ),
-        "lr": Param((float,), "Adam learning rate", check=positive),
-        "batch_size": Param((int,), "mini-batch size", check=positive),
-        "epochs": Param((int, type(None)), "maximum epochs", check=positive),
-        "patience": Param((int,), "early-stopping patience", check=positive),
-        "seeds": Param((list,), "list of non-negative integer seeds", check=seed_list),
-        "profile": Param((str, type(None)), "run profile", choices=("paper", "cpu", "smoke", None)),
-        "units": Param((int,), "classifier units", check=positive),
-        "dropout": Param((float,), "classifier dropout", check=lambda v: 0 <= v < 1),
-        "latent": Param((int,), "latent size", check=positive),
-        "kl_max": Param((float,), "final KL weight", check=lambda v: v >= 0),
-        "baselines": Param((bool,), "also run the baselines and the ablation"),
-        "features_csv": Param((str, type(None)), "CSV of 124 feature columns and a label column"),
-        "label_column": Param((str,), "label column of features_csv"),
-        "data_root": Param((str, type(None)), "folder holding the corpora"),
-        "results_dir": Param((str, type(None)), "where results files go"),
-    },
-)
+# %% [markdown]
+# The run context checks these parameters against the paper's declaration
+# (`papers/claims/emotionnet.yaml`), applies the arm, and sets the budget of the profile.
 
 # %%
 import warnings
@@ -97,29 +62,19 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from core import data, evaluate, features, results, splits
+from core import evaluate, features, splits
 from core.baselines import run_baselines
-from core.claims import load_registry
-from core.experiment import flat_metrics, resolve_profile, subsample, train_and_test
-from core.experiment import results_dir as _results_dir
+from core.experiment import flat_metrics, train_and_test
 from core.models import EmotionNet, PlainDNN, count_parameters
 from core.train import TrainConfig
+from ser.run import open_run
 
+run = open_run("emotionnet", globals())
 warnings.filterwarnings("ignore", category=UserWarning, module="torch")
 sns.set_theme(style="whitegrid")
 pd.set_option("display.max_rows", 200)
 pd.set_option("display.max_columns", 50)
-PAPER = "emotionnet"
-PROFILE = resolve_profile(profile)
-BUDGET = {
-    "paper": {"epochs": 100, "per_class": None},
-    "cpu": {"epochs": 100, "per_class": None},
-    "smoke": {"epochs": 3, "per_class": 20},
-}[PROFILE]
-EPOCHS = epochs or BUDGET["epochs"]
-OUT_DIR = _results_dir(PAPER, PROFILE, results_dir)
-CLAIMS = load_registry(PAPER)[PAPER]
-CLAIM_IDS = [c["id"] for c in CLAIMS["claims"]]
+EPOCHS = run.budget["epochs"]
 # KEDAS class names used by the claims, for the classes a stand-in corpus shares
 ALIASES = {
     "sad": "sadness",
@@ -129,12 +84,7 @@ ALIASES = {
     "anger": "angry",
     "happiness": "happy",
 }
-display(
-    Markdown(
-        f"**Profile** `{PROFILE}`: up to {EPOCHS} epochs, patience {patience}, seeds {seeds}, "
-        f"classifier {units} units / dropout {dropout}. Results go to `{OUT_DIR}`."
-    )
-)
+display(Markdown(run.header() + f" Patience {patience}, seeds {seeds}, classifier {units} units / dropout {dropout}."))
 
 # %% [markdown]
 # ## Features: our 124 low-level descriptors
@@ -169,9 +119,7 @@ def load_dataset(name: str) -> tuple[pd.DataFrame, np.ndarray]:
             }
         )
         return meta, table[cols].to_numpy(dtype=np.float64)
-    meta = data.load_corpus(name, root=data_root)
-    if BUDGET["per_class"]:
-        meta = subsample(meta, BUDGET["per_class"], seed=0)
+    meta = run.load_corpus(name)
     return meta, features.extract_lld(meta["path"])
 
 
@@ -232,9 +180,7 @@ for name, (meta, raw) in datasets.items():
                 if protocol == "random"
                 else splits.speaker_split(meta, (0.7, 0.15, 0.15), seed)
             )
-            split_path = splits.save_split(
-                split, OUT_DIR / "splits" / f"{corpus_tag}-{protocol}-seed{seed}.csv", seed=seed, protocol=protocol
-            )
+            split_path = run.save_split(split, f"{corpus_tag}-{protocol}-seed{seed}", seed=seed, protocol=protocol)
             part = meta["utt_id"].map(split.set_index("utt_id")["part"]).to_numpy()
             x = features.MinMaxScaler().fit(raw[part == "train"]).transform(raw)
             cfg = TrainConfig(
@@ -260,32 +206,25 @@ for name, (meta, raw) in datasets.items():
                 for b, m in classic.items():
                     metrics.update({f"{k}/{b}": v for k, v in m.items()})
                 extra = {"ablation_history": ablation.history.to_dict(), "serdnn_history": dnn.history.to_dict()}
-            rec = results.make_record(
-                paper=PAPER,
-                claim_ids=CLAIM_IDS,
+            run.record(
+                f"{corpus_tag}-{protocol}-{run.profile}-seed{seed}",
                 corpus=corpus_tag,
                 substitution=substitution,
                 protocol=protocol,
-                profile=PROFILE,
                 seeds=[seed],
                 metrics=metrics,
-                params={
-                    **PARAMS,
-                    "epochs": EPOCHS,
-                    "train": cfg.to_dict(),
-                    "n_params": out.n_params,
-                    "lld": features.LLDConfig().__dict__,
-                },
+                config={"train": cfg.to_dict(), "lld": features.LLDConfig().__dict__},
                 duration_s=out.seconds,
+                history=out.history.to_dict(),
+                stopping=f"early stopping on validation loss, patience {patience}",
                 labels=labels,
                 confusion=out.confusion,
-                history=out.history.to_dict(),
                 n_test=int((part == "test").sum()),
                 n_dropped_nonfinite=dropped[name],
-                split_file=results.repo_relative(split_path),
+                split_file=split_path,
+                n_params=out.n_params,
                 **extra,
             )
-            results.write_result(rec, OUT_DIR, f"{corpus_tag}-{protocol}-{PROFILE}-seed{seed}")
             runs.append(
                 {
                     "corpus": corpus_tag,
@@ -411,12 +350,14 @@ plt.show()
 # ## Claimed (KEDAS) vs measured (substitute corpora)
 #
 # The paper's numbers are on KEDAS; ours are on other corpora, so the difference is not a verdict
-# on the paper. The comparison page uses EYASE as the one stand-in per claim.
+# on the paper. The comparison page uses EYASE as the one stand-in per claim: the first table is
+# that page's view; the second shows every corpus and protocol run here.
 
 # %%
-recs = [r for r in results.read_results(OUT_DIR, PAPER) if r["profile"] == PROFILE]
+recs = run.read_records()
+display(Markdown(run.claims_table(recs)))
 rows = []
-for c in CLAIMS["claims"]:
+for c in run.claims["claims"]:
     k = 100.0 if c["unit"] == "%" else 1.0
     row = {"claim": c["id"], "source": c["source"], "claimed (KEDAS)": c["value"]}
     for (corpus_tag, protocol), g in pd.DataFrame(recs).groupby(["corpus", "protocol"]) if recs else []:
@@ -432,6 +373,4 @@ display(pd.DataFrame(rows).fillna("–"))
 # ## Where the paper contradicts itself
 
 # %%
-for c in CLAIMS["contradictions"]:
-    display(Markdown(f"- **{c['id']}** ({', '.join(c['sources'])}): {c['text']}"))
-display(Markdown("Not stated in the paper, chosen by us: " + "; ".join(CLAIMS["unspecified"]) + "."))
+display(Markdown(run.contradictions()))

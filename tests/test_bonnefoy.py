@@ -207,11 +207,89 @@ def test_records_and_claims(tmp_path):
     )
     recs = {r["params"]["run"]: r for r in read_results(tmp_path / "res")}
     assert set(recs) == {"cnn_blstm_attention", "no_regularization", "no_dropout", "no_cnn", "no_lstm"}
+    assert {Path(r["_file"]).name for r in recs.values()} == {
+        f"ravdess-speaker-{name}-smoke-seed3.json" for name in recs
+    }  # the file names of the old notebook
+    assert (tmp_path / "res" / "splits" / "ravdess-speaker-oversampled-seed3.csv").is_file()
     head = recs["cnn_blstm_attention"]
     assert head["protocol"] == "speaker" and head["seeds"] == [3] and "stand(s) in" in head["substitution"]
-    assert {"cnn-blstm-att-acc", "table9-fearful-f1", "table12-ravdess-acc"} <= set(head["claim_ids"])
+    assert head["arm"] == "paper_text" and head["budget"]["profile"] == "smoke" and not head["budget"]["paper_budget"]
+    assert head["budget"]["epochs"] == 1 and head["budget"]["epochs_run"] == 1
+    assert head["params"]["model"] == "cnn_blstm_attention" and head["params"]["balance"] == "oversampled"
+    # the headline answers Table 8's row, Table 9 and Table 12's RAVDESS row (the only corpus here)
+    table9 = {f"table9-{c}-f1" for c in ("angry", "happy", "sad", "neutral", "fearful", "disgust", "surprise")}
+    att = {"cnn-blstm-att-acc", "cnn-blstm-att-loss", "cnn-blstm-att-f1", "cnn-blstm-att-recall"}
+    assert set(head["claim_ids"]) == att | table9 | {"table9-global-acc", "table12-ravdess-acc"}
     assert head["metrics"]["accuracy/ravdess"] == pytest.approx(head["metrics"]["accuracy"])
     assert recs["no_cnn"]["claim_ids"] == ["ablation-no-cnn-acc"]
+    assert recs["no_cnn"]["params"]["model"] == "blstm_attention"
+    assert recs["no_regularization"]["claim_ids"] == ["ablation-no-reg-acc"]
+    assert recs["no_regularization"]["params"]["l2"] == 0.0 and recs["no_dropout"]["params"]["dropout"] == 0.0
+    assert all(r["n_params"] > 0 and r["n_test"] > 0 for r in recs.values())
+
+
+def _params(**changes):
+    from ser.run import notebook_defaults
+
+    return notebook_defaults("cnn_blstm_attention", NB) | changes
+
+
+def test_run_context_budget_and_results_folder(tmp_path):
+    """The profiles of the declaration set the budget, `epochs` overrides it, and results go to the
+    cache unless `record=True` or `results_dir` says otherwise."""
+    from core.config import cache_dir
+    from ser.paths import RESULTS_DIR
+    from ser.run import open_run
+
+    run = open_run("cnn_blstm_attention", _params(profile="smoke"))
+    assert run.arm == "paper_text" and run.budget == {"epochs": 1, "patience": None, "per_class": 10}
+    assert run.out_dir == cache_dir("results") / "cnn_blstm_attention"
+    run = open_run("cnn_blstm_attention", _params(profile="cpu", epochs=3, record=True))
+    assert run.budget == {"epochs": 3, "patience": 4, "per_class": None}
+    assert run.out_dir == RESULTS_DIR / "cnn_blstm_attention"
+    run = open_run("cnn_blstm_attention", _params(profile="paper", results_dir=str(tmp_path)))
+    assert run.budget == {"epochs": 35, "patience": 10, "per_class": None} and run.is_paper_budget()
+    assert run.out_dir == tmp_path
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"corpora": ["ravdess", "ravdess"]}, "parameter 'corpora'"),
+        ({"corpora": []}, "parameter 'corpora'"),
+        ({"corpora": ["baved"]}, "parameter 'corpora'"),
+        ({"experiments": []}, "parameter 'experiments'"),
+        ({"time_shift": 0.6}, "parameter 'time_shift'"),
+        ({"image_noise": -0.1}, "parameter 'image_noise'"),
+        ({"seeds": [True]}, "parameter 'seeds'"),
+        ({"epochs": 0}, "parameter 'epochs'"),
+        ({"arm": "speaker"}, "unknown arm 'speaker'"),
+    ],
+)
+def test_bad_parameters_stop_the_run(changes, message):
+    from ser.params import ParameterError
+    from ser.run import open_run
+
+    with pytest.raises(ParameterError, match=message):
+        open_run("cnn_blstm_attention", _params(profile="smoke", **changes))
+
+
+def test_no_claimed_value_is_typed_into_the_code():
+    """Claimed numbers come from the declaration (`run.decl`), never from literals in the notebook's code."""
+    import ast
+
+    import jupytext
+
+    from ser.declaration import load
+
+    claimed = {c["value"] for c in load("cnn_blstm_attention")["claims"]} - {100.0}  # 100: the percent scale
+    code = "\n".join(c.source for c in jupytext.read(NB.with_suffix(".py")).cells if c.cell_type == "code")
+    literals = {
+        n.value
+        for n in ast.walk(ast.parse(code))
+        if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)
+    }
+    assert not literals & claimed
 
 
 def test_registry_arithmetic_on_table9():

@@ -113,45 +113,76 @@ def _kedas_like_csv(path: Path, n_per_class: int = 30) -> None:
     df.to_csv(path, index=False)
 
 
+def _execute(tmp_path: Path, **parameters) -> Path:
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(str(NB), str(out), cwd=str(NB.parent.parent), progress_bar=False, parameters=parameters)
+    return out
+
+
 def test_notebook_with_features_csv(tmp_path):
     csv = tmp_path / "kedas_features.csv"
     _kedas_like_csv(csv)
-    out = tmp_path / "out.ipynb"
-    pm.execute_notebook(
-        str(NB),
-        str(out),
-        cwd=str(NB.parent.parent),
-        progress_bar=False,
-        parameters={
-            "features_csv": str(csv),
-            "protocols": ["random"],
-            "seeds": [0],
-            "profile": "smoke",
-            "results_dir": str(tmp_path / "res"),
-        },
+    res = tmp_path / "res"
+    out = _execute(
+        tmp_path, features_csv=str(csv), protocols=["random"], seeds=[0], profile="smoke", results_dir=str(res)
     )
     text = out.read_text()
     assert "csv: 150 utterances, 1 dropped for NaN/inf" in text
+    from ser.declaration import load
     from ser.results import read_results
 
-    recs = read_results(tmp_path / "res")
+    recs = read_results(res)
     assert len(recs) == 1 and recs[0]["corpus"] == "csv" and recs[0]["substitution"] is None
-    assert recs[0]["n_dropped_nonfinite"] == 1 and "accuracy/svm" in recs[0]["metrics"]
+    rec = recs[0]
+    assert rec["n_dropped_nonfinite"] == 1 and "accuracy/svm" in rec["metrics"]
+    # the file names are those of the old notebook: <corpus>-<protocol>-<profile>-seed<seed>
+    assert (res / "csv-random-smoke-seed0.json").is_file() and (res / "splits" / "csv-random-seed0.csv").is_file()
+    assert rec["arm"] == "paper_text" and rec["run"] == "csv-random-smoke-seed0"
+    assert rec["budget"]["profile"] == "smoke" and rec["budget"]["epochs"] == 3 and rec["budget"]["per_class"] == 20
+    assert rec["budget"]["epochs_run"] == len(rec["history"]["val_loss"]) and not rec["budget"]["paper_budget"]
+    assert rec["params"]["train"]["epochs"] == 3 and rec["params"]["lld"]["sr"] > 0 and rec["n_params"] > 0
+    # a five-class CSV with the KEDAS names and the baselines carries every claimed metric, so it answers every claim
+    assert rec["claim_ids"] == sorted(c["id"] for c in load("emotionnet")["claims"])
+
+
+def test_claims_answered_follow_the_metrics():
+    """A stand-in corpus answers only the claims whose metric it carries (BAVED: no per-class angry/fear/...)."""
+    from ser.claims import match_claims
+    from ser.declaration import load
+
+    decl = load("emotionnet")
+    baved = {"accuracy": 0.5, "loss": 1.0, "f1/neutral": 0.4, "accuracy/svm": 0.4}
+    assert match_claims(decl, {"corpus": "baved", "protocol": "random"}, baved) == sorted(
+        ["test-acc", "test-loss", "neutral-f1", "svm-acc"]
+    )
+
+
+def test_run_context_budget_and_destination(tmp_path, monkeypatch):
+    """The profile's budget (a set `epochs` overrides it), and results in the cache unless `record` or `results_dir`."""
+    from ser.paths import RESULTS_DIR
+    from ser.run import notebook_defaults, open_run
+
+    monkeypatch.setenv("SER_CACHE", str(tmp_path / "cache"))
+    defaults = notebook_defaults("emotionnet", NB)
+    smoke = open_run("emotionnet", defaults | {"profile": "smoke"})
+    assert smoke.budget == {"epochs": 3, "per_class": 20} and smoke.arm == "paper_text"
+    assert smoke.out_dir == tmp_path / "cache" / "results" / "emotionnet"
+    cpu = open_run("emotionnet", defaults | {"profile": "cpu", "epochs": 7})
+    assert cpu.budget == {"epochs": 7, "per_class": None} and cpu.out_dir == smoke.out_dir
+    assert open_run("emotionnet", defaults | {"profile": "cpu", "record": True}).out_dir == RESULTS_DIR / "emotionnet"
+    given = open_run("emotionnet", defaults | {"profile": "cpu", "results_dir": str(tmp_path / "r")})
+    assert given.out_dir == tmp_path / "r"
+
+
+def test_bad_parameters_fail_before_any_work(tmp_path):
+    with pytest.raises(pm.PapermillExecutionError, match=r"parameter 'protocols'=\['loso'\] is invalid"):
+        _execute(tmp_path, protocols=["loso"], profile="smoke", results_dir=str(tmp_path / "r"))
 
 
 def test_features_csv_errors(tmp_path):
     bad = tmp_path / "bad.csv"
     pd.DataFrame({"a": [1.0], "label": ["x"]}).to_csv(bad, index=False)
     with pytest.raises(pm.PapermillExecutionError, match="expected 124"):
-        pm.execute_notebook(
-            str(NB),
-            str(tmp_path / "o.ipynb"),
-            cwd=str(NB.parent.parent),
-            progress_bar=False,
-            parameters={
-                "features_csv": str(bad),
-                "profile": "smoke",
-                "protocols": ["random"],
-                "results_dir": str(tmp_path / "r"),
-            },
+        _execute(
+            tmp_path, features_csv=str(bad), profile="smoke", protocols=["random"], results_dir=str(tmp_path / "r")
         )
