@@ -223,3 +223,12 @@ def sibling_leak(items: pd.DataFrame, part: np.ndarray | pd.Series) -> float:
     in_train = set(items.loc[part == "train", "source"])
     test_sources = items.loc[part == "test", "source"]
     return float(test_sources.isin(in_train).mean()) if len(test_sources) else 0.0
+
+
+def part_of(df: pd.DataFrame, split: pd.DataFrame) -> np.ndarray:
+    """The part (or fold) of every row of ``df`` in ``split``, in ``df``'s order; an utterance
+    missing from the split is an error."""
+    part = df["utt_id"].map(split.set_index("utt_id")["part"])
+    if part.isna().any():
+        raise ValueError(f"{int(part.isna().sum())} utterances are missing from the split")
+    return part.to_numpy()

@@ -140,6 +140,49 @@ class Run:
 
         return save_split(split, self.out_dir / "splits" / f"{name}.csv", seed=seed, protocol=protocol)
 
+    @property
+    def stopping(self) -> str:
+        """The stopping rule of this run's budget, in words."""
+        patience = self.budget.get("patience")
+        return f"early stopping on validation loss, patience {patience}" if patience else "none"
+
+    def record_output(
+        self,
+        name: str,
+        out: Any,
+        *,
+        corpus: str,
+        protocol: str,
+        seeds: list[int],
+        labels: list[str],
+        metrics: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        substitution: str | None = None,
+        **extra: Any,
+    ) -> dict:
+        """:meth:`record` for one trained model (a :class:`core.experiment.RunOutput`): its metrics
+        (``metrics`` replaces the flat ones), duration, learning curve, size, test count and confusion
+        matrix come from ``out``; the stopping rule from the budget unless ``stopping`` is given."""
+        from core.experiment import flat_metrics
+
+        extra.setdefault("stopping", self.stopping)
+        return self.record(
+            name,
+            corpus=corpus,
+            protocol=protocol,
+            seeds=seeds,
+            metrics=flat_metrics(out) if metrics is None else metrics,
+            config=config,
+            duration_s=out.seconds,
+            substitution=substitution,
+            history=out.history.to_dict(),
+            n_params=out.n_params,
+            n_test=len(out.y_true),
+            confusion=out.confusion,
+            labels=list(labels),
+            **extra,
+        )
+
     def checkpoint(self, name: str) -> Path:
         """Where the training of record ``name`` keeps its per-epoch checkpoint (in the cache)."""
         from core.config import cache_dir
@@ -227,13 +270,23 @@ class Run:
         return "\n".join(lines)
 
 
+def _notebook_setup() -> None:
+    """What every paper notebook wants: torch's UserWarnings silenced, seaborn's white grid."""
+    import warnings
+
+    import seaborn as sns
+
+    warnings.filterwarnings("ignore", category=UserWarning, module="torch")
+    sns.set_theme(style="whitegrid")
+
+
 def open_run(paper: str, namespace: MutableMapping[str, Any]) -> Run:
     """Open the run of ``paper`` from a notebook's ``globals()``.
 
     The parameters are the plain values in ``namespace`` (the parameters cell and papermill's
     injected cell); a name the notebook does not declare is an error, with the closest match. The
     resolved values (arm applied) are written back into ``namespace``, so that the notebook's
-    names hold what actually runs.
+    names hold what actually runs. It also silences torch's UserWarnings and sets seaborn's style.
     """
     decl = declaration.load(paper)
     defaults = notebook_defaults(paper)
@@ -257,4 +310,5 @@ def open_run(paper: str, namespace: MutableMapping[str, Any]) -> Run:
 
         out_dir = cache_dir("results") / paper
     namespace.update(params)
+    _notebook_setup()
     return Run(paper=paper, decl=decl, params=params, arm=arm, profile=profile, budget=budget, out_dir=out_dir)
