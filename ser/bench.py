@@ -83,7 +83,13 @@ def run(corpus: str = "eyase", n_files: int = 40, root: str | None = None) -> di
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    p = argparse.ArgumentParser(prog="ser bench", description=__doc__.splitlines()[0])
+    if argv and argv[0] == "train":  # the training benchmark has its own options
+        from ser.bench_train import main as train_main
+
+        return train_main(argv[1:])
+    p = argparse.ArgumentParser(
+        prog="ser bench", description=__doc__.splitlines()[0], epilog="ser bench train --help: the training benchmark"
+    )
     p.add_argument("--corpus", default="eyase")
     p.add_argument("--files", type=int, default=40)
     p.add_argument("--root", default=None)

@@ -5,7 +5,11 @@ never typed in:
 
 - ``reproduced``: measured on the paper's corpus and protocol, and the claimed
   value lies within the tolerance of the mean over seeds;
-- ``not reproduced``: measured the same way, outside the tolerance;
+- ``reproduced only with the leak``: the ``as_published`` arm (the authors' code, leaks kept)
+  reproduces it and the ``clean`` arm, at the paper's budget, does not;
+- ``not reproduced``: measured the same way at the paper's budget, outside the tolerance;
+- ``inconclusive: reduced budget``: outside the tolerance, but only runs below the paper's
+  budget exist, so the gap may be under-training;
 - ``substituted corpus``: the method was run, but on another corpus (or on a
   modified copy, such as the 2-second EmoDB, which the record marks as a substitution);
 - ``data unavailable``: the paper's corpus is not available and no substitute ran;
@@ -32,7 +36,19 @@ AVAILABLE_CORPORA = {"baved", "ravdess", "eyase", "emodb"}
 # |mean - claim| allowed for "reproduced": percentage points for "%", absolute otherwise
 # "M" (millions of parameters): half a unit of the 0.01 M the papers print
 TOLERANCE = {"%": 2.0, "": 0.02, "loss": 0.05, "M": 0.005}
-STATUSES = ("reproduced", "not reproduced", "substituted corpus", "data unavailable", "not run", "not yet run")
+STATUSES = (
+    "reproduced",
+    "reproduced only with the leak",
+    "not reproduced",
+    "inconclusive: reduced budget",
+    "substituted corpus",
+    "data unavailable",
+    "not run",
+    "not yet run",
+)
+# The arm whose runs carry the verdict: the authors' code as it ran when it exists, else the paper's
+# text read literally (records made before arms existed are that).
+MAIN_ARMS = ("as_published", "paper_text")
 
 
 def load_registry(paper: str | None = None, directory: Path = DECLARATIONS_DIR) -> dict[str, dict]:
@@ -86,6 +102,35 @@ def _best_profile(records: list[dict], profiles: tuple[str, ...]) -> tuple[list[
     return [r for r in records if r["profile"] == profile], profile
 
 
+def arm_of(rec: dict) -> str:
+    """A record's arm; records made before arms existed read the paper's text literally."""
+    return rec.get("arm", "paper_text")
+
+
+def at_paper_budget(rec: dict, registry: dict) -> bool:
+    """Whether a record ran at the paper's budget: its own ``budget`` block says so, or (records made
+    before budgets were recorded) its profile's budget in the declaration covers the ``paper`` one."""
+    if "budget" in rec:
+        return bool(rec["budget"].get("paper_budget"))
+    profiles = registry.get("profiles")
+    if not profiles:
+        return rec["profile"] == "paper"
+    return declaration.covers(profiles.get(rec["profile"], {}), profiles["paper"])
+
+
+def diverged(rec: dict) -> bool:
+    return bool(rec.get("history", {}).get("diverged"))
+
+
+def _meets(c: dict, mean: float, tol: float) -> bool:
+    """Within the tolerance, or better than the claim (higher, or lower for a loss; not for sizes)."""
+    if abs(mean - c["value"]) <= tol:
+        return True
+    if c["unit"] == "M":
+        return False
+    return mean <= c["value"] if is_loss(c["metric"]) else mean >= c["value"]
+
+
 def compare(
     registry: dict, records: Iterable[dict], notebook_exists: bool, profiles: tuple[str, ...] = ("paper", "cpu")
 ) -> pd.DataFrame:
@@ -108,14 +153,23 @@ def compare(
         mine = [
             r for r in records if c["id"] in r["claim_ids"] and c["metric"] in r["metrics"] and r["corpus"] == corpus
         ]
+        n_diverged = sum(diverged(r) for r in mine)
+        mine = [r for r in mine if not diverged(r)]  # shown in the arms table, never averaged in
+        main_arm = next((a for a in MAIN_ARMS if any(arm_of(r) == a for r in mine)), MAIN_ARMS[-1])
         # each column takes its own best profile: a paper-profile run on the paper's split does not
         # hide a cpu run with speakers held out
-        same, profile = _best_profile([r for r in mine if r["protocol"] == c["protocol"]], profiles)
-        spk, spk_profile = _best_profile(
-            [r for r in mine if r["protocol"] == "speaker" and c["protocol"] != "speaker"], profiles
+        same, profile = _best_profile(
+            [r for r in mine if r["protocol"] == c["protocol"] and arm_of(r) == main_arm], profiles
         )
+        clean, clean_profile = _best_profile(
+            [r for r in mine if r["protocol"] == c["protocol"] and arm_of(r) == "clean"], profiles
+        )
+        speakers = [r for r in mine if r["protocol"] == "speaker" and c["protocol"] != "speaker"]
+        spk_arm = "speaker" if any(arm_of(r) == "speaker" for r in speakers) else "paper_text"
+        spk, spk_profile = _best_profile([r for r in speakers if arm_of(r) == spk_arm], profiles)
         k = _scale(c)
         vals = np.array([r["metrics"][c["metric"]] * k for r in same], dtype=float)
+        clean_vals = np.array([r["metrics"][c["metric"]] * k for r in clean], dtype=float)
         spk_vals = np.array([r["metrics"][c["metric"]] * k for r in spk], dtype=float)
         corpora = sorted({r["corpus"] for r in same})
         row = {
@@ -136,16 +190,28 @@ def compare(
             "speaker_std": spk_vals.std(ddof=1) if len(spk_vals) > 1 else np.nan,
             "speaker_n": len(spk_vals),
             "speaker_profile": spk_profile if len(spk_vals) else "",
+            "arm": main_arm if len(vals) else "",
+            "paper_budget": bool(same) and all(at_paper_budget(r, registry) for r in same),
+            "clean_mean": clean_vals.mean() if len(clean_vals) else np.nan,
+            "clean_std": clean_vals.std(ddof=1) if len(clean_vals) > 1 else np.nan,
+            "clean_n": len(clean_vals),
+            "clean_profile": clean_profile if len(clean_vals) else "",
+            "diverged": n_diverged,
             "tolerance": tolerance(c),
-            "files": sorted(r.get("_file", "") for r in same + spk),
+            "files": sorted(r.get("_file", "") for r in same + clean + spk),
         }
         row["difference"] = row["mean"] - c["value"] if len(vals) else np.nan
         # a model-size claim (unit M) does not depend on the data, so a stand-in corpus still gives a verdict
         size_claim = c["unit"] == "M"
         if len(vals) and not size_claim and (corpora != [c["corpus"]] or any(r.get("substitution") for r in same)):
             status = "substituted corpus"
+        elif len(vals) and _meets(c, row["mean"], row["tolerance"]):
+            status = "reproduced"
+            clean_at_budget = bool(clean) and all(at_paper_budget(r, registry) for r in clean)
+            if main_arm == "as_published" and clean_at_budget and not _meets(c, row["clean_mean"], row["tolerance"]):
+                status = "reproduced only with the leak"
         elif len(vals):
-            status = "reproduced" if abs(row["difference"]) <= row["tolerance"] else "not reproduced"
+            status = "not reproduced" if row["paper_budget"] else "inconclusive: reduced budget"
         elif c.get("not_run"):
             status = "not run"
         elif notebook_exists and c["corpus"] not in AVAILABLE_CORPORA:

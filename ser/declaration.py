@@ -227,6 +227,24 @@ def parameter_spec(decl: dict) -> dict[str, Param]:
     return {name: from_spec(spec) for name, spec in (decl["parameters"] | COMMON_PARAMETERS).items()}
 
 
+def covers(budget: dict, paper: dict) -> bool:
+    """Whether ``budget`` is at least the ``paper`` profile's: every number at least as large, every
+    list (folds) a superset, and no subsampling where the paper has none."""
+    for key, ref in paper.items():
+        mine = budget.get(key)
+        if key == "patience":  # a shorter patience stops earlier, a longer one does not shorten the budget
+            continue
+        if isinstance(ref, (int, float)) and not isinstance(ref, bool):
+            if mine is None or mine < ref:
+                return False
+        elif isinstance(ref, list):
+            if mine is None or not set(ref) <= set(mine):
+                return False
+        elif ref is None and mine is not None:
+            return False
+    return True
+
+
 def runnable(decl: dict) -> bool:
     """Whether the paper's notebook opens a run context (declares parameters, profiles and arms)."""
     return "parameters" in decl

@@ -18,7 +18,9 @@ from ser.results import RESULTS_DIR, read_results
 
 STATUS_ICON = {
     "reproduced": "✅",
+    "reproduced only with the leak": "⚠️",
     "not reproduced": "❌",
+    "inconclusive: reduced budget": "⏳",
     "substituted corpus": "🔁",
     "data unavailable": "⛔",
     "not run": "⏸",
@@ -60,7 +62,13 @@ def scatter(table: pd.DataFrame, path: Path) -> bool:
     if done.empty:
         return False
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
-    palette = {"reproduced": "tab:green", "not reproduced": "tab:red", "substituted corpus": "tab:orange"}
+    palette = {
+        "reproduced": "tab:green",
+        "reproduced only with the leak": "tab:purple",
+        "not reproduced": "tab:red",
+        "inconclusive: reduced budget": "tab:gray",
+        "substituted corpus": "tab:orange",
+    }
     for ax, units, label in ((axes[0], ["%"], "percent"), (axes[1], [""], "fraction")):
         sub = done[done["unit"].isin(units) & ~done["metric"].map(is_loss)]
         lo, hi = (0, 100) if label == "percent" else (0, 1)
@@ -91,9 +99,12 @@ def scatter(table: pd.DataFrame, path: Path) -> bool:
 
 
 def _profiles(row: pd.Series) -> str:
-    """The profile of the reproduced value, and the speaker-independent one's where it differs."""
+    """The arm and profile of the reproduced value (with whether it is the paper's budget), and the
+    speaker-independent one's profile where it differs."""
     main, spk = row["profile"], row.get("speaker_profile", "")
-    if spk and spk != main:
+    if main:
+        main = f"{row['arm']}, {main}" + ("" if row["paper_budget"] else " (below the paper's budget)")
+    if spk and spk != row["profile"]:
         return f"{main or '–'} / {spk} (speaker-independent)"
     return main or spk or "–"
 
@@ -109,9 +120,10 @@ def paper_table(t: pd.DataFrame) -> str:
             "claimed": [f"{v:g}" + (" %" if u == "%" else "") for v, u in zip(t["claimed"], t["unit"], strict=True)],
             "reproduced (paper's protocol)": [_reproduced(r) for _, r in t.iterrows()],
             "difference": [_fmt(v, u) for v, u in zip(t["difference"], t["unit"], strict=True)],
+            "clean (leak removed)": [_reproduced(r, "clean_") for _, r in t.iterrows()],
             "speaker-independent": [_reproduced(r, "speaker_") for _, r in t.iterrows()],
             "corpus used": [c or "–" for c in t["corpus_used"]],
-            "profile": [_profiles(r) for _, r in t.iterrows()],
+            "arm, profile": [_profiles(r) for _, r in t.iterrows()],
             "status": [
                 f"{STATUS_ICON[s]} {s}" + (f": {why}" if why else "")
                 for s, why in zip(t["status"], t["reason"], strict=True)
@@ -209,11 +221,17 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
         "**Status.** *reproduced*: run on the paper's corpus and protocol, and the mean over seeds is within "
         f"{TOLERANCE['%']:g} percentage points of a % claim, {TOLERANCE['']:g} of a fraction, or "
         f"{TOLERANCE['loss']:g} of a loss, {TOLERANCE['M']:g} M of a parameter count (the printed precision; model "
-        "sizes get a verdict on any corpus). *not reproduced*: outside that. *substituted corpus*: the method "
+        "sizes get a verdict on any corpus), or better than the claim. *reproduced only with the leak*: the "
+        "authors' code as it ran (`as_published`, leaks kept) reaches the claim and the same code with the "
+        "leaks removed (`clean`), at the paper's budget, does not. *not reproduced*: outside the tolerance at "
+        "the paper's budget. *inconclusive: reduced budget*: outside the tolerance, but only runs below the "
+        "paper's budget exist, so under-training may explain the gap. *substituted corpus*: the method "
         "ran on another corpus because the paper's is not available, so no verdict. *data unavailable*, "
         "*not run* (with the reason) and *not yet run* say why there is no number. "
-        "Reproduced values come from the `cpu` profile (full data, reduced epoch budget) unless a `paper` "
-        "profile run exists, for each column on its own; the profile is shown.",
+        "The reproduced value comes from the `as_published` arm where it exists, else from the paper's text "
+        "read literally (`paper_text`); the `clean` column removes the leaks. Each column takes the `paper` "
+        "profile where it exists, else the `cpu` profile (full data, reduced budget); the arm and profile are "
+        "shown. Runs that diverged are left out of every mean.",
         "",
     ]
     summary = (

@@ -147,13 +147,58 @@ def _jsonable(o: Any) -> Any:
     raise TypeError(f"cannot store {type(o).__name__} in a results file")
 
 
+class ResultsError(ValueError):
+    """A results file is unreadable, not a record, or repeats another record."""
+
+
+# Folders under the results root that hold other JSON (benchmarks), not run records.
+NOT_RECORDS = ("bench",)
+
+
+def run_identity(rec: dict[str, Any]) -> tuple:
+    """What makes two records the same run: paper, corpus, protocol, arm, profile, seeds, fold and
+    the full parameters. Two files with one identity would be counted twice in every mean."""
+    return (
+        rec["paper"],
+        rec["corpus"],
+        rec["protocol"],
+        rec.get("arm", "paper_text"),
+        rec["profile"],
+        tuple(rec["seeds"]),
+        rec.get("fold"),
+        json.dumps(rec["params"], sort_keys=True, default=str),
+    )
+
+
 def read_results(directory: str | Path = RESULTS_DIR, paper: str | None = None) -> list[dict[str, Any]]:
-    """All records under ``directory`` (recursively), optionally for one paper."""
-    recs = []
-    for p in sorted(Path(directory).rglob("*.json")):
-        rec = json.loads(p.read_text())
-        if not isinstance(rec, dict) or "paper" not in rec:
+    """All records under ``directory`` (recursively), optionally for one paper.
+
+    Every JSON file outside :data:`NOT_RECORDS` folders must be a record: a file that does not
+    parse, is not an object or lacks a required key is an error naming the file and the keys, and
+    two files with one :func:`run_identity` (a backup or a renamed copy) are an error naming both.
+    Nothing is skipped silently.
+    """
+    directory = Path(directory)
+    recs, seen = [], {}
+    for p in sorted(directory.rglob("*.json")):
+        if any(part in NOT_RECORDS for part in p.relative_to(directory).parts[:-1]):
             continue
+        try:
+            rec = json.loads(p.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ResultsError(f"results file {p} cannot be read: {err}; restore it from git or delete it") from None
+        if not isinstance(rec, dict):
+            raise ResultsError(f"results file {p} is not a record (a JSON object), got {type(rec).__name__}")
+        missing = [k for k in REQUIRED if k not in rec]
+        if missing:
+            raise ResultsError(f"results file {p} lacks {missing}; it is not a complete results record")
+        key = run_identity(rec)
+        if key in seen:
+            raise ResultsError(
+                f"results files {seen[key]} and {p} hold the same run (paper, corpus, protocol, arm, profile, "
+                "seeds, fold and parameters); keep one, or every mean would count it twice"
+            )
+        seen[key] = p
         if paper is None or rec["paper"] == paper:
             rec["_file"] = str(p)
             recs.append(rec)

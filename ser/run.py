@@ -102,17 +102,7 @@ class Run:
 
     def is_paper_budget(self) -> bool:
         """Whether every budget number is at least the ``paper`` profile's (and nothing is subsampled)."""
-        for key, ref in self.paper_budget.items():
-            mine = self.budget.get(key)
-            if isinstance(ref, (int, float)) and not isinstance(ref, bool):
-                if mine is None or mine < ref:
-                    return False
-            elif isinstance(ref, list):
-                if mine is None or not set(ref) <= set(mine):
-                    return False
-            elif ref is None and mine is not None and key == "per_class":
-                return False
-        return True
+        return declaration.covers(self.budget, self.paper_budget)
 
     def budget_block(self, epochs_run: int | None = None, stopping: str | None = None, weights: str = "best") -> dict:
         """What a record says about its budget: profile, the numbers, epochs run, and whether it is the paper's."""

@@ -67,8 +67,8 @@ REG = {
 }
 
 
-def _rec(claims, acc, f1, corpus="baved", protocol="random", profile="cpu"):
-    return {
+def _rec(claims, acc, f1, corpus="baved", protocol="random", profile="cpu", arm=None, paper_budget=None, **hist):
+    rec = {
         "paper": "toy",
         "claim_ids": claims,
         "corpus": corpus,
@@ -76,6 +76,13 @@ def _rec(claims, acc, f1, corpus="baved", protocol="random", profile="cpu"):
         "profile": profile,
         "metrics": {"accuracy": acc, "macro_f1": f1},
     }
+    if arm is not None:
+        rec["arm"] = arm
+    if paper_budget is not None:
+        rec["budget"] = {"paper_budget": paper_budget}
+    if hist:
+        rec["history"] = hist
+    return rec
 
 
 def test_every_registry_in_the_repo_is_valid():
@@ -111,7 +118,8 @@ def test_statuses_are_computed():
     assert t.loc["acc", "status"] == "reproduced"
     assert t.loc["acc", "mean"] == pytest.approx(90.1667, abs=1e-3) and t.loc["acc", "n"] == 3
     assert t.loc["acc", "speaker_mean"] == pytest.approx(70.0) and t.loc["acc", "speaker_n"] == 1
-    assert t.loc["f1", "status"] == "not reproduced"  # 0.91 vs 0.95 is outside 0.02
+    # 0.91 vs 0.95 is outside 0.02, but these are cpu-profile runs: below the paper's budget
+    assert t.loc["f1", "status"] == "inconclusive: reduced budget"
     assert t.loc["kedas", "status"] == "data unavailable"
     assert t.loc["sub", "status"] == "substituted corpus" and t.loc["sub", "corpus_used"] == "eyase"
     assert t.loc["sub", "mean"] == pytest.approx(80.0)  # the other stand-in is not averaged in
@@ -154,7 +162,7 @@ def test_each_column_takes_its_own_best_profile():
     row = t.set_index("claim").loc["acc"]
     assert row["profile"] == "paper" and row["mean"] == pytest.approx(90.0)
     assert row["speaker_profile"] == "cpu" and row["speaker_mean"] == pytest.approx(40.0)
-    assert "paper / cpu (speaker-independent)" in paper_table(t[t["claim"] == "acc"])
+    assert "paper_text, paper / cpu (speaker-independent)" in paper_table(t[t["claim"] == "acc"])
 
 
 def test_model_size_claims_get_a_verdict_on_a_stand_in_corpus():
@@ -180,4 +188,43 @@ def test_model_size_claims_get_a_verdict_on_a_stand_in_corpus():
         "metrics": {"params_millions": 0.965573, "params_millions/k5": 0.719045, "accuracy": 0.9},
     }  # fmt: skip
     status = compare(reg, [rec], notebook_exists=True).set_index("claim")["status"]
-    assert status.to_dict() == {"size": "reproduced", "size5": "not reproduced", "acc": "substituted corpus"}
+    assert status.to_dict() == {
+        "size": "reproduced",
+        "size5": "inconclusive: reduced budget",  # a cpu-profile record: the rule does not know sizes need no budget
+        "acc": "substituted corpus",
+    }
+    rec["profile"] = "paper"
+    assert compare(reg, [rec], True).set_index("claim").loc["size5", "status"] == "not reproduced"
+
+
+def test_not_reproduced_needs_the_papers_budget():
+    low = [_rec(["acc"], 0.5, 0.5, profile="paper", paper_budget=True) for _ in range(2)]
+    assert compare(REG, low, True).set_index("claim").loc["acc", "status"] == "not reproduced"
+    short = [_rec(["acc"], 0.5, 0.5, profile="paper", paper_budget=False)]
+    assert compare(REG, short, True).set_index("claim").loc["acc", "status"] == "inconclusive: reduced budget"
+
+
+def test_a_result_above_the_claim_reproduces_it():
+    high = [_rec(["acc"], 0.99, 0.99, profile="paper", paper_budget=True)]
+    assert compare(REG, high, True).set_index("claim").loc["acc", "status"] == "reproduced"
+
+
+def test_reproduced_only_with_the_leak():
+    """The authors' code with its leak reaches the claim; the same code without it, at the paper's
+    budget, does not: that is its own status, and the clean arm has its own column."""
+    recs = [_rec(["acc"], a, a, profile="paper", arm="as_published", paper_budget=True) for a in (0.90, 0.91)]
+    recs += [_rec(["acc"], a, a, profile="paper", arm="clean", paper_budget=True) for a in (0.60, 0.62)]
+    recs += [_rec(["acc"], 0.3, 0.3, arm="paper_text")]  # the text's reading does not mix in
+    row = compare(REG, recs, True).set_index("claim").loc["acc"]
+    assert row["status"] == "reproduced only with the leak" and row["arm"] == "as_published"
+    assert row["mean"] == pytest.approx(90.5) and row["clean_mean"] == pytest.approx(61.0) and row["clean_n"] == 2
+    # a clean arm below the paper's budget does not carry the verdict
+    for r in recs[2:4]:
+        r["budget"]["paper_budget"] = False
+    assert compare(REG, recs, True).set_index("claim").loc["acc", "status"] == "reproduced"
+
+
+def test_diverged_runs_are_left_out_and_counted():
+    recs = [_rec(["acc"], 0.9, 0.9), _rec(["acc"], 0.1, 0.1, diverged=True)]
+    row = compare(REG, recs, True).set_index("claim").loc["acc"]
+    assert row["n"] == 1 and row["mean"] == pytest.approx(90.0) and row["diverged"] == 1

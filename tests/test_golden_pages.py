@@ -1,5 +1,7 @@
-"""Golden test: the book's generated pages, rebuilt from the committed results and the paper
-declarations, must equal the copies in ``tests/golden/``.
+"""Golden test: the book's generated pages, rebuilt from a fixed set of committed results files
+(``tests/golden/results-files.txt``) and the paper declarations, must equal the copies in
+``tests/golden/``. New results files do not change it; a change to the page code, to a
+declaration or to one of those files does.
 
 Regenerate on purpose (after a change meant to alter a page) with
 ``SER_REGEN_GOLDEN=1 pytest tests/test_golden_pages.py`` and review the diff.
@@ -8,6 +10,7 @@ Regenerate on purpose (after a change meant to alter a page) with
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,12 +18,19 @@ import pytest
 from ser.report import write_pages
 
 GOLDEN = Path(__file__).parent / "golden"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> dict[str, str]:
-    book = tmp_path_factory.mktemp("book")
-    written = write_pages(book)
+    tmp = tmp_path_factory.mktemp("golden")
+    for rel in (GOLDEN / "results-files.txt").read_text().split():
+        (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / rel, tmp / rel)
+    results = tmp / "papers" / "results"
+    book = tmp / "book"
+    book.mkdir()
+    written = write_pages(book, results)
     return {p.relative_to(book).as_posix().replace("/", "__"): p.read_text() for p in written if p.suffix == ".md"}
 
 

@@ -37,3 +37,39 @@ def test_gradients_reach_both_branches():
     m(torch.randn(2, 1, 128, 188)).sum().backward()
     assert m.cnn[0].weight.grad.abs().sum() > 0
     assert m.lstm.weight_ih_l0.grad.abs().sum() > 0
+
+
+def test_authors_attention_pooling_has_their_parameter_count():
+    """The first author's code prints 260,452 parameters (authors-code.md §1): conv+BN 60,576,
+    BiLSTM 198,656, attention score 257, output 963."""
+    m = ParallelCNNLSTMAttention(n_classes=3, n_mels=128, n_frames=188, attention="pooling")
+    assert count_parameters(m) == 260_452 and count_parameters(m.score) == 257
+    assert m(torch.randn(2, 1, 128, 188)).shape == (2, 3)
+    with pytest.raises(ValueError, match="attention must be"):
+        ParallelCNNLSTMAttention(attention="additive")
+
+
+@pytest.mark.parametrize("attention", ["pooling", "multihead"])
+def test_pooling_before_relu_changes_neither_outputs_nor_gradients(attention):
+    """The conv blocks pool before the ReLU (cheaper); bit for bit the same as ReLU then pool."""
+    import torch.nn as nn
+
+    torch.manual_seed(0)
+    new = ParallelCNNLSTMAttention(attention=attention)
+    torch.manual_seed(0)
+    old = ParallelCNNLSTMAttention(attention=attention)
+    mods = list(old.cnn)
+    for i in range(0, len(mods), 5):
+        conv, bn, pool, relu, drop = mods[i : i + 5]
+        assert isinstance(pool, nn.MaxPool2d) and isinstance(relu, nn.ReLU)
+        mods[i + 2], mods[i + 3] = relu, pool
+    old.cnn = nn.Sequential(*mods)
+    x, y = torch.randn(4, 1, 128, 188), torch.tensor([0, 1, 2, 1])
+    outs = []
+    for m in (new, old):
+        torch.manual_seed(1)  # same dropout masks
+        out = m(x)
+        nn.functional.cross_entropy(out, y).backward()
+        outs.append(out)
+    assert torch.equal(outs[0], outs[1])
+    assert all(torch.equal(a.grad, b.grad) for a, b in zip(new.parameters(), old.parameters(), strict=True))

@@ -26,7 +26,8 @@ def test_comparison_reads_values_from_results(tmp_path):
         _write(tmp_path, seed, acc)
     page = comparison_page(tmp_path / "papers" / "results", tmp_path / "_static")
     row = next(line for line in page.splitlines() if line.startswith("| lr0.05-acc "))
-    assert "96.91 %" in row and "60.00 ± 10.00 (n=3)" in row and "-36.91" in row and "not reproduced" in row
+    assert "96.91 %" in row and "60.00 ± 10.00 (n=3)" in row and "-36.91" in row
+    assert "inconclusive: reduced budget" in row and "paper_text, cpu (below the paper's budget)" in row
     assert (tmp_path / "_static" / "claims_scatter.png").stat().st_size > 1000
     # every registered paper has a section, including those not yet run
     for title in ("EmotionNet", "ArabEmoNet", "Wavelet", "CNN/LSTM family"):

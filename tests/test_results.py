@@ -76,3 +76,39 @@ def test_git_commit_dirty_only_for_code(tmp_path):
     (tmp_path / "code.py").write_text("a = 2\n")
     assert git_commit(tmp_path).endswith("-dirty")
     assert git_commit(tmp_path / "nowhere") == "unknown"
+
+
+def test_reader_names_a_corrupt_file(tmp_path):
+    from ser.results import ResultsError
+
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "broken.json").write_text('{"paper": "x", ')
+    with pytest.raises(ResultsError, match=r"broken.json cannot be read"):
+        read_results(tmp_path)
+
+
+def test_reader_names_missing_keys_and_non_records(tmp_path):
+    from ser.results import ResultsError
+
+    (tmp_path / "a.json").write_text('{"paper": "x"}')
+    with pytest.raises(ResultsError, match=r"a.json lacks \['claim_ids'"):
+        read_results(tmp_path)
+    (tmp_path / "a.json").write_text("[1, 2]")
+    with pytest.raises(ResultsError, match="not a record"):
+        read_results(tmp_path)
+
+
+def test_a_copied_record_is_refused_not_counted_twice(tmp_path):
+    from ser.results import ResultsError
+
+    rec = _rec(0, 0.9)
+    write_result(rec, tmp_path / "p", "run-seed0")
+    (tmp_path / "p" / "run-seed0 (copy).json").write_text((tmp_path / "p" / "run-seed0.json").read_text())
+    with pytest.raises(ResultsError, match="hold the same run"):
+        read_results(tmp_path)
+
+
+def test_benchmark_files_are_not_records(tmp_path):
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "cpu.json").write_text('{"threads": 1}')
+    assert read_results(tmp_path) == []

@@ -1,0 +1,237 @@
+"""Training benchmark: for every paper's model at its real input shape, parameters, FLOPs per
+sample (counted), training and evaluation throughput, the fraction of this machine's measured
+matrix-multiply peak that training reaches, seconds per epoch and the estimated time of one fit
+at the ``paper`` profile.
+
+``ser bench train`` prints a table and ``--out FILE.json`` keeps it. FLOPs come from
+``torch.utils.flop_counter`` (convolutions and matrix products, forward and backward) plus an
+analytic count for LSTMs, which the counter does not see: 8·h·(in+h) per step and direction
+forward, twice that backward. Both variants of a step are timed side by side in the same process
+(``baseline``: conv-BN-ReLU-pool order, evaluation in training-sized batches; ``current``: what
+the trainer does now), so their ratio does not depend on the machine's load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+
+@dataclass
+class Spec:
+    """One model as a paper runs it: input shape per item, classes, items per epoch, paper epochs."""
+
+    name: str
+    make: Callable[[], nn.Module]
+    shape: tuple[int, ...]
+    n_classes: int
+    train_items: int
+    val_items: int
+    paper_epochs: int
+    batch_size: int
+
+
+def specs() -> list[Spec]:
+    from core.models import ArabEmoNet, EmotionNet, ParallelCNNLSTMAttention, SpectrogramCRNN, WaveletCNNLSTM
+    from ser import declaration
+
+    epochs = {p: d["profiles"]["paper"]["epochs"] for p, d in declaration.load_all().items()}
+    return [
+        # BAVED as the authors ran it: 5,805 items (1,935 + 2 noisy copies), 80/10/10
+        Spec("parallel_cnn_lstm/as_published", lambda: ParallelCNNLSTMAttention(3, 128, 188, attention="pooling"),
+             (1, 128, 188), 3, 4643, 580, epochs["parallel_cnn_lstm"], 32),
+        # the paper's text: 1,548 training clips + one noisy copy each
+        Spec("parallel_cnn_lstm/paper_text", lambda: ParallelCNNLSTMAttention(3, 128, 188), (1, 128, 188), 3,
+             3096, 194, epochs["parallel_cnn_lstm"], 32),
+        # EYASE 5-fold: 579 clips, ~417 training items per fold, median 2.2 s ~ 138 frames at hop 256
+        Spec("arabemonet", lambda: ArabEmoNet(4, kernel=7), (1, 128, 138), 4, 417, 46, epochs["arabemonet"], 16),
+        Spec("wavelet_cnn_lstm", lambda: WaveletCNNLSTM(7, n_scales=64), (3, 64, 128), 7, 428, 53,
+             epochs["wavelet_cnn_lstm"], 32),
+        # RAVDESS 1,248 clips, 70 % train, over-sampled to balanced classes (~1,200 items)
+        Spec("cnn_blstm_attention", lambda: SpectrogramCRNN("cnn_blstm_attention", 7), (3, 128, 128), 7, 1200, 187,
+             epochs["cnn_blstm_attention"], 32),
+        Spec("emotionnet", lambda: EmotionNet(124, 4), (124,), 4, 405, 87, epochs["emotionnet"], 32),
+    ]  # fmt: skip
+
+
+def matmul_peak(threads: int, n: int = 1024, repeat: int = 5) -> float:
+    """Best float32 matrix-multiply throughput in FLOP/s at ``threads``."""
+    torch.set_num_threads(threads)
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.mm(a, b)
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best
+
+
+def count_flops(model: nn.Module, x: torch.Tensor) -> tuple[float, float]:
+    """(forward, forward + backward) FLOPs per item."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    lstm_fwd = 0.0
+
+    def hook(mod: nn.LSTM, inp, out) -> None:
+        nonlocal lstm_fwd
+        seq = inp[0]
+        steps = seq.shape[1] if mod.batch_first else seq.shape[0]
+        dirs = 2 if mod.bidirectional else 1
+        for layer in range(mod.num_layers):
+            d_in = mod.input_size if layer == 0 else mod.hidden_size * dirs
+            lstm_fwd += (
+                8 * mod.hidden_size * (d_in + mod.hidden_size) * steps * dirs * seq.shape[0 if mod.batch_first else 1]
+            )
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.LSTM)]
+    model.train()
+    with FlopCounterMode(display=False) as fc:
+        out = model(x)
+    fwd = fc.get_total_flops() + lstm_fwd
+    lstm_only = lstm_fwd
+    with FlopCounterMode(display=False) as fc2:
+        model(x).float().sum().backward()
+    for h in handles:
+        h.remove()
+    total = fc2.get_total_flops() + lstm_only + 2 * lstm_only  # the hook ran again in the second pass
+    del out
+    return fwd / len(x), total / len(x)
+
+
+def _step_time(model: nn.Module, x: torch.Tensor, y: torch.Tensor, repeat: int) -> float:
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.8)
+    model.train()
+    times = []
+    for i in range(repeat + 2):
+        t = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+        if i >= 2:
+            times.append(time.perf_counter() - t)
+    return sorted(times)[len(times) // 2]
+
+
+def _eval_time(model: nn.Module, x: torch.Tensor, repeat: int) -> float:
+    model.eval()
+    times = []
+    with torch.no_grad():
+        for i in range(repeat + 1):
+            t = time.perf_counter()
+            model(x)
+            if i >= 1:
+                times.append(time.perf_counter() - t)
+    return sorted(times)[len(times) // 2]
+
+
+def _baseline(model: nn.Module) -> nn.Module:
+    """The same model with the conv blocks in the order they had before (ReLU before the pool)."""
+    cnn = getattr(model, "cnn", None)
+    if isinstance(cnn, nn.Sequential):
+        mods = list(cnn)
+        for i in range(len(mods) - 1):
+            if isinstance(mods[i], nn.MaxPool2d) and isinstance(mods[i + 1], nn.ReLU):
+                mods[i], mods[i + 1] = mods[i + 1], mods[i]
+        model.cnn = nn.Sequential(*mods)
+    return model
+
+
+def measure(spec: Spec, threads: int, peak: float, repeat: int = 5) -> dict:
+    from core.models import count_parameters
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = spec.make()
+    b = spec.batch_size
+    x = torch.randn(b, *spec.shape)
+    y = torch.randint(0, spec.n_classes, (b,))
+    fwd, fwd_bwd = count_flops(model, x[: min(b, 4)])
+    conv = len(spec.shape) == 3
+    if conv:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    step = _step_time(model, x, y, repeat)
+    xe = torch.randn(256, *spec.shape)
+    if conv:
+        xe = xe.contiguous(memory_format=torch.channels_last)
+    eval_big = _eval_time(model, xe, max(2, repeat // 2)) / 256
+    eval_small = _eval_time(model, x, repeat) / b
+    base = _baseline(spec.make()).to(memory_format=torch.channels_last) if conv else spec.make()
+    base_step = _step_time(base, x, y, repeat)
+    train_sps, base_sps = b / step, b / base_step
+    epoch = spec.train_items / train_sps + spec.val_items * eval_big
+    base_epoch = spec.train_items / base_sps + spec.val_items * eval_small
+    return {
+        "model": spec.name,
+        "params": count_parameters(model),
+        "input": list(spec.shape),
+        "gflop_fwd_per_item": fwd / 1e9,
+        "gflop_train_per_item": fwd_bwd / 1e9,
+        "train_items_per_s": train_sps,
+        "eval_items_per_s": 1 / eval_big,
+        "train_fraction_of_peak": fwd_bwd * train_sps / peak,
+        "baseline_train_items_per_s": base_sps,
+        "speedup_step": train_sps / base_sps,
+        "s_per_epoch": epoch,
+        "baseline_s_per_epoch": base_epoch,
+        "speedup_epoch": base_epoch / epoch,
+        "paper_epochs": spec.paper_epochs,
+        "paper_fit_minutes": spec.paper_epochs * epoch / 60,
+    }
+
+
+def run(threads: int = 1, only: list[str] | None = None, repeat: int = 5) -> dict:
+    peak = matmul_peak(threads)
+    rows = [measure(s, threads, peak, repeat) for s in specs() if not only or s.name in only]
+    return {
+        "threads": threads,
+        "deterministic": torch.are_deterministic_algorithms_enabled(),
+        "load_average_at_start": os.getloadavg()[0],
+        "matmul_peak_gflops": peak / 1e9,
+        "torch": torch.__version__,
+        "models": rows,
+    }
+
+
+def table(res: dict) -> str:
+    head = (
+        f"threads {res['threads']}, matmul peak {res['matmul_peak_gflops']:.1f} GFLOP/s, "
+        f"load {res['load_average_at_start']:.2f} at start\n"
+    )
+    cols = ("model", "params", "GFLOP/item fwd", "train items/s", "% of peak", "eval items/s", "s/epoch",
+            "speed-up (epoch)", "paper fit (min)")  # fmt: skip
+    lines = [" | ".join(cols)]
+    for r in res["models"]:
+        lines.append(
+            f"{r['model']} | {r['params']:,} | {r['gflop_fwd_per_item']:.3f} | {r['train_items_per_s']:.1f} | "
+            f"{100 * r['train_fraction_of_peak']:.1f} | {r['eval_items_per_s']:.1f} | {r['s_per_epoch']:.1f} | "
+            f"{r['speedup_epoch']:.2f} | {r['paper_fit_minutes']:.1f}"
+        )
+    return head + "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="ser bench train", description=__doc__.splitlines()[0])
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    p.add_argument("--model", action="append", help="only this model, e.g. parallel_cnn_lstm/as_published")
+    p.add_argument("--repeat", type=int, default=5, help="timed steps per measurement (median)")
+    p.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
+    a = p.parse_args(argv)
+    res = run(a.threads, a.model, a.repeat)
+    print(table(res))
+    if a.out:
+        from core.io import atomic_write
+
+        with atomic_write(a.out) as fh:
+            fh.write(json.dumps(res, indent=1) + "\n")
+    return 0
