@@ -76,6 +76,7 @@ class History:
     still_improving: bool = False
     restored: str = "best"  # which weights the model holds after fit: "best" (on validation) or "final"
     resumed_from_epoch: int = 0  # > 0 when the run continued from a checkpoint
+    loss: str = "cross_entropy"  # or "compound" (a model's own loss, e.g. EmotionNet's VAE + classifier)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,7 +87,8 @@ class History:
         Still improving: the best validation loss of the last 10 % of the budget (at least one
         epoch) is lower than every earlier one, i.e. the run had not levelled off when it
         stopped. Diverged: a non-finite loss, or a training loss above the chance-level
-        cross-entropy ln(K) over the last three epochs, after the first three.
+        cross-entropy ln(K) over the last three epochs, after the first three (cross-entropy losses
+        only: a compound loss has no such reference).
         """
         vl = self.val_loss
         tail = max(1, math.ceil(0.1 * max(self.epochs_budget, len(vl))))
@@ -95,7 +97,8 @@ class History:
         chance = math.log(max(n_classes, 2))
         if not self.diverged and any(not math.isfinite(v) for v in self.train_loss + vl):
             self.diverged, self.diverged_reason = True, "non-finite loss"
-        if not self.diverged and len(self.train_loss) > 3 and min(self.train_loss[-3:]) > chance:
+        ce = self.loss == "cross_entropy"
+        if ce and not self.diverged and len(self.train_loss) > 3 and min(self.train_loss[-3:]) > chance:
             self.diverged = True
             self.diverged_reason = f"training loss above the chance level ln({n_classes}) = {chance:.3f}"
 
@@ -246,7 +249,11 @@ def fit(
         else None
     )
     gen = torch.Generator().manual_seed(cfg.seed)
-    hist = History(epochs_budget=cfg.epochs, restored="best" if cfg.restore_best else "final")
+    hist = History(
+        epochs_budget=cfg.epochs,
+        restored="best" if cfg.restore_best else "final",
+        loss="compound" if getattr(model, "compound_loss", None) is not None else "cross_entropy",
+    )
     best_loss, best_state, bad_epochs = float("inf"), copy.deepcopy(model.state_dict()), 0
     first_epoch = 0
     key = _run_key(model, cfg, train, val)

@@ -22,8 +22,13 @@ def _pct(v: float) -> str:
     return "–" if v is None or math.isnan(v) else f"{v:.1f}"
 
 
-def arm_rows(records: list[dict], metric: str = "accuracy", scale: float = 100.0) -> pd.DataFrame:
-    """One row per (arm, protocol, profile): n, mean, 95 % interval, budget and convergence."""
+def arm_rows(
+    records: list[dict], metric: str = "accuracy", scale: float = 100.0, registry: dict | None = None
+) -> pd.DataFrame:
+    """One row per (arm, protocol, profile): n, mean, 95 % interval, budget and convergence
+    (``registry``: the paper's declaration, to judge the budget of records that do not state it)."""
+    from ser.claims import at_paper_budget, convergence
+
     groups: dict[tuple, list[dict]] = {}
     for r in records:
         if metric in r["metrics"]:
@@ -33,7 +38,7 @@ def arm_rows(records: list[dict], metric: str = "accuracy", scale: float = 100.0
         vals = [r["metrics"][metric] * scale for r in g]
         mean, lo, hi = mean_interval(vals)
         hist = [r.get("history", {}) for r in g]
-        budget = [r.get("budget", {}) for r in g]
+        conv = [convergence(r) for r in g]
         rows.append(
             {
                 "arm": arm,
@@ -43,10 +48,13 @@ def arm_rows(records: list[dict], metric: str = "accuracy", scale: float = 100.0
                 "mean": mean,
                 "low": lo,
                 "high": hi,
-                "paper_budget": all(b.get("paper_budget", False) for b in budget),
+                "paper_budget": all(
+                    at_paper_budget(r, registry) if registry else r.get("budget", {}).get("paper_budget", False)
+                    for r in g
+                ),
                 "epochs": sorted({len(h.get("val_loss", [])) for h in hist if h}),
-                "diverged": sum(bool(h.get("diverged")) for h in hist),
-                "still_improving": sum(bool(h.get("still_improving")) for h in hist),
+                "diverged": sum(c["diverged"] for c in conv),
+                "still_improving": sum(c["still_improving"] for c in conv),
                 "leak": _mean([r["metrics"].get("leak/sibling_in_train") for r in g], scale),
                 "knn1": _mean([r["metrics"].get("knn1_accuracy") for r in g], scale),
                 "values": vals,
@@ -75,9 +83,9 @@ def leak_size(rows: pd.DataFrame, profile: str, leaky: str = "as_published", cle
     return difference_interval(a["values"].iloc[0], b["values"].iloc[0])
 
 
-def arms_table(records: list[dict], metric: str = "accuracy") -> str:
+def arms_table(records: list[dict], metric: str = "accuracy", registry: dict | None = None) -> str:
     """Markdown: each arm's mean and 95 % interval with its basis, then the leak per profile."""
-    rows = arm_rows(records, metric)
+    rows = arm_rows(records, metric, registry=registry)
     if rows.empty:
         return "No results with arms yet.\n"
     lines = [

@@ -118,8 +118,32 @@ def at_paper_budget(rec: dict, registry: dict) -> bool:
     return declaration.covers(profiles.get(rec["profile"], {}), profiles["paper"])
 
 
+# Papers whose models train on their own compound loss (no chance-level cross-entropy to compare
+# with), for records made before the trainer recorded its loss kind.
+COMPOUND_LOSS_PAPERS = ("emotionnet",)
+
+
+def convergence(rec: dict) -> dict[str, bool]:
+    """``diverged`` and ``still_improving`` of a record: as stored, or (records made before the
+    trainer diagnosed itself) derived from its learning curve by the same rule
+    (:meth:`core.train.History.diagnose`)."""
+    hist = rec.get("history") or {}
+    if ("diverged" in hist and "still_improving" in hist) or not hist.get("val_loss"):
+        return {"diverged": bool(hist.get("diverged")), "still_improving": bool(hist.get("still_improving"))}
+    from core.train import History
+
+    budget = (rec.get("params", {}).get("train") or {}).get("epochs") or len(hist["val_loss"])
+    loss = hist.get("loss") or ("compound" if rec.get("paper") in COMPOUND_LOSS_PAPERS else "cross_entropy")
+    h = History(
+        val_loss=list(hist["val_loss"]), train_loss=list(hist.get("train_loss", [])), epochs_budget=budget, loss=loss
+    )
+    n_classes = len(rec.get("labels") or []) or len(rec.get("confusion") or []) or 2
+    h.diagnose(n_classes)
+    return {"diverged": h.diverged, "still_improving": h.still_improving}
+
+
 def diverged(rec: dict) -> bool:
-    return bool(rec.get("history", {}).get("diverged"))
+    return convergence(rec)["diverged"]
 
 
 def _meets(c: dict, mean: float, tol: float) -> bool:
@@ -154,7 +178,8 @@ def compare(
             r for r in records if c["id"] in r["claim_ids"] and c["metric"] in r["metrics"] and r["corpus"] == corpus
         ]
         n_diverged = sum(diverged(r) for r in mine)
-        mine = [r for r in mine if not diverged(r)]  # shown in the arms table, never averaged in
+        if n_diverged < len(mine):  # diverged runs are counted and shown, never averaged in with the others
+            mine = [r for r in mine if not diverged(r)]
         main_arm = next((a for a in MAIN_ARMS if any(arm_of(r) == a for r in mine)), MAIN_ARMS[-1])
         # each column takes its own best profile: a paper-profile run on the paper's split does not
         # hide a cpu run with speakers held out
@@ -219,7 +244,14 @@ def compare(
         else:
             status = "not yet run"
         row["status"] = status
-        row["reason"] = c.get("not_run", "")
+        notes = [c.get("not_run", "")]
+        if n_diverged:
+            kept = "all runs diverged" if n_diverged and not any(not diverged(r) for r in same) else "left out"
+            notes.append(f"{n_diverged} diverged run(s), {kept}")
+        improving = sum(convergence(r)["still_improving"] for r in same)
+        if improving:
+            notes.append(f"{improving} of {len(same)} run(s) still improving at their last epoch")
+        row["reason"] = "; ".join(n for n in notes if n)
         rows.append(row)
     return pd.DataFrame(rows)
 

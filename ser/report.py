@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ser.claims import STATUSES, TOLERANCE, compare_all, is_loss, load_registry
+from ser.claims import AVAILABLE_CORPORA, STATUSES, TOLERANCE, compare_all, is_loss, load_registry
 from ser.results import RESULTS_DIR, read_results
 
 STATUS_ICON = {
@@ -304,6 +304,30 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
     return "\n".join(out)
 
 
+def headline_arms(records: list[dict], registry: dict) -> str:
+    """Markdown: the arms of the paper's headline claim side by side (:func:`ser.arms.arms_table`),
+    from the records that answer it on the paper's corpus (or its declared stand-in)."""
+    from ser.arms import arms_table
+
+    head = next((c for c in registry["claims"] if c.get("headline")), None)
+    if head is None:
+        return "This paper's declaration names no headline claim.\n"
+    corpus = (
+        head["corpus"] if head["corpus"] in AVAILABLE_CORPORA else registry.get("substitute", {}).get(head["corpus"])
+    )
+    recs = [
+        r
+        for r in records
+        if r["paper"] == registry["paper"] and head["id"] in r["claim_ids"] and r["corpus"] == corpus
+        and r["profile"] in ("paper", "cpu")
+    ]  # fmt: skip
+    intro = (
+        f"The headline claim `{head['id']}` ({head['value']:g}{' %' if head['unit'] == '%' else ''}, {head['source']}) "
+        f"on `{corpus}`, arm by arm: mean over seeds or folds with a 95 % t-interval, and the basis of each number.\n\n"
+    )
+    return intro + arms_table(recs, head["metric"], registry)
+
+
 def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     """Write ``comparison.md``, ``runs.md`` and the scatter plot into ``book_dir``; return the paths."""
     records = read_results(results_dir)
@@ -326,6 +350,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     for paper in table["paper"].unique():
         pages[gen / f"{paper}.md"] = paper_table(table[table["paper"] == paper]) + "\n"
         pages[gen / f"{paper}-runs.md"] = runs_summary(records, paper, summary_metrics(registries[paper]))
+        pages[gen / f"{paper}-arms.md"] = headline_arms(records, registries[paper])
     for path, text in pages.items():
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
