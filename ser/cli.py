@@ -27,13 +27,10 @@ def book_runs() -> dict[str, list[tuple[str, dict]]]:
     return dict(sorted((runs | BOOK_NOTEBOOKS).items()))
 
 
-def reproduce(
-    profile: str, papers: list[str] | None, corpus: str | None, out_dir: Path, only: list[str] | None = None
-) -> None:
-    """Execute the registered notebooks of ``papers`` (all by default); ``only`` keeps the runs whose
-    executed notebook is named there (with or without ``.ipynb``)."""
-    import papermill as pm
-
+def select_runs(
+    profile: str, papers: list[str] | None = None, corpus: str | None = None, only: list[str] | None = None
+) -> list[tuple[str, str, dict]]:
+    """The runs ``ser reproduce`` would execute: ``(paper, run name, papermill parameters)``."""
     runs = book_runs()
     unknown = sorted(set(papers or []) - set(runs))
     if unknown:
@@ -42,7 +39,7 @@ def reproduce(
     known_runs = {name for entries in runs.values() for name, _ in entries}
     if wanted - known_runs:
         raise SystemExit(f"unknown run(s) {sorted(wanted - known_runs)}; known: {sorted(known_runs)}")
-    selected = []  # (paper, run name, parameters)
+    selected = []
     for paper in papers or list(runs):
         for name, params in runs[paper]:
             if wanted and name not in wanted:
@@ -54,15 +51,110 @@ def reproduce(
                 override = {"corpora": [corpus]} if "corpora" in _defaults(paper) else {"corpus": corpus}
             record = {"record": True} if paper not in BOOK_NOTEBOOKS else {}  # the book's runs are recorded
             selected.append((paper, name, {"profile": profile, **params, **override, **record}))
+    return selected
+
+
+def corpora_of(paper: str, params: dict) -> list[str]:
+    """The corpora a run reads: named in its parameters, else the notebook's defaults."""
+    if paper in BOOK_NOTEBOOKS:
+        return []
+    merged = {**_defaults(paper), **params}
+    return [merged["corpus"]] if merged.get("corpus") else list(merged.get("corpora") or [])
+
+
+def estimate_seconds(paper: str, params: dict, records: list[dict]) -> float | None:
+    """The recorded duration of the last execution of this run: the summed durations of the newest
+    commit's records of that paper and profile whose parameters include the run's; None if none."""
+    profile = params.get("profile", "cpu")
+    keys = {k: v for k, v in params.items() if k not in ("profile", "record")}
+    mine = [
+        r
+        for r in records
+        if r["paper"] == paper
+        and r["profile"] == profile
+        and all(r["params"].get(k, r.get(k)) == v for k, v in keys.items() if k != "arm")
+        and r.get("arm", "paper_text") == keys.get("arm", r.get("arm", "paper_text"))
+    ]
+    if not mine:
+        return None
+    newest = max(mine, key=lambda r: r.get("created", ""))["git_commit"]
+    return float(sum(r["duration_s"] for r in mine if r["git_commit"] == newest))
+
+
+def plan(selected: list[tuple[str, str, dict]], workers: int = 1) -> str:
+    """Text: each selected run with its arm, profile, corpora (present or not) and estimated time."""
+    from core.data import available_corpora
+    from ser.results import read_results
+
+    records = read_results()
+    here = set(available_corpora())
+    lines = [f"{'#':>3}  {'run':<42} {'arm':<13} {'profile':<8} {'corpora':<28} {'estimate':>9}"]
+    total, unknown = 0.0, 0
+    for k, (paper, name, params) in enumerate(selected, 1):
+        corpora = corpora_of(paper, params)
+        missing = [c for c in corpora if c not in here]
+        shown = ", ".join(c + (" (missing)" if c in missing else "") for c in corpora) or "-"
+        est = estimate_seconds(paper, params, records)
+        total += est or 0.0
+        unknown += est is None
+        arm = params.get("arm") or (declaration.load(paper)["default_arm"] if paper not in BOOK_NOTEBOOKS else "-")
+        when = f"{est / 60:.0f} min" if est is not None else "unknown"
+        lines.append(f"{k:>3}  {name:<42} {arm:<13} {params['profile']:<8} {shown:<28} {when:>9}")
+    lines.append(
+        f"{len(selected)} runs; estimated {total / 3600:.1f} h from recorded durations"
+        + (f" ({unknown} without a recorded duration)" if unknown else "")
+        + (f", about {total / 3600 / workers:.1f} h on {workers} workers" if workers > 1 else "")
+    )
+    return "\n".join(lines)
+
+
+def reproduce(
+    profile: str,
+    papers: list[str] | None,
+    corpus: str | None,
+    out_dir: Path,
+    only: list[str] | None = None,
+    plan_only: bool = False,
+) -> int:
+    """Execute the registered notebooks of ``papers`` (all by default); ``only`` keeps the runs whose
+    executed notebook is named there (with or without ``.ipynb``). Prints the plan first. A failed
+    run keeps the previously executed notebook (the failed copy is saved beside it as
+    ``<name>.failed.ipynb``), the other runs go on, and the return code is 1."""
+    import time
+
+    import papermill as pm
+
+    selected = select_runs(profile, papers, corpus, only)
+    print(plan(selected), flush=True)
+    if plan_only:
+        return 0
     out_dir.mkdir(parents=True, exist_ok=True)
     if any(_reads_baved(paper, params) for paper, _, params in selected):
         from core.data import load_corpus
 
         load_corpus("baved", download=True)  # the one corpus with a public archive: fetch it if it is missing
-    for paper, name, params in selected:
+    failed, start = [], time.perf_counter()
+    for k, (paper, name, params) in enumerate(selected, 1):
         notebook, executed = notebook_of(paper), out_dir / f"{name}.ipynb"
-        print(f"[reproduce] {paper}: {notebook.relative_to(REPO_ROOT)} {params} -> {executed}", flush=True)
-        pm.execute_notebook(str(notebook), str(executed), parameters=params, cwd=str(REPO_ROOT), progress_bar=True)
+        running = out_dir / f".{name}.running.ipynb"
+        elapsed = (time.perf_counter() - start) / 60
+        print(f"[reproduce] run {k} of {len(selected)} ({elapsed:.0f} min so far): {name} {params}", flush=True)
+        try:
+            pm.execute_notebook(str(notebook), str(running), parameters=params, cwd=str(REPO_ROOT), progress_bar=True)
+        except Exception as err:  # noqa: BLE001 - any failure of one run is reported, the others go on
+            if running.exists():
+                running.replace(out_dir / f"{name}.failed.ipynb")
+            failed.append(
+                (name, f"{type(err).__name__}: {str(err).strip().splitlines()[-1] if str(err).strip() else ''}")
+            )
+            print(f"[reproduce] run {name} FAILED; {executed.name} is kept as it was", flush=True)
+            continue
+        if running.exists():
+            running.replace(executed)
+    print(f"[reproduce] {len(selected) - len(failed)} of {len(selected)} runs done", flush=True)
+    for name, why in failed:
+        print(f"[reproduce] failed: {name}: {why}", flush=True)
+    return 1 if failed else 0
 
 
 def _defaults(paper: str) -> dict:
@@ -92,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument(
         "--only", action="append", help="only this run, named as its executed notebook, e.g. arabemonet-baved-kfold"
     )
-    r.add_argument("--out", type=Path, default=REPLICATIONS_DIR)
+    r.add_argument("--out", type=Path, default=REPLICATIONS_DIR, help="folder of the executed notebooks")
+    r.add_argument("--plan", action="store_true", help="print the runs, corpora and estimated times, run nothing")
+    r.add_argument("--list", action="store_true", help="list every run of the book (paper, arm, profile) and exit")
     d = sub.add_parser("download", help="download a corpus that has a public archive")
     d.add_argument("corpus", choices=("baved",))
     d.add_argument("--root", default=None, help="data root (default: $SER_DATA or the user cache)")
@@ -103,8 +197,15 @@ def main(argv: list[str] | None = None) -> int:
         "(ser bench --help for its options)",
     )
     args = parser.parse_args(argv)
+    if args.cmd == "reproduce" and args.list:
+        for paper, entries in book_runs().items():
+            arm_default = declaration.load(paper)["default_arm"] if paper not in BOOK_NOTEBOOKS else "-"
+            for name, params in entries:
+                print(f"{name:<44} {paper:<22} arm {params.get('arm', arm_default):<13} "
+                      f"profile {params.get('profile', '(any)')}")  # fmt: skip
+        return 0
     if args.cmd == "reproduce":
-        reproduce(args.profile, args.paper, args.corpus, args.out, args.only)
+        return reproduce(args.profile, args.paper, args.corpus, args.out, args.only, plan_only=args.plan)
     elif args.cmd == "download":
         from core.data import load_corpus
 

@@ -68,7 +68,13 @@ def test_only_selects_runs_and_baved_is_fetched_only_when_read(tmp_path, monkeyp
     assert [p["corpus"] for p in executed] == ["eyase", "ravdess"] and executed[1]["protocol"] == "si"
     assert all(p["profile"] == "cpu" for p in executed) and fetched == []
     main(["reproduce", "--only", "arabemonet-baved-kfold", "--profile", "smoke", "--out", str(tmp_path)])
-    assert executed[-1] == {"corpus": "baved", "protocol": "kfold", "studies": False, "profile": "smoke", "record": True}
+    assert executed[-1] == {
+        "corpus": "baved",
+        "protocol": "kfold",
+        "studies": False,
+        "profile": "smoke",
+        "record": True,
+    }
     assert fetched == ["baved"]
 
 
@@ -88,7 +94,9 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
     executed = []
     monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: executed.append(out))
     main(["reproduce", "--paper", "cnn_blstm_attention", "--out", str(tmp_path)])
-    assert [Path(o).name for o in executed] == ["cnn_blstm_attention-random.ipynb", "cnn_blstm_attention-speaker.ipynb"]
+    # each run executes into a temporary copy that replaces the book's one only when it succeeds
+    names = [Path(o).name for o in executed]
+    assert names == [".cnn_blstm_attention-random.running.ipynb", ".cnn_blstm_attention-speaker.running.ipynb"]
     executed.clear()
     main(["reproduce", "--paper", "cnn_blstm_attention", "--profile", "paper", "--out", str(tmp_path)])
     assert len(executed) == 3
@@ -96,3 +104,38 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
     monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: params.append(parameters))
     main(["reproduce", "--only", "cnn_blstm_attention-random-paper", "--profile", "smoke", "--out", str(tmp_path)])
     assert params == [{"protocol": "random", "experiments": ["headline"], "profile": "paper", "record": True}]
+
+
+def test_plan_lists_runs_corpora_and_estimates(capsys, data_root, monkeypatch):
+    monkeypatch.setenv("SER_DATA", str(data_root))
+    assert main(["reproduce", "--plan", "--paper", "parallel_cnn_lstm"]) == 0
+    out = capsys.readouterr().out
+    assert "parallel_cnn_lstm-random" in out and "baved" in out and "(missing)" not in out
+    assert " min" in out and "estimated" in out  # the committed cpu records give a duration
+
+
+def test_list_names_every_run_with_its_arm(capsys):
+    assert main(["reproduce", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "parallel_cnn_lstm-speaker" in out and "arm paper_text" in out and "corpora" in out
+
+
+def test_a_failed_run_keeps_the_old_notebook_and_the_others_go_on(tmp_path, monkeypatch, capsys):
+    import papermill
+
+    (tmp_path / "wavelet_cnn_lstm-emodb-si.ipynb").write_text("old")
+
+    def fake(nb, out, parameters, **kw):
+        Path(out).write_text("new")
+        if parameters.get("protocol") == "si":
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(papermill, "execute_notebook", fake)
+    rc = main(["reproduce", "--only", "wavelet_cnn_lstm-emodb-si", "--only", "wavelet_cnn_lstm-emodb-sd",
+               "--out", str(tmp_path)])  # fmt: skip
+    assert rc == 1
+    assert (tmp_path / "wavelet_cnn_lstm-emodb-si.ipynb").read_text() == "old"
+    assert (tmp_path / "wavelet_cnn_lstm-emodb-si.failed.ipynb").read_text() == "new"
+    assert (tmp_path / "wavelet_cnn_lstm-emodb-sd.ipynb").read_text() == "new"
+    out = capsys.readouterr().out
+    assert "run 2 of 2" in out and "failed: wavelet_cnn_lstm-emodb-si: RuntimeError: boom" in out
