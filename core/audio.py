@@ -13,6 +13,8 @@ class AudioError(ValueError):
 
 
 SUPPORTED_SUFFIXES = (".wav", ".flac")
+# Integer formats are scaled into [-1, 1); a float file may overshoot a little, not by this much.
+MAX_ABS_SAMPLE = 2.0
 
 
 def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
@@ -35,6 +37,12 @@ def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
         ) from exc
     if wav.shape[0] == 0:
         raise AudioError(f"audio file has no samples: {path}; re-download or remove it")
+    peak = float(np.max(np.abs(wav))) if np.all(np.isfinite(wav)) else float("inf")
+    if np.isfinite(peak) and peak > MAX_ABS_SAMPLE:
+        raise AudioError(
+            f"audio file {path} has samples far outside [-1, 1] (largest magnitude {peak:.3g}); it is not "
+            "normalised audio (a float WAV written without scaling?): rescale or remove it"
+        )
     mono = wav.mean(axis=1)
     if file_sr != sr:
         import soxr

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
+import zipfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from core.audio import fix_length, load_audio
 from core.config import cache_dir
+from core.io import atomic_write
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def _versions() -> dict[str, str]:
 
 
 # Bump when the code of a feature function changes its output: it is part of every cache key.
-FEATURE_CODE_VERSION = {"LogMelConfig": 1, "LLDConfig": 3, "WaveletConfig": 2}
+FEATURE_CODE_VERSION = {"LogMelConfig": 1, "LLDConfig": 3, "WaveletConfig": 2, "ImageConfig": 1}
 
 
 def cache_key(paths: Sequence[str], cfg: object, extra: dict | None = None) -> str:
@@ -144,17 +145,37 @@ def cache_key(paths: Sequence[str], cfg: object, extra: dict | None = None) -> s
     return h.hexdigest()[:20]
 
 
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def save_npy_atomic(path: Path, array: np.ndarray) -> None:
-    """Write ``array`` to ``path`` via a temporary file and rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    """Write ``array`` to ``path`` atomically (never half-written), with a ``.sha256`` sidecar
+    holding the checksum of the file and the name of the entry it was made for."""
+    with atomic_write(path, "wb") as fh:
+        np.save(fh, array)
+    with atomic_write(path.with_name(path.name + ".sha256")) as fh:
+        fh.write(f"{_digest(path)}  {path.name}\n")
+
+
+def load_npy_checked(path: Path) -> np.ndarray | None:
+    """The cached array at ``path``, or ``None`` (with a warning naming the entry) when it is missing,
+    unreadable, or differs from the checksum saved with it: the caller then recomputes it."""
+    if not path.exists():
+        return None
+    side = path.with_name(path.name + ".sha256")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, array)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        expected, name = side.read_text().split()
+        if name != path.name or _digest(path) != expected:
+            raise ValueError("checksum mismatch")
+        return np.load(path)
+    except (OSError, ValueError) as err:
+        warnings.warn(f"feature cache entry {path} is damaged or unverified ({err}); recomputing it", stacklevel=2)
+        return None
 
 
 def extract(
@@ -192,8 +213,8 @@ def extract(
         if noise_on != "raw":
             extra["noise_on"] = noise_on
     target = cache_dir("features") / f"logmel-{cache_key(paths, cfg, extra)}.npy"
-    if cache and target.exists():
-        return np.load(target)
+    if cache and (hit := load_npy_checked(target)) is not None:
+        return hit
     out = np.empty((len(paths), cfg.n_mels, cfg.n_frames), dtype=np.float32)
     desc = "log-mel" + (" +AWGN" if noise_snr_db is not None else "")
     for i, p in enumerate(tqdm(paths, desc=desc, disable=not progress, mininterval=2)):
@@ -226,8 +247,11 @@ def extract_padded(
     paths = [str(p) for p in paths]
     target = cache_dir("features") / f"logmel-padded-{cache_key(paths, cfg)}.npz"
     if cache and target.exists():
-        with np.load(target) as z:
-            return z["x"], z["lengths"]
+        try:
+            with np.load(target) as z:
+                return z["x"], z["lengths"]
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+            warnings.warn(f"feature cache entry {target} is damaged ({err}); recomputing it", stacklevel=2)
     mels = [
         logmel(load_audio(p, cfg.sr), cfg) for p in tqdm(paths, desc="log-mel", disable=not progress, mininterval=2)
     ]
@@ -237,15 +261,8 @@ def extract_padded(
     for i, m in enumerate(mels):
         x[i, :, : m.shape[1]] = m
     if cache:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp.npz")
-        os.close(fd)
-        try:
-            np.savez(tmp, x=x, lengths=lengths)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(target, "wb") as fh:
+            np.savez(fh, x=x, lengths=lengths)
     return x, lengths
 
 
@@ -444,8 +461,8 @@ def extract_lld(
     """
     paths = [str(p) for p in paths]
     target = cache_dir("features") / f"lld-{cache_key(paths, cfg)}.npy"
-    if cache and target.exists():
-        return np.load(target)
+    if cache and (hit := load_npy_checked(target)) is not None:
+        return hit
     out = np.empty((len(paths), len(LLD_NAMES)), dtype=np.float64)
     for i, p in enumerate(tqdm(paths, desc="LLD (124)", disable=not progress, mininterval=2)):
         out[i] = lld(load_audio(p, cfg.sr), cfg)

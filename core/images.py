@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from core.audio import fix_length, load_audio
 from core.config import cache_dir
-from core.features import LogMelConfig, cache_key, colormap_lut, logmel, save_npy_atomic
+from core.features import LogMelConfig, cache_key, colormap_lut, load_npy_checked, logmel, save_npy_atomic
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ def extract_images(
     paths = [str(p) for p in paths]
     extra = {"augment_seed": augment_seed} if augment_seed is not None else None
     target = cache_dir("features") / f"images-{cache_key(paths, cfg, extra)}.npy"
-    if cache and target.exists():
-        return np.load(target)
+    if cache and (hit := load_npy_checked(target)) is not None:
+        return hit
     out = []
     desc = "spectrogram images" + (" (augmented copies)" if augment_seed is not None else "")
     for i, p in enumerate(tqdm(paths, desc=desc, disable=not progress, mininterval=2)):

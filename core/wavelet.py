@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from core.audio import load_audio
 from core.config import cache_dir
-from core.features import cache_key, colormap_lut, save_npy_atomic
+from core.features import cache_key, colormap_lut, load_npy_checked, save_npy_atomic
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,10 @@ def extract_wavelet(
     paths = [str(p) for p in paths]
     target = cache_dir("features") / f"wavelet-{cache_key(paths, cfg, {'pywt': pywt.__version__})}.npy"
     lengths_target = target.with_name(target.stem + "-lengths.npy")
-    if cache and target.exists() and lengths_target.exists():
-        return np.load(target), np.load(lengths_target)
+    if cache:
+        hit, hit_lengths = load_npy_checked(target), load_npy_checked(lengths_target)
+        if hit is not None and hit_lengths is not None:
+            return hit, hit_lengths
     images = [
         wavelet_image(load_audio(p, cfg.sr), cfg)
         for p in tqdm(paths, desc="wavelet (CWT)", disable=not progress, mininterval=2)

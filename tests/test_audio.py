@@ -70,3 +70,16 @@ def test_fix_length():
     assert padded[:2].tolist() == [0, 0] and padded[2:12].tolist() == x.tolist()
     with pytest.raises(ValueError):
         fix_length(x, 4, "end")
+
+
+def test_huge_float_samples_are_an_error_naming_the_file(tmp_path):
+    import soundfile as sf
+
+    from core.audio import AudioError, load_audio
+
+    path = tmp_path / "loud.wav"
+    sf.write(path, (np.ones(1600, dtype=np.float32) * 3e4), 16000, subtype="FLOAT")
+    with pytest.raises(AudioError, match=r"loud.wav has samples far outside \[-1, 1\]"):
+        load_audio(path)
+    sf.write(path, (np.ones(1600, dtype=np.float32) * 1.2), 16000, subtype="FLOAT")  # a slight overshoot is fine
+    assert load_audio(path).max() == pytest.approx(1.2)

@@ -107,3 +107,25 @@ def test_bad_config():
         LogMelConfig(ref="min")
     with pytest.raises(ValueError, match="duration"):
         extract(["x.wav"], LogMelConfig(duration=None))
+
+
+def test_a_damaged_cache_entry_is_recomputed_with_a_warning(tmp_path, monkeypatch, data_root):
+    """Truncated or altered cache files are not loaded as they are: the entry is named and recomputed."""
+    import warnings
+
+    from core import features
+    from core.data import load_corpus
+
+    monkeypatch.setenv("SER_CACHE", str(tmp_path))
+    paths = list(load_corpus("emodb", root=data_root)["path"][:2])
+    cfg = features.LogMelConfig(duration=1.0)
+    first = features.extract(paths, cfg, progress=False)
+    (entry,) = list((tmp_path / "features").glob("logmel-*.npy"))
+    assert entry.with_name(entry.name + ".sha256").is_file()
+    entry.write_bytes(entry.read_bytes()[:-100])  # truncated, as a killed copy would leave it
+    with pytest.warns(UserWarning, match=f"{entry.name} is damaged"):
+        again = features.extract(paths, cfg, progress=False)
+    np.testing.assert_array_equal(first, again)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # repaired: a clean hit now
+        np.testing.assert_array_equal(features.extract(paths, cfg, progress=False), first)
