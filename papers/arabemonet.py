@@ -30,12 +30,14 @@
 
 # %% tags=["parameters"]
 corpus = "eyase"  # eyase or baved (substitutes for KSUEmotions/KEDAS); any registered corpus works
+data_root = None  # None: $SER_DATA, else the user cache
 protocol = "kfold"  # "kfold": the paper's stratified 5-fold; "speaker": speaker-independent 5-fold
 folds = None  # None: the profile's folds; else a list of fold indices, e.g. [0, 1]
 kernel = 7  # conv kernel size (paper: 7, padding 3)
 lr = 0.0001  # Adam learning rate (paper: 1e-4)
 weight_decay = 0.00001  # Adam weight decay (paper: 1e-5)
 epochs = None  # None: from the profile
+profile = None  # "paper", "cpu" or "smoke"; None: $SER_PROFILE, else "cpu"
 batch_size = 16  # not stated in the paper
 augment = True  # Gaussian noise + SpecAugment on training batches (paper: on)
 noise_std = 0.1  # std of the Gaussian noise on standardised log-mel (level not stated)
@@ -45,8 +47,6 @@ bucket = True  # batches of similar length (less padding; batch composition is n
 studies = True  # kernel-size study, augmentation ablation and Transformer variant
 study_kernels = [3, 5, 9, 11]  # kernels of the Table 3 study besides `kernel`
 seed = 0  # seed of the folds and of every initialisation
-profile = None  # "paper", "cpu" or "smoke"; None: $SER_PROFILE, else "cpu"
-data_root = None  # None: $SER_DATA, else the user cache
 results_dir = None  # None: see `record`
 record = False  # True: write results to papers/results/ (as `ser reproduce` does); False: to the cache
 arm = None  # None: the declaration's default arm ("paper_text")
@@ -56,12 +56,9 @@ arm = None  # None: the declaration's default arm ("paper_text")
 # (`papers/claims/arabemonet.yaml`), applies the arm, and sets the budget of the profile.
 
 # %%
-import warnings
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 import torch
 from IPython.display import Markdown, display
 
@@ -74,8 +71,6 @@ from core.train import TrainConfig, compose, gaussian_noise, spec_augment
 from ser.run import open_run
 
 run = open_run("arabemonet", globals())
-warnings.filterwarnings("ignore", category=UserWarning, module="torch")
-sns.set_theme(style="whitegrid")
 K = 5
 CLAIMS = run.decl["claims"]
 EPOCHS, PATIENCE, FOLDS = run.budget["epochs"], run.budget["patience"], run.budget["folds"]
@@ -259,22 +254,17 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
         m.update({f"{k}/{tag}": out.metrics[k] for k in ("accuracy", "micro_f1", "macro_f1", "loss")})
         m[f"params_millions/{tag}"] = millions
     # the claims a record answers are those whose metric it carries (ser.claims.match_claims)
-    run.record(
+    run.record_output(
         f"{corpus}-{PROTOCOL}-{name}-{run.profile}-fold{fold}",
+        out,
         corpus=corpus,
         substitution=SUBSTITUTION,
         protocol=PROTOCOL,
         seeds=[seed],
         metrics=m,
         config={"config": name, **cfg_model, "train": cfg.to_dict(), "features": CFG.__dict__},
-        duration_s=out.seconds,
-        history=out.history.to_dict(),
-        stopping=f"early stopping on validation loss, patience {PATIENCE}" if PATIENCE else "none",
         split_file=split_path,
         fold=fold,
-        n_test=int((part == "test").sum()),
-        n_params=out.n_params,
-        confusion=out.confusion,
         labels=LABELS,
     )
     print(

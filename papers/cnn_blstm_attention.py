@@ -30,19 +30,19 @@
 
 # %% tags=["parameters"]
 corpora = ["ravdess"]  # any of ravdess, savee, cremad, tess, jl, esd that are under the data root
+data_root = None  # None: $SER_DATA, else the user cache
 protocol = "random"  # "random": stratified 70/15/15 (the report's split, fractions ours); "speaker": actors held out
 seeds = [0, 1, 2]  # the headline model runs on every seed; the other experiments on the first
 experiments = ["headline", "table8", "balancing", "ablation"]  # which blocks to run
 lr = 0.001  # Adam (report: Keras' default 0.001)
 epochs = None  # None: from the profile (report: 35)
+profile = None  # "paper", "cpu" or "smoke"; None: $SER_PROFILE, else "cpu"
 batch_size = 32  # not stated for these models
 time_shift = 0.1  # spectrogram time shift, fraction of the width (§3.1.4; the amount is ours)
 image_noise = 0.02  # std of Gaussian noise on the RGB image (§3.1.4; the amount is ours)
 vgg19_weights = None  # path to torchvision's ImageNet VGG19 state_dict; None: not run
 resnet50_weights = None  # same for ResNet50
 mobilenetv3_weights = None  # same for MobileNetV3-Large
-profile = None  # "paper", "cpu" or "smoke"; None: $SER_PROFILE, else "cpu"
-data_root = None  # None: $SER_DATA, else the user cache
 results_dir = None  # None: see `record`
 record = False  # True: write results to papers/results/ (as `ser reproduce` does); False: to the cache
 arm = None  # None: the declaration's default arm ("paper_text")
@@ -52,8 +52,6 @@ arm = None  # None: the declaration's default arm ("paper_text")
 # (`papers/claims/cnn_blstm_attention.yaml`), applies the arm, and sets the budget of the profile.
 
 # %%
-import warnings
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -69,10 +67,7 @@ from core.train import time_shift as _time_shift
 from ser.run import open_run
 
 run = open_run("cnn_blstm_attention", globals())
-warnings.filterwarnings("ignore", category=UserWarning, module="torch")
-sns.set_theme(style="whitegrid")
 EPOCHS, PATIENCE = run.budget["epochs"], run.budget["patience"]
-STOPPING = f"early stopping on validation loss, patience {PATIENCE}" if PATIENCE else "none"
 CORPUS = "+".join(corpora)
 SIX = {"ravdess", "savee", "cremad", "jl", "esd", "tess"}
 SUBSTITUTION = (
@@ -181,7 +176,7 @@ def data_for(balance: str, seed: int):
         rows = images.undersample(Y_ALL, seed)
     sub = meta.iloc[rows].reset_index(drop=True)
     split = splits.make_split(sub, protocol, seed, (0.7, 0.15, 0.15))
-    part = sub["utt_id"].map(split.set_index("utt_id")["part"]).to_numpy()
+    part = splits.part_of(sub, split)
     extra = None
     if balance == "oversampled":
         tr = np.flatnonzero(part == "train")
@@ -194,19 +189,15 @@ def data_for(balance: str, seed: int):
 def write_record(name: str, seed: int, out, metrics: dict, config: dict, **extra) -> dict:
     """The results record of one trained model: corpora, protocol and budget are this run's, the rest is `out`'s.
     `config` (with the run's name) tells it from the other records; the claims' `config` matches on it."""
-    return run.record(
+    return run.record_output(
         f"{CORPUS}-{protocol}-{name}-{run.profile}-seed{seed}",
+        out,
         corpus=CORPUS,
         substitution=SUBSTITUTION,
         protocol=protocol,
         seeds=[seed],
         metrics=metrics,
         config={"run": name, **config},
-        duration_s=out.seconds,
-        history=out.history.to_dict(),
-        stopping=STOPPING,
-        n_params=out.n_params,
-        confusion=out.confusion,
         labels=LABELS,
         **extra,
     )
@@ -236,7 +227,7 @@ for name, kind, balance, kw in RUNS:
             m.update({f"accuracy/{c}": float((pred[src == c] == out.y_true[src == c]).mean()) for c in np.unique(src)})
         cfg_run = {"model": kind, "balance": balance, **kw, "train": cfg.to_dict(), "images": ICFG.__dict__}
         n_train = int((part == "train").sum()) + (0 if extra is None else len(extra[1]))
-        rec = write_record(name, seed, out, m, cfg_run, split_file=split_path, n_test=int(te.sum()), n_train=n_train)
+        rec = write_record(name, seed, out, m, cfg_run, split_file=split_path, n_train=n_train)
         outputs.append({"run": name, "model": kind, "balance": balance, "seed": seed, "out": out, "record": rec})
         print(
             f"{name:34s} seed {seed}: accuracy {out.metrics['accuracy']:.3f}, weighted F1 "
@@ -320,9 +311,7 @@ for backbone, path in (("vgg19", vgg19_weights), ("resnet50", resnet50_weights),
     out = train_and_test(lambda m=model: m, x, y, part, cfg, LABELS, extra_train=extra, augment=AUGMENT)
     # the declaration marks these claims not_run, so the record answers none: a local run is shown here, not claimed
     m = {f"accuracy/{backbone}": out.metrics["accuracy"], f"macro_f1/{backbone}": out.metrics["macro_f1"]}
-    write_record(
-        backbone, seed, out, m, {"weights": str(path), "train": cfg.to_dict()}, n_test=int((part == "test").sum())
-    )
+    write_record(backbone, seed, out, m, {"weights": str(path), "train": cfg.to_dict()})
     pre_rows.append({"backbone": backbone, "status": "run", "accuracy": out.metrics["accuracy"]})
 display(pd.DataFrame(pre_rows))
 print(f"trainable parameters of the headline model: {count_parameters(SpectrogramCRNN(n_classes=7)):,}")

@@ -29,6 +29,7 @@
 
 # %% tags=["parameters"]
 corpora = ["eyase", "baved", "ravdess", "emodb"]  # substitutes for KEDAS, each labelled as such
+data_root = None  # None: $SER_DATA, else the user cache
 protocols = ["random", "speaker"]  # "random": the paper's stratified 70/15/15; "speaker": speaker-independent 70/15/15
 lr = 0.001  # Adam (Table II)
 batch_size = 32  # Table II
@@ -43,7 +44,6 @@ kl_max = 0.1  # Table II: KL weight annealed 0 -> 0.1 over the first 10 % of epo
 baselines = True  # LR, SVM, RF, k-NN, MLP, SERDNN (our DNN) and EmotionNet without its VAE
 features_csv = None  # path to a CSV of 124 feature columns plus a label column (e.g. KEDAS); replaces `corpora`
 label_column = "label"  # name of the label column in features_csv
-data_root = None  # None: $SER_DATA, else the user cache
 results_dir = None  # None: see `record`
 record = False  # True: write results to papers/results/ (as `ser reproduce` does); False: to the cache
 arm = None  # None: the declaration's default arm ("paper_text")
@@ -53,7 +53,6 @@ arm = None  # None: the declaration's default arm ("paper_text")
 # (`papers/claims/emotionnet.yaml`), applies the arm, and sets the budget of the profile.
 
 # %%
-import warnings
 from functools import partial
 
 import matplotlib.pyplot as plt
@@ -70,8 +69,6 @@ from core.train import TrainConfig
 from ser.run import open_run
 
 run = open_run("emotionnet", globals())
-warnings.filterwarnings("ignore", category=UserWarning, module="torch")
-sns.set_theme(style="whitegrid")
 pd.set_option("display.max_rows", 200)
 pd.set_option("display.max_columns", 50)
 EPOCHS = run.budget["epochs"]
@@ -181,7 +178,7 @@ for name, (meta, raw) in datasets.items():
                 else splits.speaker_split(meta, (0.7, 0.15, 0.15), seed)
             )
             split_path = run.save_split(split, f"{corpus_tag}-{protocol}-seed{seed}", seed=seed, protocol=protocol)
-            part = meta["utt_id"].map(split.set_index("utt_id")["part"]).to_numpy()
+            part = splits.part_of(meta, split)
             x = features.MinMaxScaler().fit(raw[part == "train"]).transform(raw)
             cfg = TrainConfig(
                 lr=lr,
@@ -206,23 +203,20 @@ for name, (meta, raw) in datasets.items():
                 for b, m in classic.items():
                     metrics.update({f"{k}/{b}": v for k, v in m.items()})
                 extra = {"ablation_history": ablation.history.to_dict(), "serdnn_history": dnn.history.to_dict()}
-            run.record(
+            run.record_output(
                 f"{corpus_tag}-{protocol}-{run.profile}-seed{seed}",
+                out,
                 corpus=corpus_tag,
                 substitution=substitution,
                 protocol=protocol,
                 seeds=[seed],
                 metrics=metrics,
                 config={"train": cfg.to_dict(), "lld": features.LLDConfig().__dict__},
-                duration_s=out.seconds,
-                history=out.history.to_dict(),
+                # the budget has no patience: the paper's own (a parameter) stops training
                 stopping=f"early stopping on validation loss, patience {patience}",
                 labels=labels,
-                confusion=out.confusion,
-                n_test=int((part == "test").sum()),
                 n_dropped_nonfinite=dropped[name],
                 split_file=split_path,
-                n_params=out.n_params,
                 **extra,
             )
             runs.append(

@@ -30,6 +30,7 @@
 
 # %% tags=["parameters"]
 corpus = "baved"  # any registered corpus; anything but "baved" is labelled a substitution
+data_root = None  # None: $SER_DATA, else the user cache
 protocol = "random"  # "random": the paper's stratified 80/10/10; "speaker": speaker-independent 80/10/10
 lr = 0.05  # learning rate (paper: 0.05 is best)
 scheduler = True  # ReduceLROnPlateau on validation loss (paper: on, except the 0.01 baseline)
@@ -61,7 +62,6 @@ scheduler_patience = 3  # ReduceLROnPlateau patience (epochs)
 early_stopping = True  # stop on validation loss (the profile's patience); False: run every epoch
 final_weights = False  # True: test the last epoch's weights; False: the best on validation
 drop_last = False  # drop the last incomplete training batch of each epoch
-data_root = None  # None: $SER_DATA, else the user cache
 results_dir = None  # None: see `record`
 record = False  # True: write results to papers/results/ (as `ser reproduce` does); False: to the cache
 arm = None  # None: the declaration's default arm ("paper_text")
@@ -71,8 +71,6 @@ arm = None  # None: the declaration's default arm ("paper_text")
 # (`papers/claims/parallel_cnn_lstm.yaml`), applies the arm, and sets the budget of the profile.
 
 # %%
-import warnings
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -89,8 +87,6 @@ from ser.arms import arms_table
 from ser.run import open_run
 
 run = open_run("parallel_cnn_lstm", globals())
-warnings.filterwarnings("ignore", category=UserWarning, module="torch")
-sns.set_theme(style="whitegrid")
 EPOCHS, PATIENCE = run.budget["epochs"], run.budget["patience"]
 SUBSTITUTION = None if corpus == "baved" else f"{corpus} substitutes BAVED (the paper's corpus)"
 # The paper's learning-rate study: 0.01 without the scheduler, then 0.02-0.1 with it (Results).
@@ -206,7 +202,7 @@ def items_for(seed: int):
         split = splits.make_split(items, protocol, seed, (0.8, 0.1, 0.1))
     else:
         split = splits.make_split(meta, protocol, seed, (0.8, 0.1, 0.1))
-        part0 = meta["utt_id"].map(split.set_index("utt_id")["part"]).to_numpy()
+        part0 = splits.part_of(meta, split)
         train_rows = meta[part0 == "train"]
         copies = noisy_copies(train_rows, seed) if n_copies else []
         items = pd.concat(
@@ -218,7 +214,7 @@ def items_for(seed: int):
         split = pd.concat(
             [split, pd.DataFrame({"utt_id": items["utt_id"].iloc[len(meta) :], "part": "train"})], ignore_index=True
         )
-    part = items["utt_id"].map(split.set_index("utt_id")["part"]).to_numpy()
+    part = splits.part_of(items, split)
     return items, x_items, items["label"].to_numpy(), part, split
 
 
@@ -261,23 +257,19 @@ for run_lr, run_sched in CONFIGS:
                 xs[part == "train"], y_items[part == "train"], xs[part == "test"], y_items[part == "test"]
             ),
         }
-        rec = run.record(
+        rec = run.record_output(
             name,
+            out,
             corpus=corpus,
             substitution=SUBSTITUTION,
             protocol=protocol,
             seeds=[seed],
             metrics=metrics,
             config={"lr": run_lr, "scheduler": run_sched, "train": cfg.to_dict(), "features": CFG.__dict__},
-            duration_s=out.seconds,
-            history=out.history.to_dict(),
-            stopping=f"early stopping on validation loss, patience {PATIENCE}" if cfg.patience else "none",
+            stopping=run.stopping if early_stopping else "none",
             weights="final" if final_weights else "best",
             split_file=split_path,
-            n_test=int((part == "test").sum()),
             n_train=int((part == "train").sum()),
-            n_params=out.n_params,
-            confusion=out.confusion,
             labels=LABELS,
         )
         runs.append({"lr": run_lr, "scheduler": run_sched, "seed": seed, "out": out, "record": rec})

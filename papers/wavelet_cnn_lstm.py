@@ -31,6 +31,7 @@
 
 # %% tags=["parameters"]
 corpus = "emodb"  # emodb (the 2 s copy) or ravdess; any registered corpus works
+data_root = None  # None: $SER_DATA, else the user cache
 protocol = "sd"  # "sd": speaker-dependent, random 20 % hold-out; "si": one female + one male speaker held out
 folds = None  # None: the profile's folds; else a list of fold indices in 0..2
 lr = 0.1  # Adam learning rate (paper, Table 2: 0.1)
@@ -41,6 +42,7 @@ studies = True  # the pooling and LSTM-size studies
 study_lstm = [64, 128, 256]  # LSTM sizes of the study
 study_lr = None  # learning rate of the studies; None: lr
 epochs = None  # None: from the profile (paper: 50)
+profile = None  # "paper", "cpu" or "smoke"; None: $SER_PROFILE, else "cpu"
 batch_size = 16  # paper, Table 2
 wavelet = "morl"  # any continuous wavelet name of PyWavelets
 n_scales = 64  # image height: CWT scales, geometric in centre frequency
@@ -50,8 +52,6 @@ columns_per_s = 16  # image columns per second of audio (8 s -> 128)
 duration = 8.0  # seconds per image (paper: 8 s, shorter clips padded at a random offset)
 colormap = "viridis"  # matplotlib colour map of the RGB rendering
 seed = 0  # seed of the splits and of every initialisation
-profile = None  # "paper", "cpu" or "smoke"; None: $SER_PROFILE, else "cpu"
-data_root = None  # None: $SER_DATA, else the user cache
 results_dir = None  # None: see `record`
 record = False  # True: write results to papers/results/ (as `ser reproduce` does); False: to the cache
 arm = None  # None: the declaration's default arm ("paper_text")
@@ -62,12 +62,10 @@ arm = None  # None: the declaration's default arm ("paper_text")
 
 # %%
 import time
-import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from IPython.display import Markdown, display
 
 from core import evaluate, splits
@@ -79,8 +77,6 @@ from core.train import TrainConfig
 from ser.run import open_run
 
 run = open_run("wavelet_cnn_lstm", globals())
-warnings.filterwarnings("ignore", category=UserWarning, module="torch")
-sns.set_theme(style="whitegrid")
 EPOCHS, PATIENCE, FOLDS = run.budget["epochs"], run.budget["patience"], run.budget["folds"]
 STUDY_FOLDS = [f for f in run.budget["study_folds"] if folds is None or f in folds] or FOLDS[:1]
 PROTOCOL = {"sd": "sd3", "si": "si3"}[protocol]
@@ -204,7 +200,7 @@ def make_split(fold: int) -> pd.DataFrame:
 def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     split = make_split(fold)
     split_path = run.save_split(split, f"{corpus}-{PROTOCOL}-seed{seed}-fold{fold}", seed=seed, protocol=PROTOCOL)
-    part = meta["utt_id"].map(split.set_index("utt_id")["part"]).to_numpy()
+    part = splits.part_of(meta, split)
 
     def make_model() -> WaveletCNNLSTM:
         return WaveletCNNLSTM(len(LABELS), n_scales, lstm_units=cfg_model["lstm_units"], pool=cfg_model["pool"])
@@ -218,22 +214,17 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     # the main model keeps the plain metric names (per-class F1 for Table 5); a study carries only its tag
     m = flat_metrics(out) if name == "main" else {}
     m.update({f"{k}/{name}": out.metrics[k] for k in ("accuracy", "macro_f1", "loss")})
-    run.record(
+    run.record_output(
         f"{corpus}-{PROTOCOL}-{name}-{run.profile}-fold{fold}",
+        out,
         corpus=corpus,
         substitution=SUBSTITUTION,
         protocol=PROTOCOL,
         seeds=[seed],
         metrics=m,
         config={"config": name, **cfg_model, "train": cfg.to_dict(), "features": WCFG.__dict__},
-        duration_s=out.seconds,
-        history=out.history.to_dict(),
-        stopping=f"early stopping on validation loss, patience {PATIENCE}" if PATIENCE else "none",
         split_file=split_path,
         fold=fold,
-        n_test=int((part == "test").sum()),
-        n_params=out.n_params,
-        confusion=out.confusion,
         labels=LABELS,
     )
     print(
