@@ -95,7 +95,6 @@ display(
 # %%
 meta = run.load_corpus(corpus)
 LABELS = list(get_corpus(corpus).labels)
-Y = meta["label"].to_numpy()
 display(pd.crosstab(meta["label_name"], meta["gender"], margins=True).reindex(LABELS + ["All"]))
 print(f"{len(meta)} utterances from {meta['speaker'].nunique()} speakers")
 
@@ -112,6 +111,7 @@ CFG = features.LogMelConfig(
     sr=16000, n_fft=2048, hop_length=256, window="hann", n_mels=128, fmin=80.0, fmax=7600.0, ref="max", duration=None
 )
 X, LENGTHS = features.extract_padded(meta["path"], CFG)
+Y = meta["label"].to_numpy()
 print(f"features {X.shape} ({X.nbytes / 2**20:.0f} MiB), frames per clip {LENGTHS.min()}-{LENGTHS.max()}")
 
 
@@ -257,14 +257,14 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     run.record_output(
         f"{corpus}-{PROTOCOL}-{name}-{run.profile}-fold{fold}",
         out,
-        corpus=corpus,
-        substitution=SUBSTITUTION,
-        protocol=PROTOCOL,
-        seeds=[seed],
         metrics=m,
         config={"config": name, **cfg_model, "train": cfg.to_dict(), "features": CFG.__dict__},
         split_file=split_path,
         fold=fold,
+        seeds=[seed],
+        corpus=corpus,
+        substitution=SUBSTITUTION,
+        protocol=PROTOCOL,
         labels=LABELS,
     )
     print(

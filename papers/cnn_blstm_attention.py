@@ -192,12 +192,12 @@ def write_record(name: str, seed: int, out, metrics: dict, config: dict, **extra
     return run.record_output(
         f"{CORPUS}-{protocol}-{name}-{run.profile}-seed{seed}",
         out,
+        metrics=metrics,
+        config={"run": name, **config},
         corpus=CORPUS,
         substitution=SUBSTITUTION,
         protocol=protocol,
         seeds=[seed],
-        metrics=metrics,
-        config={"run": name, **config},
         labels=LABELS,
         **extra,
     )

@@ -53,6 +53,7 @@ arm = None  # None: the declaration's default arm ("paper_text")
 # (`papers/claims/emotionnet.yaml`), applies the arm, and sets the budget of the profile.
 
 # %%
+from dataclasses import replace
 from functools import partial
 
 import matplotlib.pyplot as plt
@@ -164,6 +165,10 @@ def make_emotionnet(n_classes: int, use_vae: bool = True):
 
 
 print(f"EmotionNet parameters (5 classes): {count_parameters(make_emotionnet(5)()):,}")
+# one training set-up for every model, corpus and protocol; only the seed changes
+TRAIN = TrainConfig(
+    lr=lr, epochs=EPOCHS, batch_size=batch_size, patience=patience, class_weights=True, channels_last=False
+)
 runs = []
 for name, (meta, raw) in datasets.items():
     labels = sorted(meta["label_name"].unique(), key=lambda n: meta.loc[meta["label_name"] == n, "label"].iloc[0])
@@ -180,15 +185,7 @@ for name, (meta, raw) in datasets.items():
             split_path = run.save_split(split, f"{corpus_tag}-{protocol}-seed{seed}", seed=seed, protocol=protocol)
             part = splits.part_of(meta, split)
             x = features.MinMaxScaler().fit(raw[part == "train"]).transform(raw)
-            cfg = TrainConfig(
-                lr=lr,
-                epochs=EPOCHS,
-                batch_size=batch_size,
-                patience=patience,
-                class_weights=True,
-                seed=seed,
-                channels_last=False,
-            )
+            cfg = replace(TRAIN, seed=seed)
             out = train_and_test(make_emotionnet(len(labels)), x, y, part, cfg, labels)
             metrics = flat_metrics(out, aliases=ALIASES)
             extra = {}
@@ -206,17 +203,17 @@ for name, (meta, raw) in datasets.items():
             run.record_output(
                 f"{corpus_tag}-{protocol}-{run.profile}-seed{seed}",
                 out,
+                metrics=metrics,
+                config={"train": cfg.to_dict(), "lld": features.LLDConfig().__dict__},
                 corpus=corpus_tag,
                 substitution=substitution,
                 protocol=protocol,
                 seeds=[seed],
-                metrics=metrics,
-                config={"train": cfg.to_dict(), "lld": features.LLDConfig().__dict__},
+                split_file=split_path,
+                labels=labels,
                 # the budget has no patience: the paper's own (a parameter) stops training
                 stopping=f"early stopping on validation loss, patience {patience}",
-                labels=labels,
                 n_dropped_nonfinite=dropped[name],
-                split_file=split_path,
                 **extra,
             )
             runs.append(
@@ -282,24 +279,17 @@ if baselines:
                 }
             )
     t4 = pd.DataFrame(rows)
-    acc = t4.pivot_table(
-        index="model",
-        columns=["corpus", "protocol"],
-        values="accuracy",
-        sort=False,
-        aggfunc=lambda v: f"{np.mean(v):.1f} ± {np.std(v, ddof=1):.1f}",
-    )
-    f1 = t4.pivot_table(
-        index="model",
-        columns=["corpus", "protocol"],
-        values="macro F1",
-        sort=False,
-        aggfunc=lambda v: f"{np.mean(v):.3f} ± {np.std(v, ddof=1):.3f}",
-    )
-    display(Markdown("**Test accuracy (%)**, mean ± sd over seeds"))
-    display(acc)
-    display(Markdown("**Macro F1**, mean ± sd over seeds"))
-    display(f1)
+    for value, title, digits in (("accuracy", "Test accuracy (%)", 1), ("macro F1", "Macro F1", 3)):
+        display(Markdown(f"**{title}**, mean ± sd over seeds"))
+        display(
+            t4.pivot_table(
+                index="model",
+                columns=["corpus", "protocol"],
+                values=value,
+                sort=False,
+                aggfunc=lambda v, d=digits: f"{np.mean(v):.{d}f} ± {np.std(v, ddof=1):.{d}f}",
+            )
+        )
     fig, ax = plt.subplots(figsize=(11, 4))
     sns.barplot(data=pd.DataFrame(rows), x="model", y="accuracy", hue="corpus", errorbar="sd", ax=ax)
     ax.set(title="test accuracy by model (bars: mean over seeds and protocols; lines: sd)", xlabel="", ylabel="%")

@@ -260,17 +260,17 @@ for run_lr, run_sched in CONFIGS:
         rec = run.record_output(
             name,
             out,
+            metrics=metrics,
+            config={"lr": run_lr, "scheduler": run_sched, "train": cfg.to_dict(), "features": CFG.__dict__},
             corpus=corpus,
             substitution=SUBSTITUTION,
             protocol=protocol,
             seeds=[seed],
-            metrics=metrics,
-            config={"lr": run_lr, "scheduler": run_sched, "train": cfg.to_dict(), "features": CFG.__dict__},
-            stopping=run.stopping if early_stopping else "none",
-            weights="final" if final_weights else "best",
             split_file=split_path,
             n_train=int((part == "train").sum()),
             labels=LABELS,
+            stopping=run.stopping if early_stopping else "none",
+            weights="final" if final_weights else "best",
         )
         runs.append({"lr": run_lr, "scheduler": run_sched, "seed": seed, "out": out, "record": rec})
         print(

@@ -220,12 +220,12 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
         corpus=corpus,
         substitution=SUBSTITUTION,
         protocol=PROTOCOL,
-        seeds=[seed],
+        labels=LABELS,
         metrics=m,
         config={"config": name, **cfg_model, "train": cfg.to_dict(), "features": WCFG.__dict__},
         split_file=split_path,
         fold=fold,
-        labels=LABELS,
+        seeds=[seed],
     )
     print(
         f"{name:10s} fold {fold}: accuracy {out.metrics['accuracy']:.4f}, macro-F1 {out.metrics['macro_f1']:.4f}, "
