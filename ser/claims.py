@@ -120,7 +120,7 @@ def at_paper_budget(rec: dict, registry: dict) -> bool:
 
 # Papers whose models train on their own compound loss (no chance-level cross-entropy to compare
 # with), for records made before the trainer recorded its loss kind.
-COMPOUND_LOSS_PAPERS = ("emotionnet",)
+COMPOUND_LOSS_PAPERS = ("emotionnet", "cnn_blstm_attention")  # VAE + classifier; cross-entropy + L2
 
 
 def convergence(rec: dict) -> dict[str, bool]:

@@ -167,8 +167,10 @@ def test_backbones_match_torchvision_sizes(backbone, n_features):
 def test_weights_are_required_and_loaded_and_frozen(tmp_path):
     with pytest.raises(WeightsUnavailable, match="not run: ImageNet weights for vgg19"):
         build("vgg19", None)
-    with pytest.raises(WeightsUnavailable, match="no local file at"):
+    # a path that does not exist is a typo: a hard error naming it, never a silent "not run"
+    with pytest.raises(FileNotFoundError, match="weights file for vgg19 not found: .*missing.pth") as err:
         build("vgg19", tmp_path / "missing.pth")
+    assert not isinstance(err.value, WeightsUnavailable)
     torch.manual_seed(0)
     donor = PretrainedClassifier("vgg19")
     path = tmp_path / "vgg19.pth"
@@ -314,3 +316,16 @@ def test_registry_arithmetic_on_table9():
     assert f"{weighted_f1:.3f}" == "0.753" and "is 0.753, exactly" in text["table8-vs-table9"]
     assert f"average {recall.mean():.3f} (macro)" in text["recall-0.78"]
     assert f"{correct.sum() / support.sum():.3f} (which is the accuracy)" in text["recall-0.78"]
+
+
+@pytest.mark.parametrize("backbone", BACKBONES)
+def test_the_head_l2_penalty_is_part_of_the_training_loss(backbone):
+    """The report's head carries an L2 penalty (§3.4.2); the trainer must minimise it, not only compute it."""
+    from core.train import _loss
+
+    torch.manual_seed(0)
+    model = PretrainedClassifier(backbone, l2=0.5).eval()
+    x, y = torch.rand(2, 3, 64, 64), torch.tensor([0, 3])
+    loss, logits = _loss(model, x, y, nn.CrossEntropyLoss(), 0.0, None)
+    expected = nn.functional.cross_entropy(logits, y) + model.l2_penalty()
+    assert model.l2_penalty() > 0 and torch.allclose(loss, expected)

@@ -197,17 +197,28 @@ class PretrainedClassifier(nn.Module):
     def l2_penalty(self) -> torch.Tensor:
         return self.l2 * ((self.fc1.weight**2).sum() + (self.fc2.weight**2).sum())
 
+    def compound_loss(
+        self, x: torch.Tensor, y: torch.Tensor, progress: float, weight: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Cross-entropy plus the head's L2 penalty (§3.4.2), the loss :func:`core.train.fit` minimises."""
+        logits = self(x)
+        return nn.functional.cross_entropy(logits, y, weight=weight) + self.l2_penalty(), logits
+
 
 def build(backbone: str, weights: str | Path | None, n_classes: int = 7) -> PretrainedClassifier:
     """The report's fine-tuning model with ImageNet weights from a local file, frozen as in §3.4.1.
 
     Raises :class:`WeightsUnavailable` without a file, and ``ValueError`` when the file's
     tensors do not match the backbone (it reports the first missing or unexpected names)."""
-    if weights is None or not Path(weights).is_file():
-        where = "" if weights is None else f" at {weights}"
+    if weights is None:
         raise WeightsUnavailable(
-            f"not run: ImageNet weights for {backbone} are unavailable (no local file{where}). "
+            f"not run: ImageNet weights for {backbone} are unavailable (no local file given). "
             f"Save torchvision's {backbone} state_dict with torch.save and pass its path."
+        )
+    if not Path(weights).is_file():  # a path was given: a typo must stop the run, not skip it
+        raise FileNotFoundError(
+            f"ImageNet weights file for {backbone} not found: {weights}. Check the path, or pass None to "
+            "leave this model out (it is then reported as not run)."
         )
     model = PretrainedClassifier(backbone, n_classes)
     state = torch.load(weights, map_location="cpu", weights_only=True)
