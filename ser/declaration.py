@@ -109,6 +109,19 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "notes": {  # facts about the paper's text itself (integrity), with their place in it
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "text", "sources"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string"},
+                    "text": {"type": "string"},
+                    "sources": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
         "unspecified": {"type": "array", "items": {"type": "string"}},
         "parameters": {"type": "object", "additionalProperties": _PARAM_SPEC},
         "profiles": {

@@ -269,6 +269,10 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
             out += ["Where the paper contradicts itself or the data:", ""]
             out += [f"- **{c['id']}** ({'; '.join(c['sources'])}): {c['text'].strip()}" for c in reg["contradictions"]]
             out += [""]
+        if reg.get("notes"):
+            out += ["Notes on the paper's text:", ""]
+            out += [f"- **{n['id']}** ({'; '.join(n['sources'])}): {n['text'].strip()}" for n in reg["notes"]]
+            out += [""]
     out += ["Every run behind these numbers is listed, with commit and device, in [the list of runs](runs.md).", ""]
     return "\n".join(out)
 
