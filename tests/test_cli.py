@@ -139,3 +139,30 @@ def test_a_failed_run_keeps_the_old_notebook_and_the_others_go_on(tmp_path, monk
     assert (tmp_path / "wavelet_cnn_lstm-emodb-sd.ipynb").read_text() == "new"
     out = capsys.readouterr().out
     assert "run 2 of 2" in out and "failed: wavelet_cnn_lstm-emodb-si: RuntimeError: boom" in out
+
+
+def test_training_benchmark_counts_flops_and_reports_ratios(tmp_path):
+    import json
+
+    import torch
+    import torch.nn as nn
+
+    from ser.bench_train import count_flops
+
+    class Wrap(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm, self.out = nn.LSTM(8, 16, batch_first=True, bidirectional=True), nn.Linear(32, 3)
+
+        def forward(self, x):
+            return self.out(self.lstm(x)[0][:, -1])
+
+    fwd, total = count_flops(Wrap(), torch.randn(2, 5, 8))
+    lstm_fwd = 8 * 16 * (8 + 16) * 5 * 2  # per item: 8·h·(in+h) per step and direction
+    assert fwd == pytest.approx(lstm_fwd + 2 * 32 * 3) and total > 2.5 * fwd
+    out = tmp_path / "train.json"
+    assert main(["bench", "train", "--model", "emotionnet", "--repeat", "2", "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    (row,) = res["models"]
+    assert res["matmul_peak_gflops"] > 0 and row["params"] > 0 and 0 < row["train_fraction_of_peak"] < 1
+    assert row["s_per_epoch"] > 0 and row["paper_epochs"] == 100 and "load_average_at_start" in res
