@@ -308,9 +308,44 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
     return "\n".join(out)
 
 
-def headline_arms(records: list[dict], registry: dict) -> str:
+def curves_figure(records: list[dict], path: Path) -> bool:
+    """Learning curves (validation accuracy and loss per epoch) of ``records``, one line per run,
+    coloured by arm and profile; False when no record has a curve."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ser.claims import arm_of
+
+    runs = [r for r in records if (r.get("history") or {}).get("val_acc")]
+    if not runs:
+        return False
+    groups = sorted({(arm_of(r), r["protocol"], r["profile"]) for r in runs})
+    colors = dict(zip(groups, plt.cm.tab10.colors, strict=False))
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6))
+    for r in runs:
+        key = (arm_of(r), r["protocol"], r["profile"])
+        h = r["history"]
+        ep = range(1, len(h["val_acc"]) + 1)
+        a1.plot(ep, [100 * v for v in h["val_acc"]], color=colors[key], lw=1, alpha=0.8)
+        a2.plot(ep, h["val_loss"], color=colors[key], lw=1, alpha=0.8)
+    for key, col in colors.items():
+        a1.plot([], [], color=col, label=" · ".join(key))
+    a1.set(xlabel="epoch", ylabel="validation accuracy %", title="validation accuracy per epoch")
+    a2.set(xlabel="epoch", ylabel="validation loss", title="validation loss per epoch")
+    a1.legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return True
+
+
+def headline_arms(records: list[dict], registry: dict, static_dir: Path | None = None) -> str:
     """Markdown: the arms of the paper's headline claim side by side (:func:`ser.arms.arms_table`),
-    from the records that answer it on the paper's corpus (or its declared stand-in)."""
+    from the records that answer it on the paper's corpus (or its declared stand-in), with their
+    learning curves as a figure in ``static_dir``."""
     from ser.arms import arms_table
 
     head = next((c for c in registry["claims"] if c.get("headline")), None)
@@ -329,7 +364,15 @@ def headline_arms(records: list[dict], registry: dict) -> str:
         f"The headline claim `{head['id']}` ({head['value']:g}{' %' if head['unit'] == '%' else ''}, {head['source']}) "
         f"on `{corpus}`, arm by arm: mean over seeds or folds with a 95 % t-interval, and the basis of each number.\n\n"
     )
-    return intro + arms_table(recs, head["metric"], registry)
+    text = intro + arms_table(recs, head["metric"], registry)
+    name = f"{registry['paper']}-curves.png"
+    if static_dir is not None and curves_figure(recs, static_dir / name):
+        text += (
+            f"\n```{{figure}} ../_static/{name}\n:alt: learning curves of the runs behind the headline claim\n\n"
+            "The learning curves of these runs (one line per run and fold or seed, coloured by arm, protocol and "
+            "profile): a run whose validation loss still falls at its last epoch had not converged.\n```\n"
+        )
+    return text
 
 
 def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
@@ -354,7 +397,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     for paper in table["paper"].unique():
         pages[gen / f"{paper}.md"] = paper_table(table[table["paper"] == paper]) + "\n"
         pages[gen / f"{paper}-runs.md"] = runs_summary(records, paper, summary_metrics(registries[paper]))
-        pages[gen / f"{paper}-arms.md"] = headline_arms(records, registries[paper])
+        pages[gen / f"{paper}-arms.md"] = headline_arms(records, registries[paper], book_dir / "_static")
     for path, text in pages.items():
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
