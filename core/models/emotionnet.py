@@ -2,7 +2,7 @@
 
 Encoder 512-256-128 -> (mu, log sigma^2) of size ``latent``; decoder 128-256-512 -> input with a
 sigmoid; latent transform Dense(latent, ReLU) concatenated with z; classifier Dense(``units``, ReLU,
-L2 ``l2``) -> dropout -> logits. The paper gives 256 units / dropout 0.3 (§III.A, Table II) and
+L2 ``l2``) -> dropout -> logits. The paper gives 256 units / dropout 0.3 (§II.C; Table II gives the dropout) and
 128 units / dropout 0.5 (§III.C): both are parameters. Loss (eq. 11): 1.0 x MSE + 1.5 x CE +
 lambda_KL(t) x KL, with lambda_KL rising linearly from 0 to ``kl_max`` over the first
 ``kl_warmup`` fraction of the epochs (eq. 6). ``use_vae=False`` is the ablation the authors
