@@ -175,10 +175,29 @@ def main(argv: list[str] | None = None) -> int:
         from ser.bench import main as bench_main
 
         return bench_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="ser", description=__doc__.splitlines()[0])
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ver = version("ser-replications")
+    except PackageNotFoundError:
+        ver = "unknown"
+    parser = argparse.ArgumentParser(
+        prog="ser",
+        description=__doc__.splitlines()[0],
+        epilog="examples: ser reproduce --plan | ser reproduce --only parallel_cnn_lstm-random | ser book | "
+        "ser bench train --model emotionnet",
+    )
+    parser.add_argument("--version", action="version", version=f"ser-replications {ver}")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("reproduce", help="run the paper notebooks at a profile")
-    r.add_argument("--profile", choices=("paper", "cpu", "smoke"), default="cpu")
+    r = sub.add_parser(
+        "reproduce",
+        help="run the paper notebooks of the book at a profile (prints its plan first)",
+        description="Execute the runs of the book (declared in papers/claims/<paper>.yaml) with papermill into "
+        "book/replications/, recording their results in papers/results/.",
+        epilog="examples: ser reproduce --plan --profile cpu; ser reproduce --paper arabemonet; "
+        "ser reproduce --only wavelet_cnn_lstm-ravdess-si --profile smoke; ser reproduce --list",
+    )
+    r.add_argument("--profile", choices=("paper", "cpu", "smoke"), default="cpu", help="budget profile (default cpu)")
     r.add_argument("--paper", action="append", help="only this paper (repeatable)")
     r.add_argument("--corpus", default=None, help="override each notebook's corpus")
     r.add_argument(
