@@ -280,7 +280,14 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
 def runs_page(results_dir: Path = RESULTS_DIR) -> str:
     """MyST source listing every results file (paper, corpus, protocol, profile, seed, accuracy, commit)."""
     records = read_results(results_dir)
-    out = ["# Runs", "", "Every results file in `papers/results/`, read when the book was built.", ""]
+    out = [
+        "# Runs",
+        "",
+        "Every results file in `papers/results/`, read when the book was built. Download them all as a table: "
+        "{download}`runs.csv <_static/runs.csv>`; every claim with its status: "
+        "{download}`claims.csv <_static/claims.csv>`.",
+        "",
+    ]
     if not records:
         return "\n".join(out + ["No results files yet.", ""])
     rows = pd.DataFrame(
@@ -375,6 +382,103 @@ def headline_arms(records: list[dict], registry: dict, static_dir: Path | None =
     return text
 
 
+def _code_cells(nb: dict) -> list[str]:
+    """Source of a notebook's code cells, without papermill's injected-parameters cell."""
+    out = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code" or "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            continue
+        src = cell.get("source", "")
+        out.append("".join(src) if isinstance(src, list) else src)
+    return out
+
+
+def run_status_page(book_dir: Path, records: list[dict]) -> str:
+    """MyST source: every run of the book with its arm, profile, when it ran, how long, at which
+    commit (from the records it wrote), whether it failed, and whether the notebook's source changed
+    since (then the executed copy in the book is stale)."""
+    import json
+
+    from ser.declaration import load_all
+    from ser.paths import notebook_of
+
+    rows = []
+    for paper, decl in load_all().items():
+        source = _code_cells(json.loads(notebook_of(paper).read_text()))
+        for entry in decl.get("runs", []):
+            name, params = entry["name"], entry["params"]
+            path = book_dir / "replications" / f"{name}.ipynb"
+            row = {
+                "run": f"[{name}](replications/{name})" if path.exists() else name,
+                "paper": paper,
+                "arm": params.get("arm", decl.get("default_arm", "–")),
+                "profile": params.get("profile", "cpu"),
+            }
+            if not path.exists():
+                rows.append(
+                    row | {"ran": "not yet", "minutes": "–", "commit": "–", "outcome": "not run", "source": "–"}
+                )
+                continue
+            nb = json.loads(path.read_text())
+            pm = nb.get("metadata", {}).get("papermill", {})
+            start, end = pm.get("start_time") or "", pm.get("end_time") or ""
+            row["profile"] = (pm.get("parameters") or {}).get("profile", row["profile"])
+            commits = sorted(
+                {r["git_commit"][:10] + (" (dirty)" if r["git_commit"].endswith("-dirty") else "")
+                 for r in records if r["paper"] == paper and start <= r.get("created", "") <= end + "~"}
+            )  # fmt: skip
+            failed = (book_dir / "replications" / f"{name}.failed.ipynb").exists() or pm.get("exception")
+            rows.append(
+                row
+                | {
+                    "ran": start[:16].replace("T", " ") or "–",
+                    "minutes": f"{pm['duration'] / 60:.0f}" if pm.get("duration") else "–",
+                    "commit": ", ".join(commits) or "–",
+                    "outcome": "failed (the book keeps the last good copy)" if failed else "completed",
+                    "source": "unchanged" if _code_cells(nb) == source else "changed since it ran",
+                }
+            )
+    out = [
+        "# Run status",
+        "",
+        "Every run of the book (declared in `papers/claims/<paper>.yaml`), read when the book was built: when "
+        "its executed notebook ran, for how long, at which commit (from the results files it wrote; *dirty* "
+        "means uncommitted code), whether the last attempt failed, and whether the paper's notebook has "
+        "changed since: *changed since it ran* means the page shows the code as it was then, and its "
+        "numbers come from that code.",
+        "",
+        _md_table(pd.DataFrame(rows)),
+        "",
+    ]
+    return "\n".join(out)
+
+
+def write_csvs(static_dir: Path, records: list[dict], table: pd.DataFrame) -> None:
+    """``runs.csv`` (one row per results file) and ``claims.csv`` (one row per claim) for download."""
+    from core.io import atomic_write
+    from ser.claims import arm_of, convergence
+
+    runs = pd.DataFrame(
+        [
+            {
+                "paper": r["paper"], "corpus": r["corpus"], "substitution": r.get("substitution") or "",
+                "protocol": r["protocol"], "arm": arm_of(r), "profile": r["profile"],
+                "seeds": " ".join(map(str, r["seeds"])), "fold": r.get("fold", ""),
+                "config": (r.get("params") or {}).get("config") or (r.get("params") or {}).get("run") or "",
+                "accuracy": r["metrics"].get("accuracy"), "macro_f1": r["metrics"].get("macro_f1"),
+                "uar": r["metrics"].get("macro_recall"), "diverged": convergence(r)["diverged"],
+                "still_improving": convergence(r)["still_improving"], "minutes": r["duration_s"] / 60,
+                "git_commit": r["git_commit"], "device": r["device"], "file": Path(r["_file"]).name,
+            }
+            for r in records
+        ]
+    )  # fmt: skip
+    static_dir.mkdir(parents=True, exist_ok=True)
+    for name, df in (("runs.csv", runs), ("claims.csv", table.drop(columns=["files"], errors="ignore"))):
+        with atomic_write(static_dir / name) as fh:
+            df.to_csv(fh, index=False)
+
+
 def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     """Write ``comparison.md``, ``runs.md`` and the scatter plot into ``book_dir``; return the paths."""
     records = read_results(results_dir)
@@ -392,12 +496,14 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     pages = {
         book_dir / "comparison.md": comparison_page(results_dir, book_dir / "_static"),
         book_dir / "runs.md": runs_page(results_dir),
+        book_dir / "run-status.md": run_status_page(book_dir, records),
         gen / "status.md": _md_table(status) + "\n\nNumber of claims per paper and status.\n",
     }
     for paper in table["paper"].unique():
         pages[gen / f"{paper}.md"] = paper_table(table[table["paper"] == paper]) + "\n"
         pages[gen / f"{paper}-runs.md"] = runs_summary(records, paper, summary_metrics(registries[paper]))
         pages[gen / f"{paper}-arms.md"] = headline_arms(records, registries[paper], book_dir / "_static")
+    write_csvs(book_dir / "_static", records, table)
     for path, text in pages.items():
         if not path.exists() or path.read_text() != text:
             path.write_text(text)

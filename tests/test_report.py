@@ -101,3 +101,37 @@ def test_chapter_numbers_come_from_results_files():
         summary = runs_summary(records, chapter.stem, summary_metrics(registries[chapter.stem]))
         for mean, sd in re.findall(r"(\d+\.\d) ± (\d+\.\d) %", chapter.read_text()):
             assert f"{mean} ± {sd}" in summary, f"{chapter.name}: {mean} ± {sd} % is not in its results files"
+
+
+def test_run_status_says_when_a_notebook_is_stale_or_failed(tmp_path):
+    import json
+    import shutil
+
+    from ser.paths import REPLICATIONS_DIR, notebook_of
+    from ser.report import run_status_page
+
+    reps = tmp_path / "replications"
+    reps.mkdir()
+    shutil.copy(REPLICATIONS_DIR / "emotionnet.ipynb", reps / "emotionnet.ipynb")  # ran before the code moved
+    fresh = json.loads(notebook_of("parallel_cnn_lstm").read_text())
+    fresh["metadata"]["papermill"] = {"start_time": "2026-11-30T10:00:00", "end_time": "2026-11-30T10:30:00",
+                                      "duration": 1800.0, "parameters": {"profile": "cpu"}}  # fmt: skip
+    (reps / "parallel_cnn_lstm-random.ipynb").write_text(json.dumps(fresh))
+    (reps / "parallel_cnn_lstm-random.failed.ipynb").write_text("{}")
+    page = run_status_page(tmp_path, [])
+    row = {line.split("|")[1].strip(): line for line in page.splitlines() if line.startswith("| [")}
+    assert "changed since it ran" in row["[emotionnet](replications/emotionnet)"]
+    fresh_row = row["[parallel_cnn_lstm-random](replications/parallel_cnn_lstm-random)"]
+    assert "| unchanged |" in fresh_row and "failed" in fresh_row and "| 30 |" in fresh_row
+    assert "| parallel_cnn_lstm-speaker | parallel_cnn_lstm | paper_text | cpu | not yet |" in page
+
+
+def test_csv_downloads_are_written(tmp_path):
+    for seed, acc in enumerate([0.5, 0.6]):
+        _write(tmp_path, seed, acc)
+    book = tmp_path / "book"
+    book.mkdir()
+    write_pages(book, tmp_path / "papers" / "results")
+    runs = (book / "_static" / "runs.csv").read_text().splitlines()
+    assert runs[0].startswith("paper,corpus,substitution,protocol,arm,profile") and len(runs) == 3
+    assert "lr0.05-acc" in (book / "_static" / "claims.csv").read_text()
