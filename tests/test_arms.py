@@ -46,6 +46,9 @@ def test_arm_rows_and_leak():
     assert math.isnan(leak_size(rows, "cpu")[0])  # no as_published run at cpu
     table = arms_table(recs)
     assert "**+17.0 points**" in table and "| clean | random | cpu | 1 | 40.0 | – | no | 15 |" in table
+    # below the paper's budget the difference is not called a leak
+    short = [_rec("as_published", 0.7, profile="cpu", paper_budget=False), recs[-1]]
+    assert "No leak size at the `cpu` profile" in arms_table(short) and "points**" not in arms_table(short)
 
 
 def test_records_without_arm_are_the_papers_text():
