@@ -203,11 +203,9 @@ def extract(
     if noise_on not in ("raw", "padded"):
         raise ValueError(f"noise_on must be 'raw' or 'padded', got {noise_on!r}")
     paths = [str(p) for p in paths]
-    snrs = None
+    snrs, extra = None, None
     if noise_snr_db is not None:
         snrs = np.broadcast_to(np.asarray(noise_snr_db, dtype=float), (len(paths),))
-    extra = None
-    if noise_snr_db is not None:
         single = np.ndim(noise_snr_db) == 0
         extra = {"noise_snr_db": float(noise_snr_db) if single else snrs.tolist(), "noise_seed": noise_seed}
         if noise_on != "raw":
@@ -219,13 +217,12 @@ def extract(
     desc = "log-mel" + (" +AWGN" if noise_snr_db is not None else "")
     for i, p in enumerate(tqdm(paths, desc=desc, disable=not progress, mininterval=2)):
         wav = load_audio(p, cfg.sr)
-        if snrs is not None and noise_on == "padded":
-            wav = awgn(prepare(wav, cfg), float(snrs[i]), np.random.default_rng([noise_seed, i]))
-            out[i] = logmel(wav, cfg, prepared=True)
-            continue
+        prepared = snrs is not None and noise_on == "padded"
+        if prepared:
+            wav = prepare(wav, cfg)
         if snrs is not None:
             wav = awgn(wav, float(snrs[i]), np.random.default_rng([noise_seed, i]))
-        out[i] = logmel(wav, cfg)
+        out[i] = logmel(wav, cfg, prepared=prepared)
     if cache:
         save_npy_atomic(target, out)
     return out

@@ -194,9 +194,7 @@ def load_split(path: str | Path) -> pd.DataFrame:
 
 def parts(df: pd.DataFrame, split: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Return ``{'train': df_train, 'val': ..., 'test': ...}`` in ``df``'s row order."""
-    part = df["utt_id"].map(split.set_index("utt_id")["part"])
-    if part.isna().any():
-        raise ValueError(f"{int(part.isna().sum())} utterances are missing from the split")
+    part = part_of(df, split)
     return {p: df[part == p] for p in PARTS}
 
 

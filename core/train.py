@@ -256,8 +256,8 @@ def fit(
     )
     best_loss, best_state, bad_epochs = float("inf"), copy.deepcopy(model.state_dict()), 0
     first_epoch = 0
-    key = _run_key(model, cfg, train, val)
     ckpt = Path(checkpoint) if checkpoint is not None else None
+    key = _run_key(model, cfg, train, val) if ckpt is not None else ""  # hashes the data: only when checkpointing
     if ckpt is not None and ckpt.is_file():
         state = torch.load(ckpt, weights_only=False)
         if state["key"] == key:

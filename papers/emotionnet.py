@@ -341,7 +341,7 @@ plt.show()
 recs = run.read_records()
 display(Markdown(run.claims_table(recs)))
 rows = []
-for c in run.claims["claims"]:
+for c in run.decl["claims"]:
     k = 100.0 if c["unit"] == "%" else 1.0
     row = {"claim": c["id"], "source": c["source"], "claimed (KEDAS)": c["value"]}
     for (corpus_tag, protocol), g in pd.DataFrame(recs).groupby(["corpus", "protocol"]) if recs else []:

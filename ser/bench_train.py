@@ -94,15 +94,13 @@ def count_flops(model: nn.Module, x: torch.Tensor) -> tuple[float, float]:
     handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.LSTM)]
     model.train()
     with FlopCounterMode(display=False) as fc:
-        out = model(x)
-    fwd = fc.get_total_flops() + lstm_fwd
-    lstm_only = lstm_fwd
-    with FlopCounterMode(display=False) as fc2:
-        model(x).float().sum().backward()
+        model(x)
     for h in handles:
         h.remove()
-    total = fc2.get_total_flops() + lstm_only + 2 * lstm_only  # the hook ran again in the second pass
-    del out
+    fwd = fc.get_total_flops() + lstm_fwd
+    with FlopCounterMode(display=False) as fc2:
+        model(x).float().sum().backward()
+    total = fc2.get_total_flops() + 3 * lstm_fwd  # the LSTMs' forward, and twice that backward
     return fwd / len(x), total / len(x)
 
 

@@ -165,8 +165,7 @@ def _defaults(paper: str) -> dict:
 
 def _reads_baved(paper: str, params: dict) -> bool:
     """Whether a run reads BAVED: named in its parameters, or by the notebook's default corpora."""
-    merged = {**_defaults(paper), **params}
-    return merged.get("corpus") == "baved" or "baved" in (merged.get("corpora") or [])
+    return "baved" in corpora_of(paper, params)
 
 
 def main(argv: list[str] | None = None) -> int:

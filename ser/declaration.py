@@ -50,6 +50,17 @@ _PARAM_SPEC = {
     "properties": {k: {} for k in SPEC_KEYS}
     | {"type": {"type": "string", "pattern": r"^(str|int|float|bool|list|null)(\|(str|int|float|bool|list|null))*$"}},
 }
+# A statement about the paper with the places in its text that support it (contradictions, notes).
+_SOURCED_TEXT = {
+    "type": "object",
+    "required": ["id", "text", "sources"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string"},
+        "text": {"type": "string"},
+        "sources": {"type": "array", "items": {"type": "string"}},
+    },
+}
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -98,29 +109,11 @@ SCHEMA: dict[str, Any] = {
         },
         "contradictions": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["id", "text", "sources"],
-                "additionalProperties": False,
-                "properties": {
-                    "id": {"type": "string"},
-                    "text": {"type": "string"},
-                    "sources": {"type": "array", "items": {"type": "string"}},
-                },
-            },
+            "items": _SOURCED_TEXT,
         },
         "notes": {  # facts about the paper's text itself (integrity), with their place in it
             "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["id", "text", "sources"],
-                "additionalProperties": False,
-                "properties": {
-                    "id": {"type": "string"},
-                    "text": {"type": "string"},
-                    "sources": {"type": "array", "items": {"type": "string"}},
-                },
-            },
+            "items": _SOURCED_TEXT,
         },
         "unspecified": {"type": "array", "items": {"type": "string"}},
         "parameters": {"type": "object", "additionalProperties": _PARAM_SPEC},

@@ -43,6 +43,11 @@ def _reproduced(row: pd.Series, prefix: str = "") -> str:
     return f"{_fmt(mean, row['unit'])}{sd} (n={n})"
 
 
+def sourced_lines(items: list[dict]) -> list[str]:
+    """Markdown list items for contradictions or notes: id, the places in the paper, the statement."""
+    return [f"- **{c['id']}** ({'; '.join(c['sources'])}): {c['text'].strip()}" for c in items]
+
+
 def _md_table(df: pd.DataFrame) -> str:
     cols = list(df.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
@@ -267,12 +272,10 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
         out += [paper_table(t), ""]
         if reg.get("contradictions"):
             out += ["Where the paper contradicts itself or the data:", ""]
-            out += [f"- **{c['id']}** ({'; '.join(c['sources'])}): {c['text'].strip()}" for c in reg["contradictions"]]
-            out += [""]
+            out += sourced_lines(reg["contradictions"]) + [""]
         if reg.get("notes"):
             out += ["Notes on the paper's text:", ""]
-            out += [f"- **{n['id']}** ({'; '.join(n['sources'])}): {n['text'].strip()}" for n in reg["notes"]]
-            out += [""]
+            out += sourced_lines(reg["notes"]) + [""]
     out += ["Every run behind these numbers is listed, with commit and device, in [the list of runs](runs.md).", ""]
     return "\n".join(out)
 

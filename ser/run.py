@@ -92,11 +92,6 @@ class Run:
     records: list[dict] = field(default_factory=list)
 
     @property
-    def claims(self) -> dict:
-        """The declaration (claims, contradictions, ...), as the book reads it."""
-        return self.decl
-
-    @property
     def paper_budget(self) -> dict[str, Any]:
         return self.decl["profiles"]["paper"]
 
@@ -108,7 +103,7 @@ class Run:
         """What a record says about its budget: profile, the numbers, epochs run, and whether it is the paper's."""
         return {
             "profile": self.profile,
-            **{k: v for k, v in self.budget.items()},
+            **self.budget,
             "epochs_run": epochs_run,
             "stopping": stopping,
             "weights": weights,
@@ -254,7 +249,9 @@ class Run:
 
     def contradictions(self) -> str:
         """Markdown: where the paper contradicts itself or the data, and what it leaves unstated."""
-        lines = [f"- **{c['id']}** ({', '.join(c['sources'])}): {c['text']}" for c in self.decl["contradictions"]]
+        from ser.report import sourced_lines
+
+        lines = sourced_lines(self.decl["contradictions"])
         if self.decl.get("unspecified"):
             lines += ["", "Not stated in the paper, chosen by us: " + "; ".join(self.decl["unspecified"]) + "."]
         return "\n".join(lines)
