@@ -37,6 +37,18 @@ class RunOutput:
     proba: np.ndarray
     n_params: int
     seconds: float
+    test_ids: np.ndarray | None = None
+
+    def predictions(self, labels: Sequence[str]) -> dict[str, list[str]] | None:
+        """Per test item: id, true and predicted label (for paired comparisons), or None without ids."""
+        if self.test_ids is None:
+            return None
+        pred = self.proba.argmax(1)
+        return {
+            "utt_id": [str(u) for u in self.test_ids],
+            "true": [labels[int(i)] for i in self.y_true],
+            "pred": [labels[int(i)] for i in pred],
+        }
 
 
 def train_and_test(
@@ -50,12 +62,14 @@ def train_and_test(
     augment: Augment | None = None,
     lengths: np.ndarray | None = None,
     checkpoint: str | Path | None = None,
+    ids: Sequence[str] | np.ndarray | None = None,
 ) -> RunOutput:
     """Fit on ``part == 'train'`` (plus ``extra_train``), select on ``'val'``, report on ``'test'``.
 
     ``augment`` is the training-batch hook of :func:`core.train.fit`; ``lengths`` (valid frames
     per padded item) turns on per-batch cropping (not combinable with ``extra_train``);
-    ``checkpoint`` makes the training resumable (see :func:`core.train.fit`).
+    ``checkpoint`` makes the training resumable (see :func:`core.train.fit`); ``ids`` (one per
+    row of ``x``) name the test items in the output, so that records keep per-item predictions.
 
     The test part is touched once, after training, by the restored best-validation model.
     """
@@ -63,6 +77,8 @@ def train_and_test(
 
     start = time.perf_counter()
     tr, va, te = (part == "train"), (part == "val"), (part == "test")
+    if ids is not None and len(ids) != len(x):
+        raise ValueError(f"train_and_test: {len(ids)} ids for {len(x)} rows")
     if not (tr.any() and va.any() and te.any()):
         raise ValueError("train_and_test needs non-empty train, val and test parts")
     x_tr, y_tr = x[tr], y[tr]
@@ -88,6 +104,7 @@ def train_and_test(
         proba=proba,
         n_params=count_parameters(model),
         seconds=time.perf_counter() - start,
+        test_ids=None if ids is None else np.asarray(ids)[te],
     )
 
 

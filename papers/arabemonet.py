@@ -243,7 +243,7 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     hook = AUGMENT if cfg_model["augment"] else None
     if cfg_model["augment"] and AUGMENT is None:  # the "augment" study of a run with augment=False
         hook = compose(gaussian_noise(float(noise_std)), spec_augment(*spec_masks))
-    out = train_and_test(make_model, xs, Y, part, cfg, LABELS, augment=hook, lengths=LENGTHS)
+    out = train_and_test(make_model, xs, Y, part, cfg, LABELS, augment=hook, lengths=LENGTHS, ids=meta.utt_id)
     millions = out.n_params / 1e6
     # Table 3 and the Transformer row are with augmentation; Table 4's ablation is without
     tags = [f"k{cfg_model['kernel']}" if cfg_model["temporal"] == "bilstm" else "transformer"]

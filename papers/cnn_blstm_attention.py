@@ -213,7 +213,7 @@ for name, kind, balance, kw in RUNS:
         def make_model(kind=kind, kw=kw) -> SpectrogramCRNN:
             return SpectrogramCRNN(kind, n_classes=len(LABELS), **kw)
 
-        out = train_and_test(make_model, x, y, part, cfg, LABELS, extra_train=extra, augment=AUGMENT)
+        out = train_and_test(make_model, x, y, part, cfg, LABELS, extra_train=extra, augment=AUGMENT, ids=sub.utt_id)
         te = part == "test"
         m = flat_metrics(out) if name in ("cnn_blstm_attention",) or name == kind else {}
         if name in ABLATION:

@@ -186,7 +186,7 @@ for name, (meta, raw) in datasets.items():
             part = splits.part_of(meta, split)
             x = features.MinMaxScaler().fit(raw[part == "train"]).transform(raw)
             cfg = replace(TRAIN, seed=seed)
-            out = train_and_test(make_emotionnet(len(labels)), x, y, part, cfg, labels)
+            out = train_and_test(make_emotionnet(len(labels)), x, y, part, cfg, labels, ids=meta.utt_id)
             metrics = flat_metrics(out, aliases=ALIASES)
             extra = {}
             if baselines:

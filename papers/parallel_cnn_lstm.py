@@ -247,7 +247,9 @@ for run_lr, run_sched in CONFIGS:
         )
         lr_tag = f"lr{run_lr:g}" + ("" if run_sched else "-nosched")
         name = f"{corpus}-{protocol}{ARM_TAG}-{lr_tag}-{run.profile}-seed{seed}"
-        out = train_and_test(make_model, xs, y_items, part, cfg, LABELS, checkpoint=run.checkpoint(name))
+        out = train_and_test(
+            make_model, xs, y_items, part, cfg, LABELS, checkpoint=run.checkpoint(name), ids=items.utt_id
+        )
         test_items = items[part == "test"]
         originals = (test_items["copy"] == 0).to_numpy()
         metrics = flat_metrics(out) | {

@@ -207,7 +207,7 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
 
     cfg = TrainConfig(lr=cfg_model["lr"], epochs=EPOCHS, batch_size=batch_size, patience=PATIENCE, seed=seed)
     try:
-        out = train_and_test(make_model, XS, Y, part, cfg, LABELS, augment=wv.random_offset(FLOOR))
+        out = train_and_test(make_model, XS, Y, part, cfg, LABELS, augment=wv.random_offset(FLOOR), ids=meta.utt_id)
     except FloatingPointError as err:  # recorded, not hidden: the paper's lr 0.1 may diverge
         print(f"{name} fold {fold}: diverged ({err})")
         return {"config": name, "fold": fold, "out": None, **cfg_model}

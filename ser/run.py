@@ -147,10 +147,14 @@ class Run:
     ) -> dict:
         """:meth:`record` for one trained model (a :class:`core.experiment.RunOutput`): its metrics
         (``metrics`` replaces the flat ones), duration, learning curve, size, test count and confusion
-        matrix come from ``out``; the stopping rule from the budget unless ``stopping`` is given."""
+        matrix come from ``out``, and so do per-item test predictions when ``out`` knows its test ids;
+        the stopping rule from the budget unless ``stopping`` is given."""
         from core.experiment import flat_metrics
 
         extra.setdefault("stopping", self.stopping)
+        predictions = out.predictions(list(labels)) if hasattr(out, "predictions") else None
+        if predictions is not None:
+            extra.setdefault("predictions", predictions)
         return self.record(
             name,
             corpus=corpus,

@@ -126,3 +126,35 @@ def test_a_non_finite_loss_can_end_the_run_as_diverged():
     cfg = TrainConfig(epochs=3, batch_size=80, progress=False, stop_on_divergence=True)
     hist = fit(_mlp(), (x[:80], y[:80]), (x[80:], y[80:]), cfg)
     assert hist.diverged and "non-finite" in hist.diverged_reason and hist.restored == "best"
+
+
+def test_predictions_name_the_test_items_in_order():
+    x, y = _toy()
+    part = np.array(["train"] * 80 + ["val"] * 20 + ["test"] * 20)
+    ids = [f"u{i}" for i in range(len(x))]
+    cfg = TrainConfig(lr=0.01, epochs=3, batch_size=16, seed=0, progress=False)
+    out = train_and_test(_mlp, x, y, part, cfg, ["a", "b", "c"], ids=ids)
+    pred = out.predictions(["a", "b", "c"])
+    assert pred["utt_id"] == ids[100:]
+    assert pred["true"] == [["a", "b", "c"][i] for i in y[100:]]
+    correct = np.mean([t == p for t, p in zip(pred["true"], pred["pred"], strict=True)])
+    assert correct == pytest.approx(out.metrics["accuracy"])
+    assert train_and_test(_mlp, x, y, part, cfg, ["a", "b", "c"]).predictions(["a", "b", "c"]) is None
+    with pytest.raises(ValueError, match="ids"):
+        train_and_test(_mlp, x, y, part, cfg, ["a", "b", "c"], ids=ids[:-1])
+
+
+def test_a_record_keeps_the_per_item_predictions(tmp_path):
+    from ser import results
+    from ser.run import notebook_defaults, open_run
+
+    ns = notebook_defaults("parallel_cnn_lstm") | {"results_dir": str(tmp_path), "profile": "smoke"}
+    run = open_run("parallel_cnn_lstm", ns)
+    x, y = _toy()
+    part = np.array(["train"] * 80 + ["val"] * 20 + ["test"] * 20)
+    ids = [f"u{i}" for i in range(len(x))]
+    out = train_and_test(_mlp, x, y, part, TrainConfig(epochs=2, progress=False), ["a", "b", "c"], ids=ids)
+    run.record_output("toy", out, corpus="baved", protocol="random", seeds=[0], labels=["a", "b", "c"])
+    (back,) = results.read_results(tmp_path, "parallel_cnn_lstm")
+    assert back["predictions"]["utt_id"] == ids[100:]
+    assert len(back["predictions"]["pred"]) == back["n_test"] == 20
