@@ -1,4 +1,4 @@
-"""Descriptive statistics of corpora: durations, classes, speakers."""
+"""Statistics: corpus descriptions, intervals over runs, bootstrap intervals and paired comparisons."""
 
 from __future__ import annotations
 
@@ -64,3 +64,88 @@ def difference_interval(a, b, level: float = 0.95) -> tuple[float, float, float]
     dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     half = float(st.t.ppf(0.5 + level / 2, dof) * se)
     return d, d - half, d + half
+
+
+def _cluster_index(groups, rng, n_boot: int):
+    """Row indices of ``n_boot`` cluster-bootstrap resamples: whole groups drawn with replacement."""
+    import numpy as np
+
+    groups = np.asarray(groups)
+    uniq, inverse = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(inverse == g) for g in range(len(uniq))]
+    for _ in range(n_boot):
+        picks = rng.integers(0, len(uniq), len(uniq))
+        yield np.concatenate([members[g] for g in picks])
+
+
+def resampling_unit(groups) -> tuple[object, str]:
+    """Speakers when the test part holds several (clips of one speaker are not independent), else
+    clips: ``(groups to resample, name of the unit)``."""
+    import numpy as np
+
+    if groups is not None and len(np.unique(np.asarray(groups))) > 1:
+        return np.asarray(groups), "speakers"
+    return None, "clips"
+
+
+def bootstrap_interval(
+    y_true, y_pred, metric, groups=None, n_boot: int = 1000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float, float]:
+    """``metric(y_true, y_pred)`` with a percentile bootstrap interval: ``(value, low, high)``.
+
+    With ``groups`` holding two or more speakers, whole speakers are resampled; otherwise clips.
+    """
+    import numpy as np
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    value = float(metric(y_true, y_pred))
+    groups, _ = resampling_unit(groups)
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        idx = (rng.integers(0, len(y_true), len(y_true)) for _ in range(n_boot))
+    else:
+        idx = _cluster_index(groups, rng, n_boot)
+    draws = np.array([metric(y_true[i], y_pred[i]) for i in idx], dtype=float)
+    low, high = np.nanquantile(draws, [(1 - level) / 2, (1 + level) / 2])
+    return value, float(low), float(high)
+
+
+def paired_difference(
+    correct_a, correct_b, groups=None, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+) -> dict:
+    """Accuracy of A minus accuracy of B on the same test items, with a paired bootstrap interval
+    (speakers resampled when ``groups`` holds several) and McNemar's exact test.
+
+    Returns ``{difference, low, high, p_mcnemar, a_only, b_only, n, unit, word}``; ``word`` is
+    ``better`` / ``worse`` when the interval excludes zero, else ``no detectable difference``.
+    """
+    import numpy as np
+    from scipy.stats import binomtest
+
+    a, b = np.asarray(correct_a, dtype=float), np.asarray(correct_b, dtype=float)
+    if a.shape != b.shape or a.size == 0:
+        raise ValueError("paired_difference needs two equal, non-empty vectors of per-item correctness")
+    d = a - b
+    groups, unit = resampling_unit(groups)
+    rng = np.random.default_rng(seed)
+    idx = (
+        (rng.integers(0, len(d), len(d)) for _ in range(n_boot))
+        if groups is None
+        else _cluster_index(groups, rng, n_boot)
+    )
+    draws = np.array([d[i].mean() for i in idx])
+    low, high = (float(q) for q in np.quantile(draws, [(1 - level) / 2, (1 + level) / 2]))
+    a_only, b_only = int(((a == 1) & (b == 0)).sum()), int(((a == 0) & (b == 1)).sum())
+    p = binomtest(a_only, a_only + b_only, 0.5).pvalue if a_only + b_only else 1.0
+    word = "better" if low > 0 else "worse" if high < 0 else "no detectable difference"
+    return {
+        "difference": float(d.mean()),
+        "low": low,
+        "high": high,
+        "p_mcnemar": float(p),
+        "a_only": a_only,
+        "b_only": b_only,
+        "n": int(d.size),
+        "unit": unit,
+        "word": word,
+    }

@@ -155,8 +155,33 @@ def _meets(c: dict, mean: float, tol: float) -> bool:
     return mean <= c["value"] if is_loss(c["metric"]) else mean >= c["value"]
 
 
+def baseline_columns(claim: dict, records: list[dict], baselines: list[dict] | None) -> dict[str, Any]:
+    """The best reference baseline on the splits of ``records`` beside ``claim``'s metric, in the
+    claim's unit, and the model against it (:func:`ser.baselines.versus`)."""
+    from ser.baselines import baseline_metric, beside, versus
+
+    nan = np.nan
+    cols: dict[str, Any] = dict(baseline="", baseline_mean=nan, baseline_low=nan, baseline_high=nan, baseline_n=0)
+    cols.update(vs_baseline="", vs_baseline_diff=nan)
+    if baselines is None or not records or claim["unit"] == "M" or baseline_metric(claim["metric"]) is None:
+        return cols
+    b = beside(records, baselines, claim["metric"], paired="/" not in claim["metric"])
+    if not b["n"]:
+        cols["vs_baseline"] = b["reason"]
+        return cols
+    k = _scale(claim)
+    word, diff = versus([r["metrics"][claim["metric"]] for r in records], b)
+    cols.update(baseline=b["baseline"], baseline_mean=b["mean"] * k, baseline_low=b["low"] * k)
+    cols.update(baseline_high=b["high"] * k, baseline_n=b["n"], vs_baseline=word, vs_baseline_diff=diff * k)
+    return cols
+
+
 def compare(
-    registry: dict, records: Iterable[dict], notebook_exists: bool, profiles: tuple[str, ...] = ("paper", "cpu")
+    registry: dict,
+    records: Iterable[dict],
+    notebook_exists: bool,
+    profiles: tuple[str, ...] = ("paper", "cpu"),
+    baselines: list[dict] | None = None,
 ) -> pd.DataFrame:
     """One row per claim with claimed and reproduced values and a computed status.
 
@@ -166,7 +191,9 @@ def compare(
     Records count only on the claim's corpus or, when that is unavailable, on the
     registry's ``substitute`` for it (e.g. ``{kedas: eyase}``); results on other stand-ins
     are shown in the paper's chapter, not averaged in here. The reproduced value is on the
-    claim's protocol; the speaker-independent value is shown beside it when it exists.
+    claim's protocol; the speaker-independent value is shown beside it when it exists. With
+    ``baselines`` (records of :mod:`ser.baselines`), each row also carries the best baseline on the
+    same splits as the reproduced value (:func:`baseline_columns`).
     """
     records = [r for r in records if r["paper"] == registry["paper"] and r["profile"] in profiles]
     substitute = registry.get("substitute", {})
@@ -226,6 +253,7 @@ def compare(
             "files": sorted(r.get("_file", "") for r in same + clean + spk),
         }
         row["difference"] = row["mean"] - c["value"] if len(vals) else np.nan
+        row.update(baseline_columns(c, same, baselines))
         # a model-size claim (unit M) does not depend on the data, so a stand-in corpus still gives a verdict
         size_claim = c["unit"] == "M"
         if len(vals) and not size_claim and (corpora != [c["corpus"]] or any(r.get("substitution") for r in same)):
@@ -256,9 +284,9 @@ def compare(
     return pd.DataFrame(rows)
 
 
-def compare_all(records: list[dict], directory: Path = CLAIMS_DIR) -> pd.DataFrame:
+def compare_all(records: list[dict], directory: Path = CLAIMS_DIR, baselines: list[dict] | None = None) -> pd.DataFrame:
     """:func:`compare` for every registered paper, concatenated."""
     frames = []
     for reg in load_registry(directory=directory).values():
-        frames.append(compare(reg, records, (REPO_ROOT / reg["notebook"]).exists()))
+        frames.append(compare(reg, records, (REPO_ROOT / reg["notebook"]).exists(), baselines=baselines))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from ser import declaration
@@ -168,6 +169,46 @@ def _reads_baved(paper: str, params: dict) -> bool:
     return "baved" in corpora_of(paper, params)
 
 
+def baselines_cmd(args: argparse.Namespace) -> int:
+    """``ser baselines``: list or run the baseline jobs, then print a one-line status per split."""
+    from core.baselines import CLASSIFIERS, FEATURE_SETS
+    from ser import baselines
+
+    for given, allowed, what in (
+        (args.features, FEATURE_SETS, "feature set"),
+        (args.classifiers, CLASSIFIERS, "classifier"),
+    ):
+        bad = sorted(set(given or []) - set(allowed))
+        if bad:
+            print(f"unknown {what} {', '.join(bad)}; choose from {', '.join(allowed)}", file=sys.stderr)
+            return 2
+    baselines.ensure_reference_splits(data_root=args.data_root)
+    selected = baselines.jobs(papers=args.paper, pattern=args.split)
+    if not selected:
+        print(f"no split files match --paper {args.paper} --split {args.split!r}", file=sys.stderr)
+        return 2
+    if args.list:
+        for j in selected:
+            print(f"{j.paper:<22} {j.name:<44} {j.corpus:<8} {j.protocol:<8} "
+                  f"{'recorded' if j.out_path().exists() else 'missing'}")  # fmt: skip
+        return 0
+    start = time.perf_counter()
+    statuses = baselines.run_all(
+        selected, skip_existing=not args.force, feature_sets=args.features, classifiers=args.classifiers,
+        data_root=args.data_root, workers=args.workers,
+    )  # fmt: skip
+    for st in statuses:
+        if st["status"] == "done":
+            print(f"{st['paper']:<22} {st['job']:<44} {st['best']:<24} UA {st['ua']:.3f}  WA {st['accuracy']:.3f}")
+        else:
+            print(f"{st['paper']:<22} {st['job']:<44} not run: {st['reason']}")
+    wall = time.perf_counter() - start
+    print(f"{len(statuses)} split(s) in {wall:.0f} s ({len(selected) - len(statuses)} already recorded)")
+    if args.bench:
+        baselines.write_bench(args.bench, statuses, wall, args.workers)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["bench"]:  # its options belong to ser.bench
@@ -209,6 +250,25 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("corpus", choices=("baved",))
     d.add_argument("--root", default=None, help="data root (default: $SER_DATA or the user cache)")
     sub.add_parser("book", help="build the site: jupyter-book build book/")
+    b = sub.add_parser(
+        "baselines",
+        help="reference baselines (eGeMAPS, ComParE, MFCC, LLD x SVM, LR, RF) on every split file of the book",
+        description="For every split file under papers/results/<paper>/splits (each fold of a k-fold file), fit "
+        "the reference baselines on its training part, choose C and the best feature set and classifier on its "
+        "validation part, and write one record to papers/results/baselines/<paper>/. Existing records are kept "
+        "unless --force.",
+        epilog="examples: ser baselines --list; ser baselines --paper emotionnet --workers 2; "
+        "ser baselines --split 'emodb-*' --features egemaps --force",
+    )
+    b.add_argument("--paper", action="append", help="only the splits of this paper (repeatable)")
+    b.add_argument("--split", default="*", help="only split files whose name matches this glob (default all)")
+    b.add_argument("--features", action="append", help="feature set (repeatable; default all)")
+    b.add_argument("--classifiers", action="append", help="classifier (repeatable; default all)")
+    b.add_argument("--workers", type=int, default=2, help="parallel processes, one thread each (default 2)")
+    b.add_argument("--force", action="store_true", help="rerun splits that already have a record")
+    b.add_argument("--list", action="store_true", help="list the splits and whether each has a record, run nothing")
+    b.add_argument("--data-root", default=None, help="data root (default: $SER_DATA or the user cache)")
+    b.add_argument("--bench", type=Path, default=None, help="also write the timing of this call to a JSON file")
     sub.add_parser(
         "bench",
         help="speed ratios: extraction x real time, cache and channels-last speed-ups "
@@ -224,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "reproduce":
         return reproduce(args.profile, args.paper, args.corpus, args.out, args.only, plan_only=args.plan)
+    elif args.cmd == "baselines":
+        return baselines_cmd(args)
     elif args.cmd == "download":
         from core.data import load_corpus
 

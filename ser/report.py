@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ser.baselines import read_baselines
 from ser.claims import AVAILABLE_CORPORA, STATUSES, TOLERANCE, compare_all, is_loss, load_registry
+from ser.markdown import md_table as _md_table
+from ser.report_baselines import baselines_page, paper_baselines
 from ser.results import RESULTS_DIR, read_results
 
 STATUS_ICON = {
@@ -46,14 +49,6 @@ def _reproduced(row: pd.Series, prefix: str = "") -> str:
 def sourced_lines(items: list[dict]) -> list[str]:
     """Markdown list items for contradictions or notes: id, the places in the paper, the statement."""
     return [f"- **{c['id']}** ({'; '.join(c['sources'])}): {c['text'].strip()}" for c in items]
-
-
-def _md_table(df: pd.DataFrame) -> str:
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    for _, r in df.iterrows():
-        lines.append("| " + " | ".join(str(r[c]).replace("|", "\\|") for c in cols) + " |")
-    return "\n".join(lines)
 
 
 def scatter(table: pd.DataFrame, path: Path) -> bool:
@@ -114,6 +109,23 @@ def _profiles(row: pd.Series) -> str:
     return main or spk or "–"
 
 
+def _baseline_cell(row: pd.Series) -> str:
+    """The best reference baseline on the same splits: value [interval] in the claim's unit."""
+    if not row.get("baseline_n"):
+        return "–"
+    low, high = row["baseline_low"], row["baseline_high"]
+    interval = "" if math.isnan(low) else f" [{_fmt(low, row['unit'])}, {_fmt(high, row['unit'])}]"
+    return f"{_fmt(row['baseline_mean'], row['unit'])}{interval} (n={row['baseline_n']})"
+
+
+def _versus_cell(row: pd.Series) -> str:
+    if not row.get("baseline_n"):
+        return "–"
+    diff = row["vs_baseline_diff"]
+    sign = "" if math.isnan(diff) else f", {'+' if diff >= 0 else '−'}{_fmt(abs(diff), row['unit'])}"
+    return f"{row['vs_baseline']}{sign}"
+
+
 def paper_table(t: pd.DataFrame) -> str:
     """Markdown table of one paper's rows of :func:`ser.claims.compare`."""
     shown = pd.DataFrame(
@@ -129,6 +141,8 @@ def paper_table(t: pd.DataFrame) -> str:
             "speaker-independent": [_reproduced(r, "speaker_") for _, r in t.iterrows()],
             "corpus used": [c or "–" for c in t["corpus_used"]],
             "arm, profile": [_profiles(r) for _, r in t.iterrows()],
+            "best baseline, same split": [_baseline_cell(r) for _, r in t.iterrows()],
+            "model vs baseline": [_versus_cell(r) for _, r in t.iterrows()],
             "status": [
                 f"{STATUS_ICON[s]} {s}" + (f": {why}" if why else "")
                 for s, why in zip(t["status"], t["reason"], strict=True)
@@ -215,7 +229,7 @@ def runs_summary(records: list[dict], paper: str, metrics: tuple[str, ...] = ("a
 def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = None) -> str:
     """MyST source of the comparison page (and its scatter plot in ``static_dir``)."""
     records = read_results(results_dir)
-    table = compare_all(records)
+    table = compare_all(records, baselines=read_baselines(results_dir / "baselines"))
     registries = load_registry()
     out = [
         "# Claimed vs reproduced",
@@ -236,7 +250,11 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
         "The reproduced value comes from the `as_published` arm where it exists, else from the paper's text "
         "read literally (`paper_text`); the `clean` column removes the leaks. Each column takes the `paper` "
         "profile where it exists, else the `cpu` profile (full data, reduced budget); the arm and profile are "
-        "shown. Runs that diverged are left out of every mean.",
+        "shown. Runs that diverged are left out of every mean. *Best baseline, same split*: the reference "
+        "baseline chosen on the validation part of the very splits behind the reproduced value (mean over "
+        "splits with a 95 % interval; [Baselines](baselines.md)); *model vs baseline* compares the two on "
+        "the same test items (paired bootstrap over speakers) where the model's records keep per-item "
+        "predictions, else over splits (unpaired).",
         "",
     ]
     summary = (
@@ -485,7 +503,8 @@ def write_csvs(static_dir: Path, records: list[dict], table: pd.DataFrame) -> No
 def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     """Write ``comparison.md``, ``runs.md`` and the scatter plot into ``book_dir``; return the paths."""
     records = read_results(results_dir)
-    table = compare_all(records)
+    baselines = read_baselines(results_dir / "baselines")
+    table = compare_all(records, baselines=baselines)
     registries = load_registry()
     status = (
         table.groupby(["paper", "status"])
@@ -499,6 +518,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     pages = {
         book_dir / "comparison.md": comparison_page(results_dir, book_dir / "_static"),
         book_dir / "runs.md": runs_page(results_dir),
+        book_dir / "baselines.md": baselines_page(baselines, records),
         book_dir / "run-status.md": run_status_page(book_dir, records),
         gen / "status.md": _md_table(status) + "\n\nNumber of claims per paper and status.\n",
     }
@@ -506,6 +526,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
         pages[gen / f"{paper}.md"] = paper_table(table[table["paper"] == paper]) + "\n"
         pages[gen / f"{paper}-runs.md"] = runs_summary(records, paper, summary_metrics(registries[paper]))
         pages[gen / f"{paper}-arms.md"] = headline_arms(records, registries[paper], book_dir / "_static")
+        pages[gen / f"{paper}-baselines.md"] = paper_baselines(paper, baselines, records)
     write_csvs(book_dir / "_static", records, table)
     for path, text in pages.items():
         if not path.exists() or path.read_text() != text:

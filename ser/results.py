@@ -151,8 +151,9 @@ class ResultsError(ValueError):
     """A results file is unreadable, not a record, or repeats another record."""
 
 
-# Folders under the results root that hold other JSON (benchmarks), not run records.
-NOT_RECORDS = ("bench",)
+# Folders under the results root that hold other JSON (benchmarks) or records read on their own
+# (baselines, :mod:`ser.baselines`), not model run records.
+NOT_RECORDS = ("bench", "baselines")
 
 
 def run_identity(rec: dict[str, Any]) -> tuple:

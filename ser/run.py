@@ -245,11 +245,14 @@ class Run:
         )
 
     def claims_table(self, records: list[dict]) -> str:
-        """Markdown: the paper's claims beside ``records``, computed as on the book's comparison page."""
+        """Markdown: the paper's claims beside ``records`` and the best baseline on their splits, computed
+        as on the book's comparison page."""
+        from ser.baselines import read_baselines
         from ser.claims import compare
         from ser.report import paper_table
 
-        return paper_table(compare(self.decl, records, notebook_exists=True, profiles=(self.profile,)))
+        table = compare(self.decl, records, notebook_exists=True, profiles=(self.profile,), baselines=read_baselines())
+        return paper_table(table)
 
     def contradictions(self) -> str:
         """Markdown: where the paper contradicts itself or the data, and what it leaves unstated."""

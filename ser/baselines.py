@@ -1,0 +1,415 @@
+"""Reference baselines on the split files of the book's runs (``ser baselines``).
+
+Every split file a replication saved (``papers/results/<paper>/splits/*.csv``; each fold of a
+k-fold file) gets one baseline record under ``papers/results/baselines/<paper>/``: every feature
+set x classifier of :mod:`core.baselines` with its test accuracy (WA), UA and macro F1, and the
+*best* one, chosen by validation UA (never by test), with bootstrap intervals and its per-item test
+predictions, so that a model run on the same split can be compared with it item by item.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ser.paths import RESULTS_DIR, repo_relative
+
+BASELINES_DIR = RESULTS_DIR / "baselines"
+COPY = "#copy"
+
+
+@dataclass
+class Job:
+    """One split (one fold of a k-fold split) to run the baselines on."""
+
+    paper: str
+    split_file: Path
+    fold: int | None
+    corpus: str
+    protocol: str
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return self.split_file.stem + ("" if self.fold is None else f"-fold{self.fold}")
+
+    def out_path(self, root: Path = BASELINES_DIR) -> Path:
+        return root / self.paper / f"{self.name}.json"
+
+
+def jobs(results_dir: Path = RESULTS_DIR, papers: Sequence[str] | None = None, pattern: str = "*") -> list[Job]:
+    """The baseline jobs for every split file under ``results_dir`` (or ``papers``), one per fold."""
+    out = []
+    for split_dir in sorted(results_dir.glob("*/splits")):
+        paper = split_dir.parent.name
+        if papers and paper not in papers:
+            continue
+        for f in sorted(split_dir.glob(f"{pattern}.csv")):
+            split = pd.read_csv(f, dtype={"utt_id": str})
+            if split.empty or not {"utt_id", "part", "seed", "protocol"} <= set(split.columns):
+                raise ValueError(f"{f} is not a split file (columns utt_id, part, seed, protocol)")
+            corpora = {u.split("/", 1)[0] for u in split["utt_id"]}
+            if len(corpora) != 1:
+                raise ValueError(f"{f} mixes corpora {sorted(corpora)}; baselines run on one corpus per split")
+            common = {
+                "paper": paper,
+                "split_file": f,
+                "corpus": corpora.pop(),
+                "protocol": str(split["protocol"].iloc[0]),
+                "seed": int(split["seed"].iloc[0]),
+            }
+            folds = _folds(split)
+            out += [Job(fold=k, **common) for k in folds] if folds else [Job(fold=None, **common)]
+    return out
+
+
+# Splits for corpora that no replication uses yet live under this name (``papers/results/reference``).
+REFERENCE = "reference"
+
+
+def ensure_reference_splits(results_dir: Path = RESULTS_DIR, data_root: str | None = None) -> list[Path]:
+    """Write the reference splits of TESS (no replication runs on it yet) if they are missing:
+    a stratified 70/15/15 split (seed 0), and, TESS having two speakers only, train on one speaker
+    and test on the other (validation: a stratified 10 % of the training speaker's clips).
+    Returns the split files; a missing corpus is skipped with a message."""
+    from core import splits
+    from core.data import load_corpus
+
+    out_dir = results_dir / REFERENCE / "splits"
+    try:
+        tess = load_corpus("tess", root=data_root)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"reference splits: TESS skipped ({err})")
+        return []
+    written = []
+    target = out_dir / "tess-random-seed0.csv"
+    if not target.exists():
+        splits.save_split(splits.random_split(tess, (0.7, 0.15, 0.15), 0), target, seed=0, protocol="random")
+    written.append(target)
+    for spk in sorted(tess["speaker"].unique()):
+        target = out_dir / f"tess-speaker-test{str(spk).removeprefix('tess_')}.csv"
+        if not target.exists():
+            folds = pd.DataFrame({"utt_id": tess["utt_id"], "part": (tess["speaker"] == spk).astype(int)})
+            part = splits.cv_parts(tess, folds, 1, seed=0)
+            splits.save_split(
+                pd.DataFrame({"utt_id": tess["utt_id"], "part": part}), target, seed=0, protocol="speaker"
+            )
+        written.append(target)
+    return written
+
+
+def _folds(split: pd.DataFrame) -> list[int]:
+    """The folds of a k-fold split file (its ``part`` holds fold numbers), else ``[]``."""
+    part = split["part"].astype(str)
+    return sorted({int(p) for p in part}) if part.str.fullmatch(r"\d+").all() else []
+
+
+def parts_for(job: Job, meta: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """(rows of ``meta`` in the split, their parts) for ``job``.
+
+    Noisy copies (``<id>#copyK``) in the training part are left out (the baselines train on
+    original clips only); a split whose validation or test part holds copies (noise copies made
+    before the split) cannot be rebuilt from the corpus and raises :class:`NotRunnable`.
+    """
+    from core import splits
+
+    split = splits.load_split(job.split_file)
+    copies = split["utt_id"].str.contains(COPY, regex=False)
+    if copies.any() and split.loc[copies, "part"].astype(str).isin(["val", "test"]).any():
+        raise NotRunnable(
+            "noisy copies were made before this split and some sit in its test part; their audio exists only "
+            "inside the notebook run, so the baselines cannot be trained on the same items (the model record's "
+            "1-NN accuracy measures this leak instead)"
+        )
+    split = split[~copies]
+    missing = set(split["utt_id"]) - set(meta["utt_id"])
+    if missing:
+        raise ValueError(
+            f"{job.split_file}: {len(missing)} utterances are not in the {job.corpus} corpus on disk "
+            f"(for example {sorted(missing)[0]}); is the corpus complete?"
+        )
+    rows = meta[meta["utt_id"].isin(split["utt_id"])].reset_index(drop=True)
+    if job.fold is None:
+        return rows, splits.part_of(rows, split)
+    return rows, splits.cv_parts(rows, split, job.fold, seed=job.seed)
+
+
+class NotRunnable(RuntimeError):
+    """A split the baselines cannot be run on, with the reason."""
+
+
+def run_job(
+    job: Job,
+    feature_sets: Sequence[str] | None = None,
+    classifiers: Sequence[str] | None = None,
+    data_root: str | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Run every feature set x classifier on ``job``'s split and return its results record."""
+    from core import baselines as B
+    from core.data import load_corpus
+    from ser import results
+
+    start = time.perf_counter()
+    meta = load_corpus(job.corpus, root=data_root)
+    rows, part = parts_for(job, meta)
+    index = pd.Index(meta["utt_id"]).get_indexer(rows["utt_id"])
+    feature_sets = list(feature_sets or B.FEATURE_SETS)
+    feats = {fs: B.functionals(meta["path"].tolist(), fs, progress=progress)[index] for fs in feature_sets}
+    y = rows["label"].to_numpy()
+    groups = rows["speaker"].astype(str).to_numpy()
+    table, best = B.evaluate_split(
+        feats, y, part, groups=groups, classifiers=classifiers or B.CLASSIFIERS, seed=job.seed
+    )
+    te = part == "test"
+    labels = sorted(rows["label_name"].unique(), key=lambda n: rows.loc[rows["label_name"] == n, "label"].iloc[0])
+    name_of = dict(zip(rows["label"], rows["label_name"], strict=False))
+    pred = best.pop("pred")
+    return results.make_record(
+        paper=job.paper,
+        claim_ids=[],
+        corpus=job.corpus,
+        protocol=job.protocol,
+        profile="baseline",
+        seeds=[job.seed],
+        metrics={k: best[k] for k in ("accuracy", "ua", "macro_f1")},
+        params={"feature_sets": feature_sets, "classifiers": list(classifiers or B.CLASSIFIERS), "grids": B.GRIDS},
+        duration_s=time.perf_counter() - start,
+        arm="baseline",
+        run=f"baseline-{job.paper}-{job.name}",
+        split_file=repo_relative(job.split_file),
+        fold=job.fold,
+        best=best,
+        table=table,
+        labels=labels,
+        n_train=int((part == "train").sum()),
+        n_val=int((part == "val").sum()),
+        n_test=int(te.sum()),
+        test_speakers=int(rows.loc[te, "speaker"].nunique()),
+        predictions={
+            "utt_id": rows.loc[te, "utt_id"].tolist(),
+            "speaker": rows.loc[te, "speaker"].astype(str).tolist(),
+            "true": [name_of[v] for v in y[te]],
+            "pred": [name_of[v] for v in pred],
+        },
+    )
+
+
+def run_all(
+    selected: Iterable[Job],
+    out_root: Path = BASELINES_DIR,
+    skip_existing: bool = True,
+    feature_sets: Sequence[str] | None = None,
+    classifiers: Sequence[str] | None = None,
+    data_root: str | None = None,
+    workers: int = 1,
+) -> list[dict[str, Any]]:
+    """Run ``selected`` jobs (skipping those with a record unless ``skip_existing`` is False),
+    ``workers`` at a time, writing each record as soon as it is done. Returns a status per job."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tqdm.auto import tqdm
+
+    todo = [j for j in selected if not (skip_existing and j.out_path(out_root).exists())]
+    statuses: list[dict[str, Any]] = []
+    bar = tqdm(total=len(todo), desc="baselines", unit="split")
+    if workers <= 1:
+        for job in todo:
+            statuses.append(_do(job, out_root, feature_sets, classifiers, data_root))
+            bar.set_postfix_str(job.name)
+            bar.update()
+    else:
+        with ProcessPoolExecutor(workers, initializer=_one_thread) as pool:
+            futures = [pool.submit(_do, j, out_root, feature_sets, classifiers, data_root) for j in todo]
+            for fut in futures:
+                statuses.append(fut.result())
+                bar.update()
+    bar.close()
+    return statuses
+
+
+def _one_thread() -> None:
+    import os
+
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _do(job: Job, out_root: Path, feature_sets, classifiers, data_root) -> dict[str, Any]:
+    from ser import results
+
+    try:
+        rec = run_job(job, feature_sets, classifiers, data_root)
+    except NotRunnable as err:
+        return {"job": job.name, "paper": job.paper, "status": "not run", "reason": str(err)}
+    out = job.out_path(out_root)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    results.write_result(rec, out.parent, out.stem)
+    b = rec["best"]
+    return {
+        "job": job.name,
+        "paper": job.paper,
+        "status": "done",
+        "best": f"{b['features']}+{b['classifier']}",
+        "ua": b["ua"],
+        "accuracy": b["accuracy"],
+        "seconds": rec["duration_s"],
+    }
+
+
+def read_baselines(root: Path = BASELINES_DIR) -> list[dict[str, Any]]:
+    """Every baseline record under ``root``, validated like the other results."""
+    from ser import results
+
+    return results.read_results(root) if root.exists() else []
+
+
+def baseline_for(record: dict[str, Any], baselines: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The baseline record on the same split (and fold) as a model ``record``, if any."""
+    split = record.get("split_file")
+    if not split:
+        return None
+    same = [b for b in baselines if b.get("split_file") == split]
+    return next((b for b in same if b.get("fold") is None or b.get("fold") == record.get("fold")), None)
+
+
+# The claim metrics a baseline record can stand beside, and its name for each.
+BASELINE_METRIC = {"accuracy": "accuracy", "ua": "ua", "macro_recall": "ua", "macro_f1": "macro_f1"}
+
+
+def baseline_metric(metric: str) -> str | None:
+    """The baseline metric beside a claim's metric: accuracy for any ``accuracy`` or
+    ``accuracy/<variant>``, UA for macro recall, macro F1; ``None`` for per-class metrics."""
+    if metric.split("/")[0] == "accuracy" and metric.count("/") <= 1:
+        return "accuracy"
+    return BASELINE_METRIC.get(metric)
+
+
+def beside(
+    records: Sequence[dict[str, Any]],
+    baselines: Sequence[dict[str, Any]],
+    metric: str = "accuracy",
+    paired: bool = True,
+) -> dict:
+    """The best baseline on the splits of model ``records``, and a paired comparison with them.
+
+    Returns ``{n, baseline, mean, low, high, metric, paired, reason}``: ``baseline`` names the
+    feature set and classifier chosen on validation (the most frequent choice over the splits);
+    ``mean`` is in [0, 1] with a t interval over splits (or the bootstrap interval of a single
+    split); ``paired`` is :func:`core.stats.paired_difference` of the model's and the baseline's
+    per-item correctness, pooled over splits (speakers resampled within each split's test part),
+    or ``None`` with the ``reason`` when the model records keep no per-item predictions (or when
+    ``paired`` is False: the record's predictions are not those of the metric's model).
+    """
+    from collections import Counter
+
+    from core.stats import mean_interval, paired_difference
+
+    key = baseline_metric(metric) or "accuracy"
+    pairs = [(r, b) for r in records if (b := baseline_for(r, baselines)) is not None]
+    out: dict[str, Any] = {
+        "n": len(pairs),
+        "metric": key,
+        "baseline": "",
+        "mean": np.nan,
+        "low": np.nan,
+        "high": np.nan,
+        "paired": None,
+        "reason": "",
+    }
+    if not pairs:
+        out["reason"] = "no baseline on these splits"
+        return out
+    # one value per distinct split (several model records may share a split)
+    by_split = {(b["split_file"], b.get("fold")): b for _, b in pairs}
+    values = [b["best"][key] for b in by_split.values()]
+    if len(values) > 1:
+        out["mean"], out["low"], out["high"] = mean_interval(values)
+    else:
+        (b,) = by_split.values()
+        out["mean"], out["low"], out["high"] = b["best"][key], b["best"][f"{key}_low"], b["best"][f"{key}_high"]
+    out["values"] = values
+    names = Counter(f"{b['best']['features']} + {b['best']['classifier']}" for b in by_split.values())
+    out["baseline"] = names.most_common(1)[0][0] + (
+        f" (and {len(names) - 1} other choice(s))" if len(names) > 1 else ""
+    )
+    if not paired:
+        out["reason"] = "the records' per-item predictions belong to another model than this metric's"
+        return out
+    a, c, groups = [], [], []
+    for r, b in pairs:
+        p = r.get("predictions")
+        if not p:
+            out["reason"] = "the model records keep no per-item predictions (made before they were recorded)"
+            return out
+        model = dict(zip(p["utt_id"], zip(p["true"], p["pred"], strict=True), strict=True))
+        bp = b["predictions"]
+        for u, spk, t, pred in zip(bp["utt_id"], bp["speaker"], bp["true"], bp["pred"], strict=True):
+            if u not in model:
+                out["reason"] = f"the model's test part lacks {u}, which the baseline's holds: not the same items"
+                return out
+            a.append(model[u][1] == model[u][0])
+            c.append(pred == t)
+            groups.append(f"{b['split_file']}|{b.get('fold')}|{spk}")
+    out["paired"] = paired_difference(a, c, groups=groups)
+    return out
+
+
+def versus(model_values: Sequence[float], b: dict) -> tuple[str, float]:
+    """The model against the baseline in words, and the difference in the values' unit: the paired
+    comparison when :func:`beside` made one, else a Welch interval over splits (``unpaired``), else
+    ``undetermined`` (one split and no per-item predictions)."""
+    from core.stats import difference_interval
+
+    if b["paired"] is not None:
+        p = b["paired"]
+        return f"{p['word']} (paired)", p["difference"]
+    d, low, high = difference_interval(model_values, b["values"])
+    if np.isnan(low):
+        return "undetermined (unpaired, too few splits)", d
+    word = "better" if low > 0 else "worse" if high < 0 else "no detectable difference"
+    return f"{word} (unpaired)", d
+
+
+def write_bench(path: Path, statuses: Sequence[dict[str, Any]], wall_s: float, workers: int) -> dict[str, Any]:
+    """Record the timing of a baseline matrix: wall time, CPU time in the jobs, and their ratio to
+    ``workers`` cores (how well the fan-out used the machine), with the load average and commit."""
+    import json
+    import os
+
+    from core.io import atomic_write
+    from ser.results import device_info, git_commit
+
+    done = [s for s in statuses if s["status"] == "done"]
+    busy = sum(s["seconds"] for s in done)
+    rec = {
+        "what": "ser baselines: every split x feature set x classifier, features from the cache",
+        "splits_run": len(done),
+        "splits_not_runnable": len(statuses) - len(done),
+        "workers": workers,
+        "wall_s": round(wall_s, 1),
+        "job_seconds": round(busy, 1),
+        "splits_per_minute": round(60 * len(done) / wall_s, 2) if wall_s else None,
+        "fraction_of_workers_busy": round(busy / (wall_s * workers), 3) if wall_s and workers else None,
+        "cpu_count": os.cpu_count(),
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
+        "device": device_info(),
+        "git_commit": git_commit(),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as fh:
+        fh.write(json.dumps(rec, indent=1) + "\n")
+    return rec

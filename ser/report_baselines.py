@@ -1,0 +1,224 @@
+"""Book pages for the reference baselines: one table per paper, and the book-wide baselines page.
+
+Every number is read from the baseline records (``papers/results/baselines``) and the model records
+when the book is built; the sanity references come from ``papers/baselines-references.yaml``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from core.baselines import FEATURE_SETS, GRIDS, SKIP
+from core.stats import mean_interval
+from ser.baselines import baseline_for, beside
+from ser.markdown import md_table
+from ser.paths import REPO_ROOT
+
+REFERENCES = REPO_ROOT / "papers" / "baselines-references.yaml"
+# Protocol names of the papers' speaker-independent splits.
+SPEAKER_PROTOCOLS = {"speaker", "si3"}
+
+
+def _pct(v: float) -> str:
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}"
+
+
+def _ci(best: dict, key: str) -> str:
+    return f"{_pct(best[key])} [{_pct(best[f'{key}_low'])}, {_pct(best[f'{key}_high'])}]"
+
+
+def _md(df: pd.DataFrame) -> str:
+    return md_table(df)
+
+
+def _split_name(b: dict) -> str:
+    return Path(b["split_file"]).stem + ("" if b.get("fold") is None else f" fold {b['fold']}")
+
+
+def models_on(b: dict, records: list[dict]) -> list[dict]:
+    """Model records whose split (and fold) is the baseline record ``b``'s."""
+    return [r for r in records if baseline_for(r, [b]) is b]
+
+
+def _model_cell(b: dict, records: list[dict]) -> str:
+    """Each model run on this split: its accuracy, and how it compares with the baseline."""
+    cells = []
+    for r in models_on(b, records):
+        if "accuracy" not in r["metrics"]:
+            continue
+        cmp = beside([r], [b])
+        word = f"{cmp['paired']['word']} (paired)" if cmp["paired"] else "unpaired"
+        cells.append(f"{r.get('run') or Path(r['_file']).stem}: {_pct(r['metrics']['accuracy'])} ({word})")
+    return "<br>".join(cells) or "–"
+
+
+def paper_baselines(paper: str, baselines: list[dict], records: list[dict]) -> str:
+    """Markdown: one row per split of ``paper``, the best baseline (chosen on validation) with intervals,
+    and the model runs on the same split."""
+    mine = [b for b in baselines if b["paper"] == paper]
+    if not mine:
+        return "No baseline has been run on this paper's splits yet (`ser baselines --paper " + paper + "`).\n"
+    rows = [
+        {
+            "split": _split_name(b),
+            "protocol": b["protocol"],
+            "best baseline (chosen on validation)": f"{b['best']['features']} + {b['best']['classifier']}",
+            "val UA": _pct(b["best"]["val_ua"]),
+            "test UA [95 %]": _ci(b["best"], "ua"),
+            "test WA [95 %]": _ci(b["best"], "accuracy"),
+            "macro F1": _pct(b["best"]["macro_f1"]),
+            "test items (speakers)": f"{b['n_test']} ({b['test_speakers']})",
+            "model runs on this split: accuracy (vs baseline)": _model_cell(b, records),
+        }
+        for b in sorted(mine, key=lambda b: (b["corpus"], b["protocol"], _split_name(b)))
+    ]
+    return (
+        _md(pd.DataFrame(rows))
+        + "\n\nIntervals resample speakers when the test part holds several, else clips. Values in %.\n"
+    )
+
+
+def summary_table(baselines: list[dict], records: list[dict]) -> pd.DataFrame:
+    """One row per paper x corpus x protocol: splits, the usual choice, mean best-baseline UA and WA
+    with t intervals over splits, and the mean accuracy of the model records answering a claim there."""
+    groups: dict[tuple, list[dict]] = {}
+    for b in baselines:
+        groups.setdefault((b["paper"], b["corpus"], b["protocol"]), []).append(b)
+    rows = []
+    for (paper, corpus, protocol), bs in sorted(groups.items()):
+        ua = mean_interval([b["best"]["ua"] for b in bs])
+        wa = mean_interval([b["best"]["accuracy"] for b in bs])
+        models = [r for b in bs for r in models_on(b, records) if r["claim_ids"] and "accuracy" in r["metrics"]]
+        choice = Counter(f"{b['best']['features']} + {b['best']['classifier']}" for b in bs).most_common(1)[0]
+        m = mean_interval([r["metrics"]["accuracy"] for r in models])
+        rows.append(
+            {
+                "paper": paper,
+                "corpus": corpus,
+                "protocol": protocol,
+                "splits": len(bs),
+                "usual best (times chosen)": f"{choice[0]} ({choice[1]})",
+                "baseline UA": _with_interval(ua),
+                "baseline WA": _with_interval(wa),
+                "replicated model WA (runs)": f"{_with_interval(m)} ({len(models)})" if models else "–",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _with_interval(t: tuple[float, float, float]) -> str:
+    m, low, high = t
+    return _pct(m) if math.isnan(low) else f"{_pct(m)} [{_pct(low)}, {_pct(high)}]"
+
+
+def sanity_table(baselines: list[dict]) -> pd.DataFrame:
+    """Our speaker-independent eGeMAPS / ComParE UA (the classifier chosen on validation per split)
+    beside the published reference figures."""
+    ref = yaml.safe_load(REFERENCES.read_text())
+    rows = []
+    for r in ref["references"]:
+        values = []
+        for b in baselines:
+            if b["corpus"] != r["corpus"] or b["protocol"] not in SPEAKER_PROTOCOLS:
+                continue
+            cands = [t for t in b["table"] if t["features"] == r["features"]]
+            if cands:
+                values.append(max(cands, key=lambda t: t["val_ua"])["ua"])
+        m = mean_interval(values)
+        rows.append(
+            {
+                "corpus": r["corpus"],
+                "feature set": r["features"],
+                "reference UA": f"{100 * r['value']:.0f}",
+                "reference protocol": r["protocol"],
+                "ours: UA (splits)": f"{_with_interval(m)} ({len(values)})" if values else "not run",
+                "our protocol": "speaker-independent splits of the book"
+                + ("; EmoDB is the 2-second copy" if r["corpus"] == "emodb" else ""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def matrix_table(baselines: list[dict]) -> pd.DataFrame:
+    """Mean test UA of every feature set x classifier per corpus and protocol (for reading, not for
+    choosing: the headline baseline is chosen on validation)."""
+    rows = [
+        {
+            "corpus": b["corpus"],
+            "protocol": b["protocol"],
+            "features": t["features"],
+            "classifier": t["classifier"],
+            "ua": t["ua"],
+        }  # fmt: skip
+        for b in baselines
+        for t in b["table"]
+    ]
+    if not rows:
+        return pd.DataFrame()
+    df = pd.DataFrame(rows)
+    pivot = df.pivot_table(
+        index=["corpus", "protocol"], columns=["features", "classifier"], values="ua", aggfunc="mean"
+    )
+    pivot.columns = [f"{f} + {c}" for f, c in pivot.columns]
+    return (100 * pivot).round(1).reset_index()
+
+
+def baselines_page(baselines: list[dict], records: list[dict]) -> str:
+    """MyST source of the book's baselines page."""
+    grids = "; ".join(f"{k}: {', '.join('–' if v is None else f'{v:g}' for v in vals)}" for k, vals in GRIDS.items())
+    out = [
+        "# Baselines: is the model better than the standard recipe?",
+        "",
+        "Generated when the book is built from `papers/results/baselines/` (written by `ser baselines`).",
+        "",
+        "For every split file a replication saved (each fold of a k-fold file), standard feature sets "
+        f"({'; '.join(f'**{k}**: {v}' for k, v in FEATURE_SETS.items())}) go through a median imputer and a "
+        "standard scaler fitted on the training part, then a linear SVM, an RBF SVM, logistic regression and "
+        f"a random forest (300 trees). C is chosen by unweighted average recall (UA) on the validation part "
+        f"({grids}); {', '.join(f'{f} + {c}' for f, c in sorted(SKIP))} are left out (ComParE's 6,373 "
+        "values go to the SVMs only). The **best baseline** of a split is the feature set and classifier "
+        "with the highest validation UA: the test part chooses nothing. Test accuracy (WA), UA and macro F1 "
+        "get 95 % bootstrap intervals that resample speakers when the test part holds several.",
+        "",
+        "The baselines train on original clips only: noisy copies in a training part are left out, and a "
+        "split with copies in its test part (the BAVED `as_published` arm, noise added before the split) is "
+        "not run, since those copies exist only inside the notebook run; the model record's 1-nearest-"
+        "neighbour accuracy measures that leak instead.",
+        "",
+    ]
+    if not baselines:
+        return "\n".join(out + ["No baseline records yet: run `ser baselines`.", ""])
+    seconds = sum(b["duration_s"] for b in baselines)
+    out += [
+        f"{len(baselines)} splits, {seconds / 60:.1f} CPU-minutes in all (features from the cache).",
+        "",
+        "## Per paper, corpus and protocol",
+        "",
+        "Means over splits with a t interval (values in %). *Replicated model WA*: the mean test accuracy of "
+        "the model records that answer a claim, on the same splits. Each chapter compares them split by split.",
+        "",
+        _md(summary_table(baselines, records)),
+        "",
+        "## Sanity check against published figures",
+        "",
+        "Speaker-independent UA of eGeMAPS and ComParE (for each split, the classifier chosen on validation) "
+        "beside published figures for the same feature sets. The protocols differ in detail (folds, "
+        "classifiers, our EmoDB copy is cut to 2 seconds), so only a gross disagreement would point at a "
+        f"problem. Source of the references: {yaml.safe_load(REFERENCES.read_text())['source']}.",
+        "",
+        _md(sanity_table(baselines)),
+        "",
+        "## Every feature set and classifier",
+        "",
+        "Mean test UA (%) over the splits of each corpus and protocol, for reading only: picking the best "
+        "column here would be choosing on test.",
+        "",
+        _md(matrix_table(baselines).fillna("–")),
+        "",
+    ]
+    return "\n".join(out)

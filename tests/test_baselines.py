@@ -1,0 +1,231 @@
+"""Reference baselines: features on real clips, the no-test-leak rules, paired comparisons, records."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import baselines as B
+from core.stats import bootstrap_interval, paired_difference
+from tests.conftest import write_tone
+
+EXPECTED_DIMS = {"egemaps": 88, "compare": 6373, "mfcc_stats": 160, "lld124": 124}
+
+
+@pytest.fixture(scope="module")
+def emodb(data_root):
+    from core.data import load_corpus
+
+    return load_corpus("emodb", root=data_root)
+
+
+@pytest.mark.parametrize("name", list(B.FEATURE_SETS))
+def test_feature_sets_on_real_clips(emodb, name):
+    paths = emodb["path"].iloc[:3].tolist()
+    x = B.functionals(paths, name, cache=False, progress=False)
+    assert x.shape == (3, EXPECTED_DIMS[name])
+    assert np.isfinite(x).all()
+    assert not np.allclose(x[0], x[1])  # different clips, different vectors
+
+
+def test_odd_but_valid_audio_gives_a_row(tmp_path):
+    stereo = tmp_path / "stereo.wav"
+    write_tone(stereo, sr=44100, seconds=1.0, channels=2)
+    short = tmp_path / "short.wav"
+    write_tone(short, seconds=0.02)
+    silent = tmp_path / "silent.wav"
+    write_tone(silent, amplitude=0.0)
+    for name in ("egemaps", "mfcc_stats"):
+        x = B.functionals([stereo, short, silent], name, cache=False, progress=False)
+        assert x.shape == (3, EXPECTED_DIMS[name])
+        assert np.isfinite(x[0]).all()
+
+
+def test_unknown_feature_set_and_classifier_are_named():
+    with pytest.raises(ValueError, match="unknown feature set 'gemaps'"):
+        B.FunctionalsConfig("gemaps")
+    with pytest.raises(ValueError, match="unknown classifier 'svm'"):
+        B.make_classifier("svm", 1.0)
+
+
+def _toy(n=90, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    x = rng.normal(size=(n, 6))
+    x[:, 0] += 2.0 * y
+    part = np.array((["train"] * 6 + ["val"] * 2 + ["test"] * 2) * (n // 10))
+    return x, y, part
+
+
+def _guard(matrix):
+    """The hook: fails if a matrix given to a ``fit`` carries the test sentinel."""
+    if (np.abs(matrix) > 1e8).any():
+        raise AssertionError("a test row reached fit")
+
+
+def test_no_test_row_reaches_any_fit():
+    x, y, part = _toy()
+    x[part == "test", 1] = 1e9  # the sentinel
+    rows, best = B.evaluate_split({"toy": x}, y, part, hook=_guard)
+    assert len(rows) == len(B.CLASSIFIERS)
+    # and the guard does fire when a test row is fitted on
+    with pytest.raises(AssertionError, match="test row"):
+        B.select_and_fit(x, y, np.where(part == "test", "train", part), "logreg", hook=_guard)
+
+
+def test_inner_folds_never_see_the_test_rows_either():
+    x, y, part = _toy()
+    part = np.where(part == "val", "train", part)  # no validation part: inner folds choose C
+    x[part == "test", 1] = 1e9
+    fit = B.select_and_fit(x, y, part, "linear_svm", hook=_guard, groups=np.arange(len(y)) % 5)
+    assert fit["selection"] == "3 inner folds of the training part grouped by speaker"
+    assert (fit["model"].predict(x[part == "train"]) == y[part == "train"]).mean() > 0.6
+
+
+@pytest.mark.parametrize("kind", ["linear_svm", "rbf_svm"])
+def test_precomputed_kernels_match_scikit_learn(kind):
+    from sklearn.svm import SVC
+
+    x, y, part = _toy()
+    fit = B.select_and_fit(x, y, part, kind)
+    tr = part == "train"
+    z = fit["model"].prep.transform(x)
+    ref = SVC(kernel="linear" if kind == "linear_svm" else "rbf", C=fit["c"], gamma="scale").fit(z[tr], y[tr])
+    assert (ref.predict(z) == fit["model"].predict(x)).all()
+
+
+def test_choices_do_not_depend_on_test_labels():
+    x, y, part = _toy()
+    rows_a, best_a = B.evaluate_split({"toy": x, "noise": np.random.default_rng(1).normal(size=x.shape)}, y, part)
+    y_scrambled = y.copy()
+    te = np.flatnonzero(part == "test")
+    y_scrambled[te] = (y[te] + 1) % 3
+    rows_b, best_b = B.evaluate_split(
+        {"toy": x, "noise": np.random.default_rng(1).normal(size=x.shape)}, y_scrambled, part
+    )
+    assert [(r["features"], r["classifier"], r["c"], r["val_ua"]) for r in rows_a] == [
+        (r["features"], r["classifier"], r["c"], r["val_ua"]) for r in rows_b
+    ]
+    assert (best_a["features"], best_a["classifier"]) == (best_b["features"], best_b["classifier"])
+    assert best_a["accuracy"] != best_b["accuracy"]  # the test labels did change what is reported
+
+
+def test_bootstrap_resamples_speakers_when_there_are_several():
+    y = np.array([0, 1] * 50)
+    pred = y.copy()
+    pred[:50] = 1 - pred[:50]  # speaker A all wrong, speaker B all right
+    one = bootstrap_interval(y, pred, lambda a, b: (a == b).mean(), groups=None)
+    two = bootstrap_interval(y, pred, lambda a, b: (a == b).mean(), groups=np.repeat(["A", "B"], 50))
+    assert one[0] == two[0] == 0.5
+    assert two[2] - two[1] > one[2] - one[1]  # two speakers: a much wider interval than 100 clips suggest
+
+
+def test_paired_difference_words():
+    a = np.ones(60)
+    b = np.r_[np.ones(20), np.zeros(40)]
+    better = paired_difference(a, b)
+    assert better["word"] == "better" and better["a_only"] == 40 and better["b_only"] == 0
+    assert better["p_mcnemar"] < 1e-6
+    assert paired_difference(b, a)["word"] == "worse"
+    same = paired_difference(a, a)
+    assert same["word"] == "no detectable difference" and same["p_mcnemar"] == 1.0
+    with pytest.raises(ValueError, match="equal"):
+        paired_difference(a, b[:10])
+
+
+def test_baselines_on_a_split_file_end_to_end(tmp_path, emodb, data_root):
+    """Smoke: a split file of 10 clips per class, two cheap feature sets, a record written and read,
+    and a model record with predictions compared item by item."""
+    from core.experiment import subsample
+    from core.splits import random_split, save_split
+    from ser import baselines as SB
+
+    sub = subsample(emodb, 10, seed=0)
+    split_dir = tmp_path / "results" / "toy_paper" / "splits"
+    save_split(random_split(sub, (0.6, 0.2, 0.2), 0), split_dir / "emodb-random-seed0.csv",
+                            seed=0, protocol="random")  # fmt: skip
+    (job,) = SB.jobs(tmp_path / "results")
+    assert (job.corpus, job.protocol, job.seed, job.fold) == ("emodb", "random", 0, None)
+    out_root = tmp_path / "baselines"
+    status = SB.run_all([job], out_root, feature_sets=["mfcc_stats", "lld124"], data_root=str(data_root))
+    assert status[0]["status"] == "done"
+    (rec,) = SB.read_baselines(out_root)
+    assert rec["best"]["features"] in ("mfcc_stats", "lld124") and rec["n_test"] == len(rec["predictions"]["pred"])
+    assert rec["best"]["accuracy_low"] <= rec["best"]["accuracy"] <= rec["best"]["accuracy_high"]
+    assert len(rec["table"]) == 2 * len(B.CLASSIFIERS)  # mfcc_stats and lld124 run every classifier
+    # a second call skips the recorded split
+    assert SB.run_all([job], out_root, feature_sets=["mfcc_stats"], data_root=str(data_root)) == []
+    # a model record on the same split, right on every item: "better" or no detectable difference, never worse
+    p = rec["predictions"]
+    model = {
+        "split_file": rec["split_file"],
+        "predictions": {"utt_id": p["utt_id"], "true": p["true"], "pred": p["true"]},
+    }
+    got = SB.beside([model], [rec], "accuracy")
+    assert got["n"] == 1 and got["paired"]["word"] in ("better", "no detectable difference")
+    assert got["paired"]["difference"] == pytest.approx(1 - rec["best"]["accuracy"])
+    old = {"split_file": rec["split_file"]}
+    assert SB.beside([old], [rec])["reason"].startswith("the model records keep no per-item predictions")
+    assert json.loads(json.dumps(rec, default=str))  # a plain JSON record
+
+
+def test_a_split_with_noisy_copies_in_test_is_not_run(tmp_path, emodb):
+    from ser import baselines as SB
+
+    ids = emodb["utt_id"].iloc[:6].tolist()
+    split = pd.DataFrame({
+        "utt_id": ids + [f"{ids[0]}#copy1"], "part": ["train"] * 4 + ["val", "test", "test"], "seed": 0,
+        "protocol": "random",
+    })  # fmt: skip
+    f = tmp_path / "p" / "splits" / "emodb-random-as_published-seed0.csv"
+    f.parent.mkdir(parents=True)
+    split.to_csv(f, index=False)
+    (job,) = SB.jobs(tmp_path)
+    with pytest.raises(SB.NotRunnable, match="noisy copies"):
+        SB.parts_for(job, emodb)
+
+
+def test_cli_lists_the_book_splits_and_rejects_unknown_names(capsys):
+    from ser.cli import main
+
+    assert main(["baselines", "--list", "--paper", "wavelet_cnn_lstm"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 12 and all(line.startswith("wavelet_cnn_lstm") for line in listed)
+    assert main(["baselines", "--features", "gemaps"]) == 2
+    assert "unknown feature set gemaps" in capsys.readouterr().err
+    assert main(["baselines", "--split", "no-such-split"]) == 2
+
+
+def _baseline_record(split_file, acc, fold=None):
+    best = {
+        "features": "egemaps",
+        "classifier": "rbf_svm",
+        "accuracy": acc,
+        "accuracy_low": acc - 0.05,
+        "accuracy_high": acc + 0.05,
+        "ua": acc,
+        "ua_low": acc - 0.05,
+        "ua_high": acc + 0.05,
+        "macro_f1": acc,
+    }
+    return {"split_file": split_file, "fold": fold, "best": best}
+
+
+def test_claim_rows_carry_the_baseline_in_the_claims_unit():
+    from ser.claims import baseline_columns
+
+    claim = {"metric": "accuracy", "unit": "%"}
+    records = [{"split_file": f"s{i}.csv", "metrics": {"accuracy": 0.9 + i / 100}} for i in range(3)]
+    baselines = [_baseline_record(f"s{i}.csv", 0.6 + i / 100) for i in range(3)]
+    cols = baseline_columns(claim, records, baselines)
+    assert cols["baseline_n"] == 3 and cols["baseline_mean"] == pytest.approx(61.0)
+    assert cols["vs_baseline"] == "better (unpaired)" and cols["vs_baseline_diff"] == pytest.approx(30.0)
+    assert baseline_columns({"metric": "f1/happy", "unit": ""}, records, baselines)["baseline_n"] == 0
+    assert baseline_columns(claim, records, None)["baseline_n"] == 0
+    # a k-fold baseline matches the model record's fold only
+    folded = [_baseline_record("k.csv", 0.5, fold=0), _baseline_record("k.csv", 0.7, fold=1)]
+    rec = {"split_file": "k.csv", "fold": 1, "metrics": {"accuracy": 0.8}}
+    assert baseline_columns(claim, [rec], folded)["baseline_mean"] == pytest.approx(70.0)
