@@ -326,9 +326,10 @@ def evaluate_split(
 
     Each row has the chosen C, validation UA and test accuracy (WA), UA and macro F1. ``best`` is
     the row with the highest validation UA (the test never chooses), with its test predictions and
-    bootstrap intervals (speakers resampled when the test part holds several).
+    bootstrap intervals (speakers resampled when the test part holds enough of them; the unit is
+    stored as ``interval_unit``).
     """
-    from core.stats import bootstrap_interval
+    from core.stats import bootstrap_interval, resampling_unit
 
     te = part == "test"
     if not te.any() or not (part == "train").any():
@@ -358,6 +359,7 @@ def evaluate_split(
     pred = preds[(top["features"], top["classifier"])]
     g = None if groups is None else groups[te]
     best = dict(top)
+    best["interval_unit"] = resampling_unit(g)[1]
     for name, fn in (("accuracy", accuracy_score), ("ua", uar), ("macro_f1", macro_f1)):
         value, low, high = bootstrap_interval(y[te], pred, fn, groups=g, seed=seed)
         best[name], best[f"{name}_low"], best[f"{name}_high"] = value, low, high

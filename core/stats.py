@@ -78,14 +78,23 @@ def _cluster_index(groups, rng, n_boot: int):
         yield np.concatenate([members[g] for g in picks])
 
 
+# Fewest test speakers for a speaker-resampling interval: with fewer, resampling speakers gives a
+# degenerate interval (two speakers: three possible resamples), so clips are resampled and the
+# interval only speaks for these speakers.
+MIN_SPEAKERS = 10
+
+
 def resampling_unit(groups) -> tuple[object, str]:
-    """Speakers when the test part holds several (clips of one speaker are not independent), else
-    clips: ``(groups to resample, name of the unit)``."""
+    """Speakers when the test part holds at least :data:`MIN_SPEAKERS` (clips of one speaker are not
+    independent), else clips, conditional on the speakers present: ``(groups or None, unit)``."""
     import numpy as np
 
-    if groups is not None and len(np.unique(np.asarray(groups))) > 1:
+    if groups is None:
+        return None, "clips"
+    n = len(np.unique(np.asarray(groups)))
+    if n >= MIN_SPEAKERS:
         return np.asarray(groups), "speakers"
-    return None, "clips"
+    return None, f"clips (conditional on {n} test speaker{'s' if n != 1 else ''})"
 
 
 def bootstrap_interval(
@@ -93,7 +102,8 @@ def bootstrap_interval(
 ) -> tuple[float, float, float]:
     """``metric(y_true, y_pred)`` with a percentile bootstrap interval: ``(value, low, high)``.
 
-    With ``groups`` holding two or more speakers, whole speakers are resampled; otherwise clips.
+    With ``groups`` holding :data:`MIN_SPEAKERS` speakers or more, whole speakers are resampled;
+    otherwise clips (see :func:`resampling_unit`).
     """
     import numpy as np
 
@@ -111,10 +121,11 @@ def bootstrap_interval(
 
 
 def paired_difference(
-    correct_a, correct_b, groups=None, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+    correct_a, correct_b, groups=None, n_boot: int = 2000, level: float = 0.95, seed: int = 0, mcnemar: bool = True
 ) -> dict:
     """Accuracy of A minus accuracy of B on the same test items, with a paired bootstrap interval
-    (speakers resampled when ``groups`` holds several) and McNemar's exact test.
+    (speakers resampled when ``groups`` holds enough of them) and McNemar's exact test (valid when
+    every item appears once; callers pooling several splits pass ``mcnemar=False``).
 
     Returns ``{difference, low, high, p_mcnemar, a_only, b_only, n, unit, word}``; ``word`` is
     ``better`` / ``worse`` when the interval excludes zero, else ``no detectable difference``.
@@ -136,7 +147,7 @@ def paired_difference(
     draws = np.array([d[i].mean() for i in idx])
     low, high = (float(q) for q in np.quantile(draws, [(1 - level) / 2, (1 + level) / 2]))
     a_only, b_only = int(((a == 1) & (b == 0)).sum()), int(((a == 0) & (b == 1)).sum())
-    p = binomtest(a_only, a_only + b_only, 0.5).pvalue if a_only + b_only else 1.0
+    p = (binomtest(a_only, a_only + b_only, 0.5).pvalue if a_only + b_only else 1.0) if mcnemar else float("nan")
     word = "better" if low > 0 else "worse" if high < 0 else "no detectable difference"
     return {
         "difference": float(d.mean()),

@@ -121,7 +121,8 @@ def parts_for(job: Job, meta: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 
     split = splits.load_split(job.split_file)
     copies = split["utt_id"].str.contains(COPY, regex=False)
-    if copies.any() and split.loc[copies, "part"].astype(str).isin(["val", "test"]).any():
+    held_out = job.fold is not None or split.loc[copies, "part"].astype(str).isin(["val", "test"]).any()
+    if copies.any() and held_out:  # in a k-fold file every fold is a test part once
         raise NotRunnable(
             "noisy copies were made before this split and some sit in its test part; their audio exists only "
             "inside the notebook run, so the baselines cannot be trained on the same items (the model record's "
@@ -339,8 +340,11 @@ def beside(
         out["mean"], out["low"], out["high"] = mean_interval(values)
     else:
         (b,) = by_split.values()
-        out["mean"], out["low"], out["high"] = b["best"][key], b["best"][f"{key}_low"], b["best"][f"{key}_high"]
+        out["mean"] = b["best"][key]
+        if interval_is_meaningful(b):
+            out["low"], out["high"] = b["best"][f"{key}_low"], b["best"][f"{key}_high"]
     out["values"] = values
+    out["pairs"] = pairs
     names = Counter(f"{b['best']['features']} + {b['best']['classifier']}" for b in by_split.values())
     out["baseline"] = names.most_common(1)[0][0] + (
         f" (and {len(names) - 1} other choice(s))" if len(names) > 1 else ""
@@ -356,31 +360,44 @@ def beside(
             return out
         model = dict(zip(p["utt_id"], zip(p["true"], p["pred"], strict=True), strict=True))
         bp = b["predictions"]
+        if set(model) != set(bp["utt_id"]):
+            out["reason"] = "the model's and the baseline's test parts hold different items"
+            return out
         for u, spk, t, pred in zip(bp["utt_id"], bp["speaker"], bp["true"], bp["pred"], strict=True):
-            if u not in model:
-                out["reason"] = f"the model's test part lacks {u}, which the baseline's holds: not the same items"
-                return out
             a.append(model[u][1] == model[u][0])
             c.append(pred == t)
-            groups.append(f"{b['split_file']}|{b.get('fold')}|{spk}")
-    out["paired"] = paired_difference(a, c, groups=groups)
+            groups.append(spk)  # one speaker is one cluster across seeds and splits
+    out["paired"] = paired_difference(a, c, groups=groups, mcnemar=len(pairs) == 1)
     return out
 
 
-def versus(model_values: Sequence[float], b: dict) -> tuple[str, float]:
-    """The model against the baseline in words, and the difference in the values' unit: the paired
-    comparison when :func:`beside` made one, else a Welch interval over splits (``unpaired``), else
-    ``undetermined`` (one split and no per-item predictions)."""
-    from core.stats import difference_interval
+def interval_is_meaningful(b: dict[str, Any]) -> bool:
+    """Whether a baseline record's bootstrap interval is worth showing: made with the current rule
+    (``interval_unit`` stored), or, for older records, resampling at least
+    :data:`core.stats.MIN_SPEAKERS` speakers or a single speaker's clips."""
+    from core.stats import MIN_SPEAKERS
+
+    if "interval_unit" in b["best"]:
+        return True
+    return b.get("test_speakers", 0) >= MIN_SPEAKERS or b.get("test_speakers") == 1
+
+
+def versus(metric: str, b: dict) -> tuple[str, float]:
+    """The model against the baseline in words, and the difference (model minus baseline, in the
+    record's unit): the paired comparison when :func:`beside` made one, else a paired t interval over
+    the splits (``over splits``), else ``undetermined`` (one split and no per-item predictions)."""
+    from core.stats import mean_interval
 
     if b["paired"] is not None:
         p = b["paired"]
-        return f"{p['word']} (paired)", p["difference"]
-    d, low, high = difference_interval(model_values, b["values"])
+        return f"{p['word']} (paired items)", p["difference"]
+    key = b["metric"]
+    diffs = [r["metrics"][metric] - bl["best"][key] for r, bl in b.get("pairs", []) if metric in r["metrics"]]
+    d, low, high = mean_interval(diffs)
     if np.isnan(low):
-        return "undetermined (unpaired, too few splits)", d
+        return "undetermined (one split, no per-item predictions)", d
     word = "better" if low > 0 else "worse" if high < 0 else "no detectable difference"
-    return f"{word} (unpaired)", d
+    return f"{word} (over splits)", d
 
 
 def write_bench(path: Path, statuses: Sequence[dict[str, Any]], wall_s: float, workers: int) -> dict[str, Any]:

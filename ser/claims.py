@@ -165,12 +165,13 @@ def baseline_columns(claim: dict, records: list[dict], baselines: list[dict] | N
     cols.update(vs_baseline="", vs_baseline_diff=nan)
     if baselines is None or not records or claim["unit"] == "M" or baseline_metric(claim["metric"]) is None:
         return cols
-    b = beside(records, baselines, claim["metric"], paired="/" not in claim["metric"])
+    # items are paired on correctness, so only an accuracy claim of the record's own model is paired
+    b = beside(records, baselines, claim["metric"], paired=claim["metric"] == "accuracy")
     if not b["n"]:
         cols["vs_baseline"] = b["reason"]
         return cols
     k = _scale(claim)
-    word, diff = versus([r["metrics"][claim["metric"]] for r in records], b)
+    word, diff = versus(claim["metric"], b)
     cols.update(baseline=b["baseline"], baseline_mean=b["mean"] * k, baseline_low=b["low"] * k)
     cols.update(baseline_high=b["high"] * k, baseline_n=b["n"], vs_baseline=word, vs_baseline_diff=diff * k)
     return cols

@@ -306,7 +306,9 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
         "",
         "Every results file in `papers/results/`, read when the book was built. Download them all as a table: "
         "{download}`runs.csv <_static/runs.csv>`; every claim with its status: "
-        "{download}`claims.csv <_static/claims.csv>`.",
+        "{download}`claims.csv <_static/claims.csv>`. Accuracy is the weighted accuracy (WA), UA the "
+        "unweighted average recall (macro recall), both in %. The reference baselines have their own page: "
+        "[Baselines](baselines.md).",
         "",
     ]
     if not records:
@@ -323,6 +325,7 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
                 "profile": r["profile"],
                 "seeds": ",".join(map(str, r["seeds"])),
                 "accuracy": f"{100 * r['metrics']['accuracy']:.2f}" if "accuracy" in r["metrics"] else "–",
+                "UA": f"{100 * r['metrics']['macro_recall']:.2f}" if "macro_recall" in r["metrics"] else "–",
                 "macro F1": f"{r['metrics']['macro_f1']:.3f}" if "macro_f1" in r["metrics"] else "–",
                 "minutes": f"{r['duration_s'] / 60:.1f}",
                 "commit": r["git_commit"][:10],

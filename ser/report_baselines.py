@@ -10,12 +10,14 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from core.baselines import FEATURE_SETS, GRIDS, SKIP
-from core.stats import mean_interval
-from ser.baselines import baseline_for, beside
+from core.stats import MIN_SPEAKERS, mean_interval
+from ser.baselines import baseline_for, beside, interval_is_meaningful
+from ser.claims import diverged
 from ser.markdown import md_table
 from ser.paths import REPO_ROOT
 
@@ -28,8 +30,13 @@ def _pct(v: float) -> str:
     return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}"
 
 
-def _ci(best: dict, key: str) -> str:
-    return f"{_pct(best[key])} [{_pct(best[f'{key}_low'])}, {_pct(best[f'{key}_high'])}]"
+def _ci(b: dict, key: str) -> str:
+    """Value [interval] of a baseline record's best row; no interval where it would mislead."""
+    best = b["best"]
+    if not interval_is_meaningful(b):
+        return f"{_pct(best[key])} (no interval: {b.get('test_speakers')} test speakers)"
+    note = " †" if best.get("interval_unit", "").startswith("clips (") else ""
+    return f"{_pct(best[key])} [{_pct(best[f'{key}_low'])}, {_pct(best[f'{key}_high'])}]{note}"
 
 
 def _md(df: pd.DataFrame) -> str:
@@ -38,6 +45,19 @@ def _md(df: pd.DataFrame) -> str:
 
 def _split_name(b: dict) -> str:
     return Path(b["split_file"]).stem + ("" if b.get("fold") is None else f" fold {b['fold']}")
+
+
+def distinct(baselines: list[dict]) -> list[dict]:
+    """One baseline record per distinct split: two split files with the same content (a paper that
+    saves one split under two names, e.g. per balance version) count once in any mean."""
+    import hashlib
+
+    seen: dict[tuple, dict] = {}
+    for b in baselines:
+        path = REPO_ROOT / b["split_file"]
+        content = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else b["split_file"]
+        seen.setdefault((content, b.get("fold")), b)
+    return list(seen.values())
 
 
 def models_on(b: dict, records: list[dict]) -> list[dict]:
@@ -52,7 +72,7 @@ def _model_cell(b: dict, records: list[dict]) -> str:
         if "accuracy" not in r["metrics"]:
             continue
         cmp = beside([r], [b])
-        word = f"{cmp['paired']['word']} (paired)" if cmp["paired"] else "unpaired"
+        word = f"{cmp['paired']['word']} (paired items)" if cmp["paired"] else "not paired: no per-item predictions"
         cells.append(f"{r.get('run') or Path(r['_file']).stem}: {_pct(r['metrics']['accuracy'])} ({word})")
     return "<br>".join(cells) or "–"
 
@@ -69,8 +89,8 @@ def paper_baselines(paper: str, baselines: list[dict], records: list[dict]) -> s
             "protocol": b["protocol"],
             "best baseline (chosen on validation)": f"{b['best']['features']} + {b['best']['classifier']}",
             "val UA": _pct(b["best"]["val_ua"]),
-            "test UA [95 %]": _ci(b["best"], "ua"),
-            "test WA [95 %]": _ci(b["best"], "accuracy"),
+            "test UA [95 %]": _ci(b, "ua"),
+            "test WA [95 %]": _ci(b, "accuracy"),
             "macro F1": _pct(b["best"]["macro_f1"]),
             "test items (speakers)": f"{b['n_test']} ({b['test_speakers']})",
             "model runs on this split: accuracy (vs baseline)": _model_cell(b, records),
@@ -78,8 +98,9 @@ def paper_baselines(paper: str, baselines: list[dict], records: list[dict]) -> s
         for b in sorted(mine, key=lambda b: (b["corpus"], b["protocol"], _split_name(b)))
     ]
     return (
-        _md(pd.DataFrame(rows))
-        + "\n\nIntervals resample speakers when the test part holds several, else clips. Values in %.\n"
+        _md(pd.DataFrame(rows)) + "\n\nValues in %. Intervals resample speakers when the test part holds at least "
+        f"{MIN_SPEAKERS}; † marks intervals that resample clips and hold only for the test speakers present; "
+        "older records with 2 to 9 test speakers show none.\n"
     )
 
 
@@ -87,15 +108,20 @@ def summary_table(baselines: list[dict], records: list[dict]) -> pd.DataFrame:
     """One row per paper x corpus x protocol: splits, the usual choice, mean best-baseline UA and WA
     with t intervals over splits, and the mean accuracy of the model records answering a claim there."""
     groups: dict[tuple, list[dict]] = {}
-    for b in baselines:
+    for b in distinct(baselines):
         groups.setdefault((b["paper"], b["corpus"], b["protocol"]), []).append(b)
     rows = []
     for (paper, corpus, protocol), bs in sorted(groups.items()):
-        ua = mean_interval([b["best"]["ua"] for b in bs])
-        wa = mean_interval([b["best"]["accuracy"] for b in bs])
-        models = [r for b in bs for r in models_on(b, records) if r["claim_ids"] and "accuracy" in r["metrics"]]
+        ua = [b["best"]["ua"] for b in bs]
+        wa = [b["best"]["accuracy"] for b in bs]
+        models = [
+            r
+            for b in bs
+            for r in models_on(b, records)
+            if r["claim_ids"] and "accuracy" in r["metrics"] and not diverged(r)
+        ]
         choice = Counter(f"{b['best']['features']} + {b['best']['classifier']}" for b in bs).most_common(1)[0]
-        m = mean_interval([r["metrics"]["accuracy"] for r in models])
+        m = [r["metrics"]["accuracy"] for r in models]
         rows.append(
             {
                 "paper": paper,
@@ -111,9 +137,13 @@ def summary_table(baselines: list[dict], records: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _with_interval(t: tuple[float, float, float]) -> str:
-    m, low, high = t
-    return _pct(m) if math.isnan(low) else f"{_pct(m)} [{_pct(low)}, {_pct(high)}]"
+def _with_interval(values: list[float]) -> str:
+    """Mean [t interval] over splits; with two or fewer, the values themselves (a t interval on two
+    values spans most of the scale and says less than they do)."""
+    if len(values) <= 2:
+        return _pct(float(np.mean(values))) + (f" ({', '.join(_pct(v) for v in values)})" if len(values) == 2 else "")
+    m, low, high = mean_interval(values)
+    return f"{_pct(m)} [{_pct(low)}, {_pct(high)}]"
 
 
 def sanity_table(baselines: list[dict]) -> pd.DataFrame:
@@ -123,20 +153,19 @@ def sanity_table(baselines: list[dict]) -> pd.DataFrame:
     rows = []
     for r in ref["references"]:
         values = []
-        for b in baselines:
+        for b in distinct(baselines):
             if b["corpus"] != r["corpus"] or b["protocol"] not in SPEAKER_PROTOCOLS:
                 continue
             cands = [t for t in b["table"] if t["features"] == r["features"]]
             if cands:
                 values.append(max(cands, key=lambda t: t["val_ua"])["ua"])
-        m = mean_interval(values)
         rows.append(
             {
                 "corpus": r["corpus"],
                 "feature set": r["features"],
                 "reference UA": f"{100 * r['value']:.0f}",
                 "reference protocol": r["protocol"],
-                "ours: UA (splits)": f"{_with_interval(m)} ({len(values)})" if values else "not run",
+                "ours: UA (splits)": f"{_with_interval(values)} ({len(values)})" if values else "not run",
                 "our protocol": "speaker-independent splits of the book"
                 + ("; EmoDB is the 2-second copy" if r["corpus"] == "emodb" else ""),
             }
@@ -155,7 +184,7 @@ def matrix_table(baselines: list[dict]) -> pd.DataFrame:
             "classifier": t["classifier"],
             "ua": t["ua"],
         }  # fmt: skip
-        for b in baselines
+        for b in distinct(baselines)
         for t in b["table"]
     ]
     if not rows:
@@ -195,12 +224,14 @@ def baselines_page(baselines: list[dict], records: list[dict]) -> str:
         return "\n".join(out + ["No baseline records yet: run `ser baselines`.", ""])
     seconds = sum(b["duration_s"] for b in baselines)
     out += [
-        f"{len(baselines)} splits, {seconds / 60:.1f} CPU-minutes in all (features from the cache).",
+        f"{len(baselines)} split files ({len(distinct(baselines))} distinct splits), {seconds / 60:.1f} "
+        "CPU-minutes in all (features from the cache). Means count each distinct split once.",
         "",
         "## Per paper, corpus and protocol",
         "",
         "Means over splits with a t interval (values in %). *Replicated model WA*: the mean test accuracy of "
-        "the model records that answer a claim, on the same splits. Each chapter compares them split by split.",
+        "the model records that answer a claim, on the same splits (diverged runs left out). Each chapter "
+        "compares them split by split.",
         "",
         _md(summary_table(baselines, records)),
         "",

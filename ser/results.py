@@ -157,8 +157,8 @@ NOT_RECORDS = ("bench", "baselines")
 
 
 def run_identity(rec: dict[str, Any]) -> tuple:
-    """What makes two records the same run: paper, corpus, protocol, arm, profile, seeds, fold and
-    the full parameters. Two files with one identity would be counted twice in every mean."""
+    """What makes two records the same run: paper, corpus, protocol, arm, profile, seeds, fold, split
+    file and the full parameters. Two files with one identity would be counted twice in every mean."""
     return (
         rec["paper"],
         rec["corpus"],
@@ -167,6 +167,7 @@ def run_identity(rec: dict[str, Any]) -> tuple:
         rec["profile"],
         tuple(rec["seeds"]),
         rec.get("fold"),
+        rec.get("split_file"),
         json.dumps(rec["params"], sort_keys=True, default=str),
     )
 

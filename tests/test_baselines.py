@@ -76,6 +76,21 @@ def test_no_test_row_reaches_any_fit():
         B.select_and_fit(x, y, np.where(part == "test", "train", part), "logreg", hook=_guard)
 
 
+def test_what_is_fitted_and_chosen_does_not_depend_on_test_features():
+    x, y, part = _toy()
+    te = part == "test"
+    other = x.copy()
+    other[te] = np.random.default_rng(5).normal(50.0, 30.0, size=(te.sum(), x.shape[1]))
+    for kind in B.CLASSIFIERS:
+        a, b = B.select_and_fit(x, y, part, kind), B.select_and_fit(other, y, part, kind)
+        assert (a["c"], a["val_ua"]) == (b["c"], b["val_ua"])
+        scale_a, scale_b = a["model"].prep.named_steps["scale"], b["model"].prep.named_steps["scale"]
+        assert np.array_equal(scale_a.mean_, scale_b.mean_) and np.array_equal(scale_a.scale_, scale_b.scale_)
+        if a["model"].kernels is not None:
+            assert a["model"].kernels.gamma == b["model"].kernels.gamma
+        assert (a["model"].predict(x[part == "val"]) == b["model"].predict(x[part == "val"])).all()
+
+
 def test_inner_folds_never_see_the_test_rows_either():
     x, y, part = _toy()
     part = np.where(part == "val", "train", part)  # no validation part: inner folds choose C
@@ -113,14 +128,24 @@ def test_choices_do_not_depend_on_test_labels():
     assert best_a["accuracy"] != best_b["accuracy"]  # the test labels did change what is reported
 
 
-def test_bootstrap_resamples_speakers_when_there_are_several():
-    y = np.array([0, 1] * 50)
+def test_bootstrap_resamples_speakers_only_when_there_are_enough():
+    from core.stats import MIN_SPEAKERS
+
+    y = np.array([0, 1] * 100)
+    acc = lambda a, b: (a == b).mean()  # noqa: E731
     pred = y.copy()
-    pred[:50] = 1 - pred[:50]  # speaker A all wrong, speaker B all right
-    one = bootstrap_interval(y, pred, lambda a, b: (a == b).mean(), groups=None)
-    two = bootstrap_interval(y, pred, lambda a, b: (a == b).mean(), groups=np.repeat(["A", "B"], 50))
-    assert one[0] == two[0] == 0.5
-    assert two[2] - two[1] > one[2] - one[1]  # two speakers: a much wider interval than 100 clips suggest
+    pred[:100] = 1 - pred[:100]  # the first half of the speakers all wrong, the rest all right
+    many = np.repeat(np.arange(2 * MIN_SPEAKERS), 200 // (2 * MIN_SPEAKERS))
+    clips = bootstrap_interval(y, pred, acc, groups=None)
+    speakers = bootstrap_interval(y, pred, acc, groups=many)
+    assert clips[0] == speakers[0] == 0.5
+    assert speakers[2] - speakers[1] > clips[2] - clips[1]  # clustered: much wider than 200 clips suggest
+    two = np.repeat(["A", "B"], 100)
+    assert bootstrap_interval(y, pred, acc, groups=two) == clips  # two speakers: clips, conditional on them
+    from core.stats import resampling_unit
+
+    assert resampling_unit(two)[1] == "clips (conditional on 2 test speakers)"
+    assert resampling_unit(many)[1] == "speakers"
 
 
 def test_paired_difference_words():
@@ -222,10 +247,49 @@ def test_claim_rows_carry_the_baseline_in_the_claims_unit():
     baselines = [_baseline_record(f"s{i}.csv", 0.6 + i / 100) for i in range(3)]
     cols = baseline_columns(claim, records, baselines)
     assert cols["baseline_n"] == 3 and cols["baseline_mean"] == pytest.approx(61.0)
-    assert cols["vs_baseline"] == "better (unpaired)" and cols["vs_baseline_diff"] == pytest.approx(30.0)
+    assert cols["vs_baseline"] == "better (over splits)" and cols["vs_baseline_diff"] == pytest.approx(30.0)
+    # a macro-F1 claim is never paired on accuracy
+    f1 = baseline_columns(
+        {"metric": "macro_f1", "unit": ""}, [r | {"metrics": {"macro_f1": 0.5}} for r in records], baselines
+    )
+    assert f1["vs_baseline"].endswith("(over splits)") and f1["vs_baseline_diff"] == pytest.approx(0.5 - 0.61)
     assert baseline_columns({"metric": "f1/happy", "unit": ""}, records, baselines)["baseline_n"] == 0
     assert baseline_columns(claim, records, None)["baseline_n"] == 0
     # a k-fold baseline matches the model record's fold only
     folded = [_baseline_record("k.csv", 0.5, fold=0), _baseline_record("k.csv", 0.7, fold=1)]
     rec = {"split_file": "k.csv", "fold": 1, "metrics": {"accuracy": 0.8}}
     assert baseline_columns(claim, [rec], folded)["baseline_mean"] == pytest.approx(70.0)
+
+
+def test_paired_comparison_needs_the_same_items_and_pools_speakers():
+    from ser.baselines import beside
+
+    ids = [f"u{i}" for i in range(40)]
+    spk = [f"s{i % 4}" for i in range(40)]
+    base = _baseline_record("a.csv", 0.5) | {
+        "predictions": {"utt_id": ids, "speaker": spk, "true": ["x"] * 40, "pred": ["x", "y"] * 20}
+    }
+    model = {"split_file": "a.csv", "metrics": {"accuracy": 1.0},
+             "predictions": {"utt_id": ids, "true": ["x"] * 40, "pred": ["x"] * 40}}  # fmt: skip
+    got = beside([model], [base])
+    assert got["paired"]["difference"] == pytest.approx(0.5) and got["paired"]["a_only"] == 20
+    short = model | {"predictions": {k: v[:-1] for k, v in model["predictions"].items()}}
+    assert beside([short], [base])["reason"] == "the model's and the baseline's test parts hold different items"
+    # two model records on one split: McNemar is not computed on the doubled items
+    assert np.isnan(beside([model, model], [base])["paired"]["p_mcnemar"])
+
+
+def test_a_kfold_split_with_noisy_copies_is_not_run(tmp_path, emodb):
+    from ser import baselines as SB
+
+    ids = emodb["utt_id"].iloc[:10].tolist()
+    split = pd.DataFrame(
+        {"utt_id": ids + [f"{ids[0]}#copy1"], "part": [0, 1] * 5 + [0], "seed": 0, "protocol": "kfold2"}
+    )
+    f = tmp_path / "p" / "splits" / "emodb-kfold2-seed0.csv"
+    f.parent.mkdir(parents=True)
+    split.to_csv(f, index=False)
+    jobs = SB.jobs(tmp_path)
+    assert [j.fold for j in jobs] == [0, 1]
+    with pytest.raises(SB.NotRunnable, match="noisy copies"):
+        SB.parts_for(jobs[0], emodb)
