@@ -226,6 +226,64 @@ def runs_summary(records: list[dict], paper: str, metrics: tuple[str, ...] = ("a
     return _md_table(rows) + note
 
 
+def _t_interval(row: pd.Series) -> str:
+    """Mean [95 % t interval over seeds] of a comparison row, in the claim's unit."""
+    from scipy import stats as st
+
+    n, mean, std, unit = row["n"], row["mean"], row["std"], row["unit"]
+    if not n:
+        return "–"
+    if n < 2 or math.isnan(std):
+        return f"{_fmt(mean, unit)} (1 run)"
+    half = float(st.t.ppf(0.975, n - 1) * std / math.sqrt(n))
+    return f"{_fmt(mean, unit)} [{_fmt(mean - half, unit)}, {_fmt(mean + half, unit)}] ({n} runs)"
+
+
+def _why(row: pd.Series) -> str:
+    """The main reason behind a verdict, in a few words."""
+    status, unit = row["status"], row["unit"]
+    pts = " points" if unit == "%" else ""
+    if status == "reproduced only with the leak":
+        gap = row["mean"] - row["clean_mean"]
+        return f"the leak is worth {_fmt(gap, unit)}{pts}: clean arm {_fmt(row['clean_mean'], unit)}"
+    if status == "inconclusive: reduced budget":
+        return f"only runs below the paper's budget ({row['arm']}, {row['profile']}) so far"
+    diverged = f"; {row['diverged']} run(s) diverged" if row.get("diverged") else ""
+    if status == "substituted corpus":
+        if row["corpus_used"] == row["claimed_corpus"]:
+            return f"our {row['corpus_used']} copy differs from the paper's (a substitution){diverged}"
+        return f"{row['claimed_corpus']} is not available; ran on {row['corpus_used']}{diverged}"
+    if status == "not reproduced":
+        return f"{_fmt(row['difference'], unit)}{pts} at the paper's budget ({row['arm']})"
+    if status == "reproduced":
+        return f"within {row['tolerance']:g}{pts} or above, {row['arm']}, {row['profile']} profile"
+    return row["reason"] or status
+
+
+def scorecard(table: pd.DataFrame, registries: dict) -> str:
+    """Markdown: one row per headline claim of every paper: the claim, our result with its interval,
+    the verdict, the main reason, and the best baseline on the same splits."""
+    rows = []
+    for paper, reg in registries.items():
+        head = {c["id"] for c in reg["claims"] if c.get("headline")}
+        for _, r in table[(table["paper"] == paper) & table["claim"].isin(head)].iterrows():
+            base = _baseline_cell(r)
+            if r.get("baseline_n"):
+                base += f"; model {_versus_cell(r)}"
+            rows.append(
+                {
+                    "paper": f"[{reg['authors'].split(',')[0]} et al.](chapters/{paper}.md)",
+                    "claim": f"{r['claimed']:g}{' %' if r['unit'] == '%' else ''} {r['metric']} on "
+                    f"{r['claimed_corpus']} ({r['source']})",
+                    "ours [95 % CI]": _t_interval(r),
+                    "verdict": f"{STATUS_ICON[r['status']]} {r['status']}",
+                    "why": _why(r),
+                    "best baseline, same split": base,
+                }
+            )
+    return _md_table(pd.DataFrame(rows)) if rows else "No headline claims registered."
+
+
 def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = None) -> str:
     """MyST source of the comparison page (and its scatter plot in ``static_dir``)."""
     records = read_results(results_dir)
@@ -524,6 +582,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
         book_dir / "baselines.md": baselines_page(baselines, records),
         book_dir / "run-status.md": run_status_page(book_dir, records),
         gen / "status.md": _md_table(status) + "\n\nNumber of claims per paper and status.\n",
+        gen / "scorecard.md": scorecard(table, registries) + "\n",
     }
     for paper in table["paper"].unique():
         pages[gen / f"{paper}.md"] = paper_table(table[table["paper"] == paper]) + "\n"

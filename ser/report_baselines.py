@@ -114,12 +114,8 @@ def summary_table(baselines: list[dict], records: list[dict]) -> pd.DataFrame:
     for (paper, corpus, protocol), bs in sorted(groups.items()):
         ua = [b["best"]["ua"] for b in bs]
         wa = [b["best"]["accuracy"] for b in bs]
-        models = [
-            r
-            for b in bs
-            for r in models_on(b, records)
-            if r["claim_ids"] and "accuracy" in r["metrics"] and not diverged(r)
-        ]
+        answering = [r for b in bs for r in models_on(b, records) if r["claim_ids"] and "accuracy" in r["metrics"]]
+        models = [r for r in answering if not diverged(r)]
         choice = Counter(f"{b['best']['features']} + {b['best']['classifier']}" for b in bs).most_common(1)[0]
         m = [r["metrics"]["accuracy"] for r in models]
         rows.append(
@@ -131,7 +127,9 @@ def summary_table(baselines: list[dict], records: list[dict]) -> pd.DataFrame:
                 "usual best (times chosen)": f"{choice[0]} ({choice[1]})",
                 "baseline UA": _with_interval(ua),
                 "baseline WA": _with_interval(wa),
-                "replicated model WA (runs)": f"{_with_interval(m)} ({len(models)})" if models else "–",
+                "replicated model WA (runs)": f"{_with_interval(m)} ({len(models)})"
+                if models
+                else (f"all {len(answering)} runs diverged" if answering else "–"),
             }
         )
     return pd.DataFrame(rows)

@@ -29,3 +29,18 @@ def test_book_config_is_one_real_copy():
     for name in ("_config.yml", "_toc.yml"):
         link = ROOT / "book" / name
         assert link.is_symlink() and link.resolve() == (ROOT / name).resolve()
+
+
+def test_the_lock_file_agrees_with_every_pin_of_pyproject():
+    import tomllib
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = [d for d in deps["dependencies"] + deps["optional-dependencies"]["test"] if "==" in d]
+    lock = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            lock[name.lower().replace("_", "-")] = version.split("+")[0]  # torch's +cpu local tag
+    for pin in pins:
+        name, version = pin.split("==")
+        assert lock.get(name.lower().replace("_", "-")) == version, f"requirements.lock disagrees with {pin}"
