@@ -97,7 +97,13 @@ def logmel(wav: np.ndarray, cfg: LogMelConfig, prepared: bool = False) -> np.nda
         fmax=cfg.fmax,
         power=cfg.power,
     )
-    ref = np.max if cfg.ref == "max" else float(cfg.ref)
+    if cfg.ref == "max":
+        # relative to the clip's loudest bin, but never to less than MAX_REF_FLOOR: a silent (or
+        # near-silent) clip then sits at the bottom of the scale instead of reading as 0 dB, the
+        # same as the loudest possible input
+        ref = max(float(mel.max()), MAX_REF_FLOOR)
+    else:
+        ref = float(cfg.ref)
     db = librosa.power_to_db(mel, ref=ref, top_db=cfg.top_db)
     return db.astype(np.float32)
 
@@ -127,8 +133,12 @@ def _versions() -> dict[str, str]:
     }
 
 
+# Smallest reference power of ``ref='max'`` log-mels: far below any audible clip's loudest mel bin
+# (a full-scale tone reaches about 1e4 with n_fft 512), so only silence or near-silence is affected.
+MAX_REF_FLOOR = 1e-6
+
 # Bump when the code of a feature function changes its output: it is part of every cache key.
-FEATURE_CODE_VERSION = {"LogMelConfig": 1, "LLDConfig": 3, "WaveletConfig": 2, "ImageConfig": 1}
+FEATURE_CODE_VERSION = {"LogMelConfig": 2, "LLDConfig": 3, "WaveletConfig": 2, "ImageConfig": 1}
 
 
 def cache_key(paths: Sequence[str], cfg: object, extra: dict | None = None) -> str:

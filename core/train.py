@@ -10,6 +10,7 @@ import copy
 import hashlib
 import json
 import math
+import os
 import random
 import time
 from collections.abc import Callable
@@ -104,7 +105,9 @@ class History:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch and ask torch for deterministic kernels."""
+    """Seed Python, NumPy and torch and ask torch for deterministic kernels (on a GPU, cuBLAS needs
+    ``CUBLAS_WORKSPACE_CONFIG`` for that; it is set here unless the user set it)."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

@@ -48,15 +48,22 @@ def run(corpus: str = "eyase", n_files: int = 40, root: str | None = None) -> di
         "load_average_1min_at_start": round(os.getloadavg()[0], 2),  # other work on the machine skews timings
     }
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["SER_CACHE"] = tmp
-        t_mel = _timeit(lambda: extract(paths, LogMelConfig(), cache=False, progress=False), 1)
-        extract(paths, LogMelConfig(), progress=False)
-        t_hit = _timeit(lambda: extract(paths, LogMelConfig(), progress=False))
-        t_lld = _timeit(lambda: extract_lld(paths, LLDConfig(), cache=False, progress=False), 1)
-        t_cwt = _timeit(lambda: extract_wavelet(paths, WaveletConfig(), cache=False, progress=False), 1)
-        extract_wavelet(paths, WaveletConfig(), progress=False)
-        t_cwt_hit = _timeit(lambda: extract_wavelet(paths, WaveletConfig(), progress=False))
-        t_img = _timeit(lambda: extract_images(paths, ImageConfig(), cache=False, progress=False), 1)
+        before = os.environ.get("SER_CACHE")
+        os.environ["SER_CACHE"] = tmp  # a cold, private cache; restored below so nothing leaks
+        try:
+            t_mel = _timeit(lambda: extract(paths, LogMelConfig(), cache=False, progress=False), 1)
+            extract(paths, LogMelConfig(), progress=False)
+            t_hit = _timeit(lambda: extract(paths, LogMelConfig(), progress=False))
+            t_lld = _timeit(lambda: extract_lld(paths, LLDConfig(), cache=False, progress=False), 1)
+            t_cwt = _timeit(lambda: extract_wavelet(paths, WaveletConfig(), cache=False, progress=False), 1)
+            extract_wavelet(paths, WaveletConfig(), progress=False)
+            t_cwt_hit = _timeit(lambda: extract_wavelet(paths, WaveletConfig(), progress=False))
+            t_img = _timeit(lambda: extract_images(paths, ImageConfig(), cache=False, progress=False), 1)
+        finally:
+            if before is None:
+                os.environ.pop("SER_CACHE", None)
+            else:
+                os.environ["SER_CACHE"] = before
     out["logmel_x_realtime"] = round(audio_s / t_mel, 1)
     out["lld_x_realtime"] = round(audio_s / t_lld, 1)
     out["logmel_cache_speedup"] = round(t_mel / t_hit, 1)

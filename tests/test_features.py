@@ -129,3 +129,23 @@ def test_a_damaged_cache_entry_is_recomputed_with_a_warning(tmp_path, monkeypatc
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # repaired: a clean hit now
         np.testing.assert_array_equal(features.extract(paths, cfg, progress=False), first)
+
+
+def test_silence_is_not_as_loud_as_the_loudest_input():
+    cfg = LogMelConfig(ref="max")
+    loud, silent = logmel(_chirp(), cfg), logmel(np.zeros(32000, dtype=np.float32), cfg)
+    assert loud.max() == pytest.approx(0.0, abs=1e-5)  # a real clip: 0 dB at its loudest bin, as before
+    assert silent.max() <= -30.0  # silence sits at the bottom of the scale, not at 0 dB
+    quiet = logmel(1e-3 * _chirp(), cfg)  # a quiet but audible clip keeps its own reference
+    assert quiet.max() == pytest.approx(0.0, abs=1e-5)
+
+
+def test_the_benchmark_restores_the_cache_setting(monkeypatch, tmp_path, data_root):
+    import os
+
+    from ser import bench
+
+    monkeypatch.setenv("SER_CACHE", str(tmp_path))
+    out = bench.run("emodb", n_files=2, root=str(data_root))
+    assert os.environ["SER_CACHE"] == str(tmp_path)
+    assert out["files"] == 2
