@@ -101,7 +101,7 @@ def logmel(wav: np.ndarray, cfg: LogMelConfig, prepared: bool = False) -> np.nda
         # relative to the clip's loudest bin, but never to less than MAX_REF_FLOOR: a silent (or
         # near-silent) clip then sits at the bottom of the scale instead of reading as 0 dB, the
         # same as the loudest possible input
-        ref = max(float(mel.max()), MAX_REF_FLOOR)
+        ref = np.maximum(mel.max(), mel.dtype.type(MAX_REF_FLOOR))  # same dtype as librosa's np.max: same values
     else:
         ref = float(cfg.ref)
     db = librosa.power_to_db(mel, ref=ref, top_db=cfg.top_db)

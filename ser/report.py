@@ -272,7 +272,7 @@ def scorecard(table: pd.DataFrame, registries: dict) -> str:
                 base += f"; model {_versus_cell(r)}"
             rows.append(
                 {
-                    "paper": f"[{reg['authors'].split(',')[0]} et al.](chapters/{paper}.md)",
+                    "paper": f"{{doc}}`{reg['authors'].split(',')[0]} et al. </chapters/{paper}>`",  # from any page
                     "claim": f"{r['claimed']:g}{' %' if r['unit'] == '%' else ''} {r['metric']} on "
                     f"{r['claimed_corpus']} ({r['source']})",
                     "ours [95 % CI]": _t_interval(r),
