@@ -62,7 +62,8 @@ def test_every_registered_run_is_in_the_book(built_book):
         assert f"chapters/{chapter.stem}" in files and (built_book / f"chapters/{chapter.stem}.html").is_file()
 
 
-def test_comparison_page_in_headless_chromium(built_book, tmp_path):
+def _chromium(tmp_path, size: str):
+    """A headless Chromium driver with window ``size`` ("width,height"), or a test failure saying what is missing."""
     if not (CHROMIUM and CHROMEDRIVER):
         pytest.fail(
             "chromium and chromedriver are required (Debian packages chromium, chromium-driver; .ci/run installs them)"
@@ -81,11 +82,44 @@ def test_comparison_page_in_headless_chromium(built_book, tmp_path):
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
-        "--window-size=1400,2400",
-        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--window-size={size}",
+        f"--user-data-dir={tmp_path / ('profile-' + size.replace(',', 'x'))}",
     ):
         opts.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+
+
+@pytest.mark.parametrize("size", ["1280,800", "390,844"])
+def test_scorecard_verdicts_are_readable_at_laptop_and_phone_width(built_book, tmp_path, size):
+    driver = _chromium(tmp_path, size)
+    try:
+        driver.get((built_book / "intro.html").as_uri())
+        geometry = driver.execute_script(
+            """
+            const table = document.querySelector('article table');
+            const heads = Array.from(table.querySelectorAll('thead th')).map(th => th.innerText.trim());
+            const verdict = table.querySelectorAll('thead th')[heads.indexOf('verdict')];
+            const box = table.parentElement;
+            return {heads: heads, right: verdict.getBoundingClientRect().right, width: window.innerWidth,
+                    page: document.documentElement.scrollWidth, rows: table.querySelectorAll('tbody tr').length,
+                    scrolls: box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX !== 'visible'};
+            """
+        )
+        shots = ROOT / "tests" / "_artifacts"
+        shots.mkdir(exist_ok=True)
+        driver.save_screenshot(str(shots / f"scorecard-{size.replace(',', 'x')}.png"))
+    finally:
+        driver.quit()
+    assert "verdict" in geometry["heads"] and geometry["rows"] >= 5, geometry
+    assert geometry["page"] <= geometry["width"] + 1, f"the page scrolls sideways at {size}: {geometry}"
+    if size.startswith("1280"):
+        assert geometry["right"] <= geometry["width"], f"the verdict column is cut off at {size}: {geometry}"
+    else:  # a phone: the table may scroll inside its own box, never the page
+        assert geometry["right"] <= geometry["width"] or geometry["scrolls"], geometry
+
+
+def test_comparison_page_in_headless_chromium(built_book, tmp_path):
+    driver = _chromium(tmp_path, "1400,2400")
     try:
         driver.get((built_book / "comparison.html").as_uri())
         rows = driver.execute_script("return Array.from(document.querySelectorAll('article table tbody tr')).length")
