@@ -477,3 +477,16 @@ def load_corpus(name: str, root: str | Path | None = None, download: bool = Fals
         dup = df.loc[df["utt_id"].duplicated(), "utt_id"].iloc[0]
         raise ValueError(f"{name}: utterance {dup!r} exists as both .wav and .flac under {folder}; keep one")
     return df.sort_values("utt_id", ignore_index=True)
+
+
+def fingerprint(meta: pd.DataFrame) -> dict[str, object]:
+    """What identifies the copy of a corpus a run saw: file count and a hash of every utterance id
+    with its file size (sizes from the file system). Two runs with different fingerprints saw
+    different versions of the corpus (files added, removed or re-encoded)."""
+    import hashlib
+    import os
+
+    h = hashlib.sha256()
+    for utt, path in sorted(zip(meta["utt_id"], meta["path"], strict=True)):
+        h.update(f"{utt}\t{os.stat(path).st_size}\n".encode())
+    return {"files": int(len(meta)), "sha256": h.hexdigest()[:16]}

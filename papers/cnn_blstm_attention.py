@@ -100,7 +100,9 @@ display(
     .reindex(LABELS)
     .fillna("-")
 )
-meta = data.combine_seven({c: data.load_corpus(c, root=data_root) for c in corpora})
+FRAMES = {c: data.load_corpus(c, root=data_root) for c in corpora}
+run.fingerprints.update({c: data.fingerprint(frame) for c, frame in FRAMES.items()})  # into every record
+meta = data.combine_seven(FRAMES)
 # the budget subsamples the pooled seven classes (`run.load_corpus` would subsample each corpus by its own labels)
 if run.budget["per_class"]:
     meta = subsample(meta, run.budget["per_class"], seed=0)

@@ -154,7 +154,7 @@ def run_job(
 ) -> dict[str, Any]:
     """Run every feature set x classifier on ``job``'s split and return its results record."""
     from core import baselines as B
-    from core.data import load_corpus
+    from core.data import fingerprint, load_corpus
     from ser import results
 
     start = time.perf_counter()
@@ -185,6 +185,7 @@ def run_job(
         arm="baseline",
         run=f"baseline-{job.paper}-{job.name}",
         split_file=repo_relative(job.split_file),
+        corpus_fingerprint=fingerprint(meta),
         fold=job.fold,
         best=best,
         table=table,

@@ -90,6 +90,7 @@ class Run:
     budget: dict[str, Any]
     out_dir: Path
     records: list[dict] = field(default_factory=list)
+    fingerprints: dict[str, dict] = field(default_factory=dict)  # corpus -> core.data.fingerprint
 
     @property
     def paper_budget(self) -> dict[str, Any]:
@@ -111,11 +112,13 @@ class Run:
         }
 
     def load_corpus(self, name: str, seed: int = 0) -> pd.DataFrame:
-        """Corpus ``name`` from the data root, subsampled to ``budget['per_class']`` clips per class if set."""
-        from core.data import load_corpus
+        """Corpus ``name`` from the data root, subsampled to ``budget['per_class']`` clips per class if set;
+        the fingerprint of the whole corpus goes into every record on it."""
+        from core.data import fingerprint, load_corpus
         from core.experiment import subsample
 
         meta = load_corpus(name, root=self.params.get("data_root"))
+        self.fingerprints[name] = fingerprint(meta)
         per_class = self.budget.get("per_class")
         return subsample(meta, per_class, seed=seed) if per_class else meta
 
@@ -218,6 +221,7 @@ class Run:
             arm=self.arm,
             run=name,
             budget=self.budget_block(epochs_run, extra.pop("stopping", None), extra.pop("weights", "best")),
+            **({"corpus_fingerprint": self.fingerprints[corpus]} if corpus in self.fingerprints else {}),
             **({"history": dict(history)} if history is not None else {}),
             **extra,
         )

@@ -144,3 +144,21 @@ def test_file_outside_layout_is_named(tmp_path):
 
 def test_returns_dataframe(data_root):
     assert isinstance(load_corpus("emodb", root=data_root), pd.DataFrame)
+
+
+def test_the_fingerprint_changes_when_the_corpus_does(tmp_path):
+    import pandas as pd
+
+    from core.data import fingerprint
+
+    paths = []
+    for i in range(3):
+        p = tmp_path / f"c{i}.wav"
+        write_tone(p, seconds=0.1 * (i + 1))
+        paths.append(str(p))
+    meta = pd.DataFrame({"utt_id": [f"x/{i}" for i in range(3)], "path": paths})
+    fp = fingerprint(meta)
+    assert fp["files"] == 3 and fingerprint(meta.iloc[::-1]) == fp  # order does not matter
+    assert fingerprint(meta.iloc[:2])["sha256"] != fp["sha256"]  # a file removed
+    write_tone(tmp_path / "c0.wav", seconds=0.5)  # a file re-encoded
+    assert fingerprint(meta)["sha256"] != fp["sha256"]

@@ -144,17 +144,19 @@ def test_predictions_name_the_test_items_in_order():
         train_and_test(_mlp, x, y, part, cfg, ["a", "b", "c"], ids=ids[:-1])
 
 
-def test_a_record_keeps_the_per_item_predictions(tmp_path):
+def test_a_record_keeps_the_per_item_predictions_and_the_corpus_fingerprint(tmp_path, data_root):
     from ser import results
     from ser.run import notebook_defaults, open_run
 
     ns = notebook_defaults("parallel_cnn_lstm") | {"results_dir": str(tmp_path), "profile": "smoke"}
-    run = open_run("parallel_cnn_lstm", ns)
+    run = open_run("parallel_cnn_lstm", ns | {"data_root": str(data_root)})
+    assert len(run.load_corpus("emodb")) < 535  # the smoke profile subsamples ...
     x, y = _toy()
     part = np.array(["train"] * 80 + ["val"] * 20 + ["test"] * 20)
     ids = [f"u{i}" for i in range(len(x))]
     out = train_and_test(_mlp, x, y, part, TrainConfig(epochs=2, progress=False), ["a", "b", "c"], ids=ids)
-    run.record_output("toy", out, corpus="baved", protocol="random", seeds=[0], labels=["a", "b", "c"])
+    run.record_output("toy", out, corpus="emodb", protocol="random", seeds=[0], labels=["a", "b", "c"])
     (back,) = results.read_results(tmp_path, "parallel_cnn_lstm")
+    assert back["corpus_fingerprint"]["files"] == 535  # ... the fingerprint is of the whole corpus
     assert back["predictions"]["utt_id"] == ids[100:]
     assert len(back["predictions"]["pred"]) == back["n_test"] == 20
