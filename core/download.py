@@ -58,6 +58,36 @@ def verify(folder: Path, manifest: dict[str, str]) -> None:
             raise ValueError(f"checksum mismatch for {found[name]}: its samples differ from the reference copy")
 
 
+# Largest archive member accepted (BAVED's clips are a few hundred kB); a bigger one is refused.
+MAX_MEMBER_BYTES = 50 * 2**20
+
+
+def check_members(zf: zipfile.ZipFile, manifest: dict[str, str]) -> None:
+    """Refuse an archive before anything is unpacked if a member's path is absolute or leaves the
+    unpack folder (``..``), if a member is a link, larger than :data:`MAX_MEMBER_BYTES`, or an audio
+    file in a word folder that the manifest does not list (it would join the corpus unverified);
+    other extra members are left out of the corpus folder."""
+    import stat
+
+    for info in zf.infolist():
+        name = info.filename
+        parts = Path(name).parts
+        if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+            raise ValueError(
+                f"archive member {name!r} would be written outside the unpack folder; refusing the archive"
+            )
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise ValueError(f"archive member {name!r} is a link; refusing the archive")
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise ValueError(f"archive member {name!r} is {info.file_size} bytes, more than expected; refusing it")
+        if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+            # the corpus is the word folders (0..6) under the archive's top folder, if it has one
+            rel = parts[1:] if len(parts) > 2 else parts
+            key = Path(*rel).with_suffix("").as_posix()
+            if rel[0].isdigit() and key not in manifest:
+                raise ValueError(f"archive member {name!r} is audio the reference manifest does not list; refusing it")
+
+
 def download_baved(
     target: Path,
     url: str | None = None,
@@ -79,6 +109,7 @@ def download_baved(
         archive = pooch.retrieve(url, known_hash=known_hash, path=tmp, fname="baved.zip", progressbar=True)
         staging = Path(tmp) / "unpacked"
         with zipfile.ZipFile(archive) as zf:
+            check_members(zf, manifest)
             zf.extractall(staging)
         roots = [p for p in staging.iterdir() if p.is_dir()]
         root = roots[0] if len(roots) == 1 and not (staging / "0").exists() else staging

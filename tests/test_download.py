@@ -96,3 +96,22 @@ def test_load_corpus_download_flag_uses_download(monkeypatch, tmp_path):
     assert calls == [tmp_path.resolve() / "baved"] and len(df) == 1
     with pytest.raises(FileNotFoundError, match="cannot be downloaded automatically"):
         load_corpus("eyase", root=tmp_path, download=True)
+
+
+@pytest.mark.parametrize(
+    ("member", "message"),
+    [
+        ("Basic-Arabic-Vocal-Emotions-Dataset-6e3d512/../../evil.txt", "outside the unpack folder"),
+        ("/etc/evil.txt", "outside the unpack folder"),
+        ("Basic-Arabic-Vocal-Emotions-Dataset-6e3d512/0/9-m-20-0-0-9.wav", "manifest does not list"),
+    ],
+)
+def test_unexpected_or_escaping_members_are_refused_before_unpacking(served_archive, tmp_path, member, message):
+    url, archive, manifest = served_archive
+    with zipfile.ZipFile(archive, "a") as zf:
+        zf.writestr(member, b"RIFF0000")
+    target = tmp_path / "data" / "baved"
+    with pytest.raises(ValueError, match=message):
+        download_baved(target, url=url, manifest=manifest)
+    assert not target.exists() and not (tmp_path / "evil.txt").exists()
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".baved-")]
