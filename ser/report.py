@@ -17,6 +17,7 @@ from ser.baselines import read_baselines
 from ser.claims import AVAILABLE_CORPORA, STATUSES, TOLERANCE, compare_all, is_loss, load_registry
 from ser.markdown import md_table as _md_table
 from ser.report_baselines import baselines_page, paper_baselines
+from ser.report_explore import explore_page
 from ser.results import RESULTS_DIR, read_results
 
 STATUS_ICON = {
@@ -580,6 +581,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
         book_dir / "comparison.md": comparison_page(results_dir, book_dir / "_static"),
         book_dir / "runs.md": runs_page(results_dir),
         book_dir / "baselines.md": baselines_page(baselines, records),
+        book_dir / "explore.md": explore_page(records, baselines, results_dir.parent.parent),
         book_dir / "run-status.md": run_status_page(book_dir, records),
         gen / "status.md": _md_table(status) + "\n\nNumber of claims per paper and status.\n",
         gen / "scorecard.md": scorecard(table, registries) + "\n",

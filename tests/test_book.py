@@ -140,3 +140,35 @@ def test_comparison_page_in_headless_chromium(built_book, tmp_path):
     assert images, "the claimed-vs-reproduced figure is missing"
     broken = [src for src, complete, width in images if not (complete and width > 0)]
     assert not broken, f"broken images: {broken}"
+
+
+def test_the_explorer_lists_every_run_and_filters(built_book, tmp_path):
+    import time
+
+    driver = _chromium(tmp_path, "1280,800")
+    try:
+        driver.get((built_book / "explore.html").as_uri())
+        info = None
+        for _ in range(60):  # the table is built by JavaScript once the page has loaded
+            info = driver.execute_script(
+                "const t = window.jQuery ? null : null;"
+                "const info = document.querySelector('#runs-explorer_info, .dt-info');"
+                "return info ? info.innerText : null;"
+            )
+            if info:
+                break
+            time.sleep(0.5)
+        assert info, "the interactive table did not initialise"
+        total = driver.execute_script("return document.querySelector('.dt-info').innerText")
+        box = driver.find_element("css selector", ".dt-search input")
+        box.send_keys("emodb")
+        time.sleep(1)
+        filtered = driver.execute_script("return document.querySelector('.dt-info').innerText")
+        panes = driver.execute_script("return document.querySelectorAll('.dtsp-searchPane').length")
+        shots = ROOT / "tests" / "_artifacts"
+        shots.mkdir(exist_ok=True)
+        driver.save_screenshot(str(shots / "explore-1280x800.png"))
+    finally:
+        driver.quit()
+    assert "entries" in total and "filtered" in filtered and filtered != total, (total, filtered)
+    assert panes >= 5, f"expected the filter panes, found {panes}"
