@@ -69,6 +69,8 @@ def check_members(zf: zipfile.ZipFile, manifest: dict[str, str]) -> None:
     other extra members are left out of the corpus folder."""
     import stat
 
+    firsts = {Path(i.filename).parts[0] for i in zf.infolist() if Path(i.filename).parts}
+    top = len(firsts) == 1 and not next(iter(firsts)).isdigit()  # one top folder (a GitHub archive)
     for info in zf.infolist():
         name = info.filename
         parts = Path(name).parts
@@ -82,7 +84,7 @@ def check_members(zf: zipfile.ZipFile, manifest: dict[str, str]) -> None:
             raise ValueError(f"archive member {name!r} is {info.file_size} bytes, more than expected; refusing it")
         if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
             # the corpus is the word folders (0..6) under the archive's top folder, if it has one
-            rel = parts[1:] if len(parts) > 2 else parts
+            rel = parts[1:] if top else parts
             key = Path(*rel).with_suffix("").as_posix()
             if rel[0].isdigit() and key not in manifest:
                 raise ValueError(f"archive member {name!r} is audio the reference manifest does not list; refusing it")

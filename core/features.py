@@ -97,6 +97,8 @@ def logmel(wav: np.ndarray, cfg: LogMelConfig, prepared: bool = False) -> np.nda
         fmax=cfg.fmax,
         power=cfg.power,
     )
+    if cfg.ref == "max" and not mel.any():  # digital silence: the bottom of the scale
+        return np.full(mel.shape, -(cfg.top_db if cfg.top_db is not None else 80.0), dtype=np.float32)
     if cfg.ref == "max":
         # relative to the clip's loudest bin, but never to less than MAX_REF_FLOOR: a silent (or
         # near-silent) clip then sits at the bottom of the scale instead of reading as 0 dB, the
@@ -166,10 +168,16 @@ def _digest(path: Path) -> str:
 def save_npy_atomic(path: Path, array: np.ndarray) -> None:
     """Write ``array`` to ``path`` atomically (never half-written), with a ``.sha256`` sidecar
     holding the checksum of the file and the name of the entry it was made for."""
-    with atomic_write(path, "wb") as fh:
-        np.save(fh, array)
-    with atomic_write(path.with_name(path.name + ".sha256")) as fh:
-        fh.write(f"{_digest(path)}  {path.name}\n")
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # the array and its checksum are replaced together: a second writer of the same entry waits
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with atomic_write(path, "wb") as fh:
+            np.save(fh, array)
+        with atomic_write(path.with_name(path.name + ".sha256")) as fh:
+            fh.write(f"{_digest(path)}  {path.name}\n")
 
 
 def load_npy_checked(path: Path) -> np.ndarray | None:

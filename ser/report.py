@@ -228,12 +228,14 @@ def runs_summary(records: list[dict], paper: str, metrics: tuple[str, ...] = ("a
 
 
 def _t_interval(row: pd.Series) -> str:
-    """Mean [95 % t interval over seeds] of a comparison row, in the claim's unit."""
+    """Mean [95 % t interval over runs: seeds or folds] of a comparison row, in the claim's unit."""
     from scipy import stats as st
 
     n, mean, std, unit = row["n"], row["mean"], row["std"], row["unit"]
     if not n:
         return "–"
+    if row.get("diverged") and row["diverged"] >= n:
+        return f"all {n} runs diverged ({_fmt(mean, unit)})"
     if n < 2 or math.isnan(std):
         return f"{_fmt(mean, unit)} (1 run)"
     half = float(st.t.ppf(0.975, n - 1) * std / math.sqrt(n))
@@ -244,20 +246,21 @@ def _why(row: pd.Series) -> str:
     """The main reason behind a verdict, in a few words."""
     status, unit = row["status"], row["unit"]
     pts = " points" if unit == "%" else ""
+    diverged = f"; {row['diverged']} run(s) diverged" if row.get("diverged") else ""
     if status == "reproduced only with the leak":
         gap = row["mean"] - row["clean_mean"]
         return f"the leak is worth {_fmt(gap, unit)}{pts}: clean arm {_fmt(row['clean_mean'], unit)}"
     if status == "inconclusive: reduced budget":
-        return f"only runs below the paper's budget ({row['arm']}, {row['profile']}) so far"
-    diverged = f"; {row['diverged']} run(s) diverged" if row.get("diverged") else ""
+        return f"runs below the paper's budget ({row['arm']}, {row['profile']}){diverged}"
     if status == "substituted corpus":
         if row["corpus_used"] == row["claimed_corpus"]:
             return f"our {row['corpus_used']} copy differs from the paper's (a substitution){diverged}"
         return f"{row['claimed_corpus']} is not available; ran on {row['corpus_used']}{diverged}"
     if status == "not reproduced":
-        return f"{_fmt(row['difference'], unit)}{pts} at the paper's budget ({row['arm']})"
+        return f"{_fmt(row['difference'], unit)}{pts} at the paper's budget ({row['arm']}){diverged}"
     if status == "reproduced":
-        return f"within {row['tolerance']:g}{pts} or above, {row['arm']}, {row['profile']} profile"
+        better = "below" if is_loss(row["metric"]) else "above"
+        return f"within {row['tolerance']:g}{pts} or {better}, {row['arm']}, {row['profile']} profile{diverged}"
     return row["reason"] or status
 
 
@@ -271,6 +274,8 @@ def scorecard(table: pd.DataFrame, registries: dict) -> str:
             base = _baseline_cell(r)
             if r.get("baseline_n"):
                 base += f"; model {_versus_cell(r)}"
+            elif r.get("vs_baseline"):
+                base = f"– ({r['vs_baseline']})"
             rows.append(
                 {
                     "paper": f"{{doc}}`{reg['authors'].split(',')[0]} et al. </chapters/{paper}>`",  # from any page
