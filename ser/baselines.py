@@ -184,6 +184,14 @@ def run_job(
         duration_s=time.perf_counter() - start,
         arm="baseline",
         run=f"baseline-{job.paper}-{job.name}",
+        # no epochs: each fit runs to convergence on fixed grids, so there is no reduced version of it
+        budget={
+            "profile": "baseline",
+            "epochs_run": None,
+            "stopping": "none: closed-form or converged fits",
+            "weights": "final",
+            "paper_budget": None,
+        },
         split_file=repo_relative(job.split_file),
         corpus_fingerprint=fingerprint(meta),
         fold=job.fold,

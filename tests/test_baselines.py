@@ -180,6 +180,7 @@ def test_baselines_on_a_split_file_end_to_end(tmp_path, emodb, data_root):
     (rec,) = SB.read_baselines(out_root)
     assert rec["best"]["features"] in ("mfcc_stats", "lld124") and rec["n_test"] == len(rec["predictions"]["pred"])
     assert rec["best"]["accuracy_low"] <= rec["best"]["accuracy"] <= rec["best"]["accuracy_high"]
+    assert rec["budget"]["profile"] == "baseline" and rec["budget"]["paper_budget"] is None
     assert len(rec["table"]) == 2 * len(B.CLASSIFIERS)  # mfcc_stats and lld124 run every classifier
     # a second call skips the recorded split
     assert SB.run_all([job], out_root, feature_sets=["mfcc_stats"], data_root=str(data_root)) == []
