@@ -124,34 +124,55 @@ def mfcc_stats(wav: np.ndarray, sr: int = 16000, n_mfcc: int = 40) -> np.ndarray
     return np.concatenate([m.mean(1), m.std(1), d.mean(1), d.std(1)])
 
 
-def functionals(paths: Sequence[str], name: str, *, cache: bool = True, progress: bool = True) -> np.ndarray:
+def functionals(
+    paths: Sequence[str],
+    name: str,
+    *,
+    noise_snr_db: float | Sequence[float] | None = None,
+    noise_seed: int = 0,
+    cache: bool = True,
+    progress: bool = True,
+) -> np.ndarray:
     """``(N, d)`` feature matrix of set ``name`` for ``paths``, cached like the other features.
 
     Audio is read by :func:`core.audio.load_audio` (mono, resampled to 16 kHz), so stereo or
     other rates are handled; a clip shorter than one analysis window is padded with silence.
+    With ``noise_snr_db`` (one SNR, or one per clip) clip ``i`` first gets white noise at that SNR
+    from ``np.random.default_rng([noise_seed, i])`` (:func:`core.features.awgn`): the features of
+    noisy copies, as a replication's augmentation makes them.
     """
     from tqdm.auto import tqdm
 
     from core.audio import load_audio
     from core.config import cache_dir
-    from core.features import LLDConfig, cache_key, extract_lld, load_npy_checked, save_npy_atomic
+    from core.features import LLDConfig, awgn, cache_key, extract_lld, lld, load_npy_checked, save_npy_atomic
 
     cfg = FunctionalsConfig(name)
     paths = [str(p) for p in paths]
-    if name == "lld124":
+    if name == "lld124" and noise_snr_db is None:
         return extract_lld(paths, LLDConfig(sr=cfg.sr), cache=cache, progress=progress)
-    extra = {}
+    extra: dict = {}
     if name in ("egemaps", "compare"):
         import opensmile
 
         extra["opensmile"] = opensmile.__version__
+    snrs = None
+    if noise_snr_db is not None:
+        snrs = np.broadcast_to(np.asarray(noise_snr_db, dtype=float), (len(paths),))
+        extra |= {"noise_snr_db": snrs.tolist(), "noise_seed": int(noise_seed)}
     target = cache_dir("features") / f"functionals-{name}-{cache_key(paths, cfg, extra)}.npy"
     if cache and (hit := load_npy_checked(target)) is not None:
         return hit
     smile = _opensmile(name) if name in ("egemaps", "compare") else None
+    desc = f"{name} functionals" + (" +AWGN" if snrs is not None else "")
     rows = []
-    for p in tqdm(paths, desc=f"{name} functionals", disable=not progress, mininterval=2):
+    for i, p in enumerate(tqdm(paths, desc=desc, disable=not progress, mininterval=2)):
         wav = load_audio(p, cfg.sr)
+        if snrs is not None:
+            wav = awgn(wav, float(snrs[i]), np.random.default_rng([noise_seed, i]))
+        if name == "lld124":
+            rows.append(lld(wav, LLDConfig(sr=cfg.sr)))
+            continue
         if len(wav) < MIN_SAMPLES:  # a few analysis frames at least: pad very short clips with silence
             wav = np.pad(wav, (0, MIN_SAMPLES - len(wav)))
         if smile is not None:

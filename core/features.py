@@ -122,6 +122,25 @@ def awgn(wav: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray
     return (wav + rng.normal(0.0, sigma, size=wav.shape)).astype(np.float32)
 
 
+def copy_snrs(
+    n: int, seed: int, snr_range: Sequence[int] | None = None, awgn_snr_db: float | None = None
+) -> float | np.ndarray:
+    """The SNR of the noisy copies of ``n`` clips for ``seed``: one integer draw per clip from
+    ``snr_range`` (inclusive, shared by all copies of that clip), else the fixed ``awgn_snr_db``."""
+    if snr_range is not None:
+        low, high = snr_range
+        return np.random.default_rng([seed, 2]).integers(low, high + 1, size=n).astype(float)
+    if awgn_snr_db is None:
+        raise ValueError("noisy copies need snr_range or awgn_snr_db")
+    return float(awgn_snr_db)
+
+
+def copy_noise_seed(seed: int, k: int) -> int:
+    """The noise seed of copy ``k`` (1-based) of a run with ``seed``; clip ``i`` draws from
+    ``np.random.default_rng([copy_noise_seed(seed, k), i])``."""
+    return seed + 1000 * (k - 1)
+
+
 def _versions() -> dict[str, str]:
     import librosa
     import soundfile

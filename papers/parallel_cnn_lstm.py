@@ -182,13 +182,11 @@ def make_model():
 
 def noisy_copies(rows: pd.DataFrame, seed: int) -> list[np.ndarray]:
     """``noise_copies`` arrays of features of ``rows`` with AWGN; one SNR per clip, shared by its copies."""
-    if snr_range is not None:
-        rng = np.random.default_rng([seed, 2])
-        snr = rng.integers(snr_range[0], snr_range[1] + 1, size=len(rows)).astype(float)
-    else:
-        snr = float(awgn_snr_db)
+    snr = features.copy_snrs(len(rows), seed, snr_range, awgn_snr_db)
     return [
-        features.extract(rows["path"], CFG, noise_snr_db=snr, noise_seed=seed + 1000 * (k - 1), noise_on=noise_on)
+        features.extract(
+            rows["path"], CFG, noise_snr_db=snr, noise_seed=features.copy_noise_seed(seed, k), noise_on=noise_on
+        )
         for k in range(1, noise_copies + 1)
     ]
 

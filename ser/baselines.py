@@ -110,35 +110,98 @@ def _folds(split: pd.DataFrame) -> list[int]:
     return sorted({int(p) for p in part}) if part.str.fullmatch(r"\d+").all() else []
 
 
-def parts_for(job: Job, meta: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def noise_recipe(job: Job) -> dict[str, Any] | None:
+    """How the model runs on ``job``'s split made their noisy copies (from the ``params`` of the
+    records next to the split's folder that saved it): ``{n_copies, snr_range, awgn_snr_db, seed,
+    run}``, or ``None``."""
+    from ser import results
+
+    rel = repo_relative(job.split_file)
+    folder = job.split_file.parent.parent
+    for rec in results.read_results(folder) if folder.exists() else []:
+        p = rec.get("params", {})
+        if rec.get("split_file") == rel and p.get("noise_copies"):
+            return {
+                "n_copies": int(p["noise_copies"]),
+                "snr_range": p.get("snr_range"),
+                "awgn_snr_db": p.get("awgn_snr_db"),
+                "seed": job.seed,
+                "run": rec.get("run"),
+            }
+    return None
+
+
+def parts_for(job: Job, meta: pd.DataFrame, recipe: dict[str, Any] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """(rows of ``meta`` in the split, their parts) for ``job``.
 
-    Noisy copies (``<id>#copyK``) in the training part are left out (the baselines train on
-    original clips only); a split whose validation or test part holds copies (noise copies made
-    before the split) cannot be rebuilt from the corpus and raises :class:`NotRunnable`.
+    Noisy copies (``<id>#copyK``) in the training part of a clean split are left out (the baselines
+    train on original clips only). A split whose validation or test part holds copies (noise copies
+    made before the split, the leak of an ``as_published`` arm) is run on its copies too when the
+    ``recipe`` of the model run that made them is known (:func:`noise_recipe`): the rows are then
+    those of :func:`core.splits.with_copies` (``copy`` 0 for originals); without a recipe, or in a
+    k-fold file, it raises :class:`NotRunnable`.
     """
     from core import splits
 
     split = splits.load_split(job.split_file)
     copies = split["utt_id"].str.contains(COPY, regex=False)
     held_out = job.fold is not None or split.loc[copies, "part"].astype(str).isin(["val", "test"]).any()
-    if copies.any() and held_out:  # in a k-fold file every fold is a test part once
+    leaky = bool(copies.any() and held_out)
+    if leaky and (job.fold is not None or recipe is None):
         raise NotRunnable(
-            "noisy copies were made before this split and some sit in its test part; their audio exists only "
-            "inside the notebook run, so the baselines cannot be trained on the same items (the model record's "
-            "1-NN accuracy measures this leak instead)"
+            "noisy copies were made before this split and some sit in its test part, and "
+            + ("the split is k-fold" if job.fold is not None else "no model record says how they were made")
+            + ", so the baselines cannot be trained on the same items (the model record's 1-NN accuracy "
+            "measures this leak instead)"
         )
-    split = split[~copies]
-    missing = set(split["utt_id"]) - set(meta["utt_id"])
+    if leaky:
+        n_copies = int(split.loc[copies, "utt_id"].str.rsplit(COPY, n=1).str[1].astype(int).max())
+        if n_copies != recipe["n_copies"]:
+            raise ValueError(
+                f"{job.split_file} holds {n_copies} copies per clip, its model record says {recipe['n_copies']}"
+            )
+        items = splits.with_copies(meta, n_copies)
+    else:
+        split, items = split[~copies], meta
+    missing = set(split["utt_id"]) - set(items["utt_id"])
     if missing:
         raise ValueError(
             f"{job.split_file}: {len(missing)} utterances are not in the {job.corpus} corpus on disk "
             f"(for example {sorted(missing)[0]}); is the corpus complete?"
         )
-    rows = meta[meta["utt_id"].isin(split["utt_id"])].reset_index(drop=True)
+    rows = items[items["utt_id"].isin(split["utt_id"])].reset_index(drop=True)
     if job.fold is None:
         return rows, splits.part_of(rows, split)
     return rows, splits.cv_parts(rows, split, job.fold, seed=job.seed)
+
+
+def split_features(
+    meta: pd.DataFrame,
+    rows: pd.DataFrame,
+    feature_sets: Sequence[str],
+    recipe: dict[str, Any] | None = None,
+    progress: bool = False,
+) -> dict[str, np.ndarray]:
+    """Each feature set's matrix for ``rows`` (originals of ``meta``, and with a ``recipe`` their
+    noisy copies: the same SNR per clip and seeds as the model run, noise on the clip as read)."""
+    from core import baselines as B
+    from core import splits
+    from core.features import copy_noise_seed, copy_snrs
+
+    paths = meta["path"].tolist()
+    n_copies = int(recipe["n_copies"]) if recipe and "copy" in rows else 0
+    items = splits.with_copies(meta, n_copies)
+    index = pd.Index(items["utt_id"]).get_indexer(rows["utt_id"])
+    snr = copy_snrs(len(meta), recipe["seed"], recipe["snr_range"], recipe["awgn_snr_db"]) if n_copies else None
+    out = {}
+    for fs in feature_sets:
+        blocks = [B.functionals(paths, fs, progress=progress)]
+        blocks += [
+            B.functionals(paths, fs, noise_snr_db=snr, noise_seed=copy_noise_seed(recipe["seed"], k), progress=progress)
+            for k in range(1, n_copies + 1)
+        ]
+        out[fs] = np.concatenate(blocks)[index]
+    return out
 
 
 class NotRunnable(RuntimeError):
@@ -159,10 +222,11 @@ def run_job(
 
     start = time.perf_counter()
     meta = load_corpus(job.corpus, root=data_root)
-    rows, part = parts_for(job, meta)
-    index = pd.Index(meta["utt_id"]).get_indexer(rows["utt_id"])
+    recipe = noise_recipe(job)
+    rows, part = parts_for(job, meta, recipe)
+    leaky = "copy" in rows
     feature_sets = list(feature_sets or B.FEATURE_SETS)
-    feats = {fs: B.functionals(meta["path"].tolist(), fs, progress=progress)[index] for fs in feature_sets}
+    feats = split_features(meta, rows, feature_sets, recipe if leaky else None, progress)
     y = rows["label"].to_numpy()
     groups = rows["speaker"].astype(str).to_numpy()
     table, best = B.evaluate_split(
@@ -194,6 +258,7 @@ def run_job(
         },
         split_file=repo_relative(job.split_file),
         corpus_fingerprint=fingerprint(meta),
+        **(_leak_fields(rows, part, recipe, pred, y) if leaky else {}),
         fold=job.fold,
         best=best,
         table=table,
@@ -209,6 +274,31 @@ def run_job(
             "pred": [name_of[v] for v in pred],
         },
     )
+
+
+def _leak_fields(
+    rows: pd.DataFrame, part: np.ndarray, recipe: dict[str, Any], pred: np.ndarray, y: np.ndarray
+) -> dict[str, Any]:
+    """What a baseline record on a leaky split states: how its copies were rebuilt, the share of
+    test items with a sibling in training, and the accuracy on the original test clips alone."""
+    from core import splits
+
+    te = part == "test"
+    originals = (rows.loc[te, "copy"] == 0).to_numpy()
+    return {
+        "noisy_copies": {
+            **recipe,
+            "noise_on": "raw",
+            "note": "rebuilt for the baselines: same copies per clip, SNR per clip and noise seeds as the model "
+            "run; the noise is added to the clip as read (the baselines' features see whole clips), so a copy "
+            "is a near-duplicate of its original as in the model run, not the same samples",
+        },
+        "leak": {
+            "sibling_in_train": splits.sibling_leak(rows, part),
+            "accuracy_originals": float((pred[originals] == y[te][originals]).mean()) if originals.any() else None,
+            "n_test_originals": int(originals.sum()),
+        },
+    }
 
 
 def run_all(

@@ -294,3 +294,96 @@ def test_a_kfold_split_with_noisy_copies_is_not_run(tmp_path, emodb):
     assert [j.fold for j in jobs] == [0, 1]
     with pytest.raises(SB.NotRunnable, match="noisy copies"):
         SB.parts_for(jobs[0], emodb)
+
+
+def test_copy_snrs_keep_the_draws_of_the_recorded_runs():
+    """The committed as_published runs drew one integer SNR per clip from rng([seed, 2]): the helper
+    the notebook and the baselines share must give the same draws, or reruns change silently."""
+    from core.features import copy_noise_seed, copy_snrs
+
+    want = np.random.default_rng([3, 2]).integers(15, 30, size=50).astype(float)
+    np.testing.assert_array_equal(copy_snrs(50, 3, [15, 29]), want)
+    assert 15 <= copy_snrs(500, 0, [15, 29]).min() and copy_snrs(500, 0, [15, 29]).max() == 29
+    assert copy_snrs(4, 0, None, 20) == 20.0 and copy_noise_seed(7, 1) == 7 and copy_noise_seed(7, 2) == 1007
+    with pytest.raises(ValueError, match="snr_range or awgn_snr_db"):
+        copy_snrs(4, 0)
+
+
+def test_functionals_of_noisy_copies_are_seeded_and_differ(emodb):
+    paths = emodb["path"].iloc[:2].tolist()
+    clean = B.functionals(paths, "mfcc_stats", cache=False, progress=False)
+    noisy = B.functionals(paths, "mfcc_stats", noise_snr_db=[20.0, 25.0], noise_seed=1, cache=False, progress=False)
+    again = B.functionals(paths, "mfcc_stats", noise_snr_db=[20.0, 25.0], noise_seed=1, cache=False, progress=False)
+    other = B.functionals(paths, "mfcc_stats", noise_snr_db=[20.0, 25.0], noise_seed=2, cache=False, progress=False)
+    np.testing.assert_array_equal(noisy, again)  # seeded
+    assert not np.allclose(noisy, clean) and not np.allclose(noisy, other)
+    lld = B.functionals(paths[:1], "lld124", noise_snr_db=20.0, cache=False, progress=False)
+    assert lld.shape == (1, 124)
+    assert not np.allclose(lld, B.functionals(paths[:1], "lld124", cache=False, progress=False))
+
+
+def test_a_leaky_split_is_run_on_rebuilt_copies_when_its_recipe_is_recorded(tmp_path, emodb, data_root):
+    """The as_published split (copies of every clip before the split): with the model record that
+    made it, the baselines train and test on originals and copies alike and state the leak."""
+    from core.experiment import subsample
+    from core.splits import random_split, with_copies
+    from ser import baselines as SB
+    from ser.paths import repo_relative
+
+    sub = subsample(emodb, 8, seed=0)
+    items = with_copies(sub, 2)
+    split = random_split(items, (0.6, 0.2, 0.2), 0).assign(seed=0, protocol="random")
+    folder = tmp_path / "results" / "toy_paper"
+    f = folder / "splits" / "emodb-random-as_published-seed0.csv"
+    f.parent.mkdir(parents=True)
+    split.to_csv(f, index=False)
+    (job,) = SB.jobs(tmp_path / "results")
+    with pytest.raises(SB.NotRunnable, match="no model record says how they were made"):
+        SB.parts_for(job, emodb, SB.noise_recipe(job))
+    model = {"paper": "toy_paper", "corpus": "emodb", "protocol": "random", "arm": "as_published", "profile": "paper",
+             "seeds": [0], "metrics": {"accuracy": 0.9}, "params": {"noise_copies": 2, "snr_range": [15, 29]},
+             "split_file": repo_relative(f), "run": "toy"}  # fmt: skip
+    from ser import results
+
+    results.write_result(results.make_record(claim_ids=[], duration_s=1.0, **model), folder, "toy")
+    recipe = SB.noise_recipe(job)
+    assert recipe["n_copies"] == 2 and recipe["snr_range"] == [15, 29] and recipe["run"] == "toy"
+    rows, part = SB.parts_for(job, emodb, recipe)
+    assert len(rows) == len(items) and set(rows["copy"]) == {0, 1, 2}
+    rec = SB.run_job(job, feature_sets=["mfcc_stats"], classifiers=["linear_svm"], data_root=str(data_root))
+    assert any("#copy" in u for u in rec["predictions"]["utt_id"])
+    assert rec["leak"]["sibling_in_train"] > 0.5  # most test items have a twin in training
+    assert rec["noisy_copies"]["noise_on"] == "raw" and rec["noisy_copies"]["n_copies"] == 2
+    assert 0 < rec["leak"]["n_test_originals"] < rec["n_test"]
+    # the copies' rows hold the noisy features, not the clean ones
+    feats = SB.split_features(emodb, rows, ["mfcc_stats"], recipe)["mfcc_stats"]
+    orig = rows.index[rows["copy"] == 0][0]
+    twin = rows.index[rows["source"] == rows.loc[orig, "utt_id"]].drop(orig)
+    assert len(twin) and not np.allclose(feats[orig], feats[twin[0]])
+
+
+def test_the_leak_table_sets_a_leaky_baseline_beside_its_clean_twin():
+    from ser import report_baselines as RB
+
+    def rec(name: str, acc: float, leak: dict | None = None) -> dict:
+        best = {"features": "egemaps", "classifier": "rbf_svm", "accuracy": acc, "accuracy_low": acc - 0.05,
+                "accuracy_high": acc + 0.05, "interval_unit": "speakers"}  # fmt: skip
+        r = {"paper": "p", "corpus": "baved", "protocol": "random", "seeds": [0], "best": best,
+             "split_file": f"papers/results/p/splits/{name}.csv", "fold": None}  # fmt: skip
+        return r | ({"leak": leak} if leak else {})
+
+    leaky = rec("baved-random-as_published-seed0", 0.93, {"sibling_in_train": 0.95, "accuracy_originals": 0.9})
+    clean = rec("baved-random-clean-seed0", 0.80)
+    other = rec("baved-random-seed0", 0.70)  # the paper_text arm: not the twin
+    models = [
+        {"split_file": leaky["split_file"], "metrics": {"accuracy": 0.95}, "claim_ids": ["c"]},
+        {"split_file": clean["split_file"], "metrics": {"accuracy": 0.84}, "claim_ids": ["c"]},
+    ]
+    assert RB.clean_twin(leaky, [leaky, other, clean]) is clean
+    (row,) = RB.leak_table([leaky, other, clean], models).to_dict("records")
+    assert row["what the leak gives the baseline (points)"] == "+13.0"
+    assert row["model WA: leaky split / clean split"] == "95.0 / 84.0"
+    assert row["test items with a twin in training"] == "95.0"
+    # leaky splits count in no mean
+    assert leaky not in RB.distinct([leaky, clean, other])
+    assert RB.leak_table([clean, other], models).empty
