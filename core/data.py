@@ -44,6 +44,8 @@ class Corpus:
     extra_columns: tuple[str, ...] = ()
     downloadable: bool = False
     notes: str = ""
+    # file counts of a complete copy (None: not known); a copy with another count gets a warning
+    expected_files: tuple[int, ...] = ()
 
 
 def _audio_files(folder: Path) -> list[Path]:
@@ -265,6 +267,7 @@ CORPORA: dict[str, Corpus] = {
         parse=_parse_baved,
         extra_columns=("age", "word", "level", "record"),
         downloadable=True,
+        expected_files=(1935,),
     ),
     "ravdess": Corpus(
         name="ravdess",
@@ -275,6 +278,7 @@ CORPORA: dict[str, Corpus] = {
         citation="Livingstone & Russo (2018), PLoS ONE 13(5): e0196391.",
         parse=_parse_ravdess,
         extra_columns=("intensity", "statement", "repetition"),
+        expected_files=(1440,),
     ),
     "eyase": Corpus(
         name="eyase",
@@ -285,6 +289,7 @@ CORPORA: dict[str, Corpus] = {
         citation="El Seknedy & Fawzi (2021), EYASE, Egyptian Arabic speech emotion database.",
         parse=_parse_eyase,
         extra_columns=("take",),
+        expected_files=(579,),
     ),
     "emodb": Corpus(
         name="emodb",
@@ -296,6 +301,7 @@ CORPORA: dict[str, Corpus] = {
         parse=_parse_emodb,
         extra_columns=("text", "version"),
         notes="The copy used here was cut or zero-padded to exactly 2.0 s by its publisher.",
+        expected_files=(535,),
     ),
     "savee": Corpus(
         name="savee",
@@ -306,6 +312,7 @@ CORPORA: dict[str, Corpus] = {
         citation="Haq & Jackson (2009), Speaker-dependent audio-visual emotion recognition, AVSP.",
         parse=_parse_savee,
         extra_columns=("sentence",),
+        expected_files=(480,),
     ),
     "cremad": Corpus(
         name="cremad",
@@ -317,6 +324,7 @@ CORPORA: dict[str, Corpus] = {
         parse=_parse_cremad,
         extra_columns=("sentence", "level"),
         notes="Gender is 'u' unless VideoDemographics.csv is in the corpus folder.",
+        expected_files=(7442,),
     ),
     "tess": Corpus(
         name="tess",
@@ -329,6 +337,8 @@ CORPORA: dict[str, Corpus] = {
         extra_columns=("word",),
         notes="'ps' is 'pleasant surprise'. Two speakers only (OAF, YAF, both female): its "
         "speaker-independent protocol is train on one speaker, test on the other.",
+        # 2800 as published; the shared copy leaves out 2 files that are not TESS speech (data README)
+        expected_files=(2800, 2798),
     ),
     "jl": Corpus(
         name="jl",
@@ -438,11 +448,18 @@ def corpus_dir(name: str, root: str | Path | None = None) -> Path:
     return data_root(root) / get_corpus(name).folder
 
 
-def load_corpus(name: str, root: str | Path | None = None, download: bool = False) -> pd.DataFrame:
+def load_corpus(
+    name: str, root: str | Path | None = None, download: bool = False, allow_partial: bool | None = None
+) -> pd.DataFrame:
     """Index corpus ``name`` into a DataFrame (one row per utterance).
 
     ``root`` overrides the data root (see :mod:`core.config`). With
     ``download=True`` a downloadable corpus (BAVED) is fetched when missing.
+
+    The files are checked against the data root's ``SHA256SUMS`` (:mod:`core.manifest`) and the
+    corpus's expected file count: files missing or changed raise :class:`CorpusMismatchError`
+    unless ``allow_partial`` (default: ``SER_ALLOW_PARTIAL=1``), which turns it into a warning;
+    files not in the manifest, or an unexpected count without a manifest, give a warning.
     """
     corpus = get_corpus(name)
     folder = corpus_dir(name, root)
@@ -463,6 +480,7 @@ def load_corpus(name: str, root: str | Path | None = None, download: bool = Fals
             f"To fix: {hint}get it from {corpus.source} and unpack it to {folder}, "
             f"or set SER_DATA to the folder that contains {corpus.folder}/."
         )
+    _check_files(name, folder, files, corpus, allow_partial)
     rows = []
     for path in files:
         row = corpus.parse(path, folder)
@@ -477,6 +495,40 @@ def load_corpus(name: str, root: str | Path | None = None, download: bool = Fals
         dup = df.loc[df["utt_id"].duplicated(), "utt_id"].iloc[0]
         raise ValueError(f"{name}: utterance {dup!r} exists as both .wav and .flac under {folder}; keep one")
     return df.sort_values("utt_id", ignore_index=True)
+
+
+class CorpusMismatchError(ValueError):
+    """A corpus copy whose files are missing or differ from its manifest."""
+
+
+class CorpusWarning(UserWarning):
+    """A corpus copy that differs from a complete one in a way that does not stop a run."""
+
+
+def _check_files(name: str, folder: Path, files: list[Path], corpus: Corpus, allow_partial: bool | None) -> None:
+    import os
+    import warnings
+
+    from core.manifest import check_corpus
+
+    check = check_corpus(name, folder, files, corpus.expected_files)
+    problems = check.problems()
+    if not problems:
+        return
+    if allow_partial is None:
+        allow_partial = os.environ.get("SER_ALLOW_PARTIAL", "") == "1"
+    text = f"corpus {name!r} at {folder}: " + "; ".join(problems)
+    if check.damaged and not allow_partial:
+        raise CorpusMismatchError(
+            text + ". Restore the copy (copy it again, or download it and check it with `sha256sum -c`), or "
+            "accept it as it is with load_corpus(..., allow_partial=True) or SER_ALLOW_PARTIAL=1: results "
+            "then record a different corpus fingerprint and are not comparable with the book's."
+        )
+    warnings.warn(
+        text + ". Results on it record its fingerprint; compare them with the book's only if it matches.",
+        CorpusWarning,
+        stacklevel=3,
+    )
 
 
 def fingerprint(meta: pd.DataFrame) -> dict[str, object]:

@@ -11,10 +11,30 @@ def with_durations(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(seconds=[sf.info(p).duration for p in df["path"]])
 
 
+# A clip whose RMS level is below this (dB relative to full scale) is counted as near-silent.
+SILENT_DBFS = -60.0
+
+
+def rms_dbfs(path: str) -> float:
+    """RMS level of a clip in dB relative to full scale (channels averaged; ``-inf`` for digital
+    silence), decoded at its own rate."""
+    import numpy as np
+
+    x, _ = sf.read(path, dtype="float32", always_2d=True)
+    power = float(np.mean(np.square(x.mean(axis=1), dtype=np.float64))) if x.size else 0.0
+    return 10 * float(np.log10(power)) if power > 0 else float("-inf")
+
+
+def with_levels(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` plus ``rms_dbfs``, each clip's RMS level (decodes every file)."""
+    return df.assign(rms_dbfs=[rms_dbfs(p) for p in df["path"]])
+
+
 def summary(df: pd.DataFrame) -> dict:
-    """One row of corpus statistics (``df`` must have ``seconds``)."""
+    """One row of corpus statistics (``df`` must have ``seconds``; with ``rms_dbfs`` the count of
+    near-silent clips, below :data:`SILENT_DBFS`, is added)."""
     counts = df["label_name"].value_counts()
-    return {
+    row = {
         "corpus": df["corpus"].iloc[0],
         "files": len(df),
         "speakers": df["speaker"].nunique(),
@@ -28,6 +48,9 @@ def summary(df: pd.DataFrame) -> dict:
         "max s": round(float(df["seconds"].max()), 2),
         "smallest / largest class": f"{counts.min()} / {counts.max()}",
     }
+    if "rms_dbfs" in df:
+        row[f"near-silent clips (< {SILENT_DBFS:g} dBFS)"] = int((df["rms_dbfs"] < SILENT_DBFS).sum())
+    return row
 
 
 def mean_interval(values, level: float = 0.95) -> tuple[float, float, float]:

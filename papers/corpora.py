@@ -77,10 +77,15 @@ display(pd.DataFrame(rows))
 
 # %% [markdown]
 # ## The corpora we have
+#
+# Counted from the files each time this notebook runs. The last column counts near-silent clips
+# (RMS level below -60 dB relative to full scale), which would carry no emotion to learn: a
+# damaged copy shows up there first.
 
 # %%
 frames = {
-    name: stats.with_durations(data.load_corpus(name, root=data_root)) for name in data.available_corpora(data_root)
+    name: stats.with_levels(stats.with_durations(data.load_corpus(name, root=data_root)))
+    for name in data.available_corpora(data_root)
 }
 display(pd.DataFrame([stats.summary(df) for df in frames.values()]).set_index("corpus"))
 for name, c in ((n, data.CORPORA[n]) for n in frames):

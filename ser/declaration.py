@@ -69,6 +69,7 @@ SCHEMA: dict[str, Any] = {
         "title",
         "authors",
         "source_file",
+        "links",
         "notebook",
         "corpus",
         "protocol",
@@ -80,6 +81,18 @@ SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "authors": {"type": "string"},
         "source_file": {"type": "string"},
+        # where a reader finds the paper: at least one of its DOI, a public page, or the authors' code
+        "links": {
+            "type": "object",
+            "additionalProperties": False,
+            "anyOf": [{"required": ["doi"]}, {"required": ["page"]}, {"required": ["code"]}],
+            "properties": {
+                "doi": {"type": "string", "pattern": r"^10\.\d{4,9}/\S+$"},
+                "page": {"type": "string", "pattern": "^https://"},
+                "code": {"type": "string", "pattern": "^https://"},
+                "venue": {"type": "string"},
+            },
+        },
         "notebook": {"type": "string", "pattern": r"^papers/[a-z0-9_]+\.ipynb$"},
         "corpus": {"type": "string"},
         "protocol": {"type": "string"},

@@ -17,6 +17,7 @@ from ser.baselines import read_baselines
 from ser.claims import AVAILABLE_CORPORA, STATUSES, TOLERANCE, compare_all, is_loss, load_registry
 from ser.markdown import md_table as _md_table
 from ser.report_baselines import baselines_page, paper_baselines
+from ser.report_evidence import paper_evidence
 from ser.report_explore import explore_page
 from ser.results import RESULTS_DIR, read_results
 
@@ -377,6 +378,19 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
     ]
     if not records:
         return "\n".join(out + ["No results files yet.", ""])
+    baselines = read_baselines(results_dir / "baselines")
+    versions, label = corpus_versions(records + baselines, current_fingerprints({r["corpus"] for r in records}))
+    out += [
+        "## Corpus versions",
+        "",
+        "Each run records the fingerprint of the corpus copy it read (file count and a hash of every utterance "
+        "id with its file size). A run whose fingerprint differs from the copy on the machine that built this "
+        "page is marked ⚠️ in the tables below: it saw other files, so its numbers may not be comparable. "
+        "Runs recorded before fingerprints existed show –.",
+        "",
+        versions,
+        "",
+    ]
     rows = pd.DataFrame(
         [
             {
@@ -393,6 +407,7 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
                 "macro F1": f"{r['metrics']['macro_f1']:.3f}" if "macro_f1" in r["metrics"] else "–",
                 "minutes": f"{r['duration_s'] / 60:.1f}",
                 "commit": r["git_commit"][:10],
+                "corpus version": label[r["_file"]],
                 "device": r["device"],
             }
             for r in records
@@ -401,6 +416,52 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
     for paper, g in rows.groupby("paper"):
         out += [f"## {paper}", "", _md_table(g.drop(columns="paper")), ""]
     return "\n".join(out)
+
+
+def _fp_text(fp: dict | None) -> str:
+    return f"{fp['files']} files, {fp['sha256'][:8]}" if fp else "not recorded"
+
+
+def current_fingerprints(corpora: set[str]) -> dict[str, dict | None]:
+    """The fingerprint of each corpus copy on this machine (``None`` where it cannot be loaded)."""
+    import warnings
+
+    from core.data import fingerprint, load_corpus
+
+    out: dict[str, dict | None] = {}
+    for c in sorted(corpora):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out[c] = fingerprint(load_corpus(c, allow_partial=True))
+        except (ValueError, OSError):  # unknown, missing or unreadable here
+            out[c] = None
+    return out
+
+
+def corpus_versions(records: list[dict], current: dict[str, dict | None]) -> tuple[str, dict[str, str]]:
+    """Which version of each corpus the runs saw (from their ``corpus_fingerprint``), against the
+    copy on this machine: a Markdown table, and for each results file a short version label that
+    carries a warning sign when it differs from the copy here."""
+    from collections import Counter
+
+    by_corpus: dict[str, Counter] = {}
+    labels = {}
+    for r in records:
+        fp = r.get("corpus_fingerprint")
+        by_corpus.setdefault(r["corpus"], Counter())[_fp_text(fp)] += 1
+        here = current.get(r["corpus"])
+        differs = fp is not None and here is not None and fp != here
+        labels[r["_file"]] = ("⚠️ " if differs else "") + (fp["sha256"][:8] if fp else "–")
+    rows = [
+        {
+            "corpus": c,
+            "copy on the build machine": _fp_text(current.get(c)) if current.get(c) else "not available",
+            "versions the runs saw (runs)": "; ".join(f"{v} ({n})" for v, n in counts.most_common()),
+        }
+        for c, counts in sorted(by_corpus.items())
+    ]
+    return _md_table(pd.DataFrame(rows)), labels
 
 
 def curves_figure(records: list[dict], path: Path) -> bool:
@@ -596,6 +657,9 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
         pages[gen / f"{paper}-runs.md"] = runs_summary(records, paper, summary_metrics(registries[paper]))
         pages[gen / f"{paper}-arms.md"] = headline_arms(records, registries[paper], book_dir / "_static")
         pages[gen / f"{paper}-baselines.md"] = paper_baselines(paper, baselines, records)
+        pages[gen / f"{paper}-evidence.md"] = paper_evidence(
+            registries[paper], table[table["paper"] == paper], records, baselines, results_dir.parent.parent
+        )
     write_csvs(book_dir / "_static", records, table)
     for path, text in pages.items():
         if not path.exists() or path.read_text() != text:

@@ -72,6 +72,22 @@ def device_info() -> str:
     return f"cpu: {cpu}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}"
 
 
+def determinism_info() -> dict[str, Any]:
+    """The settings that decide whether a rerun gives the same numbers (see
+    :func:`core.train.seed_everything`): deterministic kernels, cuDNN flags, the cuBLAS workspace
+    and the torch thread count (a different count may change float sums)."""
+    import torch
+
+    return {
+        "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
+        "warn_only": torch.is_deterministic_algorithms_warn_only_enabled(),
+        "cudnn_deterministic": bool(torch.backends.cudnn.deterministic),
+        "cudnn_benchmark": bool(torch.backends.cudnn.benchmark),
+        "cublas_workspace_config": os.environ.get("CUBLAS_WORKSPACE_CONFIG"),
+        "torch_threads": torch.get_num_threads(),
+    }
+
+
 def versions() -> dict[str, str]:
     import librosa
     import numpy
@@ -115,6 +131,7 @@ def make_record(
         "params": params,
         "duration_s": round(float(duration_s), 2),
         "device": device_info(),
+        "determinism": determinism_info(),
         "versions": versions(),
         "git_commit": git_commit(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

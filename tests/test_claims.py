@@ -11,6 +11,7 @@ REG = {
     "title": "Toy",
     "authors": "A",
     "source_file": "toy.md",
+    "links": {"doi": "10.1234/toy"},
     "notebook": "papers/toy.ipynb",
     "corpus": "baved",
     "protocol": "random",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -162,3 +163,18 @@ def test_the_fingerprint_changes_when_the_corpus_does(tmp_path):
     assert fingerprint(meta.iloc[:2])["sha256"] != fp["sha256"]  # a file removed
     write_tone(tmp_path / "c0.wav", seconds=0.5)  # a file re-encoded
     assert fingerprint(meta)["sha256"] != fp["sha256"]
+
+
+def test_near_silent_clips_are_counted_in_the_corpus_summary(tmp_path):
+    from core import stats
+
+    loud, quiet, silent = tmp_path / "loud.wav", tmp_path / "quiet.wav", tmp_path / "silent.wav"
+    write_tone(loud, amplitude=0.5)
+    write_tone(quiet, amplitude=1e-4)
+    write_tone(silent, amplitude=0.0)
+    df = pd.DataFrame({"path": [str(loud), str(quiet), str(silent)], "corpus": "x", "speaker": "s", "gender": "f",
+                       "label_name": ["a", "b", "a"], "seconds": 1.0})  # fmt: skip
+    df = stats.with_levels(df)
+    assert df["rms_dbfs"].iloc[0] == pytest.approx(20 * np.log10(0.5 / np.sqrt(2)), abs=0.1)
+    assert df["rms_dbfs"].iloc[2] == float("-inf")
+    assert stats.summary(df)["near-silent clips (< -60 dBFS)"] == 2

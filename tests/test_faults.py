@@ -134,3 +134,63 @@ def test_a_full_disk_keeps_the_previous_file(tmp_path, monkeypatch):
         save_split(_split(2), tmp_path / "s.csv", seed=2, protocol="random")
     assert (tmp_path / "s.csv").read_bytes() == before
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def _small_emodb(tmp_path: Path, data_root: Path, n: int = 6) -> Path:
+    """A data root holding ``n`` EmoDB files and a manifest of them."""
+    import hashlib
+    import shutil
+
+    src = sorted((data_root / "emodb_2s").glob("*.flac"))[:n]
+    (tmp_path / "emodb_2s").mkdir()
+    lines = []
+    for f in src:
+        shutil.copy(f, tmp_path / "emodb_2s" / f.name)
+        lines.append(f"{hashlib.sha256(f.read_bytes()).hexdigest()}  emodb_2s/{f.name}")
+    (tmp_path / "SHA256SUMS").write_text("\n".join(lines) + "\n")
+    return tmp_path
+
+
+def test_a_corpus_with_files_removed_or_changed_is_refused_unless_accepted(tmp_path, data_root, monkeypatch):
+    import warnings
+
+    from core.data import CorpusMismatchError, CorpusWarning, load_corpus
+
+    root = _small_emodb(tmp_path, data_root)
+    with pytest.warns(CorpusWarning, match="6 files where a complete copy has 535"):  # the count alone: a warning
+        assert len(load_corpus("emodb", root=root)) == 6
+    gone = sorted((root / "emodb_2s").glob("*.flac"))[0]
+    gone.unlink()
+    with pytest.raises(CorpusMismatchError, match=f"1 files of .*SHA256SUMS are missing \\({gone.name}\\)"):
+        load_corpus("emodb", root=root)
+    with pytest.warns(CorpusWarning, match="missing"):
+        assert len(load_corpus("emodb", root=root, allow_partial=True)) == 5
+    monkeypatch.setenv("SER_ALLOW_PARTIAL", "1")
+    with pytest.warns(CorpusWarning, match="missing"):
+        load_corpus("emodb", root=root)
+    monkeypatch.delenv("SER_ALLOW_PARTIAL")
+    (tmp_path / "b").mkdir()
+    root = _small_emodb(tmp_path / "b", data_root)
+    victim = sorted((root / "emodb_2s").glob("*.flac"))[1]
+    data = bytearray(victim.read_bytes())
+    data[-10] ^= 0xFF  # one flipped byte, same size and name
+    victim.write_bytes(bytes(data))
+    with pytest.raises(CorpusMismatchError, match=f"differ from their checksum .*{victim.name}"):
+        load_corpus("emodb", root=root)
+    victim.write_bytes(bytes(data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:]))  # restored
+    import shutil
+
+    seventh = sorted((data_root / "emodb_2s").glob("*.flac"))[6]
+    shutil.copy(seventh, root / "emodb_2s" / seventh.name)  # a file the manifest does not list
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_corpus("emodb", root=root)
+    assert any("1 files are not in" in str(w.message) and seventh.name in str(w.message) for w in caught)
+
+
+def test_a_malformed_manifest_is_an_error_naming_its_line(tmp_path):
+    from core.manifest import read_manifest
+
+    (tmp_path / "SHA256SUMS").write_text("abc  x.flac\n")
+    with pytest.raises(ValueError, match=r"SHA256SUMS:1: not a"):
+        read_manifest(tmp_path / "SHA256SUMS")

@@ -135,3 +135,42 @@ def test_csv_downloads_are_written(tmp_path):
     runs = (book / "_static" / "runs.csv").read_text().splitlines()
     assert runs[0].startswith("paper,corpus,substitution,protocol,arm,profile") and len(runs) == 3
     assert "lr0.05-acc" in (book / "_static" / "claims.csv").read_text()
+
+
+def test_evidence_links_every_file_behind_a_claim_and_flags_dirty_commits():
+    import pandas as pd
+    import pytest
+
+    from ser.paths import REPO_ROOT
+    from ser.report_evidence import commit_text, evidence_table, paper_links
+
+    rec_file = next((REPO_ROOT / "papers/results/parallel_cnn_lstm").glob("*-paper-seed0.json"))
+    rec = {"_file": str(rec_file), "arm": "clean", "profile": "paper", "seeds": [0],
+           "git_commit": "abc1234567890-dirty",
+           "split_file": "papers/results/parallel_cnn_lstm/splits/baved-random-clean-seed0.csv"}  # fmt: skip
+    t = pd.DataFrame([{"claim": "c1", "source": "Table 2", "files": [str(rec_file)]},
+                      {"claim": "c2", "source": "§3", "files": []}])  # fmt: skip
+    md = evidence_table(t, [rec], [])
+    assert f"</../papers/results/parallel_cnn_lstm/{rec_file.name}>" in md
+    assert "</../papers/results/parallel_cnn_lstm/splits/baved-random-clean-seed0.csv>" in md
+    assert "c2" not in md  # nothing reproduced, nothing to link
+    assert commit_text("abc1234567890-dirty") == "`abc1234567` **(dirty: uncommitted code)**"
+    assert commit_text("abc1234567890") == "`abc1234567`"
+    assert "https://doi.org/10.1/x" in paper_links({"links": {"doi": "10.1/x"}})
+    with pytest.raises(ValueError, match="outside the repository"):
+        evidence_table(t.iloc[:1].assign(files=[["/tmp/elsewhere.json"]]), [rec | {"_file": "/tmp/elsewhere.json"}], [])
+
+
+def test_every_declaration_names_where_to_read_the_paper():
+    import pytest
+    import yaml
+
+    from ser.declaration import DECLARATIONS_DIR, DeclarationError, validate_declaration
+
+    src = yaml.safe_load((DECLARATIONS_DIR / "emotionnet.yaml").read_text())
+    validate_declaration(src, "emotionnet")
+    for bad in ({"venue": "somewhere"}, {"doi": "not-a-doi"}, {"page": "http://insecure"}):
+        with pytest.raises(DeclarationError, match="links"):
+            validate_declaration(src | {"links": bad}, "emotionnet")
+    with pytest.raises(DeclarationError, match="links"):
+        validate_declaration({k: v for k, v in src.items() if k != "links"}, "emotionnet")

@@ -112,3 +112,15 @@ def test_benchmark_files_are_not_records(tmp_path):
     (tmp_path / "bench").mkdir()
     (tmp_path / "bench" / "cpu.json").write_text('{"threads": 1}')
     assert read_results(tmp_path) == []
+
+
+def test_records_state_the_determinism_settings_they_ran_with():
+    from core.train import seed_everything
+    from ser.results import make_record
+
+    seed_everything(0)
+    rec = make_record(paper="p", claim_ids=[], corpus="c", protocol="random", profile="smoke", seeds=[0],
+                      metrics={}, params={}, duration_s=0.0)  # fmt: skip
+    d = rec["determinism"]
+    assert d["deterministic_algorithms"] and d["cudnn_deterministic"] and not d["cudnn_benchmark"]
+    assert d["cublas_workspace_config"] and d["torch_threads"] >= 1
