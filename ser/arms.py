@@ -23,10 +23,17 @@ def _pct(v: float) -> str:
 
 
 def arm_rows(
-    records: list[dict], metric: str = "accuracy", scale: float = 100.0, registry: dict | None = None
+    records: list[dict],
+    metric: str = "accuracy",
+    scale: float = 100.0,
+    registry: dict | None = None,
+    baselines: list[dict] | None = None,
 ) -> pd.DataFrame:
     """One row per (arm, protocol, profile): n, mean, 95 % interval, budget and convergence
-    (``registry``: the paper's declaration, to judge the budget of records that do not state it)."""
+    (``registry``: the paper's declaration, to judge the budget of records that do not state it).
+    The interval is a t interval over runs; a single run with per-item predictions gets a bootstrap
+    interval over its test items instead (speakers joined from ``baselines``; ``interval`` says which)."""
+    from ser.baselines import run_intervals
     from ser.claims import at_paper_budget, convergence
 
     groups: dict[tuple, list[dict]] = {}
@@ -37,6 +44,11 @@ def arm_rows(
     for (arm, protocol, profile), g in groups.items():
         vals = [r["metrics"][metric] * scale for r in g]
         mean, lo, hi = mean_interval(vals)
+        kind = "t over runs"
+        boot = run_intervals(g[0], baselines or []) if len(g) == 1 and metric in ("accuracy", "macro_f1") else None
+        if boot is not None:
+            lo, hi = boot[metric][1] * scale, boot[metric][2] * scale
+            kind = f"bootstrap over {boot['unit']}"
         hist = [r.get("history", {}) for r in g]
         conv = [convergence(r) for r in g]
         rows.append(
@@ -48,6 +60,7 @@ def arm_rows(
                 "mean": mean,
                 "low": lo,
                 "high": hi,
+                "interval": kind,
                 "paper_budget": all(
                     at_paper_budget(r, registry) if registry else r.get("budget", {}).get("paper_budget", False)
                     for r in g
@@ -83,9 +96,11 @@ def leak_size(rows: pd.DataFrame, profile: str, leaky: str = "as_published", cle
     return difference_interval(a["values"].iloc[0], b["values"].iloc[0])
 
 
-def arms_table(records: list[dict], metric: str = "accuracy", registry: dict | None = None) -> str:
+def arms_table(
+    records: list[dict], metric: str = "accuracy", registry: dict | None = None, baselines: list[dict] | None = None
+) -> str:
     """Markdown: each arm's mean and 95 % interval with its basis, then the leak per profile."""
-    rows = arm_rows(records, metric, registry=registry)
+    rows = arm_rows(records, metric, registry=registry, baselines=baselines)
     if rows.empty:
         return "No results with arms yet.\n"
     lines = [
@@ -95,6 +110,8 @@ def arms_table(records: list[dict], metric: str = "accuracy", registry: dict | N
     ]
     for _, r in rows.iterrows():
         interval = "–" if math.isnan(r["low"]) else f"{_pct(r['low'])} – {_pct(r['high'])}"
+        if r["interval"].startswith("bootstrap") and not math.isnan(r["low"]):
+            interval += f" ({r['interval']})"
         lines.append(
             f"| {r['arm']} | {r['protocol']} | {r['profile']} | {r['n']} | {_pct(r['mean'])} | {interval} | "
             f"{'yes' if r['paper_budget'] else 'no'} | {', '.join(map(str, r['epochs'])) or '–'} | "

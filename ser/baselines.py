@@ -470,6 +470,69 @@ def beside(
     return out
 
 
+def speakers_of(record: dict[str, Any], baselines: Sequence[dict[str, Any]]) -> list[str] | None:
+    """The speaker of each test item of a model record's predictions: stored with them, else joined
+    from the baseline record on the same split (a noisy copy takes its original's speaker)."""
+    p = record.get("predictions") or {}
+    if "speaker" in p:
+        return list(p["speaker"])
+    b = baseline_for(record, baselines)
+    if b is None or "speaker" not in (b.get("predictions") or {}):
+        return None
+    known = dict(zip(b["predictions"]["utt_id"], b["predictions"]["speaker"], strict=True))
+    out = [known.get(u) or known.get(u.split(COPY)[0]) for u in p["utt_id"]]
+    return None if any(s is None for s in out) else out
+
+
+def _scores(k: int):
+    """Accuracy, UA and macro F1 of integer labels in ``range(k)``, from a confusion matrix (fast
+    enough to bootstrap every record at every book build)."""
+
+    def confusion(t: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return np.bincount(t * k + p, minlength=k * k).reshape(k, k).astype(float)
+
+    def accuracy(t, p):
+        return float((t == p).mean())
+
+    def ua(t, p):
+        c = confusion(t, p)
+        support = c.sum(1)
+        return float(np.mean(np.diag(c)[support > 0] / support[support > 0]))
+
+    def macro_f1(t, p):
+        c = confusion(t, p)
+        tp, support, predicted = np.diag(c), c.sum(1), c.sum(0)
+        denom = support + predicted
+        f1 = np.divide(2 * tp, denom, out=np.zeros(k), where=denom > 0)
+        return float(f1[support > 0].mean())
+
+    return {"accuracy": accuracy, "ua": ua, "macro_f1": macro_f1}
+
+
+def run_intervals(
+    record: dict[str, Any], baselines: Sequence[dict[str, Any]] = (), n_boot: int = 1000
+) -> dict[str, Any] | None:
+    """WA, UA and macro F1 of one model run with 95 % bootstrap intervals, from its per-item
+    predictions: ``{metric: (value, low, high), "unit": ..., "n": ...}``; speakers are resampled
+    when the test part holds enough of them (see :func:`core.stats.resampling_unit`), clips
+    otherwise. ``None`` for records without predictions."""
+    from core.stats import bootstrap_interval, resampling_unit
+
+    p = record.get("predictions")
+    if not p or not p.get("true"):
+        return None
+    names = sorted(set(p["true"]) | set(p["pred"]))
+    code = {n: i for i, n in enumerate(names)}
+    t = np.array([code[v] for v in p["true"]])
+    q = np.array([code[v] for v in p["pred"]])
+    groups = speakers_of(record, baselines)
+    unit = resampling_unit(groups)[1] if groups is not None else "clips (speakers not known)"
+    out: dict[str, Any] = {"unit": unit, "n": len(t)}
+    for name, fn in _scores(len(names)).items():
+        out[name] = bootstrap_interval(t, q, fn, groups, n_boot=n_boot)
+    return out
+
+
 def interval_is_meaningful(b: dict[str, Any]) -> bool:
     """Whether a baseline record's bootstrap interval is worth showing: made with the current rule
     (``interval_unit`` stored), or, for older records, resampling at least

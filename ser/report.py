@@ -372,8 +372,9 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
         "Every results file in `papers/results/`, read when the book was built. Download them all as a table: "
         "{download}`runs.csv <_static/runs.csv>`; every claim with its status: "
         "{download}`claims.csv <_static/claims.csv>`. Accuracy is the weighted accuracy (WA), UA the "
-        "unweighted average recall (macro recall), both in %. The reference baselines have their own page: "
-        "[Baselines](baselines.md).",
+        "unweighted average recall (macro recall), both in %; a run that kept its per-item predictions shows a 95 % "
+        "bootstrap interval of its accuracy, resampling speakers or clips (see [Baselines](baselines.md) for the "
+        "rule). The reference baselines have their own page: [Baselines](baselines.md).",
         "",
     ]
     if not records:
@@ -402,7 +403,7 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
                 "protocol": r["protocol"],
                 "profile": r["profile"],
                 "seeds": ",".join(map(str, r["seeds"])),
-                "accuracy": f"{100 * r['metrics']['accuracy']:.2f}" if "accuracy" in r["metrics"] else "–",
+                "accuracy": _accuracy_cell(r, baselines),
                 "UA": f"{100 * r['metrics']['macro_recall']:.2f}" if "macro_recall" in r["metrics"] else "–",
                 "macro F1": f"{r['metrics']['macro_f1']:.3f}" if "macro_f1" in r["metrics"] else "–",
                 "minutes": f"{r['duration_s'] / 60:.1f}",
@@ -416,6 +417,20 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
     for paper, g in rows.groupby("paper"):
         out += [f"## {paper}", "", _md_table(g.drop(columns="paper")), ""]
     return "\n".join(out)
+
+
+def _accuracy_cell(r: dict, baselines: list[dict]) -> str:
+    """Test accuracy in %, with its bootstrap interval when the run kept per-item predictions."""
+    from ser.baselines import run_intervals
+
+    if "accuracy" not in r["metrics"]:
+        return "–"
+    text = f"{100 * r['metrics']['accuracy']:.2f}"
+    boot = run_intervals(r, baselines)
+    if boot is not None:
+        _, lo, hi = boot["accuracy"]
+        text += f" [{100 * lo:.1f}, {100 * hi:.1f}] ({boot['unit'].split(' (')[0]})"
+    return text
 
 
 def _fp_text(fp: dict | None) -> str:
@@ -498,7 +513,9 @@ def curves_figure(records: list[dict], path: Path) -> bool:
     return True
 
 
-def headline_arms(records: list[dict], registry: dict, static_dir: Path | None = None) -> str:
+def headline_arms(
+    records: list[dict], registry: dict, static_dir: Path | None = None, baselines: list[dict] | None = None
+) -> str:
     """Markdown: the arms of the paper's headline claim side by side (:func:`ser.arms.arms_table`),
     from the records that answer it on the paper's corpus (or its declared stand-in), with their
     learning curves as a figure in ``static_dir``."""
@@ -518,9 +535,10 @@ def headline_arms(records: list[dict], registry: dict, static_dir: Path | None =
     ]  # fmt: skip
     intro = (
         f"The headline claim `{head['id']}` ({head['value']:g}{' %' if head['unit'] == '%' else ''}, {head['source']}) "
-        f"on `{corpus}`, arm by arm: mean over seeds or folds with a 95 % t-interval, and the basis of each number.\n\n"
+        f"on `{corpus}`, arm by arm: mean over seeds or folds with a 95 % t-interval (a single run with per-item "
+        "predictions: a bootstrap interval over its test items), and the basis of each number.\n\n"
     )
-    text = intro + arms_table(recs, head["metric"], registry)
+    text = intro + arms_table(recs, head["metric"], registry, baselines)
     name = f"{registry['paper']}-curves.png"
     if static_dir is not None and curves_figure(recs, static_dir / name):
         text += (
@@ -655,7 +673,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     for paper in table["paper"].unique():
         pages[gen / f"{paper}.md"] = paper_table(table[table["paper"] == paper]) + "\n"
         pages[gen / f"{paper}-runs.md"] = runs_summary(records, paper, summary_metrics(registries[paper]))
-        pages[gen / f"{paper}-arms.md"] = headline_arms(records, registries[paper], book_dir / "_static")
+        pages[gen / f"{paper}-arms.md"] = headline_arms(records, registries[paper], book_dir / "_static", baselines)
         pages[gen / f"{paper}-baselines.md"] = paper_baselines(paper, baselines, records)
         pages[gen / f"{paper}-evidence.md"] = paper_evidence(
             registries[paper], table[table["paper"] == paper], records, baselines, results_dir.parent.parent

@@ -387,3 +387,31 @@ def test_the_leak_table_sets_a_leaky_baseline_beside_its_clean_twin():
     # leaky splits count in no mean
     assert leaky not in RB.distinct([leaky, clean, other])
     assert RB.leak_table([clean, other], models).empty
+
+
+def test_run_intervals_match_the_metrics_and_take_speakers_from_the_baseline():
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+    from ser import baselines as SB
+
+    rng = np.random.default_rng(0)
+    n = 240
+    ids = [f"c/{i}" for i in range(n)]
+    spk = [f"s{i % 12}" for i in range(n)]
+    true = rng.choice(["a", "b", "c"], n)
+    pred = np.where(rng.random(n) < 0.7, true, rng.choice(["a", "b", "c"], n))
+    ids[0] = "c/0#copy1"  # a noisy copy takes its original's speaker
+    model = {"split_file": "s.csv", "predictions": {"utt_id": ids, "true": list(true), "pred": list(pred)}}
+    base_pred = {"utt_id": ["c/0", *ids[1:]], "speaker": spk, "true": list(true), "pred": list(true)}
+    base = {"split_file": "s.csv", "fold": None, "predictions": base_pred}
+    assert SB.speakers_of(model, [base]) == spk
+    got = SB.run_intervals(model, [base], n_boot=200)
+    assert got["unit"] == "speakers" and got["n"] == n
+    assert got["accuracy"][0] == pytest.approx(accuracy_score(true, pred))
+    assert got["ua"][0] == pytest.approx(balanced_accuracy_score(true, pred))
+    assert got["macro_f1"][0] == pytest.approx(f1_score(true, pred, average="macro"))
+    for key in ("accuracy", "ua", "macro_f1"):
+        assert got[key][1] < got[key][0] < got[key][2]
+    # without a baseline on the split, speakers are unknown: clips are resampled, and it says so
+    assert SB.run_intervals(model, [], n_boot=50)["unit"] == "clips (speakers not known)"
+    assert SB.run_intervals({"metrics": {}}, []) is None
