@@ -28,10 +28,23 @@ def book_runs() -> dict[str, list[tuple[str, dict]]]:
     return dict(sorted((runs | BOOK_NOTEBOOKS).items()))
 
 
+# What a plain `ser reproduce` reruns: the book's flagship claim (BAVED, 96.91 %), whose corpus has a
+# public archive, at the `cpu` profile in under an hour on 2 cores; the rest of the book is the
+# committed evidence until `--all` (or `--paper`, `--only`) asks for more.
+FLAGSHIP = ("parallel_cnn_lstm-random",)
+
+
 def select_runs(
-    profile: str, papers: list[str] | None = None, corpus: str | None = None, only: list[str] | None = None
+    profile: str,
+    papers: list[str] | None = None,
+    corpus: str | None = None,
+    only: list[str] | None = None,
+    everything: bool = True,
 ) -> list[tuple[str, str, dict]]:
-    """The runs ``ser reproduce`` would execute: ``(paper, run name, papermill parameters)``."""
+    """The runs ``ser reproduce`` would execute: ``(paper, run name, papermill parameters)``; with
+    no ``papers`` or ``only`` and ``everything`` False, the :data:`FLAGSHIP` runs."""
+    if not papers and not only and not everything:
+        only = list(FLAGSHIP)
     runs = book_runs()
     unknown = sorted(set(papers or []) - set(runs))
     if unknown:
@@ -53,6 +66,33 @@ def select_runs(
             record = {"record": True} if paper not in BOOK_NOTEBOOKS else {}  # the book's runs are recorded
             selected.append((paper, name, {"profile": profile, **params, **override, **record}))
     return selected
+
+
+def readme_times() -> str:
+    """The Markdown block of the README that states run times, from the recorded durations (so it is
+    never typed by hand; a test checks the README holds the current one)."""
+    from ser.results import read_results
+
+    records = read_results()
+    rows = []
+    for label, profile, everything in (
+        ("`ser reproduce` (the flagship run)", "cpu", False),
+        ("`ser reproduce --all`", "cpu", True),
+        ("`ser reproduce --all --profile paper`", "paper", True),
+    ):
+        selected = select_runs(profile, everything=everything)
+        est = [estimate_seconds(p, params, records) for p, _, params in selected]
+        known = sum(e for e in est if e is not None)
+        missing = sum(e is None for e in est)
+        note = f" ({missing} of them never recorded yet)" if missing else ""
+        rows.append(f"| {label} | {len(selected)}{note} | {known / 3600:.1f} h |")
+    return "\n".join(
+        [
+            "| command | runs | recorded time, one run at a time on 2 cores |",
+            "|---|---|---|",
+            *rows,
+        ]
+    )
 
 
 def corpora_of(paper: str, params: dict) -> list[str]:
@@ -109,6 +149,40 @@ def plan(selected: list[tuple[str, str, dict]], workers: int = 1) -> str:
     return "\n".join(lines)
 
 
+def preflight(selected: list[tuple[str, str, dict]]) -> tuple[list[tuple[str, str, dict]], list[tuple[str, str]]]:
+    """Check every run before any starts: its parameters (``--corpus`` included) against the paper's
+    declaration, and every corpus it reads (present, complete per its manifest and file count;
+    BAVED, which has a public archive, is downloaded when missing). Returns the runnable runs and
+    ``(name, reason)`` of the runs skipped because their data is unavailable. Bad parameters stop
+    everything with the run's name."""
+    from core.data import CorpusMismatchError, CorpusNotFoundError, get_corpus, load_corpus
+    from ser.params import ParameterError
+    from ser.run import notebook_defaults, resolve_params
+
+    for paper, name, params in selected:
+        if paper in BOOK_NOTEBOOKS:
+            continue
+        try:
+            resolve_params(declaration.load(paper), {**notebook_defaults(paper), **params}, notebook_defaults(paper))
+        except ParameterError as err:
+            raise SystemExit(f"run {name}: {err}") from None
+    status: dict[str, str | None] = {}
+    for corpus in sorted({c for paper, _, params in selected for c in corpora_of(paper, params)}):
+        try:
+            load_corpus(corpus, download=get_corpus(corpus).downloadable)
+            status[corpus] = None
+        except (CorpusNotFoundError, CorpusMismatchError, ValueError) as err:
+            status[corpus] = str(err)
+    runnable, skipped = [], []
+    for paper, name, params in selected:
+        bad = [c for c in corpora_of(paper, params) if status.get(c)]
+        if bad:
+            skipped.append((name, f"not run: data unavailable ({'; '.join(str(status[c]) for c in bad)})"))
+        else:
+            runnable.append((paper, name, params))
+    return runnable, skipped
+
+
 def reproduce(
     profile: str,
     papers: list[str] | None,
@@ -116,45 +190,63 @@ def reproduce(
     out_dir: Path,
     only: list[str] | None = None,
     plan_only: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+    everything: bool = True,
 ) -> int:
     """Execute the registered notebooks of ``papers`` (all by default); ``only`` keeps the runs whose
-    executed notebook is named there (with or without ``.ipynb``). Prints the plan first. A failed
-    run keeps the previously executed notebook (the failed copy is saved beside it as
-    ``<name>.failed.ipynb``), the other runs go on, and the return code is 1."""
+    executed notebook is named there (with or without ``.ipynb``). Prints the plan, checks every run's
+    parameters and corpora (runs whose data is unavailable are skipped, with the reason), then runs
+    them one after the other here, or as Dask tasks (``workers`` > 1: a local cluster; ``scheduler``:
+    an existing one; :mod:`ser.fanout`). A failed run keeps the previously executed notebook (the
+    failed copy is saved beside it as ``<name>.failed.ipynb``), the other runs go on, and the return
+    code is 1."""
     import time
 
     import papermill as pm
 
-    selected = select_runs(profile, papers, corpus, only)
-    print(plan(selected), flush=True)
+    selected = select_runs(profile, papers, corpus, only, everything)
+    print(plan(selected, workers), flush=True)
     if plan_only:
         return 0
     out_dir.mkdir(parents=True, exist_ok=True)
-    if any(_reads_baved(paper, params) for paper, _, params in selected):
-        from core.data import load_corpus
-
-        load_corpus("baved", download=True)  # the one corpus with a public archive: fetch it if it is missing
+    selected, skipped = preflight(selected)
+    for name, why in skipped:
+        print(f"[reproduce] {name}: {why}", flush=True)
     failed, start = [], time.perf_counter()
-    for k, (paper, name, params) in enumerate(selected, 1):
-        notebook, executed = notebook_of(paper), out_dir / f"{name}.ipynb"
-        running = out_dir / f".{name}.running.ipynb"
-        elapsed = (time.perf_counter() - start) / 60
-        print(f"[reproduce] run {k} of {len(selected)} ({elapsed:.0f} min so far): {name} {params}", flush=True)
-        try:
-            pm.execute_notebook(str(notebook), str(running), parameters=params, cwd=str(REPO_ROOT), progress_bar=True)
-        except Exception as err:  # noqa: BLE001 - any failure of one run is reported, the others go on
+    if workers > 1 or scheduler:
+        from ser.fanout import run_on_dask
+
+        failed = run_on_dask(selected, out_dir, workers=workers, scheduler=scheduler) if selected else []
+        selected_n = len(selected)
+    else:
+        selected_n = len(selected)
+        for k, (paper, name, params) in enumerate(selected, 1):
+            notebook, executed = notebook_of(paper), out_dir / f"{name}.ipynb"
+            running = out_dir / f".{name}.running.ipynb"
+            elapsed = (time.perf_counter() - start) / 60
+            print(f"[reproduce] run {k} of {len(selected)} ({elapsed:.0f} min so far): {name} {params}", flush=True)
+            try:
+                pm.execute_notebook(
+                    str(notebook), str(running), parameters=params, cwd=str(REPO_ROOT), progress_bar=True
+                )
+            except Exception as err:  # noqa: BLE001 - any failure of one run is reported, the others go on
+                if running.exists():
+                    running.replace(out_dir / f"{name}.failed.ipynb")
+                failed.append(
+                    (name, f"{type(err).__name__}: {str(err).strip().splitlines()[-1] if str(err).strip() else ''}")
+                )
+                print(f"[reproduce] run {name} FAILED; {executed.name} is kept as it was", flush=True)
+                continue
             if running.exists():
-                running.replace(out_dir / f"{name}.failed.ipynb")
-            failed.append(
-                (name, f"{type(err).__name__}: {str(err).strip().splitlines()[-1] if str(err).strip() else ''}")
-            )
-            print(f"[reproduce] run {name} FAILED; {executed.name} is kept as it was", flush=True)
-            continue
-        if running.exists():
-            running.replace(executed)
-    print(f"[reproduce] {len(selected) - len(failed)} of {len(selected)} runs done", flush=True)
+                running.replace(executed)
+    wall = (time.perf_counter() - start) / 60
+    print(f"[reproduce] {selected_n - len(failed)} of {selected_n} runs done in {wall:.1f} min"
+          + (f"; {len(skipped)} skipped for missing data" if skipped else ""), flush=True)  # fmt: skip
     for name, why in failed:
         print(f"[reproduce] failed: {name}: {why}", flush=True)
+    for name, why in skipped:
+        print(f"[reproduce] skipped: {name}: {why}", flush=True)
     return 1 if failed else 0
 
 
@@ -162,11 +254,6 @@ def _defaults(paper: str) -> dict:
     from ser.run import notebook_defaults
 
     return notebook_defaults(paper)
-
-
-def _reads_baved(paper: str, params: dict) -> bool:
-    """Whether a run reads BAVED: named in its parameters, or by the notebook's default corpora."""
-    return "baved" in corpora_of(paper, params)
 
 
 def baselines_cmd(args: argparse.Namespace) -> int:
@@ -234,8 +321,10 @@ def main(argv: list[str] | None = None) -> int:
         help="run the paper notebooks of the book at a profile (prints its plan first)",
         description="Execute the runs of the book (declared in papers/claims/<paper>.yaml) with papermill into "
         "book/replications/, recording their results in papers/results/.",
-        epilog="examples: ser reproduce --plan --profile cpu; ser reproduce --paper arabemonet; "
-        "ser reproduce --only wavelet_cnn_lstm-ravdess-si --profile smoke; ser reproduce --list",
+        epilog="examples: ser reproduce (the flagship run); ser reproduce --all --plan; "
+        "ser reproduce --paper arabemonet; ser reproduce --only wavelet_cnn_lstm-ravdess-si --profile smoke; "
+        "ser reproduce --list; "
+        "ser reproduce --workers 2; ser reproduce --scheduler tcp://10.0.0.5:8786",
     )
     r.add_argument("--profile", choices=("paper", "cpu", "smoke"), default="cpu", help="budget profile (default cpu)")
     r.add_argument("--paper", action="append", help="only this paper (repeatable)")
@@ -245,6 +334,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     r.add_argument("--out", type=Path, default=REPLICATIONS_DIR, help="folder of the executed notebooks")
     r.add_argument("--plan", action="store_true", help="print the runs, corpora and estimated times, run nothing")
+    r.add_argument(
+        "--all",
+        action="store_true",
+        help="every run of the book at the profile (default without --paper or --only: the flagship, "
+        f"{', '.join(FLAGSHIP)})",
+    )
+    r.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="runs at once on a local Dask cluster of one-thread workers (default 1: one run at a time, here; "
+        "on 2 cores, 2 workers give more runs per hour than 1 run with 2 threads)",
+    )
+    r.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of an existing Dask scheduler (e.g. tcp://10.0.0.5:8786) to send the runs to; each worker "
+        "needs this repository and the data root (SER_DATA)",
+    )
     r.add_argument("--list", action="store_true", help="list every run of the book (paper, arm, profile) and exit")
     d = sub.add_parser("download", help="download a corpus that has a public archive")
     d.add_argument("corpus", choices=("baved",))
@@ -283,7 +391,19 @@ def main(argv: list[str] | None = None) -> int:
                       f"profile {params.get('profile', '(any)')}")  # fmt: skip
         return 0
     if args.cmd == "reproduce":
-        return reproduce(args.profile, args.paper, args.corpus, args.out, args.only, plan_only=args.plan)
+        if args.workers < 1:
+            parser.error("--workers must be at least 1")
+        return reproduce(
+            args.profile,
+            args.paper,
+            args.corpus,
+            args.out,
+            args.only,
+            plan_only=args.plan,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            everything=args.all,
+        )
     elif args.cmd == "baselines":
         return baselines_cmd(args)
     elif args.cmd == "download":

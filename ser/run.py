@@ -23,7 +23,7 @@ import pandas as pd
 
 from ser import declaration
 from ser.params import PROFILES, ParameterError, validate
-from ser.paths import RESULTS_DIR, notebook_of
+from ser.paths import notebook_of
 
 # Names IPython puts into a kernel's namespace; everything else that holds a plain value was set by
 # the parameters cell or injected by papermill.
@@ -299,14 +299,9 @@ def open_run(paper: str, namespace: MutableMapping[str, Any]) -> Run:
     for key in budget:  # a parameter of the same name, when set, overrides the profile's number
         if params.get(key) is not None:
             budget[key] = params[key]
-    if params["results_dir"]:
-        out_dir = Path(params["results_dir"])
-    elif params["record"] and profile != "smoke":
-        out_dir = RESULTS_DIR / paper
-    else:
-        from core.config import cache_dir
+    from ser.fanout import results_destination
 
-        out_dir = cache_dir("results") / paper
+    out_dir = results_destination(paper, {**params, "profile": profile})
     namespace.update(params)
     _notebook_setup()
     return Run(paper=paper, decl=decl, params=params, arm=arm, profile=profile, budget=budget, out_dir=out_dir)

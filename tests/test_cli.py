@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def test_only_selects_runs_and_baved_is_fetched_only_when_read(tmp_path, monkeyp
 
     executed, fetched = [], []
     monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: executed.append(parameters))
-    monkeypatch.setattr(core.data, "load_corpus", lambda name, **kw: fetched.append(name))
+    monkeypatch.setattr(core.data, "load_corpus", lambda name, **kw: fetched.append((name, kw.get("download"))))
     main(
         [
             "reproduce",
@@ -66,7 +67,8 @@ def test_only_selects_runs_and_baved_is_fetched_only_when_read(tmp_path, monkeyp
         ]
     )
     assert [p["corpus"] for p in executed] == ["eyase", "ravdess"] and executed[1]["protocol"] == "si"
-    assert all(p["profile"] == "cpu" for p in executed) and fetched == []
+    assert all(p["profile"] == "cpu" for p in executed)
+    assert sorted(fetched) == [("eyase", False), ("ravdess", False)]  # checked before any run; no download
     main(["reproduce", "--only", "arabemonet-baved-kfold", "--profile", "smoke", "--out", str(tmp_path)])
     assert executed[-1] == {
         "corpus": "baved",
@@ -75,17 +77,44 @@ def test_only_selects_runs_and_baved_is_fetched_only_when_read(tmp_path, monkeyp
         "profile": "smoke",
         "record": True,
     }
-    assert fetched == ["baved"]
+    assert fetched[-1] == ("baved", True)  # the one corpus with a public archive is fetched when missing
 
 
-def test_which_runs_read_baved():
-    from ser.cli import _reads_baved
+def test_which_corpora_a_run_reads():
+    from ser.cli import corpora_of
 
-    assert _reads_baved("parallel_cnn_lstm", {"protocol": "random"})  # BAVED is its default corpus
-    assert not _reads_baved("parallel_cnn_lstm", {"corpus": "eyase"})
-    assert _reads_baved("emotionnet", {})
-    assert not _reads_baved("cnn_blstm_attention", {"corpora": ["ravdess"]})
-    assert _reads_baved("arabemonet", {"corpus": "baved"}) and not _reads_baved("arabemonet", {"corpus": "eyase"})
+    assert corpora_of("parallel_cnn_lstm", {"protocol": "random"}) == ["baved"]  # its default corpus
+    assert corpora_of("parallel_cnn_lstm", {"corpus": "eyase"}) == ["eyase"]
+    assert "baved" in corpora_of("emotionnet", {})
+    assert corpora_of("cnn_blstm_attention", {"corpora": ["ravdess"]}) == ["ravdess"]
+    assert corpora_of("corpora", {}) == []
+
+
+def test_preflight_skips_runs_without_data_and_stops_on_a_bad_corpus_before_anything_runs(
+    tmp_path, monkeypatch, capsys
+):
+    import papermill
+
+    import core.data
+
+    executed = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: executed.append(parameters))
+
+    def load(name, **kw):
+        if name == "eyase":
+            raise core.data.CorpusNotFoundError("corpus 'eyase' not found: get it from its authors")
+
+    monkeypatch.setattr(core.data, "load_corpus", load)
+    code = main(["reproduce", "--only", "arabemonet-eyase-kfold", "--only", "wavelet_cnn_lstm-ravdess-si",
+                 "--out", str(tmp_path)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0 and [p["corpus"] for p in executed] == ["ravdess"]
+    assert "skipped: arabemonet-eyase-kfold: not run: data unavailable (corpus 'eyase' not found" in out
+    assert "1 of 1 runs done" in out and "1 skipped for missing data" in out
+    executed.clear()
+    with pytest.raises(SystemExit, match="run arabemonet-eyase-kfold: .*corpus"):
+        main(["reproduce", "--only", "arabemonet-eyase-kfold", "--corpus", "klingon", "--out", str(tmp_path)])
+    assert executed == []
 
 
 def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
@@ -166,3 +195,71 @@ def test_training_benchmark_counts_flops_and_reports_ratios(tmp_path):
     (row,) = res["models"]
     assert res["matmul_peak_gflops"] > 0 and row["params"] > 0 and 0 < row["train_fraction_of_peak"] < 1
     assert row["s_per_epoch"] > 0 and row["paper_epochs"] == 100 and "load_average_at_start" in res
+
+
+@pytest.fixture()
+def private_cache(tmp_path, monkeypatch):
+    """Smoke results go to the cache: point it at a fresh folder so they can be found."""
+    monkeypatch.setenv("SER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SER_PROFILE", "smoke")
+    return tmp_path / "cache"
+
+
+FANOUT_RUNS = ["emotionnet", "wavelet_cnn_lstm-emodb-si"]
+
+
+def _fanout_args(out: Path) -> list[str]:
+    return ["reproduce", "--profile", "smoke", *[a for r in FANOUT_RUNS for a in ("--only", r)], "--out", str(out)]
+
+
+def test_two_smoke_runs_on_a_two_worker_local_dask_cluster(tmp_path, private_cache, capsys):
+    """`--workers 2`: both runs execute as Dask tasks; the client writes their records and notebooks."""
+    from ser.paths import RESULTS_DIR
+
+    before = sorted(p.read_bytes() for p in RESULTS_DIR.rglob("*.json"))
+    assert main([*_fanout_args(tmp_path / "nb"), "--workers", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "2 runs on tcp://" in out and "(2 workers)" in out
+    assert "run 1 of 2 done" in out and "run 2 of 2 done" in out and "2 of 2 runs done" in out
+    for name in FANOUT_RUNS:
+        assert (tmp_path / "nb" / f"{name}.ipynb").is_file()
+    recs = {p.parent.name for p in (private_cache / "results").rglob("*.json") if p.parent.name != "splits"}
+    assert recs == {"emotionnet", "wavelet_cnn_lstm"}
+    for p in (private_cache / "results").rglob("*.json"):
+        text = p.read_text()
+        assert "ser-run-" not in text  # the worker's private folder is gone from the records
+        assert json.loads(text)["params"]["results_dir"] is None
+    assert sorted(p.read_bytes() for p in RESULTS_DIR.rglob("*.json")) == before  # smoke: nothing committed changes
+
+
+def test_runs_go_to_an_existing_scheduler(tmp_path, private_cache, capsys):
+    """`--scheduler`: the runs are sent to a cluster the user started (here one on localhost)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as cluster:
+        code = main(["reproduce", "--profile", "smoke", "--only", "emotionnet", "--out", str(tmp_path / "nb"),
+                     "--scheduler", cluster.scheduler_address])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0 and f"1 runs on {cluster.scheduler_address} (1 workers)" in out
+    assert (tmp_path / "nb" / "emotionnet.ipynb").is_file()
+    assert any((private_cache / "results" / "emotionnet").glob("*.json"))
+
+
+def test_the_client_lands_a_task_where_a_local_run_would_have_written(tmp_path, monkeypatch):
+    from ser.fanout import land
+
+    monkeypatch.setenv("SER_CACHE", str(tmp_path / "cache"))
+    priv = "/tmp/ser-run-abc/results/emotionnet"
+    rec = {"params": {"results_dir": priv, "record": True}, "split_file": f"{priv}/splits/s.csv"}
+    result = {
+        "name": "emotionnet", "paper": "emotionnet", "ok": False, "error": "boom", "tmp": priv,
+        "notebook": json.dumps({"cells": [priv]}).encode(),
+        "files": {"r.json": json.dumps(rec).encode(), "splits/s.csv": b"utt_id,part\\n"},
+    }  # fmt: skip
+    written = land(result, {"profile": "smoke", "record": True}, tmp_path / "nb")
+    dest = tmp_path / "cache" / "results" / "emotionnet"
+    assert {p.name for p in written} == {"r.json", "s.csv", "emotionnet.failed.ipynb"}
+    got = json.loads((dest / "r.json").read_text())
+    assert got["params"]["results_dir"] is None and got["split_file"] == f"{dest}/splits/s.csv"
+    assert priv not in (tmp_path / "nb" / "emotionnet.failed.ipynb").read_text()
+    assert not (tmp_path / "nb" / "emotionnet.ipynb").exists()  # a failed run never replaces the executed notebook

@@ -44,3 +44,21 @@ def test_the_lock_file_agrees_with_every_pin_of_pyproject():
     for pin in pins:
         name, version = pin.split("==")
         assert lock.get(name.lower().replace("_", "-")) == version, f"requirements.lock disagrees with {pin}"
+
+
+def test_the_readme_states_the_recorded_times():
+    """The run times in the README are generated from the recorded durations, never typed by hand
+    (regenerate with SER_REGEN_GOLDEN=1)."""
+    import os
+    import re
+
+    from ser.cli import readme_times
+
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    block = re.search(r"<!-- readme-times:start -->\n(.*?)\n<!-- readme-times:end -->", text, re.S)
+    assert block, "the README lost its readme-times block"
+    if os.environ.get("SER_REGEN_GOLDEN"):
+        readme.write_text(text.replace(block.group(1), readme_times()))
+        return
+    assert block.group(1) == readme_times(), "README times are stale: rerun with SER_REGEN_GOLDEN=1"
