@@ -53,46 +53,138 @@ def sourced_lines(items: list[dict]) -> list[str]:
     return [f"- **{c['id']}** ({'; '.join(c['sources'])}): {c['text'].strip()}" for c in items]
 
 
+# Colours of the arms in the figures: the run as the paper or its code ran it, the clean rerun and
+# the speaker-independent rerun.
+ARM_COLOURS = {"as run": "tab:purple", "clean": "tab:blue", "speaker-independent": "tab:orange"}
+
+
+def _arm_points(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per claim x arm with a reproduced value: ``arm`` (as run / clean / speaker-independent),
+    ``mean``, ``half`` (half-width of the 95 % t interval over runs, ``nan`` for one run) and ``n``."""
+    from scipy import stats as st
+
+    rows = []
+    for _, r in table.iterrows():
+        for arm, prefix in (("as run", ""), ("clean", "clean_"), ("speaker-independent", "speaker_")):
+            n = int(r[f"{prefix}n"] or 0)
+            if not n or (arm == "as run" and r.get("diverged") and r["diverged"] >= n):
+                continue
+            std = r[f"{prefix}std"]
+            half = float(st.t.ppf(0.975, n - 1) * std / math.sqrt(n)) if n > 1 and not math.isnan(std) else math.nan
+            rows.append(
+                {
+                    "paper": r["paper"],
+                    "claim": r["claim"],
+                    "unit": r["unit"],
+                    "metric": r["metric"],
+                    "claimed": r["claimed"],
+                    "arm": arm,
+                    "arm_name": r["arm"] if arm == "as run" else arm,
+                    "mean": r[f"{prefix}mean"],
+                    "half": half,
+                    "n": n,
+                    "headline": bool(r.get("headline")),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def scatter(table: pd.DataFrame, path: Path) -> bool:
-    """Claimed-vs-reproduced scatter (accuracy-like % claims and fractional claims). False if nothing to plot."""
+    """Claimed vs reproduced, every measured claim and arm: the mean over runs with its 95 % t interval
+    (hollow markers: one run, no interval), coloured by arm, with the diagonal. False if nothing to plot."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    done = table[table["n"] > 0]
-    if done.empty:
+    pts = _arm_points(table[table["n"] + table["clean_n"] + table["speaker_n"] > 0])
+    if pts.empty:
         return False
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
-    palette = {
-        "reproduced": "tab:green",
-        "reproduced only with the leak": "tab:purple",
-        "not reproduced": "tab:red",
-        "inconclusive: reduced budget": "tab:gray",
-        "substituted corpus": "tab:orange",
-    }
     for ax, units, label in ((axes[0], ["%"], "percent"), (axes[1], [""], "fraction")):
-        sub = done[done["unit"].isin(units) & ~done["metric"].map(is_loss)]
+        sub = pts[pts["unit"].isin(units) & ~pts["metric"].map(is_loss)]
         lo, hi = (0, 100) if label == "percent" else (0, 1)
         ax.plot([lo, hi], [lo, hi], color="grey", lw=1, ls="--", label="reproduced = claimed")
-        for status, g in sub.groupby("status"):
-            ax.errorbar(
-                g["claimed"],
-                g["mean"],
-                yerr=g["std"].fillna(0),
-                fmt="o",
-                capsize=3,
-                color=palette.get(status, "tab:blue"),
-                label=f"{status} ({len(g)})",
-            )
+        for arm, g in sub.groupby("arm", sort=False):
+            colour = ARM_COLOURS[arm]
+            many, one = g[g["n"] > 1], g[g["n"] == 1]
+            if len(many):
+                ax.errorbar(many["claimed"], many["mean"], yerr=many["half"].fillna(0), fmt="o", capsize=3,
+                            color=colour, label=f"{arm} ({len(g)})")  # fmt: skip
+            if len(one):
+                ax.scatter(one["claimed"], one["mean"], facecolors="none", edgecolors=colour,
+                           label=None if len(many) else f"{arm} ({len(g)})")  # fmt: skip
         ax.set(
             xlim=(lo, hi),
             ylim=(lo, hi),
             xlabel=f"claimed ({label})",
-            ylabel=f"reproduced mean ± std ({label})",
+            ylabel=f"reproduced, mean with 95 % interval ({label})",
             title="accuracy-type claims in %" if label == "percent" else "F1 / precision / recall claims",
         )
         ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def _missing_headlines(table: pd.DataFrame, registries: dict) -> str:
+    """A sentence naming the headline claims the gap figure cannot show, and why."""
+    out = []
+    for paper, reg in registries.items():
+        for c in reg["claims"]:
+            if not c.get("headline"):
+                continue
+            row = table[(table["paper"] == paper) & (table["claim"] == c["id"])]
+            if row.empty:
+                continue
+            r = row.iloc[0]
+            if r["n"] and r.get("diverged") and r["diverged"] >= r["n"] and not (r["clean_n"] or r["speaker_n"]):
+                out.append(f"{paper}: {c['id']} (all {r['n']} runs diverged)")
+            elif not (r["n"] or r["clean_n"] or r["speaker_n"]):
+                out.append(f"{paper}: {c['id']} ({r['status']})")
+    return f" Not shown: {'; '.join(out)}." if out else ""
+
+
+def gap_figure(table: pd.DataFrame, registries: dict, path: Path) -> bool:
+    """Per paper, its headline claims: reproduced minus claimed in points for each arm, with 95 %
+    intervals (hollow: one run). False if no headline claim has a reproduced value."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    head = {(p, c["id"]) for p, reg in registries.items() for c in reg["claims"] if c.get("headline")}
+    pts = _arm_points(table)
+    if pts.empty:
+        return False
+    is_head = pd.Series([(p, c) in head for p, c in zip(pts["paper"], pts["claim"], strict=True)], index=pts.index)
+    pts = pts[is_head & pts["unit"].isin(["%", ""])].copy()
+    if pts.empty:
+        return False
+    frac = pts["unit"] == ""  # a claim printed as a fraction (0.76): in points like the others
+    pts.loc[frac, ["claimed", "mean", "half"]] *= 100
+    rows = list(dict.fromkeys(zip(pts["paper"], pts["claim"], strict=True)))
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.4))
+    offsets = {"as run": -0.2, "clean": 0.0, "speaker-independent": 0.2}
+    for arm, g in pts.groupby("arm", sort=False):
+        y = [rows.index((p, c)) + offsets[arm] for p, c in zip(g["paper"], g["claim"], strict=True)]
+        gap = g["mean"] - g["claimed"]
+        many = (g["n"] > 1).to_numpy()
+        if many.any():
+            ax.errorbar(gap[many], [v for v, m in zip(y, many, strict=True) if m], xerr=g["half"][many], fmt="o",
+                        capsize=3, color=ARM_COLOURS[arm], label=arm)  # fmt: skip
+        if (~many).any():
+            ax.scatter(gap[~many], [v for v, m in zip(y, many, strict=True) if not m], facecolors="none",
+                       edgecolors=ARM_COLOURS[arm], label=None if many.any() else arm)  # fmt: skip
+    ax.axvline(0, color="grey", lw=1, ls="--")
+    ax.set_yticks(range(len(rows)), [f"{p}: {c}" for p, c in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set(
+        xlabel="reproduced minus claimed (points); left of the line: below the claim", title="headline claims by arm"
+    )
+    ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -337,8 +429,22 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
             ":name: claims-scatter",
             ":alt: claimed vs reproduced",
             "",
-            "Each point is one claim: the number the paper prints (x) against our mean over seeds (y), "
-            "with the standard deviation as error bar. Points below the diagonal are claims we measured lower.",
+            "Each point is one claim and arm: the number the paper prints (x) against our mean over seeds or "
+            "folds (y) with its 95 % t interval; a hollow marker is a single run (no interval). Colour: the run "
+            "as the paper or its code ran it (*as run*), the *clean* rerun with leaks removed, the "
+            "*speaker-independent* rerun. Points below the diagonal are claims we measured lower.",
+            "```",
+            "",
+        ]
+    if static_dir is not None and gap_figure(table, registries, static_dir / "claims_gap.png"):
+        out += [
+            "```{figure} _static/claims_gap.png",
+            ":name: claims-gap",
+            ":alt: gap from claim to each arm, headline claims",
+            "",
+            "The headline claim of each paper: how far each arm lands from it, in points, with 95 % intervals "
+            "(hollow: one run), at the budget each ran (the tables say which). The gap between the *as run* and "
+            "*clean* points is what the leak is worth." + _missing_headlines(table, registries),
             "```",
             "",
         ]
