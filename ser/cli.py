@@ -239,6 +239,10 @@ def reproduce(
                 print(f"[reproduce] run {name} FAILED; {executed.name} is kept as it was", flush=True)
                 continue
             if running.exists():
+                from ser.fanout import retitle
+
+                if len(book_runs().get(paper, [])) > 1:  # several pages from one notebook: tell them apart
+                    running.write_text(retitle(running.read_text(), name))
                 running.replace(executed)
     wall = (time.perf_counter() - start) / 60
     print(f"[reproduce] {selected_n - len(failed)} of {selected_n} runs done in {wall:.1f} min"

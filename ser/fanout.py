@@ -37,6 +37,12 @@ def results_destination(paper: str, params: dict[str, Any]) -> Path:
     return cache_dir("results") / paper
 
 
+def _runs_of(paper: str) -> list:
+    from ser.cli import book_runs
+
+    return book_runs().get(paper, [])
+
+
 def _pin_device() -> None:
     """On a worker of a machine with GPUs, show the kernel one device (by worker number)."""
     try:
@@ -94,9 +100,27 @@ def execute_run(paper: str, name: str, params: dict[str, Any]) -> dict[str, Any]
         "notebook": out_nb.read_bytes() if out_nb.exists() else None,
         "files": files,
         "tmp": str(res),
+        "several_runs": len(_runs_of(paper)) > 1,
     }
     shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def retitle(notebook_text: str, name: str) -> str:
+    """The executed notebook of run ``name`` with the run's name added to its title (the first
+    heading), so that the book's pages of several runs of one notebook have distinct titles."""
+    nb = json.loads(notebook_text)
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        as_list = isinstance(cell["source"], list)
+        src = "".join(cell["source"]) if as_list else cell["source"]
+        first, nl, rest = src.partition("\n")
+        if first.startswith("# ") and not first.endswith(f"({name})"):
+            src = f"{first} ({name}){nl}{rest}"
+            cell["source"] = src.splitlines(keepends=True) if as_list else src
+        break
+    return json.dumps(nb, indent=1, ensure_ascii=False) + ("\n" if notebook_text.endswith("\n") else "")
 
 
 def land(result: dict[str, Any], params: dict[str, Any], out_dir: Path) -> list[Path]:
@@ -127,7 +151,8 @@ def land(result: dict[str, Any], params: dict[str, Any], out_dir: Path) -> list[
         target = out_dir / f"{result['name']}{'' if result['ok'] else '.failed'}.ipynb"
         out_dir.mkdir(parents=True, exist_ok=True)
         with atomic_write(target) as fh:
-            fh.write(result["notebook"].decode().replace(result["tmp"], shown))
+            text = result["notebook"].decode().replace(result["tmp"], shown)
+            fh.write(retitle(text, result["name"]) if result.get("several_runs") else text)
         written.append(target)
     return written
 

@@ -213,3 +213,23 @@ def test_every_local_link_resolves_and_numbers_link_their_files(built_book):
             copies = list(ROOT.glob(f"papers/results/**/{name}"))
             assert any(c.read_bytes() == (built_book / "chapters" / href).read_bytes() for c in copies), name
         assert re.search(r'href="\.\./_downloads/[0-9a-f]+/[^"/]+\.csv"', html), f"{paper}: no split file linked"
+
+
+def test_page_titles_are_unique_and_no_markdown_table_is_left_raw(built_book):
+    """Every page has its own title, and no page shows a Markdown table as raw `|---|` text."""
+    import re
+    from collections import Counter
+
+    titles, raw = {}, []
+    for page in built_book.rglob("*.html"):
+        if "_static" in page.parts or page.name in ("search.html", "genindex.html"):
+            continue
+        html = page.read_text()
+        m = re.search(r"<title>(.*?)</title>", html, re.S)
+        titles[page.relative_to(built_book).as_posix()] = m.group(1).strip() if m else ""
+        body = re.sub(r"<(pre|code|script|style)[^>]*>.*?</\1>", "", html, flags=re.S)
+        if re.search(r"\|\s*-{3,}\s*\|", body):
+            raw.append(page.relative_to(built_book).as_posix())
+    dup = {t: [p for p, tt in titles.items() if tt == t] for t, n in Counter(titles.values()).items() if n > 1}
+    assert not dup, dup
+    assert not raw, raw

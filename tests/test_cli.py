@@ -263,3 +263,13 @@ def test_the_client_lands_a_task_where_a_local_run_would_have_written(tmp_path, 
     assert got["params"]["results_dir"] is None and got["split_file"] == f"{dest}/splits/s.csv"
     assert priv not in (tmp_path / "nb" / "emotionnet.failed.ipynb").read_text()
     assert not (tmp_path / "nb" / "emotionnet.ipynb").exists()  # a failed run never replaces the executed notebook
+
+
+def test_executed_notebooks_of_one_paper_get_distinct_titles():
+    from ser.fanout import retitle
+
+    nb = json.dumps({"cells": [{"cell_type": "code", "source": []},
+                               {"cell_type": "markdown", "source": ["# Title\n", "\n", "text"]}]})  # fmt: skip
+    once = retitle(nb, "paper-random")
+    assert json.loads(once)["cells"][1]["source"] == ["# Title (paper-random)\n", "\n", "text"]
+    assert retitle(once, "paper-random") == once  # idempotent
