@@ -48,7 +48,7 @@ def arm_rows(
         boot = run_intervals(g[0], baselines or []) if len(g) == 1 and metric in ("accuracy", "macro_f1") else None
         if boot is not None:
             lo, hi = boot[metric][1] * scale, boot[metric][2] * scale
-            kind = f"bootstrap over {boot['unit']}"
+            kind = f"bootstrap over {boot['unit_short']}"
         hist = [r.get("history", {}) for r in g]
         conv = [convergence(r) for r in g]
         rows.append(

@@ -484,29 +484,21 @@ def speakers_of(record: dict[str, Any], baselines: Sequence[dict[str, Any]]) -> 
     return None if any(s is None for s in out) else out
 
 
-def _scores(k: int):
-    """Accuracy, UA and macro F1 of integer labels in ``range(k)``, from a confusion matrix (fast
-    enough to bootstrap every record at every book build)."""
-
-    def confusion(t: np.ndarray, p: np.ndarray) -> np.ndarray:
-        return np.bincount(t * k + p, minlength=k * k).reshape(k, k).astype(float)
-
-    def accuracy(t, p):
-        return float((t == p).mean())
-
-    def ua(t, p):
-        c = confusion(t, p)
-        support = c.sum(1)
-        return float(np.mean(np.diag(c)[support > 0] / support[support > 0]))
-
-    def macro_f1(t, p):
-        c = confusion(t, p)
-        tp, support, predicted = np.diag(c), c.sum(1), c.sum(0)
-        denom = support + predicted
-        f1 = np.divide(2 * tp, denom, out=np.zeros(k), where=denom > 0)
-        return float(f1[support > 0].mean())
-
-    return {"accuracy": accuracy, "ua": ua, "macro_f1": macro_f1}
+def _confusion_scores(c: np.ndarray) -> dict[str, np.ndarray]:
+    """Accuracy, UA and macro F1 of a stack of confusion matrices ``(..., k, k)`` (rows: true class);
+    classes absent from a matrix's true labels are left out of its UA and macro F1."""
+    tp = np.diagonal(c, axis1=-2, axis2=-1)
+    support, predicted = c.sum(-1), c.sum(-2)
+    present = support > 0
+    recall = np.divide(tp, support, out=np.zeros(tp.shape), where=present)
+    denom = support + predicted
+    f1 = np.divide(2 * tp, denom, out=np.zeros(tp.shape), where=denom > 0)
+    n_present = present.sum(-1)
+    return {
+        "accuracy": tp.sum(-1) / c.sum((-2, -1)),
+        "ua": (recall * present).sum(-1) / n_present,
+        "macro_f1": (f1 * present).sum(-1) / n_present,
+    }
 
 
 def run_intervals(
@@ -515,21 +507,47 @@ def run_intervals(
     """WA, UA and macro F1 of one model run with 95 % bootstrap intervals, from its per-item
     predictions: ``{metric: (value, low, high), "unit": ..., "n": ...}``; speakers are resampled
     when the test part holds enough of them (see :func:`core.stats.resampling_unit`), clips
-    otherwise. ``None`` for records without predictions."""
-    from core.stats import bootstrap_interval, resampling_unit
+    otherwise. A record without predictions but with its confusion matrix gets a clip bootstrap
+    (the pairs are in the matrix, the speakers are not); ``None`` when it has neither."""
+    from core.stats import resampling_unit
 
     p = record.get("predictions")
-    if not p or not p.get("true"):
+    if p and p.get("true"):
+        names = sorted(set(p["true"]) | set(p["pred"]))
+        code = {n: i for i, n in enumerate(names)}
+        t = np.array([code[v] for v in p["true"]])
+        q = np.array([code[v] for v in p["pred"]])
+        groups = speakers_of(record, baselines)
+        unit = resampling_unit(groups)[1] if groups is not None else "clips (speakers not known)"
+    elif record.get("confusion"):  # an older run: its confusion matrix gives the pairs, not the speakers
+        c = np.asarray(record["confusion"], dtype=int)
+        if c.ndim != 2 or c.shape[0] != c.shape[1] or c.sum() == 0:
+            return None
+        names = list(range(len(c)))
+        t = np.repeat(np.repeat(np.arange(len(c)), len(c)), c.ravel())
+        q = np.repeat(np.tile(np.arange(len(c)), len(c)), c.ravel())
+        groups, unit = None, "clips (from the confusion matrix: no per-item predictions kept)"
+    else:
         return None
-    names = sorted(set(p["true"]) | set(p["pred"]))
-    code = {n: i for i, n in enumerate(names)}
-    t = np.array([code[v] for v in p["true"]])
-    q = np.array([code[v] for v in p["pred"]])
-    groups = speakers_of(record, baselines)
-    unit = resampling_unit(groups)[1] if groups is not None else "clips (speakers not known)"
-    out: dict[str, Any] = {"unit": unit, "n": len(t)}
-    for name, fn in _scores(len(names)).items():
-        out[name] = bootstrap_interval(t, q, fn, groups, n_boot=n_boot)
+    k = len(names)
+    codes = t * k + q
+    rng = np.random.default_rng(0)
+    if groups is None:  # clips: all resamples at once
+        idx = rng.integers(0, len(codes), (n_boot, len(codes)))
+        flat = (np.arange(n_boot)[:, None] * k * k + codes[idx]).ravel()
+        boots = np.bincount(flat, minlength=n_boot * k * k).reshape(n_boot, k, k)
+    else:
+        from core.stats import _cluster_index
+
+        boots = np.stack(
+            [np.bincount(codes[i], minlength=k * k).reshape(k, k) for i in _cluster_index(groups, rng, n_boot)]
+        )
+    point = _confusion_scores(np.bincount(codes, minlength=k * k).reshape(k, k).astype(float))
+    draws = _confusion_scores(boots.astype(float))
+    out: dict[str, Any] = {"unit": unit, "unit_short": unit.split(" (")[0], "n": len(t)}
+    for name in ("accuracy", "ua", "macro_f1"):
+        low, high = np.nanquantile(draws[name], [0.025, 0.975])
+        out[name] = (float(point[name]), float(low), float(high))
     return out
 
 

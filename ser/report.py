@@ -478,9 +478,11 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
         "Every results file in `papers/results/`, read when the book was built. Download them all as a table: "
         "{download}`runs.csv <_static/runs.csv>`; every claim with its status: "
         "{download}`claims.csv <_static/claims.csv>`. Accuracy is the weighted accuracy (WA), UA the "
-        "unweighted average recall (macro recall), both in %; a run that kept its per-item predictions shows a 95 % "
-        "bootstrap interval of its accuracy, resampling speakers or clips (see [Baselines](baselines.md) for the "
-        "rule). The reference baselines have their own page: [Baselines](baselines.md).",
+        "unweighted average recall (macro recall), both in % with a 95 % bootstrap interval over the run's test "
+        "items: speakers are resampled when the run kept its per-item predictions and its test part holds at least "
+        "10 speakers, else clips; † marks runs that kept only their confusion matrix (clips resampled, speakers "
+        "unknown: rerun them for a speaker interval). The reference baselines have their own page: "
+        "[Baselines](baselines.md).",
         "",
     ]
     if not records:
@@ -509,8 +511,8 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
                 "protocol": r["protocol"],
                 "profile": r["profile"],
                 "seeds": ",".join(map(str, r["seeds"])),
-                "accuracy": _accuracy_cell(r, baselines),
-                "UA": f"{100 * r['metrics']['macro_recall']:.2f}" if "macro_recall" in r["metrics"] else "–",
+                "accuracy": _metric_cell(r, baselines),
+                "UA": _metric_cell(r, baselines, "ua", "macro_recall"),
                 "macro F1": f"{r['metrics']['macro_f1']:.3f}" if "macro_f1" in r["metrics"] else "–",
                 "minutes": f"{r['duration_s'] / 60:.1f}",
                 "commit": r["git_commit"][:10],
@@ -525,17 +527,19 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
     return "\n".join(out)
 
 
-def _accuracy_cell(r: dict, baselines: list[dict]) -> str:
-    """Test accuracy in %, with its bootstrap interval when the run kept per-item predictions."""
+def _metric_cell(r: dict, baselines: list[dict], metric: str = "accuracy", key: str = "accuracy") -> str:
+    """A test metric in %, with the run's 95 % bootstrap interval and what it resamples
+    (speakers, or clips: † when only the confusion matrix was kept)."""
     from ser.baselines import run_intervals
 
-    if "accuracy" not in r["metrics"]:
+    if key not in r["metrics"]:
         return "–"
-    text = f"{100 * r['metrics']['accuracy']:.2f}"
+    text = f"{100 * r['metrics'][key]:.2f}"
     boot = run_intervals(r, baselines)
     if boot is not None:
-        _, lo, hi = boot["accuracy"]
-        text += f" [{100 * lo:.1f}, {100 * hi:.1f}] ({boot['unit'].split(' (')[0]})"
+        _, lo, hi = boot[metric]
+        mark = " †" if "confusion matrix" in boot["unit"] else ""
+        text += f" [{100 * lo:.1f}, {100 * hi:.1f}] ({boot['unit_short']}{mark})"
     return text
 
 
@@ -726,10 +730,20 @@ def run_status_page(book_dir: Path, records: list[dict]) -> str:
     return "\n".join(out)
 
 
-def write_csvs(static_dir: Path, records: list[dict], table: pd.DataFrame) -> None:
-    """``runs.csv`` (one row per results file) and ``claims.csv`` (one row per claim) for download."""
+def write_csvs(static_dir: Path, records: list[dict], table: pd.DataFrame, baselines: list[dict] | None = None) -> None:
+    """``runs.csv`` (one row per results file, with each run's bootstrap intervals) and ``claims.csv``
+    (one row per claim) for download."""
     from core.io import atomic_write
+    from ser.baselines import run_intervals
     from ser.claims import arm_of, convergence
+
+    def bounds(r: dict) -> dict:
+        boot = run_intervals(r, baselines or [])
+        if boot is None:
+            return {}
+        return {
+            f"{m}_{side}": boot[m][i] for m in ("accuracy", "ua", "macro_f1") for i, side in ((1, "low"), (2, "high"))
+        } | {"interval_unit": boot["unit"]}
 
     runs = pd.DataFrame(
         [
@@ -742,7 +756,7 @@ def write_csvs(static_dir: Path, records: list[dict], table: pd.DataFrame) -> No
                 "uar": r["metrics"].get("macro_recall"), "diverged": convergence(r)["diverged"],
                 "still_improving": convergence(r)["still_improving"], "minutes": r["duration_s"] / 60,
                 "git_commit": r["git_commit"], "device": r["device"], "file": Path(r["_file"]).name,
-            }
+            } | bounds(r)
             for r in records
         ]
     )  # fmt: skip
@@ -784,7 +798,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
         pages[gen / f"{paper}-evidence.md"] = paper_evidence(
             registries[paper], table[table["paper"] == paper], records, baselines, results_dir.parent.parent
         )
-    write_csvs(book_dir / "_static", records, table)
+    write_csvs(book_dir / "_static", records, table, baselines)
     for path, text in pages.items():
         if not path.exists() or path.read_text() != text:
             path.write_text(text)

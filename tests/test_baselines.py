@@ -415,3 +415,15 @@ def test_run_intervals_match_the_metrics_and_take_speakers_from_the_baseline():
     # without a baseline on the split, speakers are unknown: clips are resampled, and it says so
     assert SB.run_intervals(model, [], n_boot=50)["unit"] == "clips (speakers not known)"
     assert SB.run_intervals({"metrics": {}}, []) is None
+
+
+def test_an_older_run_gets_a_clip_interval_from_its_confusion_matrix():
+    from ser import baselines as SB
+
+    rec = {"confusion": [[101, 13, 3], [47, 63, 25], [5, 16, 114]]}
+    got = SB.run_intervals(rec, [], n_boot=300)
+    assert got["n"] == 387 and got["unit_short"] == "clips" and "confusion matrix" in got["unit"]
+    assert got["accuracy"][0] == pytest.approx((101 + 63 + 114) / 387)
+    assert got["ua"][0] == pytest.approx(np.mean([101 / 117, 63 / 135, 114 / 135]))
+    assert got["accuracy"][1] < got["accuracy"][0] < got["accuracy"][2]
+    assert SB.run_intervals({"confusion": [[0, 0], [0, 0]]}, []) is None
