@@ -109,7 +109,10 @@ def execute_run(paper: str, name: str, params: dict[str, Any]) -> dict[str, Any]
 def retitle(notebook_text: str, name: str) -> str:
     """The executed notebook of run ``name`` with the run's name added to its title (the first
     heading), so that the book's pages of several runs of one notebook have distinct titles."""
-    nb = json.loads(notebook_text)
+    try:
+        nb = json.loads(notebook_text)
+    except json.JSONDecodeError:
+        return notebook_text  # not a notebook (nothing to retitle)
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "markdown":
             continue

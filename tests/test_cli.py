@@ -64,6 +64,8 @@ def test_only_selects_runs_and_baved_is_fetched_only_when_read(tmp_path, monkeyp
             "arabemonet-eyase-kfold",
             "--out",
             str(tmp_path),
+            "--workers",
+            "1",
         ]
     )
     assert [p["corpus"] for p in executed] == ["eyase", "ravdess"] and executed[1]["protocol"] == "si"
@@ -105,8 +107,17 @@ def test_preflight_skips_runs_without_data_and_stops_on_a_bad_corpus_before_anyt
             raise core.data.CorpusNotFoundError("corpus 'eyase' not found: get it from its authors")
 
     monkeypatch.setattr(core.data, "load_corpus", load)
-    code = main(["reproduce", "--only", "arabemonet-eyase-kfold", "--only", "wavelet_cnn_lstm-ravdess-si",
-                 "--out", str(tmp_path)])  # fmt: skip
+    code = main(
+        [
+            "reproduce",
+            "--only",
+            "arabemonet-eyase-kfold",
+            "--only",
+            "wavelet_cnn_lstm-ravdess-si",
+            "--out",
+            str(tmp_path),
+        ]
+    )  # fmt: skip; one runnable run: the default is to run it here
     out = capsys.readouterr().out
     assert code == 0 and [p["corpus"] for p in executed] == ["ravdess"]
     assert "skipped: arabemonet-eyase-kfold: not run: data unavailable (corpus 'eyase' not found" in out
@@ -122,12 +133,14 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
 
     executed = []
     monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: executed.append(out))
-    main(["reproduce", "--paper", "cnn_blstm_attention", "--out", str(tmp_path)])
+    main(["reproduce", "--paper", "cnn_blstm_attention", "--out", str(tmp_path), "--workers", "1"])
     # each run executes into a temporary copy that replaces the book's one only when it succeeds
     names = [Path(o).name for o in executed]
     assert names == [".cnn_blstm_attention-random.running.ipynb", ".cnn_blstm_attention-speaker.running.ipynb"]
     executed.clear()
-    main(["reproduce", "--paper", "cnn_blstm_attention", "--profile", "paper", "--out", str(tmp_path)])
+    main(
+        ["reproduce", "--paper", "cnn_blstm_attention", "--profile", "paper", "--out", str(tmp_path), "--workers", "1"]
+    )
     assert len(executed) == 3
     params = []
     monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: params.append(parameters))
@@ -161,7 +174,7 @@ def test_a_failed_run_keeps_the_old_notebook_and_the_others_go_on(tmp_path, monk
 
     monkeypatch.setattr(papermill, "execute_notebook", fake)
     rc = main(["reproduce", "--only", "wavelet_cnn_lstm-emodb-si", "--only", "wavelet_cnn_lstm-emodb-sd",
-               "--out", str(tmp_path)])  # fmt: skip
+               "--out", str(tmp_path), "--workers", "1"])  # fmt: skip
     assert rc == 1
     assert (tmp_path / "wavelet_cnn_lstm-emodb-si.ipynb").read_text() == "old"
     assert (tmp_path / "wavelet_cnn_lstm-emodb-si.failed.ipynb").read_text() == "new"
@@ -273,3 +286,10 @@ def test_executed_notebooks_of_one_paper_get_distinct_titles():
     once = retitle(nb, "paper-random")
     assert json.loads(once)["cells"][1]["source"] == ["# Title (paper-random)\n", "\n", "text"]
     assert retitle(once, "paper-random") == once  # idempotent
+
+
+def test_the_default_is_two_one_thread_workers_only_for_several_runs_on_two_cores():
+    from ser.cli import default_workers
+
+    assert default_workers(5, cores=2) == 2 and default_workers(5, cores=16) == 2
+    assert default_workers(1, cores=2) == 1 and default_workers(5, cores=1) == 1
