@@ -90,8 +90,15 @@ def check_corpus(name: str, folder: Path, files: list[Path], expected: tuple[int
     manifest = folder.parent / MANIFEST_NAME
     if not manifest.is_file():
         return check
+    from core.audio import SUPPORTED_SUFFIXES
+
     prefix = folder.name + "/"
-    listed = {k[len(prefix) :]: v for k, v in read_manifest(manifest).items() if k.startswith(prefix)}
+    entries = {k.removeprefix("./"): v for k, v in read_manifest(manifest).items()}
+    listed = {  # audio files only: a README or a metadata CSV in the manifest is not a clip
+        k[len(prefix) :]: v
+        for k, v in entries.items()
+        if k.startswith(prefix) and Path(k).suffix.lower() in SUPPORTED_SUFFIXES
+    }
     if not listed:
         return check
     check.manifest = manifest

@@ -46,7 +46,8 @@ def arm_rows(
         mean, lo, hi = mean_interval(vals)
         kind = "t over runs"
         boot = run_intervals(g[0], baselines or []) if len(g) == 1 and metric in ("accuracy", "macro_f1") else None
-        if boot is not None:
+        if boot is not None and "confusion matrix" not in boot["unit"]:  # per-item predictions only: a clip
+            # bootstrap from a confusion matrix cannot see speakers or near-duplicate copies, and would be too narrow
             lo, hi = boot[metric][1] * scale, boot[metric][2] * scale
             kind = f"bootstrap over {boot['unit_short']}"
         hist = [r.get("history", {}) for r in g]

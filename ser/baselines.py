@@ -518,7 +518,10 @@ def run_intervals(
         t = np.array([code[v] for v in p["true"]])
         q = np.array([code[v] for v in p["pred"]])
         groups = speakers_of(record, baselines)
-        unit = resampling_unit(groups)[1] if groups is not None else "clips (speakers not known)"
+        if groups is None:
+            unit = "clips (speakers not known)"
+        else:  # fewer than MIN_SPEAKERS speakers: clips are resampled (groups becomes None)
+            groups, unit = resampling_unit(groups)
     elif record.get("confusion"):  # an older run: its confusion matrix gives the pairs, not the speakers
         c = np.asarray(record["confusion"], dtype=int)
         if c.ndim != 2 or c.shape[0] != c.shape[1] or c.sum() == 0:

@@ -206,6 +206,7 @@ def compare(
             r for r in records if c["id"] in r["claim_ids"] and c["metric"] in r["metrics"] and r["corpus"] == corpus
         ]
         n_diverged = sum(diverged(r) for r in mine)
+        all_diverged = bool(mine) and n_diverged == len(mine)  # then the values shown are those of diverged runs
         if n_diverged < len(mine):  # diverged runs are counted and shown, never averaged in with the others
             mine = [r for r in mine if not diverged(r)]
         main_arm = next((a for a in MAIN_ARMS if any(arm_of(r) == a for r in mine)), MAIN_ARMS[-1])
@@ -250,6 +251,7 @@ def compare(
             "clean_n": len(clean_vals),
             "clean_profile": clean_profile if len(clean_vals) else "",
             "diverged": n_diverged,
+            "all_diverged": all_diverged,
             "tolerance": tolerance(c),
             "files": sorted(r.get("_file", "") for r in same + clean + spk),
         }

@@ -44,18 +44,23 @@ def _runs_of(paper: str) -> list:
 
 
 def _pin_device() -> None:
-    """On a worker of a machine with GPUs, show the kernel one device (by worker number)."""
+    """On a worker of a machine with GPUs, show the kernel one device, by the worker's number (a
+    ``LocalCluster`` numbers its workers; elsewhere a name ending in a number, ``--name gpu-1``; a
+    worker started with ``CUDA_VISIBLE_DEVICES`` keeps it)."""
     try:
         from distributed import get_worker
 
         name = get_worker().name
     except (ImportError, ValueError):
         return
+    import re
+
     import torch
 
     n = torch.cuda.device_count()
-    if n and "CUDA_VISIBLE_DEVICES" not in os.environ and isinstance(name, int):
-        os.environ["CUDA_VISIBLE_DEVICES"] = str(name % n)
+    number = name if isinstance(name, int) else (int(m.group(1)) if (m := re.search(r"(\d+)$", str(name))) else None)
+    if n and "CUDA_VISIBLE_DEVICES" not in os.environ and number is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(number % n)
 
 
 def execute_run(paper: str, name: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -71,7 +76,7 @@ def execute_run(paper: str, name: str, params: dict[str, Any]) -> dict[str, Any]
     for var in THREAD_VARS:
         os.environ[var] = "1"  # one thread per worker: the kernel inherits it
     _pin_device()
-    tmp = Path(tempfile.mkdtemp(prefix="ser-run-"))
+    tmp = Path(tempfile.mkdtemp(prefix="ser-run-")).resolve()  # records store resolved paths
     res = tmp / "results" / paper
     committed = Path(repo_root) / "papers" / "results" / paper
     if committed.is_dir():
@@ -176,11 +181,14 @@ def run_on_dask(
     if scheduler is None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
     client = Client(scheduler or cluster)
+    import uuid
+
+    token = uuid.uuid4().hex[:8]  # task keys unique to this call, on a shared scheduler too
     try:
         start, attempts, failed = time.perf_counter(), {}, []
         by_future = {}
         for paper, name, params in selected:
-            fut = client.submit(execute_run, paper, name, params, key=f"{name}-1", retries=1)
+            fut = client.submit(execute_run, paper, name, params, key=f"{name}-1-{token}", retries=1)
             by_future[fut] = (paper, name, params)
             attempts[name] = 1
         done_n, pending = 0, set(by_future)
@@ -206,11 +214,14 @@ def run_on_dask(
                 if not result["ok"] and attempts[name] == 1:
                     attempts[name] = 2
                     print(f"[reproduce] {name} failed ({result['error']}); retrying once", flush=True)
-                    retry = client.submit(execute_run, paper, name, params, key=f"{name}-2")
+                    retry = client.submit(execute_run, paper, name, params, key=f"{name}-2-{token}")
                     by_future[retry] = (paper, name, params)
                     pending.add(retry)
                     continue
-                land(result, params, out_dir)
+                try:
+                    land(result, params, out_dir)
+                except OSError as err:  # a full disk, a permission: this run is lost, the others go on
+                    result = result | {"ok": False, "error": f"writing its files failed: {err}"}
                 done_n += 1
                 if not result["ok"]:
                     failed.append((name, result["error"]))

@@ -67,7 +67,7 @@ def _arm_points(table: pd.DataFrame) -> pd.DataFrame:
     for _, r in table.iterrows():
         for arm, prefix in (("as run", ""), ("clean", "clean_"), ("speaker-independent", "speaker_")):
             n = int(r[f"{prefix}n"] or 0)
-            if not n or (arm == "as run" and r.get("diverged") and r["diverged"] >= n):
+            if not n or r.get("all_diverged"):
                 continue
             std = r[f"{prefix}std"]
             half = float(st.t.ppf(0.975, n - 1) * std / math.sqrt(n)) if n > 1 and not math.isnan(std) else math.nan
@@ -140,8 +140,8 @@ def _missing_headlines(table: pd.DataFrame, registries: dict) -> str:
             if row.empty:
                 continue
             r = row.iloc[0]
-            if r["n"] and r.get("diverged") and r["diverged"] >= r["n"] and not (r["clean_n"] or r["speaker_n"]):
-                out.append(f"{paper}: {c['id']} (all {r['n']} runs diverged)")
+            if r.get("all_diverged"):
+                out.append(f"{paper}: {c['id']} (all {r['diverged']} runs diverged)")
             elif not (r["n"] or r["clean_n"] or r["speaker_n"]):
                 out.append(f"{paper}: {c['id']} ({r['status']})")
     return f" Not shown: {'; '.join(out)}." if out else ""
@@ -327,7 +327,7 @@ def _t_interval(row: pd.Series) -> str:
     n, mean, std, unit = row["n"], row["mean"], row["std"], row["unit"]
     if not n:
         return "–"
-    if row.get("diverged") and row["diverged"] >= n:
+    if row.get("all_diverged"):
         return f"all {n} runs diverged ({_fmt(mean, unit)})"
     if n < 2 or math.isnan(std):
         return f"{_fmt(mean, unit)} (1 run)"
@@ -443,8 +443,10 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
             ":alt: gap from claim to each arm, headline claims",
             "",
             "The headline claim of each paper: how far each arm lands from it, in points, with 95 % intervals "
-            "(hollow: one run), at the budget each ran (the tables say which). The gap between the *as run* and "
-            "*clean* points is what the leak is worth." + _missing_headlines(table, registries),
+            "(hollow: one run), at the budget each ran (the tables say which). Where the *as run* arm is the "
+            "authors' code with its leak (`as_published`) and both it and *clean* ran at the paper's budget, the "
+            "gap between them is what the leak is worth (the chapter's arms table states it)."
+            + _missing_headlines(table, registries),
             "```",
             "",
         ]
@@ -488,7 +490,9 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
     if not records:
         return "\n".join(out + ["No results files yet.", ""])
     baselines = read_baselines(results_dir / "baselines")
-    versions, label = corpus_versions(records + baselines, current_fingerprints({r["corpus"] for r in records}))
+    versions, label = corpus_versions(
+        records + baselines, current_fingerprints({r["corpus"] for r in records + baselines})
+    )
     out += [
         "## Corpus versions",
         "",
@@ -582,7 +586,9 @@ def corpus_versions(records: list[dict], current: dict[str, dict | None]) -> tup
         {
             "corpus": c,
             "copy on the build machine": _fp_text(current.get(c)) if current.get(c) else "not available",
-            "versions the runs saw (runs)": "; ".join(f"{v} ({n})" for v, n in counts.most_common()),
+            "versions the runs saw (model and baseline records)": "; ".join(
+                f"{v} ({n})" for v, n in counts.most_common()
+            ),
         }
         for c, counts in sorted(by_corpus.items())
     ]

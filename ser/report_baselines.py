@@ -137,8 +137,8 @@ def leak_table(baselines: list[dict], records: list[dict], paper: str | None = N
 
         def model_wa(base: dict | None) -> str:
             runs = models_on(base, records) if base else []
-            ms = [r["metrics"]["accuracy"] for r in runs if "accuracy" in r["metrics"]]
-            return ", ".join(_pct(m) for m in ms) or "–"
+            shown = [f"{_pct(r['metrics']['accuracy'])} ({r['profile']})" for r in runs if "accuracy" in r["metrics"]]
+            return ", ".join(shown) or "–"
 
         gain = 100 * (b["best"]["accuracy"] - twin["best"]["accuracy"]) if twin else None
         rows.append(

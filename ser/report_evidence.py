@@ -49,10 +49,10 @@ def commit_text(commit: str) -> str:
 
 
 def _label(rec: dict) -> str:
-    """A short name of a model record: arm, profile, seeds (and fold)."""
+    """A short name of a model record: arm, protocol, profile, seeds (and fold)."""
     seeds = ",".join(str(s) for s in rec.get("seeds", []))
     fold = f", fold {rec['fold']}" if rec.get("fold") is not None else ""
-    return f"{rec.get('arm') or 'main'}, {rec.get('profile')}, seed {seeds}{fold}"
+    return f"{rec.get('arm') or 'main'}, {rec.get('protocol')}, {rec.get('profile')}, seed {seeds}{fold}"
 
 
 def evidence_table(t: pd.DataFrame, records: list[dict], baselines: list[dict], root: Path = REPO_ROOT) -> str:

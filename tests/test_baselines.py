@@ -376,13 +376,13 @@ def test_the_leak_table_sets_a_leaky_baseline_beside_its_clean_twin():
     clean = rec("baved-random-clean-seed0", 0.80)
     other = rec("baved-random-seed0", 0.70)  # the paper_text arm: not the twin
     models = [
-        {"split_file": leaky["split_file"], "metrics": {"accuracy": 0.95}, "claim_ids": ["c"]},
-        {"split_file": clean["split_file"], "metrics": {"accuracy": 0.84}, "claim_ids": ["c"]},
+        {"split_file": leaky["split_file"], "metrics": {"accuracy": 0.95}, "claim_ids": ["c"], "profile": "paper"},
+        {"split_file": clean["split_file"], "metrics": {"accuracy": 0.84}, "claim_ids": ["c"], "profile": "paper"},
     ]
     assert RB.clean_twin(leaky, [leaky, other, clean]) is clean
     (row,) = RB.leak_table([leaky, other, clean], models).to_dict("records")
     assert row["what the leak gives the baseline (points)"] == "+13.0"
-    assert row["model WA: leaky split / clean split"] == "95.0 / 84.0"
+    assert row["model WA: leaky split / clean split"] == "95.0 (paper) / 84.0 (paper)"
     assert row["test items with a twin in training"] == "95.0"
     # leaky splits count in no mean
     assert leaky not in RB.distinct([leaky, clean, other])
@@ -427,3 +427,22 @@ def test_an_older_run_gets_a_clip_interval_from_its_confusion_matrix():
     assert got["ua"][0] == pytest.approx(np.mean([101 / 117, 63 / 135, 114 / 135]))
     assert got["accuracy"][1] < got["accuracy"][0] < got["accuracy"][2]
     assert SB.run_intervals({"confusion": [[0, 0], [0, 0]]}, []) is None
+
+
+def test_a_run_with_few_test_speakers_resamples_clips_and_says_so():
+    from ser import baselines as SB
+
+    n = 200
+    true = ["a", "b"] * (n // 2)
+    pred = ["a"] * n
+    ids = [f"c/{i}" for i in range(n)]
+    spk = ["s1" if i < n // 2 else "s2" for i in range(n)]
+    model = {"split_file": "s.csv", "predictions": {"utt_id": ids, "true": true, "pred": pred}}
+    base = {
+        "split_file": "s.csv",
+        "fold": None,
+        "predictions": {"utt_id": ids, "speaker": spk, "true": true, "pred": true},
+    }
+    got = SB.run_intervals(model, [base])
+    assert got["unit"] == "clips (conditional on 2 test speakers)" and got["unit_short"] == "clips"
+    assert 0.4 < got["accuracy"][1] < 0.5 < got["accuracy"][2] < 0.6  # a clip interval, not [0, 1]

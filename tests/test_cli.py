@@ -291,5 +291,5 @@ def test_executed_notebooks_of_one_paper_get_distinct_titles():
 def test_the_default_is_two_one_thread_workers_only_for_several_runs_on_two_cores():
     from ser.cli import default_workers
 
-    assert default_workers(5, cores=2) == 2 and default_workers(5, cores=16) == 2
+    assert default_workers(5, cores=2) == 2 and default_workers(5, cores=16) == 5 and default_workers(20, 16) == 8
     assert default_workers(1, cores=2) == 1 and default_workers(5, cores=1) == 1

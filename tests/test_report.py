@@ -187,7 +187,8 @@ def test_figures_plot_intervals_by_arm_and_name_what_they_leave_out(tmp_path):
 
     row = {"paper": "p", "claim": "c", "unit": "%", "metric": "accuracy", "claimed": 90.0, "arm": "as_published",
            "n": 3, "mean": 80.0, "std": 2.0, "clean_n": 1, "clean_mean": 70.0, "clean_std": math.nan,
-           "speaker_n": 0, "speaker_mean": math.nan, "speaker_std": math.nan, "diverged": 0, "status": "x"}  # fmt: skip
+           "speaker_n": 0, "speaker_mean": math.nan, "speaker_std": math.nan, "diverged": 0, "all_diverged": False,
+           "status": "x"}  # fmt: skip
     pts = _arm_points(pd.DataFrame([row])).set_index("arm")
     assert set(pts.index) == {"as run", "clean"}  # no speaker-independent run, no point
     assert pts.loc["as run", "half"] == pytest.approx(st.t.ppf(0.975, 2) * 2.0 / math.sqrt(3))
@@ -195,5 +196,8 @@ def test_figures_plot_intervals_by_arm_and_name_what_they_leave_out(tmp_path):
     regs = {"p": {"claims": [{"id": "c", "headline": True}]}}
     assert scatter(pd.DataFrame([row]), tmp_path / "s.png") and (tmp_path / "s.png").stat().st_size > 0
     assert gap_figure(pd.DataFrame([row]), regs, tmp_path / "g.png") and (tmp_path / "g.png").stat().st_size > 0
-    dead = row | {"diverged": 3, "clean_n": 0}
+    dead = row | {"diverged": 3, "all_diverged": True, "clean_n": 0}
     assert _missing_headlines(pd.DataFrame([dead]), regs) == " Not shown: p: c (all 3 runs diverged)."
+    assert _arm_points(pd.DataFrame([dead])).empty
+    # three diverged runs of another arm do not hide three healthy ones
+    assert set(_arm_points(pd.DataFrame([row | {"diverged": 3}]))["arm"]) == {"as run", "clean"}
