@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import warnings
 import zipfile
 from collections.abc import Sequence
@@ -163,13 +162,18 @@ FEATURE_CODE_VERSION = {"LogMelConfig": 2, "LLDConfig": 3, "WaveletConfig": 2, "
 
 
 def cache_key(paths: Sequence[str], cfg: object, extra: dict | None = None) -> str:
-    """Hash of the file list (path, size, mtime), the configuration, the feature code's version
-    (:data:`FEATURE_CODE_VERSION`) and library versions."""
+    """Hash of the files' contents (the SHA-256 of each, in order), the configuration, the
+    feature code's version (:data:`FEATURE_CODE_VERSION`) and library versions.
+
+    Keyed by content, not modification time, so a fresh copy of the same corpus (a new machine, a
+    re-synced data folder) finds its features; digests are memoised per process
+    (:func:`core.manifest.file_digest`)."""
+    from core.manifest import file_digest
+
     h = hashlib.sha256()
     h.update(f"{type(cfg).__name__}:{FEATURE_CODE_VERSION.get(type(cfg).__name__, 0)}\n".encode())
-    for p in paths:
-        st = os.stat(p)
-        h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    for p in paths:  # the bytes, not the path: a copy of the corpus elsewhere finds the same entries
+        h.update(f"{file_digest(p)}\n".encode())
     h.update(json.dumps(asdict(cfg), sort_keys=True, default=str).encode())  # type: ignore[arg-type]
     h.update(json.dumps(_versions(), sort_keys=True).encode())
     h.update(json.dumps(extra or {}, sort_keys=True, default=str).encode())

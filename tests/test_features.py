@@ -149,3 +149,24 @@ def test_the_benchmark_restores_the_cache_setting(monkeypatch, tmp_path, data_ro
     out = bench.run("emodb", n_files=2, root=str(data_root))
     assert os.environ["SER_CACHE"] == str(tmp_path)
     assert out["files"] == 2
+
+
+def test_cache_key_follows_the_bytes_not_the_modification_time_or_place(tmp_path):
+    import os
+    import shutil
+
+    from core import features as F
+    from core.features import LogMelConfig
+
+    a = tmp_path / "a.wav"
+    write_tone(a)
+    cfg = LogMelConfig()
+    k = F.cache_key([str(a)], cfg)
+    os.utime(a, (1, 1))  # a fresh copy of the corpus: same bytes, new times
+    assert F.cache_key([str(a)], cfg) == k
+    moved = tmp_path / "elsewhere" / "a.wav"
+    moved.parent.mkdir()
+    shutil.copy(a, moved)
+    assert F.cache_key([str(moved)], cfg) == k  # another data root, same clip
+    write_tone(a, freq=880.0)
+    assert F.cache_key([str(a)], cfg) != k
