@@ -235,7 +235,12 @@ def reproduce(
     if workers > 1 or scheduler:
         from ser.fanout import run_on_dask
 
-        failed = run_on_dask(selected, out_dir, workers=workers, scheduler=scheduler) if selected else []
+        several = frozenset(name for paper, name, _ in selected if len(book_runs().get(paper, [])) > 1)
+        failed = (
+            run_on_dask(selected, out_dir, workers=workers, scheduler=scheduler, retitle_runs=several)
+            if selected
+            else []
+        )
         selected_n = len(selected)
     else:
         selected_n = len(selected)

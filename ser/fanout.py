@@ -18,29 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ser.paths import RESULTS_DIR
-
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-
-
-def results_destination(paper: str, params: dict[str, Any]) -> Path:
-    """Where a run's results go, the rule of :func:`ser.run.start` for a run on this machine:
-    ``results_dir`` if given, ``papers/results/<paper>`` when recording (not at ``smoke``), else
-    the user cache."""
-    from core.config import cache_dir
-    from ser.run import resolve_profile
-
-    if params.get("results_dir"):
-        return Path(params["results_dir"])
-    if params.get("record") and resolve_profile(params.get("profile")) != "smoke":
-        return RESULTS_DIR / paper
-    return cache_dir("results") / paper
-
-
-def _runs_of(paper: str) -> list:
-    from ser.cli import book_runs
-
-    return book_runs().get(paper, [])
 
 
 def _pin_device() -> None:
@@ -105,7 +83,6 @@ def execute_run(paper: str, name: str, params: dict[str, Any]) -> dict[str, Any]
         "notebook": out_nb.read_bytes() if out_nb.exists() else None,
         "files": files,
         "tmp": str(res),
-        "several_runs": len(_runs_of(paper)) > 1,
     }
     shutil.rmtree(tmp, ignore_errors=True)
     return out
@@ -131,12 +108,13 @@ def retitle(notebook_text: str, name: str) -> str:
     return json.dumps(nb, indent=1, ensure_ascii=False) + ("\n" if notebook_text.endswith("\n") else "")
 
 
-def land(result: dict[str, Any], params: dict[str, Any], out_dir: Path) -> list[Path]:
+def land(result: dict[str, Any], params: dict[str, Any], out_dir: Path, retitled: bool = False) -> list[Path]:
     """Write a finished task's files where a run on this machine would have written them, with its
     private folder replaced by that place in records and notebook; a failed run keeps the previous
     executed notebook and saves its own as ``<name>.failed.ipynb``. Returns the paths written."""
     from core.io import atomic_write
     from ser.paths import repo_relative
+    from ser.run import results_destination
 
     dest = results_destination(result["paper"], params)
     shown = repo_relative(dest)
@@ -160,7 +138,7 @@ def land(result: dict[str, Any], params: dict[str, Any], out_dir: Path) -> list[
         out_dir.mkdir(parents=True, exist_ok=True)
         with atomic_write(target) as fh:
             text = result["notebook"].decode().replace(result["tmp"], shown)
-            fh.write(retitle(text, result["name"]) if result.get("several_runs") else text)
+            fh.write(retitle(text, result["name"]) if retitled else text)
         written.append(target)
     return written
 
@@ -171,10 +149,12 @@ def run_on_dask(
     workers: int = 2,
     scheduler: str | None = None,
     heartbeat_s: float = 30.0,
+    retitle_runs: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str]]:
     """Execute ``selected`` runs as Dask tasks (a ``LocalCluster`` of ``workers`` one-thread processes,
     or the cluster at ``scheduler``), each retried once on failure; write each result as it lands and
-    print progress at least every ``heartbeat_s``. Returns ``(name, reason)`` of the runs that failed."""
+    print progress at least every ``heartbeat_s``; the executed notebooks of ``retitle_runs`` get their run's
+    name in their title (:func:`retitle`). Returns ``(name, reason)`` of the runs that failed."""
     from distributed import Client, LocalCluster
 
     cluster = None
@@ -219,7 +199,7 @@ def run_on_dask(
                     pending.add(retry)
                     continue
                 try:
-                    land(result, params, out_dir)
+                    land(result, params, out_dir, retitled=name in retitle_runs)
                 except OSError as err:  # a full disk, a permission: this run is lost, the others go on
                     result = result | {"ok": False, "error": f"writing its files failed: {err}"}
                 done_n += 1

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ser import declaration
 from ser.params import PROFILES, ParameterError, validate
-from ser.paths import notebook_of
+from ser.paths import RESULTS_DIR, notebook_of
 
 # Names IPython puts into a kernel's namespace; everything else that holds a plain value was set by
 # the parameters cell or injected by papermill.
@@ -54,6 +54,19 @@ def resolve_profile(profile: str | None) -> str:
     if chosen not in PROFILES:
         raise ParameterError(f"profile must be one of {list(PROFILES)}, got {chosen!r}")
     return chosen
+
+
+def results_destination(paper: str, params: dict[str, Any]) -> Path:
+    """Where a run's results go, the rule of :func:`ser.run.start` for a run on this machine:
+    ``results_dir`` if given, ``papers/results/<paper>`` when recording (not at ``smoke``), else
+    the user cache."""
+    from core.config import cache_dir
+
+    if params.get("results_dir"):
+        return Path(params["results_dir"])
+    if params.get("record") and resolve_profile(params.get("profile")) != "smoke":
+        return RESULTS_DIR / paper
+    return cache_dir("results") / paper
 
 
 def resolve_params(decl: dict, values: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple[dict, str]:
@@ -299,8 +312,6 @@ def open_run(paper: str, namespace: MutableMapping[str, Any]) -> Run:
     for key in budget:  # a parameter of the same name, when set, overrides the profile's number
         if params.get(key) is not None:
             budget[key] = params[key]
-    from ser.fanout import results_destination
-
     out_dir = results_destination(paper, {**params, "profile": profile})
     namespace.update(params)
     _notebook_setup()
