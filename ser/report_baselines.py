@@ -56,14 +56,14 @@ def distinct(baselines: list[dict]) -> list[dict]:
     """One baseline record per distinct clean split: two split files with the same content (a paper
     that saves one split under two names, e.g. per balance version) count once in any mean, and
     leaky splits (:func:`is_leaky`) count in none: they have a table of their own (:func:`leak_table`)."""
-    import hashlib
+    from core.manifest import file_digest  # memoised: the page's three tables hash each split once
 
     seen: dict[tuple, dict] = {}
     for b in baselines:
         if is_leaky(b):
             continue
         path = REPO_ROOT / b["split_file"]
-        content = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else b["split_file"]
+        content = file_digest(path) if path.exists() else b["split_file"]
         seen.setdefault((content, b.get("fold")), b)
     return list(seen.values())
 
