@@ -144,7 +144,12 @@ def plan(selected: list[tuple[str, str, dict]], workers: int = 1) -> str:
     lines.append(
         f"{len(selected)} runs; estimated {total / 3600:.1f} h from recorded durations"
         + (f" ({unknown} without a recorded duration)" if unknown else "")
-        + (f", about {total / 3600 / workers:.1f} h on {workers} workers" if workers > 1 else "")
+        + (
+            f"; at best {total / 3600 / workers:.1f} h on {workers} workers, if they do not share cores (on 2 cores "
+            "2 workers measured 1.16-1.3x faster, not 2x)"
+            if workers > 1
+            else ""
+        )
     )
     return "\n".join(lines)
 
