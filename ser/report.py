@@ -89,6 +89,30 @@ def _arm_points(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _save_figure(fig, path: Path, dpi: int) -> None:
+    """Lay out, write and close a matplotlib figure (its folder made if needed)."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+
+
+def _plot_runs(ax, x, y, half, n, colour: str, label: str, horizontal: bool = False) -> None:
+    """Points of one arm: filled with a 95 % error bar where several runs make the mean (``n`` > 1),
+    hollow for a single run; one legend entry."""
+    import numpy as np
+
+    many = np.asarray(n) > 1
+    x, y, half = np.asarray(x, dtype=float), np.asarray(y, dtype=float), np.asarray(half, dtype=float)
+    if many.any():
+        err = {"xerr" if horizontal else "yerr": np.nan_to_num(half[many])}
+        ax.errorbar(x[many], y[many], **err, fmt="o", capsize=3, color=colour, label=label)
+    if (~many).any():
+        ax.scatter(x[~many], y[~many], facecolors="none", edgecolors=colour, label=None if many.any() else label)
+
+
 def scatter(table: pd.DataFrame, path: Path) -> bool:
     """Claimed vs reproduced, every measured claim and arm: the mean over runs with its 95 % t interval
     (hollow markers: one run, no interval), coloured by arm, with the diagonal. False if nothing to plot."""
@@ -106,14 +130,7 @@ def scatter(table: pd.DataFrame, path: Path) -> bool:
         lo, hi = (0, 100) if label == "percent" else (0, 1)
         ax.plot([lo, hi], [lo, hi], color="grey", lw=1, ls="--", label="reproduced = claimed")
         for arm, g in sub.groupby("arm", sort=False):
-            colour = ARM_COLOURS[arm]
-            many, one = g[g["n"] > 1], g[g["n"] == 1]
-            if len(many):
-                ax.errorbar(many["claimed"], many["mean"], yerr=many["half"].fillna(0), fmt="o", capsize=3,
-                            color=colour, label=f"{arm} ({len(g)})")  # fmt: skip
-            if len(one):
-                ax.scatter(one["claimed"], one["mean"], facecolors="none", edgecolors=colour,
-                           label=None if len(many) else f"{arm} ({len(g)})")  # fmt: skip
+            _plot_runs(ax, g["claimed"], g["mean"], g["half"], g["n"], ARM_COLOURS[arm], f"{arm} ({len(g)})")
         ax.set(
             xlim=(lo, hi),
             ylim=(lo, hi),
@@ -122,10 +139,7 @@ def scatter(table: pd.DataFrame, path: Path) -> bool:
             title="accuracy-type claims in %" if label == "percent" else "F1 / precision / recall claims",
         )
         ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save_figure(fig, path, dpi=110)
     return True
 
 
@@ -170,14 +184,7 @@ def gap_figure(table: pd.DataFrame, registries: dict, path: Path) -> bool:
     offsets = {"as run": -0.2, "clean": 0.0, "speaker-independent": 0.2}
     for arm, g in pts.groupby("arm", sort=False):
         y = [rows.index((p, c)) + offsets[arm] for p, c in zip(g["paper"], g["claim"], strict=True)]
-        gap = g["mean"] - g["claimed"]
-        many = (g["n"] > 1).to_numpy()
-        if many.any():
-            ax.errorbar(gap[many], [v for v, m in zip(y, many, strict=True) if m], xerr=g["half"][many], fmt="o",
-                        capsize=3, color=ARM_COLOURS[arm], label=arm)  # fmt: skip
-        if (~many).any():
-            ax.scatter(gap[~many], [v for v, m in zip(y, many, strict=True) if not m], facecolors="none",
-                       edgecolors=ARM_COLOURS[arm], label=None if many.any() else arm)  # fmt: skip
+        _plot_runs(ax, g["mean"] - g["claimed"], y, g["half"], g["n"], ARM_COLOURS[arm], arm, horizontal=True)
     ax.axvline(0, color="grey", lw=1, ls="--")
     ax.set_yticks(range(len(rows)), [f"{p}: {c}" for p, c in rows], fontsize=8)
     ax.invert_yaxis()
@@ -185,10 +192,7 @@ def gap_figure(table: pd.DataFrame, registries: dict, path: Path) -> bool:
         xlabel="reproduced minus claimed (points); left of the line: below the claim", title="headline claims by arm"
     )
     ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save_figure(fig, path, dpi=110)
     return True
 
 
@@ -504,6 +508,9 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
         versions,
         "",
     ]
+    from ser.baselines import run_intervals
+
+    boots = {r["_file"]: run_intervals(r, baselines) for r in records}  # once per run, for both columns
     rows = pd.DataFrame(
         [
             {
@@ -515,8 +522,8 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
                 "protocol": r["protocol"],
                 "profile": r["profile"],
                 "seeds": ",".join(map(str, r["seeds"])),
-                "accuracy": _metric_cell(r, baselines),
-                "UA": _metric_cell(r, baselines, "ua", "macro_recall"),
+                "accuracy": _metric_cell(r, boots[r["_file"]]),
+                "UA": _metric_cell(r, boots[r["_file"]], "ua", "macro_recall"),
                 "macro F1": f"{r['metrics']['macro_f1']:.3f}" if "macro_f1" in r["metrics"] else "–",
                 "minutes": f"{r['duration_s'] / 60:.1f}",
                 "commit": r["git_commit"][:10],
@@ -531,15 +538,13 @@ def runs_page(results_dir: Path = RESULTS_DIR) -> str:
     return "\n".join(out)
 
 
-def _metric_cell(r: dict, baselines: list[dict], metric: str = "accuracy", key: str = "accuracy") -> str:
-    """A test metric in %, with the run's 95 % bootstrap interval and what it resamples
-    (speakers, or clips: † when only the confusion matrix was kept)."""
-    from ser.baselines import run_intervals
-
+def _metric_cell(r: dict, boot: dict | None, metric: str = "accuracy", key: str = "accuracy") -> str:
+    """A test metric in %, with the run's 95 % bootstrap interval (``boot``, from
+    :func:`ser.baselines.run_intervals`) and what it resamples (speakers, or clips: † when only the
+    confusion matrix was kept)."""
     if key not in r["metrics"]:
         return "–"
     text = f"{100 * r['metrics'][key]:.2f}"
-    boot = run_intervals(r, baselines)
     if boot is not None:
         _, lo, hi = boot[metric]
         mark = " †" if "confusion matrix" in boot["unit"] else ""
@@ -622,10 +627,7 @@ def curves_figure(records: list[dict], path: Path) -> bool:
     a1.set(xlabel="epoch", ylabel="validation accuracy %", title="validation accuracy per epoch")
     a2.set(xlabel="epoch", ylabel="validation loss", title="validation loss per epoch")
     a1.legend(fontsize=7)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _save_figure(fig, path, dpi=100)
     return True
 
 
