@@ -7,8 +7,9 @@ at the ``paper`` profile.
 ``torch.utils.flop_counter`` (convolutions and matrix products, forward and backward) plus an
 analytic count for LSTMs, which the counter does not see: 8·h·(in+h) per step and direction
 forward, twice that backward. Both variants of a step are timed side by side in the same process
-(``baseline``: conv-BN-ReLU-pool order, evaluation in training-sized batches; ``current``: what
-the trainer does now), so their ratio does not depend on the machine's load.
+(``baseline``: conv-BN-ReLU-pool order, ``bernoulli_`` dropout masks, evaluation in
+training-sized batches; ``current``: what the trainer does now), with the trainer's deterministic
+setting, so their ratio does not depend on the machine's load.
 """
 
 from __future__ import annotations
@@ -61,15 +62,26 @@ def specs() -> list[Spec]:
     ]  # fmt: skip
 
 
-def matmul_peak(threads: int, n: int = 1024, repeat: int = 5) -> float:
-    """Best float32 matrix-multiply throughput in FLOP/s at ``threads``."""
+def _sync(dev: torch.device) -> None:
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+
+
+def matmul_peak(threads: int, n: int = 1024, repeat: int = 5, dev: torch.device | None = None) -> float:
+    """Best float32 matrix-multiply throughput in FLOP/s at ``threads`` (on a GPU: n=8192, TF32 off)."""
+    dev = dev or torch.device("cpu")
     torch.set_num_threads(threads)
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    if dev.type == "cuda":
+        n = max(n, 8192)
+        torch.backends.cuda.matmul.allow_tf32 = False
+    a, b = torch.randn(n, n, device=dev), torch.randn(n, n, device=dev)
     torch.mm(a, b)
+    _sync(dev)
     best = float("inf")
     for _ in range(repeat):
         t = time.perf_counter()
         torch.mm(a, b)
+        _sync(dev)
         best = min(best, time.perf_counter() - t)
     return 2 * n**3 / best
 
@@ -113,6 +125,7 @@ def _step_time(model: nn.Module, x: torch.Tensor, y: torch.Tensor, repeat: int) 
         opt.zero_grad(set_to_none=True)
         nn.functional.cross_entropy(model(x), y).backward()
         opt.step()
+        _sync(x.device)
         if i >= 2:
             times.append(time.perf_counter() - t)
     return sorted(times)[len(times) // 2]
@@ -125,13 +138,21 @@ def _eval_time(model: nn.Module, x: torch.Tensor, repeat: int) -> float:
         for i in range(repeat + 1):
             t = time.perf_counter()
             model(x)
+            _sync(x.device)
             if i >= 1:
                 times.append(time.perf_counter() - t)
     return sorted(times)[len(times) // 2]
 
 
 def _baseline(model: nn.Module) -> nn.Module:
-    """The same model with the conv blocks in the order they had before (ReLU before the pool)."""
+    """The same model as the trainer ran it before: conv blocks in their first order (ReLU before
+    the pool) and ``torch.nn.Dropout`` (a ``bernoulli_`` mask) instead of ``core.models.layers.Dropout``."""
+    from core.models.layers import Dropout
+
+    for parent in list(model.modules()):
+        for name, child in parent.named_children():
+            if isinstance(child, Dropout):
+                setattr(parent, name, nn.Dropout(child.p, inplace=child.inplace))
     cnn = getattr(model, "cnn", None)
     if isinstance(cnn, nn.Sequential):
         mods = list(cnn)
@@ -142,9 +163,10 @@ def _baseline(model: nn.Module) -> nn.Module:
     return model
 
 
-def measure(spec: Spec, threads: int, peak: float, repeat: int = 5) -> dict:
+def measure(spec: Spec, threads: int, peak: float, repeat: int = 5, dev: torch.device | None = None) -> dict:
     from core.models import count_parameters
 
+    dev = dev or torch.device("cpu")
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = spec.make()
@@ -152,17 +174,20 @@ def measure(spec: Spec, threads: int, peak: float, repeat: int = 5) -> dict:
     x = torch.randn(b, *spec.shape)
     y = torch.randint(0, spec.n_classes, (b,))
     fwd, fwd_bwd = count_flops(model, x[: min(b, 4)])
-    conv = len(spec.shape) == 3
+    model, x, y = model.to(dev), x.to(dev), y.to(dev)
+    conv = len(spec.shape) == 3 and dev.type == "cpu"  # channels-last: the trainer's CPU layout
     if conv:
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
     step = _step_time(model, x, y, repeat)
-    xe = torch.randn(256, *spec.shape)
+    xe = torch.randn(256, *spec.shape, device=dev)
     if conv:
         xe = xe.contiguous(memory_format=torch.channels_last)
     eval_big = _eval_time(model, xe, max(2, repeat // 2)) / 256
     eval_small = _eval_time(model, x, repeat) / b
-    base = _baseline(spec.make()).to(memory_format=torch.channels_last) if conv else spec.make()
+    base = _baseline(spec.make()).to(dev)
+    if conv:
+        base = base.to(memory_format=torch.channels_last)
     base_step = _step_time(base, x, y, repeat)
     train_sps, base_sps = b / step, b / base_step
     epoch = spec.train_items / train_sps + spec.val_items * eval_big
@@ -186,10 +211,21 @@ def measure(spec: Spec, threads: int, peak: float, repeat: int = 5) -> dict:
     }
 
 
-def run(threads: int = 1, only: list[str] | None = None, repeat: int = 5) -> dict:
-    peak = matmul_peak(threads)
-    rows = [measure(s, threads, peak, repeat) for s in specs() if not only or s.name in only]
+def run(threads: int = 1, only: list[str] | None = None, repeat: int = 5, device: str = "cpu") -> dict:
+    from ser.results import device_info
+
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch sees no GPU here (torch.cuda.is_available() is False)")
+    torch.use_deterministic_algorithms(True, warn_only=True)  # as core.train.seed_everything sets it
+    peak = matmul_peak(threads, dev=dev)
+    names = [s.name for s in specs()]
+    unknown = sorted(set(only or []) - set(names))
+    if unknown:
+        raise SystemExit(f"unknown model(s) {unknown}; choose from {names}")
+    rows = [measure(s, threads, peak, repeat, dev) for s in specs() if not only or s.name in only]
     return {
+        "device": device_info() if dev.type == "cpu" else f"cuda: {torch.cuda.get_device_name(dev)}",
         "threads": threads,
         "deterministic": torch.are_deterministic_algorithms_enabled(),
         "load_average_at_start": os.getloadavg()[0],
@@ -201,7 +237,7 @@ def run(threads: int = 1, only: list[str] | None = None, repeat: int = 5) -> dic
 
 def table(res: dict) -> str:
     head = (
-        f"threads {res['threads']}, matmul peak {res['matmul_peak_gflops']:.1f} GFLOP/s, "
+        f"{res.get('device', '')}; threads {res['threads']}, matmul peak {res['matmul_peak_gflops']:.1f} GFLOP/s, "
         f"load {res['load_average_at_start']:.2f} at start\n"
     )
     cols = ("model", "params", "GFLOP/item fwd", "train items/s", "% of peak", "eval items/s", "s/epoch",
@@ -223,9 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--model", action="append", help="only this model, e.g. parallel_cnn_lstm/as_published")
     p.add_argument("--repeat", type=int, default=5, help="timed steps per measurement (median)")
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
     a = p.parse_args(argv)
-    res = run(a.threads, a.model, a.repeat)
+    res = run(a.threads, a.model, a.repeat, a.device)
     print(table(res))
     if a.out:
         from core.io import atomic_write
@@ -233,3 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         with atomic_write(a.out) as fh:
             fh.write(json.dumps(res, indent=1) + "\n")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -7,6 +7,8 @@ import pytest
 
 from ser.cli import book_runs, main
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def test_unknown_paper_is_rejected(tmp_path):
     with pytest.raises(SystemExit, match="unknown paper"):
@@ -293,3 +295,21 @@ def test_the_default_is_two_one_thread_workers_only_for_several_runs_on_two_core
 
     assert default_workers(5, cores=2) == 2 and default_workers(5, cores=16) == 5 and default_workers(20, 16) == 8
     assert default_workers(1, cores=2) == 1 and default_workers(5, cores=1) == 1
+
+
+def test_gpu_script_runs_without_a_gpu_and_writes_as_it_goes(tmp_path):
+    """scripts/gpu_check.sh, prepared for a lent GPU, checked here on the CPU: the benchmark file
+    lands in $OUT and the BAVED arms say why they were skipped."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PY": sys.executable, "DEVICE": "cpu", "MODELS": "emotionnet", "THREADS": "1",
+           "OUT": str(tmp_path)}  # fmt: skip
+    proc = subprocess.run(["bash", "scripts/gpu_check.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    res = json.loads((tmp_path / "train-bench-cpu.json").read_text())
+    assert [r["model"] for r in res["models"]] == ["emotionnet"] and res["device"].startswith("cpu")
+    assert "skipped" in (tmp_path / "arms.log").read_text()

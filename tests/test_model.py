@@ -73,3 +73,28 @@ def test_pooling_before_relu_changes_neither_outputs_nor_gradients(attention):
         outs.append(out)
     assert torch.equal(outs[0], outs[1])
     assert all(torch.equal(a.grad, b.grad) for a, b in zip(new.parameters(), old.parameters(), strict=True))
+
+
+def test_fast_dropout_keeps_the_rate_the_scale_and_the_seed():
+    """core.models.layers.Dropout draws its mask from rand_like: same keep rate and 1/(1-p) scale as
+    nn.Dropout, identity in eval mode, the same mask under the same seed, gradients through kept units only."""
+    from core.models.layers import Dropout
+
+    drop = Dropout(0.3)
+    x = torch.ones(200_000, requires_grad=True)
+    torch.manual_seed(0)
+    y = drop(x)
+    kept = y != 0
+    assert abs(kept.float().mean().item() - 0.7) < 0.005
+    assert torch.allclose(y[kept], torch.full_like(y[kept], 1 / 0.7))
+    y.sum().backward()
+    assert torch.equal(x.grad != 0, kept)
+    torch.manual_seed(0)
+    assert torch.equal(drop(x.detach()), y.detach())
+    drop.eval()
+    assert drop(x) is x
+    assert torch.equal(Dropout(1.0).train()(torch.ones(4)), torch.zeros(4))
+    # the conv models use it, so the benchmark's "before" (nn.Dropout) differs from "now"
+    m = ParallelCNNLSTMAttention(3, 128, 188, attention="pooling")
+    assert any(isinstance(mod, Dropout) for mod in m.modules())
+    assert not any(type(mod) is torch.nn.Dropout for mod in m.modules())

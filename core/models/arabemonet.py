@@ -18,6 +18,8 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from core.models.layers import Dropout
+
 
 class ArabEmoNet(nn.Module):
     """Input ``(batch, 1, n_mels, frames)`` log-mel (any number of frames); output logits."""
@@ -47,13 +49,13 @@ class ArabEmoNet(nn.Module):
         for c_out in filters:
             layers += [nn.Conv2d(c_in, c_out, kernel, padding=(kernel - 1) // 2)]
             layers += [nn.BatchNorm2d(c_out)] if batch_norm else []
-            layers += [nn.ReLU(inplace=True), nn.MaxPool2d(2), nn.Dropout(dropout)]
+            layers += [nn.ReLU(inplace=True), nn.MaxPool2d(2), Dropout(dropout)]
             c_in, h = c_out, h // 2
         if h < 1:
             raise ValueError(f"{n_mels} mel bands are too few for {len(filters)} 2x2 poolings")
         self.cnn = nn.Sequential(*layers)
         self.n_pools = len(filters)
-        self.fc = nn.Sequential(nn.Linear(c_in * h, fc_dim), nn.ReLU(inplace=True), nn.Dropout(dropout))
+        self.fc = nn.Sequential(nn.Linear(c_in * h, fc_dim), nn.ReLU(inplace=True), Dropout(dropout))
         self.temporal = temporal
         self.masked = masked
         if temporal == "bilstm":

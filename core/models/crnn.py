@@ -19,6 +19,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from core.models.layers import Dropout
+
 KINDS = ("cnn", "lstm", "cnn_lstm", "cnn_blstm", "cnn_blstm_attention", "blstm_attention", "cnn_attention")
 
 
@@ -65,7 +67,7 @@ class SpectrogramCRNN(nn.Module):
                     nn.BatchNorm2d(c_out),
                     nn.ReLU(inplace=True),
                     nn.MaxPool2d(2),
-                    nn.Dropout(dropout),
+                    Dropout(dropout),
                 ]
                 c_in, h, w = c_out, h // 2, w // 2
             if h < 1 or w < 1:
@@ -87,9 +89,7 @@ class SpectrogramCRNN(nn.Module):
             head_in = lstm_units * (2 if bidirectional else 1)
             if kind.endswith("attention"):
                 self.attention = AdditiveAttention(head_in, attention_dim)
-        self.head = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(head_in, dense), nn.ReLU(inplace=True), nn.Dropout(dropout)
-        )
+        self.head = nn.Sequential(Dropout(dropout), nn.Linear(head_in, dense), nn.ReLU(inplace=True), Dropout(dropout))
         self.out = nn.Linear(dense, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

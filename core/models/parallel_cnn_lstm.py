@@ -20,6 +20,8 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from core.models.layers import Dropout
+
 
 class ParallelCNNLSTMAttention(nn.Module):
     """Input ``(batch, 1, n_mels, frames)`` log-mel; output class logits."""
@@ -54,7 +56,7 @@ class ParallelCNNLSTMAttention(nn.Module):
                 nn.BatchNorm2d(c_out),
                 nn.MaxPool2d(pool),
                 nn.ReLU(inplace=True),
-                nn.Dropout(conv_dropout),
+                Dropout(conv_dropout),
             ]
             c_in, h, w = c_out, h // pool, w // pool
         if h < 1 or w < 1:
@@ -65,7 +67,7 @@ class ParallelCNNLSTMAttention(nn.Module):
         self.lstm_pool = nn.MaxPool2d(lstm_pool, stride=lstm_pool)
         lstm_in = n_mels // lstm_pool[0]
         self.lstm = nn.LSTM(lstm_in, lstm_hidden, batch_first=True, bidirectional=True)
-        self.lstm_dropout = nn.Dropout(lstm_dropout)
+        self.lstm_dropout = Dropout(lstm_dropout)
         d = 2 * lstm_hidden
         if attention == "multihead":
             self.attention = nn.MultiheadAttention(d, n_heads, batch_first=True)

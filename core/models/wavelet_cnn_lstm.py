@@ -18,6 +18,8 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from core.models.layers import Dropout
+
 
 def _lflb(c_in: int, c_out: int, kernel: int, pool: str, dilation: tuple[int, int] = (1, 1)) -> nn.Sequential:
     pad = (dilation[0] * (kernel - 1) // 2, dilation[1] * (kernel - 1) // 2)
@@ -55,7 +57,7 @@ class WaveletCNNLSTM(nn.Module):
         self.second = nn.ModuleList(
             [nn.Sequential(*[_lflb(filters, filters, k, pool) for _ in range(second_half_blocks)]) for k in (3, 5)]
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.lstm = nn.LSTM(2 * filters * (n_scales // 2**n_pools), lstm_units, batch_first=True)
         self.fc = nn.Linear(lstm_units, n_classes)
 
