@@ -158,7 +158,7 @@ def _versions() -> dict[str, str]:
 MAX_REF_FLOOR = 1e-6
 
 # Bump when the code of a feature function changes its output: it is part of every cache key.
-FEATURE_CODE_VERSION = {"LogMelConfig": 2, "LLDConfig": 3, "WaveletConfig": 2, "ImageConfig": 1}
+FEATURE_CODE_VERSION = {"LogMelConfig": 2, "LLDConfig": 3, "WaveletConfig": 2, "ImageConfig": 2}
 
 
 def cache_key(paths: Sequence[str], cfg: object, extra: dict | None = None) -> str:

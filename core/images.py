@@ -35,6 +35,29 @@ class ImageConfig:
     stretch: tuple[float, float] = (0.8, 1.2)
     semitones: float = 2.0
     noise_std: float = 0.005
+    fmax: float | None = None  # highest mel frequency; None: sr / 2
+    long_clip: str = "center"  # a clip longer than ``duration``: "center" keeps the middle, "start" the start
+    width: int | None = None  # resize the time axis to this many columns (linear); None: the frames as computed
+    copies: str = "all"  # over-sampling copies: "all" = stretch, pitch and noise each; "one" = one of them
+    raw_copies: bool = False  # copies skip normalisation, trimming and the fixed length (then ``width`` applies)
+
+    def __post_init__(self) -> None:
+        if self.long_clip not in ("center", "start"):
+            raise ValueError(f"long_clip must be 'center' or 'start', got {self.long_clip!r}")
+        if self.copies not in ("all", "one"):
+            raise ValueError(f"copies must be 'all' or 'one', got {self.copies!r}")
+        if self.raw_copies and self.width is None:
+            raise ValueError("raw_copies needs width: copies of any length are resized to it")
+
+    @classmethod
+    def authors_code(cls) -> ImageConfig:
+        """The co-author's notebook (authors-code.md §2): librosa's defaults FFT 2048 and hop 512,
+        128 mels up to 8 kHz, dB relative to the maximum, ``magma``; silence trimmed 20 dB below the
+        peak; a long clip keeps its first 3 s; the ~94-column image resized to 128; over-sampling
+        copies get one transform each (stretch, integer pitch shift or noise) and none of the
+        normalise/trim/3 s steps."""
+        return cls(n_fft=2048, hop_length=512, colormap="magma", trim_db=20.0, fmax=8000.0, long_clip="start",
+                   width=128, copies="one", raw_copies=True)  # fmt: skip
 
     def mel(self) -> LogMelConfig:
         return LogMelConfig(
@@ -43,6 +66,7 @@ class ImageConfig:
             hop_length=self.hop_length,
             window="hann",
             n_mels=self.n_mels,
+            fmax=self.fmax,
             ref="max",
             top_db=80.0,
             duration=None,
@@ -58,13 +82,24 @@ def preprocess(wav: np.ndarray, cfg: ImageConfig) -> np.ndarray:
     if peak > 0:
         wav = wav / peak
         wav, _ = librosa.effects.trim(wav, top_db=cfg.trim_db)
-    return fix_length(wav.astype(np.float32), int(round(cfg.duration * cfg.sr)), "center")
+    n = int(round(cfg.duration * cfg.sr))
+    if cfg.long_clip == "start" and len(wav) > n:
+        wav = wav[:n]
+    return fix_length(wav.astype(np.float32), n, "center")
 
 
 def augment_audio(wav: np.ndarray, cfg: ImageConfig, rng: np.random.Generator) -> np.ndarray:
     """One over-sampling copy: time stretch, pitch shift and Gaussian noise, drawn from ``rng``."""
     import librosa
 
+    if cfg.copies == "one":  # the co-author's notebook: one transform per copy, pitch in whole semitones
+        kind = int(rng.integers(3))
+        if kind == 0:
+            return librosa.effects.time_stretch(wav, rate=float(rng.uniform(*cfg.stretch))).astype(np.float32)
+        if kind == 1:
+            steps = int(rng.integers(-int(cfg.semitones), int(cfg.semitones) + 1))
+            return librosa.effects.pitch_shift(wav, sr=cfg.sr, n_steps=steps).astype(np.float32)
+        return (wav + cfg.noise_std * rng.standard_normal(wav.shape)).astype(np.float32)
     rate = float(rng.uniform(*cfg.stretch))
     steps = float(rng.uniform(-cfg.semitones, cfg.semitones))
     out = librosa.effects.time_stretch(wav, rate=rate)
@@ -74,8 +109,17 @@ def augment_audio(wav: np.ndarray, cfg: ImageConfig, rng: np.random.Generator) -
 
 def image_indices(wav: np.ndarray, cfg: ImageConfig) -> np.ndarray:
     """``uint8`` colour-map indices ``(n_mels, frames)`` of one preprocessed clip."""
-    db = logmel(wav, cfg.mel())
-    return np.round(np.clip((db + 80.0) / 80.0, 0.0, 1.0) * 255).astype(np.uint8)
+    scaled = np.clip((logmel(wav, cfg.mel()) + 80.0) / 80.0, 0.0, 1.0)
+    if cfg.width is not None and scaled.shape[1] != cfg.width:  # linear resize along time
+        if scaled.shape[1] == 1:
+            scaled = np.repeat(scaled, cfg.width, axis=1)
+        else:
+            src = np.linspace(0.0, scaled.shape[1] - 1, cfg.width)
+            lo = np.floor(src).astype(int)
+            hi = np.minimum(lo + 1, scaled.shape[1] - 1)
+            frac = (src - lo)[None, :]
+            scaled = scaled[:, lo] * (1 - frac) + scaled[:, hi] * frac
+    return np.round(scaled * 255).astype(np.uint8)
 
 
 def extract_images(
@@ -90,6 +134,9 @@ def extract_images(
     every clip is first augmented (:func:`augment_audio`, seeded by ``augment_seed`` and the
     clip's position), giving the over-sampling copies."""
     paths = [str(p) for p in paths]
+    if not paths:  # nothing to copy (a balanced pool): an empty batch of the images' shape, never cached
+        frames = cfg.width or 1 + int(round(cfg.duration * cfg.sr)) // cfg.hop_length  # librosa's centred frames
+        return np.zeros((0, cfg.n_mels, frames), dtype=np.uint8)
     extra = {"augment_seed": augment_seed} if augment_seed is not None else None
     target = cache_dir("features") / f"images-{cache_key(paths, cfg, extra)}.npy"
     if cache and (hit := load_npy_checked(target)) is not None:
@@ -100,8 +147,11 @@ def extract_images(
         wav = load_audio(p, cfg.sr)
         if augment_seed is not None:
             wav = augment_audio(wav, cfg, np.random.default_rng([augment_seed, i]))
+            if cfg.raw_copies:  # as the co-author's copies: no normalisation, trimming or fixed length
+                out.append(image_indices(wav, cfg))
+                continue
         out.append(image_indices(preprocess(wav, cfg), cfg))
-    x = np.stack(out) if out else np.zeros((0, cfg.n_mels, 0), dtype=np.uint8)
+    x = np.stack(out)
     if cache:
         save_npy_atomic(target, x)
     return x

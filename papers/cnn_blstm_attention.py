@@ -36,6 +36,7 @@ seeds = [0, 1, 2]  # the headline model runs on every seed; the other experiment
 experiments = ["headline", "table8", "balancing", "ablation"]  # which blocks to run
 lr = 0.001  # Adam (report: Keras' default 0.001)
 epochs = None  # None: from the profile (report: 35)
+patience = None  # early-stopping patience in epochs; None: the profile's
 profile = None  # "paper", "cpu" or "smoke"; None: $SER_PROFILE, else "cpu"
 batch_size = 32  # not stated for these models
 time_shift = 0.1  # spectrogram time shift, fraction of the width (§3.1.4; the amount is ours)
@@ -46,6 +47,12 @@ mobilenetv3_weights = None  # same for MobileNetV3-Large
 results_dir = None  # None: see `record`
 record = False  # True: write results to papers/results/ (as `ser reproduce` does); False: to the cache
 arm = None  # None: the declaration's default arm ("paper_text")
+model_variant = "report"  # "report": §3.3.3 (four BN blocks, BiLSTM 128); "code": the co-author's notebook (1.76 M)
+image_variant = "ours"  # "ours": FFT 1024, hop 376, viridis; "code": the co-author's (FFT 2048, hop 512, magma)
+augment_before_split = False  # True: copies drawn from every clip before the split, all put in training (a leak)
+stratify = True  # stratified random split; False: a plain random one (the co-author's train_test_split)
+scheduler = False  # ReduceLROnPlateau on validation loss, factor 0.5, patience 3 (the co-author's)
+steps = None  # optimizer-step budget; None: the profile's; epochs are raised until it can be reached
 
 # %% [markdown]
 # The run context checks these parameters against the report's declaration
@@ -61,6 +68,7 @@ from IPython.display import Markdown, display
 from core import data, evaluate, images, splits
 from core.experiment import flat_metrics, subsample, train_and_test
 from core.models import SpectrogramCRNN, count_parameters
+from core.models.crnn import CodedCNNBLSTMAttention
 from core.models.pretrained import WeightsUnavailable, build
 from core.train import TrainConfig, compose, gaussian_noise
 from core.train import time_shift as _time_shift
@@ -117,11 +125,14 @@ print(f"{len(meta)} clips from {meta['speaker'].nunique()} speakers")
 # our threshold), 16 kHz, symmetric pad or cut to 3 s. The report does not say how the
 # 128x128x3 image is drawn; ours is a 128-band log-mel with 128 frames over the 3 s (FFT 1024,
 # hop 376), dB relative to the clip's maximum with an 80 dB floor, coloured with `viridis`.
+# With `image_variant="code"` (the `as_published`, `clean` and `speaker` arms) the images follow
+# the co-author's notebook instead: FFT 2048, hop 512, mels up to 8 kHz, `magma`, silence trimmed
+# 20 dB below the peak, the first 3 s of a long clip, the 94 columns resized to 128.
 # Training batches get the report's spectrogram augmentation (§3.1.4): a random time shift (up
 # to `time_shift` of the width) and Gaussian noise (`image_noise`).
 
 # %%
-ICFG = images.ImageConfig()
+ICFG = images.ImageConfig.authors_code() if image_variant == "code" else images.ImageConfig()
 IDX = images.extract_images(meta["path"], ICFG)
 X_ALL = images.to_rgb(IDX, ICFG.colormap)
 fig, axes = plt.subplots(1, 7, figsize=(17, 2.8))
@@ -132,7 +143,9 @@ for ax, k in zip(axes, range(7), strict=True):
     ax.set(title=LABELS[k], xticks=[], yticks=[])
 plt.tight_layout()
 plt.show()
-AUGMENT = compose(_time_shift(float(time_shift)), gaussian_noise(float(image_noise)))
+AUGMENT = None  # the co-author's CNN-BLSTM trains on the images as they are
+if time_shift or image_noise:
+    AUGMENT = compose(_time_shift(float(time_shift)), gaussian_noise(float(image_noise)))
 
 # %% [markdown]
 # ## Balancing and the runs
@@ -169,6 +182,15 @@ if "ablation" in experiments:
         ("no_lstm", "cnn_attention", "oversampled", {}),
     ]
 ABLATION = {"no_regularization", "no_dropout", "no_cnn", "no_lstm"}
+STEPS = run.budget.get("steps")
+
+
+def epochs_for(n_train: int) -> int:
+    """The profile's epochs, raised so that the step budget (if any) can be reached on ``n_train`` items;
+    early stopping still ends a run that stopped improving."""
+    if not STEPS:
+        return EPOCHS
+    return max(EPOCHS, -(-int(STEPS) // -(-n_train // batch_size)))
 
 
 def data_for(balance: str, seed: int):
@@ -177,15 +199,21 @@ def data_for(balance: str, seed: int):
     if balance == "undersampled":
         rows = images.undersample(Y_ALL, seed)
     sub = meta.iloc[rows].reset_index(drop=True)
-    split = splits.make_split(sub, protocol, seed, (0.7, 0.15, 0.15))
+    if protocol == "random" and not stratify:
+        split = splits.random_split(sub, (0.7, 0.15, 0.15), seed, stratify=None)
+    else:
+        split = splits.make_split(sub, protocol, seed, (0.7, 0.15, 0.15))
     part = splits.part_of(sub, split)
-    extra = None
+    extra, leak = None, 0.0
     if balance == "oversampled":
-        tr = np.flatnonzero(part == "train")
-        picks = tr[images.oversample_plan(Y_ALL[rows][tr], seed)]
+        # the co-author's notebook copies clips of the whole pool before any split (augment_before_split);
+        # the report's text, and the clean arms, copy training clips only
+        pool = np.arange(len(sub)) if augment_before_split else np.flatnonzero(part == "train")
+        picks = pool[images.oversample_plan(Y_ALL[rows][pool], seed)]
         copies = images.extract_images(sub["path"].iloc[picks], ICFG, augment_seed=seed, progress=False)
         extra = (images.to_rgb(copies, ICFG.colormap), Y_ALL[rows][picks])
-    return X_ALL[rows], Y_ALL[rows], part, extra, sub, split
+        leak = float(np.isin(np.flatnonzero(part == "test"), picks).mean())  # test clips with a copy in training
+    return X_ALL[rows], Y_ALL[rows], part, extra, sub, split, leak
 
 
 def write_record(name: str, seed: int, out, metrics: dict, config: dict, **extra) -> dict:
@@ -208,11 +236,17 @@ def write_record(name: str, seed: int, out, metrics: dict, config: dict, **extra
 outputs = []
 for name, kind, balance, kw in RUNS:
     for seed in seeds if name == "cnn_blstm_attention" else seeds[:1]:
-        x, y, part, extra, sub, split = data_for(balance, seed)
-        split_path = run.save_split(split, f"{CORPUS}-{protocol}-{balance}-seed{seed}", seed=seed, protocol=protocol)
-        cfg = TrainConfig(lr=lr, epochs=EPOCHS, batch_size=batch_size, patience=PATIENCE, seed=seed)
+        x, y, part, extra, sub, split, leak = data_for(balance, seed)
+        split_name = f"{CORPUS}-{protocol}-{balance}-seed{seed}" + ("" if run.arm == "paper_text" else f"-{run.arm}")
+        split_path = run.save_split(split, split_name, seed=seed, protocol=protocol)
+        n_train = int((part == "train").sum()) + (0 if extra is None else len(extra[1]))
+        cfg = TrainConfig(lr=lr, epochs=epochs_for(n_train), batch_size=batch_size, patience=PATIENCE, seed=seed,
+                          scheduler=scheduler, scheduler_factor=0.5, scheduler_patience=3)  # fmt: skip
+        coded = model_variant == "code" and name == "cnn_blstm_attention"
 
-        def make_model(kind=kind, kw=kw) -> SpectrogramCRNN:
+        def make_model(kind=kind, kw=kw, coded=coded) -> SpectrogramCRNN | CodedCNNBLSTMAttention:
+            if coded:
+                return CodedCNNBLSTMAttention(n_classes=len(LABELS), **kw)
             return SpectrogramCRNN(kind, n_classes=len(LABELS), **kw)
 
         out = train_and_test(make_model, x, y, part, cfg, LABELS, extra_train=extra, augment=AUGMENT, ids=sub.utt_id)
@@ -227,8 +261,10 @@ for name, kind, balance, kw in RUNS:
             src = sub["corpus"].to_numpy()[te]
             pred = out.proba.argmax(1)
             m.update({f"accuracy/{c}": float((pred[src == c] == out.y_true[src == c]).mean()) for c in np.unique(src)})
-        cfg_run = {"model": kind, "balance": balance, **kw, "train": cfg.to_dict(), "images": ICFG.__dict__}
-        n_train = int((part == "train").sum()) + (0 if extra is None else len(extra[1]))
+        if balance == "oversampled":
+            m["leak/sibling_in_train"] = leak
+        cfg_run = {"model": kind, "balance": balance, **kw, "train": cfg.to_dict(), "images": ICFG.__dict__,
+                   "model_variant": "code" if coded else "report"}  # fmt: skip
         rec = write_record(name, seed, out, m, cfg_run, split_file=split_path, n_train=n_train)
         outputs.append({"run": name, "model": kind, "balance": balance, "seed": seed, "out": out, "record": rec})
         print(
@@ -308,7 +344,7 @@ for backbone, path in (("vgg19", vgg19_weights), ("resnet50", resnet50_weights),
         pre_rows.append({"backbone": backbone, "status": str(err).split(" (")[0], "accuracy": np.nan})
         continue
     seed = seeds[0]
-    x, y, part, extra, sub, split = data_for("oversampled", seed)
+    x, y, part, extra, sub, split, _ = data_for("oversampled", seed)
     cfg = TrainConfig(lr=lr, epochs=EPOCHS, batch_size=batch_size, patience=PATIENCE, seed=seed)
     out = train_and_test(lambda m=model: m, x, y, part, cfg, LABELS, extra_train=extra, augment=AUGMENT)
     # the declaration marks these claims not_run, so the record answers none: a local run is shown here, not claimed

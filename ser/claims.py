@@ -115,7 +115,16 @@ def at_paper_budget(rec: dict, registry: dict) -> bool:
     profiles = registry.get("profiles")
     if not profiles:
         return rec["profile"] == "paper"
-    return declaration.covers(profiles.get(rec["profile"], {}), profiles["paper"])
+    if not declaration.covers(profiles.get(rec["profile"], {}), profiles["paper"]):
+        return False
+    steps = profiles["paper"].get("steps")
+    if steps:  # a budget in optimizer steps: what the record's epochs allowed on its training set
+        p = rec.get("params", {})
+        train = p.get("train") or {}
+        n, bs, ep = p.get("n_train") or rec.get("n_train"), train.get("batch_size"), train.get("epochs")
+        if not (n and bs and ep) or ep * -(-int(n) // int(bs)) < steps:
+            return False
+    return True
 
 
 # Papers whose models train on their own compound loss (no chance-level cross-entropy to compare

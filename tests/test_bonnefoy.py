@@ -244,14 +244,18 @@ def test_run_context_budget_and_results_folder(tmp_path):
     from ser.run import open_run
 
     run = open_run("cnn_blstm_attention", _params(profile="smoke"))
-    assert run.arm == "paper_text" and run.budget == {"epochs": 1, "patience": None, "per_class": 10}
+    assert run.arm == "paper_text" and run.budget == {"epochs": 1, "patience": None, "per_class": 10, "steps": None}
     assert run.out_dir == cache_dir("results") / "cnn_blstm_attention"
     run = open_run("cnn_blstm_attention", _params(profile="cpu", epochs=3, record=True))
-    assert run.budget == {"epochs": 3, "patience": 4, "per_class": None}
+    assert run.budget == {"epochs": 3, "patience": 4, "per_class": None, "steps": None}
     assert run.out_dir == RESULTS_DIR / "cnn_blstm_attention"
     run = open_run("cnn_blstm_attention", _params(profile="paper", results_dir=str(tmp_path)))
-    assert run.budget == {"epochs": 35, "patience": 10, "per_class": None} and run.is_paper_budget()
+    assert run.budget == {"epochs": 35, "patience": 10, "per_class": None, "steps": 16940} and run.is_paper_budget()
     assert run.out_dir == tmp_path
+    # the step budget is the paper's: a run that could not reach it is not at the paper's budget
+    assert not open_run("cnn_blstm_attention", _params(profile="paper", steps=1000)).is_paper_budget()
+    arm = open_run("cnn_blstm_attention", _params(profile="paper", arm="as_published"))
+    assert arm.budget["patience"] == 5 and arm.is_paper_budget() and arm.params["augment_before_split"]
 
 
 @pytest.mark.parametrize(
@@ -265,7 +269,9 @@ def test_run_context_budget_and_results_folder(tmp_path):
         ({"image_noise": -0.1}, "parameter 'image_noise'"),
         ({"seeds": [True]}, "parameter 'seeds'"),
         ({"epochs": 0}, "parameter 'epochs'"),
-        ({"arm": "speaker"}, "unknown arm 'speaker'"),
+        ({"arm": "listener"}, "unknown arm 'listener'"),
+        ({"model_variant": "keras"}, "parameter 'model_variant'"),
+        ({"steps": 0}, "parameter 'steps'"),
     ],
 )
 def test_bad_parameters_stop_the_run(changes, message):
@@ -329,3 +335,63 @@ def test_the_head_l2_penalty_is_part_of_the_training_loss(backbone):
     loss, logits = _loss(model, x, y, nn.CrossEntropyLoss(), 0.0, None)
     expected = nn.functional.cross_entropy(logits, y) + model.l2_penalty()
     assert model.l2_penalty() > 0 and torch.allclose(loss, expected)
+
+
+def test_the_coded_model_has_the_notebooks_layers_and_parameter_count():
+    """The co-author's CNN-BLSTM (authors-code.md §2): Keras counts 1,762,055 parameters; PyTorch's LSTM
+    adds a second bias per gate (4 gates x 64 units x 2 directions = 512); 1,605,760 sit in the first dense."""
+    from core.models.crnn import CodedCNNBLSTMAttention
+
+    m = CodedCNNBLSTMAttention(n_classes=7)
+    assert count_parameters(m) == 1_762_055 + 512
+    assert sum(p.numel() for p in m.dense.parameters()) == 1_605_760
+    assert not any(isinstance(mod, nn.BatchNorm2d) for mod in m.modules())
+    assert m.eval()(torch.rand(2, 3, 128, 128)).shape == (2, 7)
+    loss, _ = m.compound_loss(torch.rand(2, 3, 128, 128), torch.tensor([0, 1]), 0.0, None)
+    assert float(m.l2_penalty().detach()) > 0 and float(CodedCNNBLSTMAttention(l2=0.0).l2_penalty()) == 0.0
+    with pytest.raises(ValueError, match="too small"):
+        CodedCNNBLSTMAttention(image_size=(12, 12))
+
+
+def test_authors_image_config_resizes_keeps_the_start_and_copies_raw():
+    cfg = images.ImageConfig.authors_code()
+    sr = cfg.sr
+    t = np.arange(5 * sr) / sr
+    wav = (0.3 * np.sin(2 * np.pi * 300 * t) * (t < 1)).astype(np.float32) + 0.05 * np.sin(2 * np.pi * 900 * t)
+    out = images.preprocess(wav.astype(np.float32), cfg)
+    assert len(out) == 3 * sr and np.abs(out[: sr // 2]).max() > 0.9  # the first 3 s kept, the 300 Hz start in them
+    idx = images.image_indices(out, cfg)
+    assert idx.shape == (128, 128)  # 94 frames at hop 512, resized to 128 columns
+    # a raw copy of any length is resized to the same width
+    assert images.image_indices(wav[: sr // 3], cfg).shape == (128, 128)
+    kinds = set()
+    for s in range(12):  # one transform per copy: a stretch changes the length, pitch or noise keep it
+        aug = images.augment_audio(wav[:sr], cfg, np.random.default_rng(s))
+        kinds.add("stretch" if len(aug) != sr else "same length")
+    assert kinds == {"stretch", "same length"}
+    with pytest.raises(ValueError, match="long_clip"):
+        images.ImageConfig(long_clip="end")
+    with pytest.raises(ValueError, match="raw_copies needs width"):
+        images.ImageConfig(raw_copies=True)
+
+
+def test_older_records_below_the_step_budget_are_not_at_the_papers_budget():
+    """Records written before budgets were recorded: the paper profile alone no longer suffices when the
+    declaration counts the budget in optimizer steps (35 epochs of 30 batches is ~1,000 steps, not 16,940)."""
+    from ser import declaration
+    from ser.claims import at_paper_budget
+
+    reg = declaration.load("cnn_blstm_attention")
+    rec = {"profile": "paper", "params": {"n_train": 938, "train": {"epochs": 35, "batch_size": 32}}}
+    assert not at_paper_budget(rec, reg)
+    rec["params"]["train"]["epochs"] = 565  # 565 x 30 batches >= 16,940
+    assert at_paper_budget(rec, reg)
+    assert not at_paper_budget({**rec, "profile": "cpu"}, reg)
+
+
+def test_no_copies_needed_gives_an_empty_batch_of_the_right_shape():
+    """A balanced pool needs no over-sampling copies: the empty result still has the images' shape,
+    so appending it to the training set works (it crashed before)."""
+    for cfg in (images.ImageConfig(), images.ImageConfig.authors_code()):
+        x = images.extract_images([], cfg, cache=False, progress=False)
+        assert x.shape == (0, 128, 128) and images.to_rgb(x, cfg.colormap).shape == (0, 3, 128, 128)

@@ -115,3 +115,57 @@ class SpectrogramCRNN(nn.Module):
         """Cross-entropy plus the L2 penalty, as Keras trains and reports it."""
         logits = self(x)
         return F.cross_entropy(logits, y, weight=weight) + self.l2_penalty().to(logits.device), logits
+
+
+class CodedCNNBLSTMAttention(nn.Module):
+    """The CNN-BLSTM with attention as the co-author's public notebook builds it (authors-code.md §2),
+    which differs from the report's §3.3.3: three 3x3 ``valid`` convolutions of 32/64/64 filters,
+    each with ReLU, 2x2 max-pool and dropout, no batch normalisation, L2 ``l2`` on the kernels;
+    flatten (12,544 for 128x128) -> dense 128 (ReLU) -> reshape to 4 steps of 32 -> BiLSTM of 64
+    per direction -> dropout; query and value are dense 64 (ReLU) of the BiLSTM output, and Keras'
+    dot-product ``Attention`` (unscaled, key = value) mixes the 4 steps; flatten (256) -> dense 128
+    (no activation named, so linear as in Keras) -> dropout -> class layer. Keras counts 1,762,055
+    parameters for 7 classes; PyTorch's LSTM has a second bias vector per gate, 512 more here (1,762,567).
+    """
+
+    def __init__(
+        self, n_classes: int = 7, image_size: tuple[int, int] = (128, 128), dropout: float = 0.3, l2: float = 0.01
+    ) -> None:
+        super().__init__()
+        self.l2 = l2
+        layers: list[nn.Module] = []
+        c_in, h, w = 3, *image_size
+        for c_out in (32, 64, 64):
+            layers += [nn.Conv2d(c_in, c_out, 3), nn.ReLU(inplace=True), nn.MaxPool2d(2), Dropout(dropout)]
+            c_in, h, w = c_out, (h - 2) // 2, (w - 2) // 2
+        if h < 1 or w < 1:
+            raise ValueError(f"image {image_size} is too small for three valid 3x3 convolutions and poolings")
+        self.cnn = nn.Sequential(*layers)
+        self.dense = nn.Linear(c_in * h * w, 128)
+        self.rnn = nn.LSTM(32, 64, batch_first=True, bidirectional=True)
+        self.drop = Dropout(dropout)
+        self.query, self.value = nn.Linear(128, 64), nn.Linear(128, 64)
+        self.head = nn.Linear(4 * 64, 128)
+        self.out = nn.Linear(128, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # Keras flattens channels-last (H, W, C); the order only permutes the dense layer's inputs
+        z = F.relu(self.dense(self.cnn(x).flatten(1)))
+        seq, _ = self.rnn(z.view(-1, 4, 32))
+        seq = self.drop(seq)
+        q, v = F.relu(self.query(seq)), F.relu(self.value(seq))
+        att = torch.softmax(q @ v.transpose(1, 2), dim=-1) @ v  # (B, 4, 64)
+        return self.out(self.drop(self.head(att.flatten(1))))
+
+    def l2_penalty(self) -> torch.Tensor:
+        """``l2 * sum(w**2)`` over the conv kernels, as Keras adds its ``kernel_regularizer``."""
+        if self.l2 == 0:
+            return torch.zeros(())
+        return self.l2 * sum((m.weight**2).sum() for m in self.cnn if isinstance(m, nn.Conv2d))
+
+    def compound_loss(
+        self, x: torch.Tensor, y: torch.Tensor, progress: float, weight: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Cross-entropy plus the L2 penalty, as Keras trains and reports it."""
+        logits = self(x)
+        return F.cross_entropy(logits, y, weight=weight) + self.l2_penalty().to(logits.device), logits
