@@ -216,11 +216,17 @@ def data_for(balance: str, seed: int):
     return X_ALL[rows], Y_ALL[rows], part, extra, sub, split, leak
 
 
+def record_name(name: str, seed: int) -> str:
+    """The results file of one trained model; the arm is part of it unless it is the default one."""
+    arm_part = "" if run.arm == "paper_text" else f"-{run.arm}"
+    return f"{CORPUS}-{protocol}{arm_part}-{name}-{run.profile}-seed{seed}"
+
+
 def write_record(name: str, seed: int, out, metrics: dict, config: dict, **extra) -> dict:
     """The results record of one trained model: corpora, protocol and budget are this run's, the rest is `out`'s.
     `config` (with the run's name) tells it from the other records; the claims' `config` matches on it."""
     return run.record_output(
-        f"{CORPUS}-{protocol}-{name}-{run.profile}-seed{seed}",
+        record_name(name, seed),
         out,
         metrics=metrics,
         config={"run": name, **config},
@@ -249,7 +255,18 @@ for name, kind, balance, kw in RUNS:
                 return CodedCNNBLSTMAttention(n_classes=len(LABELS), **kw)
             return SpectrogramCRNN(kind, n_classes=len(LABELS), **kw)
 
-        out = train_and_test(make_model, x, y, part, cfg, LABELS, extra_train=extra, augment=AUGMENT, ids=sub.utt_id)
+        out = train_and_test(
+            make_model,
+            x,
+            y,
+            part,
+            cfg,
+            LABELS,
+            extra_train=extra,
+            augment=AUGMENT,
+            ids=sub.utt_id,
+            checkpoint=run.checkpoint(record_name(name, seed)),
+        )  # resumable: per-epoch checkpoints
         te = part == "test"
         m = flat_metrics(out) if name in ("cnn_blstm_attention",) or name == kind else {}
         if name in ABLATION:
