@@ -4,8 +4,10 @@ The paper computes a continuous wavelet transform, takes the log power of the co
 and renders it as a 2D RGB image; it does not give the wavelet, the scales, the colour map or
 the image size. Ours (all in :class:`WaveletConfig`): Morlet (``pywt`` ``'morl'``), 64 scales
 whose centre frequencies are spaced geometrically from 60 Hz to 7.8 kHz, the power averaged
-over blocks of ``sr / columns_per_s`` samples (16 columns per second, so 8 s -> 128 columns)
-and divided by the scale, ``10 log10`` of it clipped to ``[db_floor, db_ceil]`` = [-70, 10] dB
+over blocks of ``sr / columns_per_s`` samples (16 columns per second, so 8 s -> 128 columns;
+``columns_per_s`` may be fractional when the block is a whole number of samples, e.g. 31.25 for
+the blocks of 512 samples of the ``as_published`` arm, the "512" of the paper's §3.4) and
+divided by the scale, ``10 log10`` of it clipped to ``[db_floor, db_ceil]`` = [-70, 10] dB
 (the 1st to 99.9th percentile of RAVDESS and EmoDB clips) after the clip is scaled to unit RMS,
 and the ``viridis`` colour map. Images are cached as 8-bit indices into the colour map at
 their natural length; :func:`to_rgb` and :func:`fix_columns` make the fixed-size RGB input,
@@ -34,7 +36,7 @@ class WaveletConfig:
     n_scales: int = 64
     fmin: float = 60.0
     fmax: float = 7800.0
-    columns_per_s: int = 16
+    columns_per_s: float = 16  # fractional allowed when sr / columns_per_s is whole (31.25: 512-sample blocks)
     db_floor: float = -70.0
     db_ceil: float = 10.0
     colormap: str = "viridis"
@@ -43,14 +45,15 @@ class WaveletConfig:
     def __post_init__(self) -> None:
         if not 0 < self.fmin < self.fmax <= self.sr / 2:
             raise ValueError(f"WaveletConfig: need 0 < fmin < fmax <= sr/2, got {self.fmin}, {self.fmax}")
-        if self.n_scales < 2 or self.columns_per_s < 1 or self.sr % self.columns_per_s:
-            raise ValueError("WaveletConfig: n_scales >= 2 and columns_per_s must divide sr")
+        if self.n_scales < 2 or self.columns_per_s < 1 or not (self.sr / self.columns_per_s).is_integer():
+            raise ValueError("WaveletConfig: n_scales >= 2 and columns_per_s must divide sr (whole samples per column)")
         if self.db_floor >= self.db_ceil:
             raise ValueError("WaveletConfig: db_floor must be below db_ceil")
 
     @property
     def hop(self) -> int:
-        return self.sr // self.columns_per_s
+        """Samples per image column: the block the power is averaged over."""
+        return int(self.sr / self.columns_per_s)
 
     @property
     def columns(self) -> int:

@@ -45,7 +45,13 @@ def test_config_checks():
         wv.WaveletConfig(fmax=9000)
     with pytest.raises(ValueError, match="divide"):
         wv.WaveletConfig(columns_per_s=7)
+    with pytest.raises(ValueError, match="whole samples"):
+        wv.WaveletConfig(columns_per_s=30.5)
     assert CFG.columns == 128 and CFG.hop == 1000
+    # the as_published arm's blocks of 512 samples (§3.4): 31.25 columns per second, 250 for 8 s
+    blocks512 = wv.WaveletConfig(columns_per_s=31.25)
+    assert blocks512.hop == 512 and isinstance(blocks512.hop, int) and blocks512.columns == 250
+    assert wv.wavelet_image(_tone(500, seconds=2.0), blocks512).shape == (64, 63)  # ceil(32000 / 512)
     assert np.all(np.diff(CFG.scales()) < 0)  # lowest frequency first
 
 
@@ -104,6 +110,75 @@ def test_model_follows_our_reading_of_table3():
         WaveletCNNLSTM(7, n_scales=8)
 
 
+def _lflb_params(c_in: int, c_out: int, k: int) -> int:
+    return c_in * c_out * k * k + c_out + 2 * c_out  # conv weights and bias, BN scale and shift
+
+
+def _params_from_the_layer_list(n_classes: int, merge: str, fc_units: int | None, n_scales: int = 64) -> int:
+    """Parameters of our reading of Table 3 and §3.2, counted by hand: 3 one-block pipes (3x3, 5x5,
+    3x3 dilated) of 64 filters on RGB; two pipes (3x3, 5x5) of three LFLBs, the first reading the merged
+    first half (64 channels summed, 192 concatenated); an LSTM of 100 on 2 x 64 x (n_scales / 16)
+    features (PyTorch keeps two bias vectors); the optional FC layer; the output layer."""
+    f = 64
+    first = _lflb_params(3, f, 3) + _lflb_params(3, f, 5) + _lflb_params(3, f, 3)
+    c_mid = f if merge == "sum" else 3 * f
+    second = sum(_lflb_params(c_mid, f, k) + 2 * _lflb_params(f, f, k) for k in (3, 5))
+    lstm_in, h = 2 * f * (n_scales // 16), 100
+    lstm = 4 * (lstm_in * h + h * h + 2 * h)
+    head = h * n_classes + n_classes if fc_units is None else h * fc_units + fc_units + fc_units * n_classes + n_classes
+    return first + second + lstm + head
+
+
+LITERAL = {"merge": "concat", "fc_units": 1024, "dropout": 0.0, "pool": "avg"}  # the as_published arm
+
+
+def test_parameter_counts_follow_from_the_layer_list():
+    assert _params_from_the_layer_list(7, "sum", None) == 674_083 == count_parameters(WaveletCNNLSTM(7))
+    literal = WaveletCNNLSTM(7, **LITERAL)
+    assert count_parameters(literal) == _params_from_the_layer_list(7, "concat", 1024) == 1_062_503
+    for n_classes in (7, 8):
+        for merge in ("sum", "concat"):
+            for fc in (None, 1024):
+                m = WaveletCNNLSTM(n_classes, merge=merge, fc_units=fc)
+                assert count_parameters(m) == _params_from_the_layer_list(n_classes, merge, fc), (merge, fc)
+
+
+def test_the_literal_reading_concatenates_has_fc1024_no_dropout_and_average_pooling():
+    m = WaveletCNNLSTM(8, **LITERAL)
+    assert [p[0][0].in_channels for p in m.second] == [192, 192]  # three pipes of 64 side by side
+    assert [p[0][0].in_channels for p in WaveletCNNLSTM(8).second] == [64, 64]  # ours: summed
+    linears = [x for x in m.modules() if isinstance(x, nn.Linear)]
+    assert [(x.in_features, x.out_features) for x in linears] == [(100, 1024), (1024, 8)]
+    assert any(isinstance(x, nn.ReLU) for x in m.fc)
+    assert not any(isinstance(x, nn.Dropout) for x in m.modules())
+    assert any(isinstance(x, nn.Dropout) and x.p == 0.3 for x in WaveletCNNLSTM(8).modules())  # ours keeps it
+    pools = [x for x in m.modules() if isinstance(x, (nn.AvgPool2d, nn.MaxPool2d))]
+    assert len(pools) == 9 and all(isinstance(x, nn.AvgPool2d) for x in pools)
+    # both poolings run with the literal reading; only the pooling differs
+    maxed = WaveletCNNLSTM(8, **(LITERAL | {"pool": "max"}))
+    assert all(isinstance(x, nn.MaxPool2d) for x in maxed.modules() if isinstance(x, (nn.AvgPool2d, nn.MaxPool2d)))
+    assert count_parameters(maxed) == count_parameters(m)
+    # the widths the notebook feeds: 2 s (EmoDB copy) and 8 s, at 1/16 s blocks and at 512-sample blocks
+    for model in (m, maxed, WaveletCNNLSTM(8)):
+        model.eval()
+        for columns in (32, 63, 128, 250):
+            out = model(torch.rand(2, 3, 64, columns))
+            assert out.shape == (2, 8) and torch.isfinite(out).all()
+    with pytest.raises(ValueError, match="merge"):
+        WaveletCNNLSTM(7, merge="mean")
+    with pytest.raises(ValueError, match="dropout"):
+        WaveletCNNLSTM(7, dropout=1.0)
+    with pytest.raises(ValueError, match="fc_units"):
+        WaveletCNNLSTM(7, fc_units=0)
+
+
+def test_the_default_model_starts_from_the_same_weights_as_before_the_options():
+    """The recorded runs used the default model; its seeded initial weights must not move."""
+    torch.manual_seed(0)
+    m = WaveletCNNLSTM(7)
+    assert sum(float(p.detach().double().abs().sum()) for p in m.parameters()) == pytest.approx(19665.259238811515)
+
+
 def _speakers_frame() -> pd.DataFrame:
     rows = []
     for s in range(10):
@@ -160,6 +235,10 @@ def test_records_carry_the_substitution_and_the_right_claims(tmp_path):
     assert budget["profile"] == "smoke" and budget["folds"] == [2] and not budget["paper_budget"]
     assert main["params"]["lr"] == 0.1 and recs["lr0.001"]["params"]["lr"] == 0.001
     assert recs["avg_pool"]["params"]["pool"] == "avg" and main["params"]["features"]["wavelet"] == "morl"
+    # paper_text keeps the paper's 8 s window, also on the 2 s EmoDB copy (its records before the arms did too)
+    assert main["params"]["duration"] == 8.0 and main["params"]["features"]["duration"] == 8.0
+    assert (main["params"]["merge"], main["params"]["fc_units"], main["params"]["dropout"]) == ("sum", None, 0.3)
+    assert main["n_params"] == 674_083 and "accuracy/peak_heldout" not in main["metrics"]
     # the one matching rule; on this corpus and protocol it gives the claims the comparison uses
     decl = declaration.load("wavelet_cnn_lstm")
     claims = {c["id"]: c for c in decl["claims"]}
@@ -169,6 +248,38 @@ def test_records_carry_the_substitution_and_the_right_claims(tmp_path):
     assert own == ["emodb-si-acc", "emodb-si-acc-text"]
     assert recs["lr0.001"]["claim_ids"] == [] and "accuracy/lr0.001" in recs["lr0.001"]["metrics"]
     assert (res / "splits" / "emodb-si3-seed0-fold2.csv").is_file()
+
+
+def test_as_published_reads_the_text_literally_and_selects_on_the_held_out_part(tmp_path):
+    from ser.results import read_results
+
+    pm.execute_notebook(
+        str(NB),
+        str(tmp_path / "out.ipynb"),
+        progress_bar=False,
+        cwd=str(NB.parent.parent),
+        parameters={
+            "profile": "smoke",
+            "arm": "as_published",
+            "results_dir": str(tmp_path / "res"),
+            "studies": False,
+            "conventional_lr": None,
+            "folds": [1],
+        },
+    )
+    (rec,) = read_results(tmp_path / "res")
+    p = rec["params"]
+    assert rec["arm"] == "as_published" and rec["protocol"] == "sd3" and rec["fold"] == 1
+    assert (p["merge"], p["fc_units"], p["dropout"], p["pool"], p["lr"]) == ("concat", 1024, 0.0, "avg", 0.1)
+    assert rec["n_params"] == 1_062_503  # EmoDB's 7 classes, counted above from the layer list
+    # blocks of 512 samples; the 2 s copy at its own 63 columns
+    assert p["features"]["columns_per_s"] == 31.25 and p["features"]["duration"] == pytest.approx(63 * 512 / 16000)
+    # the held-out part is the validation part: the restored epoch's validation accuracy is the test accuracy
+    hist = rec["history"]
+    assert rec["metrics"]["accuracy"] == pytest.approx(hist["val_acc"][hist["best_epoch"]])
+    assert rec["metrics"]["accuracy/peak_heldout"] == pytest.approx(max(hist["val_acc"]))
+    assert "held-out (test) part" in rec["budget"]["stopping"]
+    assert rec["n_test"] == len(rec["predictions"]["utt_id"])
 
 
 def test_fold_means_in_the_registry_follow_from_table4():
