@@ -6,10 +6,11 @@ at the ``paper`` profile.
 ``ser bench train`` prints a table and ``--out FILE.json`` keeps it. FLOPs come from
 ``torch.utils.flop_counter`` (convolutions and matrix products, forward and backward) plus an
 analytic count for LSTMs, which the counter does not see: 8·h·(in+h) per step and direction
-forward, twice that backward. Both variants of a step are timed side by side in the same process
-(``baseline``: conv-BN-ReLU-pool order, ``bernoulli_`` dropout masks, evaluation in
+forward, twice that backward. Both variants of a step are timed in the same process, their steps
+interleaved (``baseline``: conv-BN-ReLU-pool order, ``bernoulli_`` dropout masks, evaluation in
 training-sized batches; ``current``: what the trainer does now), with the trainer's deterministic
-setting, so their ratio does not depend on the machine's load.
+setting, so their ratio depends little on the machine's load (the absolute numbers do: see the
+load average recorded with them).
 """
 
 from __future__ import annotations
@@ -116,19 +117,23 @@ def count_flops(model: nn.Module, x: torch.Tensor) -> tuple[float, float]:
     return fwd / len(x), total / len(x)
 
 
-def _step_time(model: nn.Module, x: torch.Tensor, y: torch.Tensor, repeat: int) -> float:
-    opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.8)
-    model.train()
-    times = []
+def _step_times(models: list[nn.Module], x: torch.Tensor, y: torch.Tensor, repeat: int) -> list[float]:
+    """Median seconds of one training step of each model, the models' steps interleaved (ABAB...) so
+    that a change of the machine's load during the measurement affects them alike."""
+    opts = [torch.optim.SGD(m.parameters(), lr=1e-3, momentum=0.8) for m in models]
+    times: list[list[float]] = [[] for _ in models]
+    for m in models:
+        m.train()
     for i in range(repeat + 2):
-        t = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
-        _sync(x.device)
-        if i >= 2:
-            times.append(time.perf_counter() - t)
-    return sorted(times)[len(times) // 2]
+        for k, (m, opt) in enumerate(zip(models, opts, strict=True)):
+            t = time.perf_counter()
+            opt.zero_grad(set_to_none=True)
+            nn.functional.cross_entropy(m(x), y).backward()
+            opt.step()
+            _sync(x.device)
+            if i >= 2:
+                times[k].append(time.perf_counter() - t)
+    return [sorted(ts)[len(ts) // 2] for ts in times]
 
 
 def _eval_time(model: nn.Module, x: torch.Tensor, repeat: int) -> float:
@@ -179,16 +184,15 @@ def measure(spec: Spec, threads: int, peak: float, repeat: int = 5, dev: torch.d
     if conv:
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
-    step = _step_time(model, x, y, repeat)
+    base = _baseline(spec.make()).to(dev)
+    if conv:
+        base = base.to(memory_format=torch.channels_last)
+    step, base_step = _step_times([model, base], x, y, repeat)
     xe = torch.randn(256, *spec.shape, device=dev)
     if conv:
         xe = xe.contiguous(memory_format=torch.channels_last)
     eval_big = _eval_time(model, xe, max(2, repeat // 2)) / 256
     eval_small = _eval_time(model, x, repeat) / b
-    base = _baseline(spec.make()).to(dev)
-    if conv:
-        base = base.to(memory_format=torch.channels_last)
-    base_step = _step_time(base, x, y, repeat)
     train_sps, base_sps = b / step, b / base_step
     epoch = spec.train_items / train_sps + spec.val_items * eval_big
     base_epoch = spec.train_items / base_sps + spec.val_items * eval_small

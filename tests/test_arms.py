@@ -49,6 +49,10 @@ def test_arm_rows_and_leak():
     # below the paper's budget the difference is not called a leak
     short = [_rec("as_published", 0.7, profile="cpu", paper_budget=False), recs[-1]]
     assert "No leak size at the `cpu` profile" in arms_table(short) and "points**" not in arms_table(short)
+    # the note on noisy copies in the test part is BAVED's: only records that score the originals get it
+    assert "noisy copies" not in table
+    recs[0]["metrics"]["accuracy/originals"] = 0.95
+    assert "noisy copies" in arms_table(recs)
 
 
 def test_records_without_arm_are_the_papers_text():
