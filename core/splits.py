@@ -44,12 +44,15 @@ def speaker_split(
 
     Speakers are shuffled with ``seed``; each joins test, then validation, while
     that part is below its share of utterances and would not exceed it by more
-    than 10 %; all other speakers train.
+    than 10 %; all other speakers train. A corpus of two speakers (TESS) is split by
+    :func:`two_speaker_split`: one speaker is the test part, the other trains and validates.
     """
     _, f_val, f_test = _check_fractions(fractions)
     counts = df.groupby(speaker).size()
-    if len(counts) < 3:
-        raise ValueError(f"a speaker-independent split needs at least 3 speakers, got {len(counts)}")
+    if len(counts) == 2:
+        return two_speaker_split(df, f_val / (1 - f_test), seed, speaker)
+    if len(counts) < 2:
+        raise ValueError(f"a speaker-independent split needs at least 2 speakers, got {len(counts)}")
     order = np.random.default_rng(seed).permutation(counts.index.to_numpy())
     quota = {"test": f_test * len(df), "val": f_val * len(df)}
     filled = {"test": 0, "val": 0}
@@ -196,6 +199,40 @@ def parts(df: pd.DataFrame, split: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Return ``{'train': df_train, 'val': ..., 'test': ...}`` in ``df``'s row order."""
     part = part_of(df, split)
     return {p: df[part == p] for p in PARTS}
+
+
+def two_speaker_split(
+    df: pd.DataFrame, val_fraction: float = 0.15, seed: int = 0, speaker: str = "speaker", stratify: str = "label"
+) -> pd.DataFrame:
+    """Train on one speaker, test on the other: the only speaker-independent protocol two speakers
+    allow (TESS). ``seed`` picks the test speaker (even seeds the first in sorted order, odd the
+    second); a stratified ``val_fraction`` of the training speaker's clips is the validation part,
+    so the validation part shares its speaker with training (it cannot be otherwise)."""
+    speakers = sorted(df[speaker].unique())
+    if len(speakers) != 2:
+        raise ValueError(f"two_speaker_split needs exactly 2 speakers, got {len(speakers)}")
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    test_spk = speakers[seed % 2]
+    test = df[df[speaker] == test_spk]
+    rest = df[df[speaker] != test_spk]
+    train, val = train_test_split(rest, test_size=val_fraction, random_state=seed, stratify=rest[stratify])
+    return _assemble(df, {"train": train, "val": val, "test": test})
+
+
+def cross_corpus_split(
+    df: pd.DataFrame, test_corpora: Sequence[str], val_fraction: float = 0.15, seed: int = 0, corpus: str = "corpus"
+) -> pd.DataFrame:
+    """Train on some corpora, test on others: every clip of ``test_corpora`` is the test part, a
+    stratified ``val_fraction`` of the other corpora's clips the validation part, the rest trains."""
+    is_test = df[corpus].isin(list(test_corpora))
+    if not is_test.any() or is_test.all():
+        raise ValueError(f"cross_corpus_split needs clips of {list(test_corpora)} and of other corpora")
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    rest = df[~is_test]
+    train, val = train_test_split(rest, test_size=val_fraction, random_state=seed, stratify=rest["label"])
+    return _assemble(df, {"train": train, "val": val, "test": df[is_test]})
 
 
 def _assemble(df: pd.DataFrame, pieces: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -395,3 +395,26 @@ def test_no_copies_needed_gives_an_empty_batch_of_the_right_shape():
     for cfg in (images.ImageConfig(), images.ImageConfig.authors_code()):
         x = images.extract_images([], cfg, cache=False, progress=False)
         assert x.shape == (0, 128, 128) and images.to_rgb(x, cfg.colormap).shape == (0, 3, 128, 128)
+
+
+def test_cross_corpus_trains_on_one_corpus_and_tests_on_the_other(tmp_path, data_root):
+    """protocol 'cross': every TESS clip is a test clip, no TESS clip trains, the record names both sides
+    and says the report has no such number; without test corpora the notebook stops with a clear error."""
+    import pandas as pd
+
+    from ser.results import read_results
+
+    res = tmp_path / "res"
+    pm.execute_notebook(str(NB), str(tmp_path / "out.ipynb"), progress_bar=False, cwd=str(NB.parent.parent),
+                        parameters={"profile": "smoke", "arm": "clean", "protocol": "cross", "corpora": ["ravdess"],
+                                    "test_corpora": ["tess"], "seeds": [0], "results_dir": str(res),
+                                    "data_root": str(data_root)})  # fmt: skip
+    (rec,) = read_results(res)
+    assert rec["corpus"] == "ravdess-to-tess" and rec["protocol"] == "cross" and "cross-corpus" in rec["substitution"]
+    split = pd.read_csv(res / "splits" / "ravdess-to-tess-cross-oversampled-seed0-clean.csv")
+    test_ids = set(split.loc[split["part"] == "test", "utt_id"])
+    assert test_ids and all(u.startswith("tess") for u in test_ids)
+    assert not any(u.startswith("tess") for u in split.loc[split["part"] != "test", "utt_id"])
+    with pytest.raises(pm.PapermillExecutionError, match="protocol 'cross' needs test_corpora"):
+        pm.execute_notebook(str(NB), str(tmp_path / "bad.ipynb"), progress_bar=False, cwd=str(NB.parent.parent),
+                            parameters={"profile": "smoke", "protocol": "cross", "results_dir": str(res)})  # fmt: skip

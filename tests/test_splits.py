@@ -94,7 +94,38 @@ def test_bad_arguments(corpora):
         random_split(df, (0.8, 0.3, 0.1))
     with pytest.raises(ValueError, match="protocol"):
         make_split(df, "leave-one-out", 0)
-    tiny = pd.DataFrame({"utt_id": list("ab"), "speaker": list("xy"), "label": [0, 1]})
-    with pytest.raises(ValueError, match="at least 3 speakers"):
-        speaker_split(tiny)
+    alone = pd.DataFrame({"utt_id": list("ab"), "speaker": list("xx"), "label": [0, 1]})
+    with pytest.raises(ValueError, match="at least 2 speakers"):
+        speaker_split(alone)
     assert np.all(kfold(df, 3, 0)["part"].value_counts() > 150)
+
+
+def test_two_speakers_train_on_one_and_test_on_the_other():
+    """TESS has two speakers: the speaker-independent protocol trains (and validates) on one and tests
+    on the other; the seed picks which; the validation part keeps the label shares."""
+    from core.splits import two_speaker_split
+
+    df = pd.DataFrame({"utt_id": [f"u{i}" for i in range(80)], "speaker": ["OAF"] * 40 + ["YAF"] * 40,
+                       "label": [i % 4 for i in range(80)]})  # fmt: skip
+    for seed, test_spk in ((0, "OAF"), (1, "YAF")):
+        split = speaker_split(df, (0.7, 0.15, 0.15), seed)
+        m = df.merge(split, on="utt_id")
+        assert set(m.loc[m["part"] == "test", "speaker"]) == {test_spk}
+        assert set(m.loc[m["part"] != "test", "speaker"]) == {"OAF", "YAF"} - {test_spk}
+        val = m[m["part"] == "val"]
+        assert 5 <= len(val) <= 8 and val["label"].nunique() == 4
+    assert two_speaker_split(df, 0.15, 3).equals(two_speaker_split(df, 0.15, 3))
+    with pytest.raises(ValueError, match="exactly 2 speakers"):
+        two_speaker_split(df.assign(speaker="X"))
+
+
+def test_cross_corpus_split_tests_on_the_other_corpus():
+    from core.splits import cross_corpus_split
+
+    df = pd.DataFrame({"utt_id": [f"u{i}" for i in range(60)], "corpus": ["ravdess"] * 40 + ["tess"] * 20,
+                       "label": [i % 4 for i in range(60)]})  # fmt: skip
+    m = df.merge(cross_corpus_split(df, ["tess"], 0.25, 0), on="utt_id")
+    assert set(m.loc[m["part"] == "test", "corpus"]) == {"tess"} and (m["corpus"] == "tess").sum() == 20
+    assert set(m.loc[m["part"] != "test", "corpus"]) == {"ravdess"} and (m["part"] == "val").sum() == 10
+    with pytest.raises(ValueError, match="needs clips"):
+        cross_corpus_split(df, ["emodb"])
