@@ -39,9 +39,9 @@ def arm_rows(
     groups: dict[tuple, list[dict]] = {}
     for r in records:
         if metric in r["metrics"]:
-            groups.setdefault((_arm(r), r["protocol"], r["profile"]), []).append(r)
+            groups.setdefault((_arm(r), r.get("corpus", ""), r["protocol"], r["profile"]), []).append(r)
     rows = []
-    for (arm, protocol, profile), g in groups.items():
+    for (arm, corpus, protocol, profile), g in groups.items():
         vals = [r["metrics"][metric] * scale for r in g]
         mean, lo, hi = mean_interval(vals)
         kind = "t over runs"
@@ -55,6 +55,7 @@ def arm_rows(
         rows.append(
             {
                 "arm": arm,
+                "corpus": corpus,
                 "protocol": protocol,
                 "profile": profile,
                 "n": len(vals),
@@ -78,9 +79,9 @@ def arm_rows(
     df = pd.DataFrame(rows)
     if df.empty:
         return df
-    return df.sort_values(["profile", "arm"], key=lambda s: s.map(order) if s.name == "arm" else s).reset_index(
-        drop=True
-    )
+    return df.sort_values(
+        ["profile", "corpus", "arm"], key=lambda s: s.map(order) if s.name == "arm" else s
+    ).reset_index(drop=True)
 
 
 def _mean(values: list, scale: float) -> float:
@@ -88,10 +89,14 @@ def _mean(values: list, scale: float) -> float:
     return sum(vals) / len(vals) if vals else float("nan")
 
 
-def leak_size(rows: pd.DataFrame, profile: str, leaky: str = "as_published", clean: str = "clean") -> tuple:
-    """``as_published`` minus ``clean`` at ``profile`` in points: (difference, low, high)."""
-    a = rows[(rows["arm"] == leaky) & (rows["profile"] == profile)]
-    b = rows[(rows["arm"] == clean) & (rows["profile"] == profile)]
+def leak_size(
+    rows: pd.DataFrame, profile: str, leaky: str = "as_published", clean: str = "clean", corpus: str | None = None
+) -> tuple:
+    """``as_published`` minus ``clean`` at ``profile`` (and on ``corpus``, if given) in points:
+    (difference, low, high)."""
+    same = (rows["profile"] == profile) & ((rows["corpus"] == corpus) if corpus is not None else True)
+    a = rows[(rows["arm"] == leaky) & same]
+    b = rows[(rows["arm"] == clean) & same]
     if a.empty or b.empty:
         return float("nan"), float("nan"), float("nan")
     return difference_interval(a["values"].iloc[0], b["values"].iloc[0])
@@ -104,34 +109,41 @@ def arms_table(
     rows = arm_rows(records, metric, registry=registry, baselines=baselines)
     if rows.empty:
         return "No results with arms yet.\n"
+    several = rows["corpus"].nunique() > 1  # pools and cross-corpus runs beside the stand-in: say which
     lines = [
-        "| arm | protocol | profile | runs | mean % | 95 % interval | paper's budget | epochs run | "
-        "diverged | still improving | test items with a twin in training % | 1-NN accuracy % |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| arm |" + (" corpus |" if several else "") + " protocol | profile | runs | mean % | 95 % interval | "
+        "paper's budget | epochs run | diverged | still improving | test items with a twin in training % | "
+        "1-NN accuracy % |",
+        "|---|" + ("---|" if several else "") + "---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for _, r in rows.iterrows():
         interval = "–" if math.isnan(r["low"]) else f"{_pct(r['low'])} – {_pct(r['high'])}"
         if r["interval"].startswith("bootstrap") and not math.isnan(r["low"]):
             interval += f" ({r['interval']})"
+        corpus_cell = f" {r['corpus']} |" if several else ""
         lines.append(
-            f"| {r['arm']} | {r['protocol']} | {r['profile']} | {r['n']} | {_pct(r['mean'])} | {interval} | "
+            f"| {r['arm']} |{corpus_cell} {r['protocol']} | {r['profile']} | {r['n']} | {_pct(r['mean'])} | "
+            f"{interval} | "
             f"{'yes' if r['paper_budget'] else 'no'} | {', '.join(map(str, r['epochs'])) or '–'} | "
             f"{r['diverged']} | {r['still_improving']} | {_pct(r['leak'])} | {_pct(r['knn1'])} |"
         )
     out = "\n".join(lines) + "\n"
-    for profile in sorted(set(rows["profile"])):
-        d, lo, hi = leak_size(rows, profile)
+    for profile, corpus in sorted(set(zip(rows["profile"], rows["corpus"], strict=True))):
+        d, lo, hi = leak_size(rows, profile, corpus=corpus)
         if math.isnan(d):
             continue
-        both = rows[(rows["profile"] == profile) & rows["arm"].isin(["as_published", "clean"])]
+        on = f" on `{corpus}`" if several else ""
+        both = rows[
+            (rows["profile"] == profile) & (rows["corpus"] == corpus) & rows["arm"].isin(["as_published", "clean"])
+        ]
         if not both["paper_budget"].all():
             out += (
-                f"\nNo leak size at the `{profile}` profile: it is below the paper's budget, where the authors' "
+                f"\nNo leak size at the `{profile}` profile{on}: it is below the paper's budget, where the authors' "
                 "training has not run its course, so a difference there is not the leak of the published number.\n"
             )
             continue
         interval = "" if math.isnan(lo) else f" (95 % interval {lo:+.1f} to {hi:+.1f})"
-        out += f"\nLeak at the `{profile}` profile: as published minus clean = **{d:+.1f} points**{interval}.\n"
+        out += f"\nLeak at the `{profile}` profile{on}: as published minus clean = **{d:+.1f} points**{interval}.\n"
     if any(r.get("arm") == "as_published" and "accuracy/originals" in r["metrics"] for r in records):
         out += (
             "\nThe `as_published` test part holds noisy copies as well as original clips, as in the authors' "

@@ -631,6 +631,12 @@ def curves_figure(records: list[dict], path: Path) -> bool:
     return True
 
 
+def _corpus_parts(corpus: str) -> list[str]:
+    """The corpora of a record's corpus name: ``ravdess``, a pool ``ravdess+tess`` or a cross-corpus
+    run ``ravdess-to-tess`` (trained on the first side, tested on the second)."""
+    return corpus.replace("-to-", "+").split("+")
+
+
 def headline_arms(
     records: list[dict], registry: dict, static_dir: Path | None = None, baselines: list[dict] | None = None
 ) -> str:
@@ -648,13 +654,14 @@ def headline_arms(
     recs = [
         r
         for r in records
-        if r["paper"] == registry["paper"] and head["id"] in r["claim_ids"] and r["corpus"] == corpus
+        if r["paper"] == registry["paper"] and head["id"] in r["claim_ids"] and corpus in _corpus_parts(r["corpus"])
         and r["profile"] in ("paper", "cpu")
     ]  # fmt: skip
     intro = (
         f"The headline claim `{head['id']}` ({head['value']:g}{' %' if head['unit'] == '%' else ''}, {head['source']}) "
-        f"on `{corpus}`, arm by arm: mean over seeds or folds with a 95 % t-interval (a single run with per-item "
-        "predictions: a bootstrap interval over its test items), and the basis of each number.\n\n"
+        f"on `{corpus}` (and on pools or cross-corpus runs that include it), arm by arm: mean over seeds or folds "
+        "with a 95 % t-interval (a single run with per-item predictions: a bootstrap interval over its test items), "
+        "and the basis of each number.\n\n"
     )
     text = intro + arms_table(recs, head["metric"], registry, baselines)
     name = f"{registry['paper']}-curves.png"

@@ -58,3 +58,19 @@ def test_arm_rows_and_leak():
 def test_records_without_arm_are_the_papers_text():
     rows = arm_rows([{"protocol": "random", "profile": "cpu", "metrics": {"accuracy": 0.5}}])
     assert rows["arm"].tolist() == ["paper_text"]
+
+
+def test_pools_and_cross_corpus_runs_get_their_own_rows_and_leak():
+    """Records on the stand-in and on a pool that includes it: a corpus column, and the leak measured
+    within one corpus (never as_published on one corpus minus clean on another)."""
+    recs = [_rec("as_published", a, leak=0.1) | {"corpus": "ravdess+tess"} for a in (0.90, 0.92)]
+    recs += [_rec("clean", a) | {"corpus": "ravdess+tess"} for a in (0.80, 0.82)]
+    recs += [_rec("clean", a) | {"corpus": "ravdess"} for a in (0.40, 0.42)]
+    rows = arm_rows(recs)
+    assert sorted(rows["corpus"]) == ["ravdess", "ravdess+tess", "ravdess+tess"]
+    assert math.isnan(leak_size(rows, "paper", corpus="ravdess")[0])
+    assert leak_size(rows, "paper", corpus="ravdess+tess")[0] == pytest.approx(10.0)
+    table = arms_table(recs)
+    assert "| arm | corpus | protocol |" in table and "| clean | ravdess | random | paper | 2 | 41.0 |" in table
+    assert "Leak at the `paper` profile on `ravdess+tess`: as published minus clean = **+10.0 points**" in table
+    assert "| arm | protocol |" in arms_table(recs[:2])  # one corpus: no corpus column
