@@ -173,10 +173,13 @@ def assert_speaker_disjoint(df: pd.DataFrame, split: pd.DataFrame, speaker: str 
 def make_split(
     df: pd.DataFrame, protocol: str, seed: int, fractions: Sequence[float] = (0.8, 0.1, 0.1)
 ) -> pd.DataFrame:
-    """``protocol='random'`` (stratified) or ``'speaker'`` (speaker-independent)."""
+    """``protocol='random'`` (stratified) or ``'speaker'`` (speaker-independent; a pool of several
+    corpora is split corpus by corpus, :func:`pooled_speaker_split`)."""
     if protocol == "random":
         return random_split(df, fractions, seed)
     if protocol == "speaker":
+        if "corpus" in df.columns and df["corpus"].nunique() > 1:
+            return pooled_speaker_split(df, fractions, seed)
         return speaker_split(df, fractions, seed)
     raise ValueError(f"unknown protocol {protocol!r}; use 'random' or 'speaker'")
 
@@ -218,6 +221,22 @@ def two_speaker_split(
     rest = df[df[speaker] != test_spk]
     train, val = train_test_split(rest, test_size=val_fraction, random_state=seed, stratify=rest[stratify])
     return _assemble(df, {"train": train, "val": val, "test": test})
+
+
+def pooled_speaker_split(
+    df: pd.DataFrame, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, corpus: str = "corpus"
+) -> pd.DataFrame:
+    """Speaker-independent split of a pool of corpora: each corpus is split by its own speakers
+    (:func:`speaker_split`) and the parts are joined, so every part holds every corpus in about its
+    share (a two-speaker corpus validates on its training speaker, :func:`two_speaker_split`).
+    Splitting the pool as one lets a corpus of few large speakers (TESS: two speakers of 1,400
+    clips) fill a whole part, and the test part then holds one corpus only."""
+    pieces = [speaker_split(g, fractions, seed) for _, g in df.groupby(corpus, sort=True)]
+    split = pd.concat(pieces, ignore_index=True).set_index("utt_id").loc[df["utt_id"].to_numpy()].reset_index()
+    # no test speaker trains or validates (a two-speaker corpus validates on its training speaker)
+    m = df[["utt_id", "speaker"]].merge(split, on="utt_id")
+    assert not set(m.loc[m["part"] == "test", "speaker"]) & set(m.loc[m["part"] != "test", "speaker"])
+    return split
 
 
 def cross_corpus_split(

@@ -87,6 +87,11 @@ if (protocol == "cross") != bool(test_corpora) or set(corpora) & set(test_corpor
         "protocol 'cross' needs test_corpora (corpora tested on, none of them in `corpora`), and test_corpora "
         f"needs protocol 'cross'; got protocol={protocol!r}, corpora={corpora}, test_corpora={test_corpora}"
     )
+if test_corpora and augment_before_split:
+    raise ValueError(
+        "augment_before_split copies clips of the whole pool, the test corpora too, into training; a cross-corpus "
+        "run must not train on its test corpus: use arm 'clean' (or augment_before_split=False) with protocol 'cross'"
+    )
 CORPUS = "+".join(corpora) + (f"-to-{'+'.join(test_corpora)}" if test_corpora else "")
 SIX = {"ravdess", "savee", "cremad", "jl", "esd", "tess"}
 SUBSTITUTION = (
@@ -306,7 +311,8 @@ for name, kind, balance, kw in RUNS:
             m["leak/sibling_in_train"] = leak
         cfg_run = {"model": kind, "balance": balance, **kw, "train": cfg.to_dict(), "images": ICFG.__dict__,
                    "model_variant": "code" if coded else "report"}  # fmt: skip
-        rec = write_record(name, seed, out, m, cfg_run, split_file=split_path, n_train=n_train)
+        steps_run = len(out.history.val_loss) * -(-n_train // batch_size)  # Keras keeps the last, smaller batch
+        rec = write_record(name, seed, out, m, cfg_run, split_file=split_path, n_train=n_train, steps_run=steps_run)
         outputs.append({"run": name, "model": kind, "balance": balance, "seed": seed, "out": out, "record": rec})
         print(
             f"{name:34s} seed {seed}: accuracy {out.metrics['accuracy']:.3f}, weighted F1 "

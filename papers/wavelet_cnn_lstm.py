@@ -27,7 +27,7 @@
 # **The EmoDB copy available here is cut or padded to 2.0 s per clip** by its publisher (see the
 # data README); every EmoDB number below is on that copy and is labelled a substitution, and its
 # images are 8 s wide in `paper_text` (the paper's window: three quarters padding on this copy) and
-# 2 s wide, the copy's own length, in the `as_published`, `clean` and `speaker` arms.
+# 2 s wide, the copy's own length, in the `as_published` and `clean` arms.
 # IEMOCAP is not available. Run with papermill, e.g.
 # `papermill papers/wavelet_cnn_lstm.ipynb out.ipynb -p corpus ravdess -p protocol si`.
 #
@@ -91,6 +91,9 @@ from ser.report import sourced_lines
 from ser.run import open_run
 
 run = open_run("wavelet_cnn_lstm", globals())
+ARM_TAG = (
+    "" if run.arm == "paper_text" else f"-{run.arm}"
+)  # arms never share a results file; paper_text keeps its names
 EPOCHS, PATIENCE, FOLDS = run.budget["epochs"], run.budget["patience"], run.budget["folds"]
 STUDY_FOLDS = [f for f in run.budget["study_folds"] if folds is None or f in folds] or FOLDS[:1]
 PROTOCOL = {"sd": "sd3", "si": "si3"}[protocol]
@@ -241,7 +244,9 @@ def make_split(fold: int) -> pd.DataFrame:
 
 def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     split = make_split(fold)
-    split_path = run.save_split(split, f"{corpus}-{PROTOCOL}-seed{seed}-fold{fold}", seed=seed, protocol=PROTOCOL)
+    split_path = run.save_split(
+        split, f"{corpus}-{PROTOCOL}{ARM_TAG}-seed{seed}-fold{fold}", seed=seed, protocol=PROTOCOL
+    )
     part = splits.part_of(meta, split)
     x, y, ids, stopping = XS, Y, meta["utt_id"].to_numpy(), run.stopping
     if select_on_test:  # no validation part: the held-out clips (a copy of them) choose the epoch
@@ -265,7 +270,7 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     if select_on_test and name == "main":  # Table 4's quantity: the best epoch's accuracy on the held-out part
         m["accuracy/peak_heldout"] = float(max(out.history.val_acc))
     run.record_output(
-        f"{corpus}-{PROTOCOL}-{name}-{run.profile}-fold{fold}",
+        f"{corpus}-{PROTOCOL}{ARM_TAG}-{name}-{run.profile}-fold{fold}",
         out,
         corpus=corpus,
         substitution=SUBSTITUTION,

@@ -251,7 +251,9 @@ def covers(budget: dict, paper: dict) -> bool:
     list (folds) a superset, and no subsampling where the paper has none."""
     for key, ref in paper.items():
         mine = budget.get(key)
-        if key == "patience":  # a shorter patience stops earlier, a longer one does not shorten the budget
+        if key == "patience":  # a shorter patience stops earlier; a longer one, or none, does not shorten the budget
+            if ref is not None and mine is not None and mine < ref:
+                return False
             continue
         if isinstance(ref, (int, float)) and not isinstance(ref, bool):
             if mine is None or mine < ref:

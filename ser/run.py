@@ -110,14 +110,27 @@ class Run:
         return self.decl["profiles"]["paper"]
 
     def is_paper_budget(self) -> bool:
-        """Whether every budget number is at least the ``paper`` profile's (and nothing is subsampled)."""
-        return declaration.covers(self.budget, self.paper_budget)
+        """Whether every budget number is at least the ``paper`` profile's (and nothing is subsampled).
+        An arm that sets its own early-stopping patience (the authors' code's) is held to that one."""
+        paper = dict(self.paper_budget)
+        arm_patience = self.decl["arms"][self.arm].get("params", {}).get("patience")
+        if arm_patience is not None and "patience" in paper:
+            paper["patience"] = arm_patience
+        return declaration.covers(self.budget, paper)
 
-    def budget_block(self, epochs_run: int | None = None, stopping: str | None = None, weights: str = "best") -> dict:
-        """What a record says about its budget: profile, the numbers, epochs run, and whether it is the paper's."""
+    def budget_block(
+        self,
+        epochs_run: int | None = None,
+        stopping: str | None = None,
+        weights: str = "best",
+        steps_run: int | None = None,
+    ) -> dict:
+        """What a record says about its budget: profile, the numbers, epochs (and optimizer steps) run,
+        and whether it is the paper's."""
         return {
             "profile": self.profile,
             **self.budget,
+            **({"steps_run": steps_run} if steps_run is not None else {}),
             "epochs_run": epochs_run,
             "stopping": stopping,
             "weights": weights,
@@ -233,7 +246,9 @@ class Run:
             duration_s=duration_s,
             arm=self.arm,
             run=name,
-            budget=self.budget_block(epochs_run, extra.pop("stopping", None), extra.pop("weights", "best")),
+            budget=self.budget_block(
+                epochs_run, extra.pop("stopping", None), extra.pop("weights", "best"), extra.pop("steps_run", None)
+            ),
             **({"corpus_fingerprint": self.fingerprints[corpus]} if corpus in self.fingerprints else {}),
             **({"history": dict(history)} if history is not None else {}),
             **extra,

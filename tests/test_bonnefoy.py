@@ -256,6 +256,9 @@ def test_run_context_budget_and_results_folder(tmp_path):
     assert not open_run("cnn_blstm_attention", _params(profile="paper", steps=1000)).is_paper_budget()
     arm = open_run("cnn_blstm_attention", _params(profile="paper", arm="as_published"))
     assert arm.budget["patience"] == 5 and arm.is_paper_budget() and arm.params["augment_before_split"]
+    # a shorter early-stopping patience than the paper's (or than the arm's own) stops earlier: below budget
+    assert not open_run("cnn_blstm_attention", _params(profile="paper", patience=1)).is_paper_budget()
+    assert open_run("cnn_blstm_attention", _params(profile="paper", patience=20)).is_paper_budget()
 
 
 @pytest.mark.parametrize(
@@ -411,10 +414,18 @@ def test_cross_corpus_trains_on_one_corpus_and_tests_on_the_other(tmp_path, data
                                     "data_root": str(data_root)})  # fmt: skip
     (rec,) = read_results(res)
     assert rec["corpus"] == "ravdess-to-tess" and rec["protocol"] == "cross" and "cross-corpus" in rec["substitution"]
+    # the budget block counts the optimizer steps run: epochs run x batches (the last, smaller one included)
+    n_batches = -(-rec["n_train"] // rec["params"]["batch_size"])
+    assert rec["budget"]["steps_run"] == rec["budget"]["epochs_run"] * n_batches > 0
     split = pd.read_csv(res / "splits" / "ravdess-to-tess-cross-oversampled-seed0-clean.csv")
     test_ids = set(split.loc[split["part"] == "test", "utt_id"])
     assert test_ids and all(u.startswith("tess") for u in test_ids)
     assert not any(u.startswith("tess") for u in split.loc[split["part"] != "test", "utt_id"])
+    with pytest.raises(pm.PapermillExecutionError, match="must not train on its test corpus"):
+        bad = {"profile": "smoke", "arm": "as_published", "protocol": "cross", "corpora": ["ravdess"],
+               "test_corpora": ["tess"], "results_dir": str(res)}  # fmt: skip
+        pm.execute_notebook(str(NB), str(tmp_path / "leak.ipynb"), progress_bar=False, cwd=str(NB.parent.parent),
+                            parameters=bad)  # fmt: skip
     with pytest.raises(pm.PapermillExecutionError, match="protocol 'cross' needs test_corpora"):
         pm.execute_notebook(str(NB), str(tmp_path / "bad.ipynb"), progress_bar=False, cwd=str(NB.parent.parent),
                             parameters={"profile": "smoke", "protocol": "cross", "results_dir": str(res)})  # fmt: skip

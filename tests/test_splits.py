@@ -129,3 +129,20 @@ def test_cross_corpus_split_tests_on_the_other_corpus():
     assert set(m.loc[m["part"] != "test", "corpus"]) == {"ravdess"} and (m["part"] == "val").sum() == 10
     with pytest.raises(ValueError, match="needs clips"):
         cross_corpus_split(df, ["emodb"])
+
+
+def test_a_pool_is_split_by_speaker_corpus_by_corpus():
+    """RAVDESS-like (24 speakers of 52) pooled with TESS-like (2 speakers of 1,400): every part holds
+    both corpora, in about their shares, and no speaker is in two parts, for every seed."""
+    rows = [(f"r{s}_{i}", "ravdess", f"ravdess_{s}", i % 7) for s in range(24) for i in range(52)]
+    rows += [(f"t{s}_{i}", "tess", f"tess_{s}", i % 7) for s in range(2) for i in range(1400)]
+    df = pd.DataFrame(rows, columns=["utt_id", "corpus", "speaker", "label"])
+    for seed in range(5):
+        m = df.merge(make_split(df, "speaker", seed, (0.7, 0.15, 0.15)), on="utt_id")
+        for part in ("train", "val", "test"):
+            assert set(m.loc[m["part"] == part, "corpus"]) == {"ravdess", "tess"}, (seed, part)
+        test_spk = set(m.loc[m["part"] == "test", "speaker"])
+        assert test_spk and not test_spk & set(m.loc[m["part"] != "test", "speaker"])
+        rav = m[m["corpus"] == "ravdess"]
+        assert rav.groupby("speaker")["part"].nunique().max() == 1  # RAVDESS: fully speaker-disjoint
+        assert 0.1 < (m["part"] == "test").mean() < 0.6

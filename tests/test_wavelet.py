@@ -270,6 +270,9 @@ def test_as_published_reads_the_text_literally_and_selects_on_the_held_out_part(
     (rec,) = read_results(tmp_path / "res")
     p = rec["params"]
     assert rec["arm"] == "as_published" and rec["protocol"] == "sd3" and rec["fold"] == 1
+    # the arm is in the file names: as_published and clean never overwrite each other or paper_text
+    assert [f.name for f in (tmp_path / "res").glob("*.json")] == ["emodb-sd3-as_published-main-smoke-fold1.json"]
+    assert (tmp_path / "res" / "splits" / "emodb-sd3-as_published-seed0-fold1.csv").is_file()
     assert (p["merge"], p["fc_units"], p["dropout"], p["pool"], p["lr"]) == ("concat", 1024, 0.0, "avg", 0.1)
     assert rec["n_params"] == 1_062_503  # EmoDB's 7 classes, counted above from the layer list
     # blocks of 512 samples; the 2 s copy at its own 63 columns
