@@ -9,7 +9,7 @@
 #
 # Prepare here (once per session; both folders are ignored by git):
 #   echo /.whl/ >> .git/info/exclude; echo /.gpu-data/ >> .git/info/exclude
-#   scripts/gpu_wheels.sh                 # the pure-Python packages the device image lacks
+#   AUDIO=1 scripts/gpu_wheels.sh         # what the device image lacks (AUDIO=1: also for step 2)
 #   mkdir -p .gpu-data && cp -r ../shared/data/baved ../shared/data/SHA256SUMS .gpu-data/   # optional, step 2
 # Then: run(command="bash scripts/gpu_check.sh", carry=[".whl", ".gpu-data"], timeout_s=540)
 # Locally, DEVICE=cpu MODELS=emotionnet bash scripts/gpu_check.sh checks the script without a GPU.
@@ -30,13 +30,18 @@ for m in ${MODELS:-}; do model_args+=(--model "$m"); done
 $PY -m ser.bench_train --device "$DEVICE" --threads "${THREADS:-8}" \
   "${model_args[@]}" --out "$OUT/train-bench-$DEVICE.json" 2>&1 | tee "$OUT/bench.log"
 
-if [ -d .gpu-data/baved ] && $PY -c 'import librosa, soundfile, papermill' 2>/dev/null; then
+missing=$($PY -c 'import importlib.util as u; print(" ".join(m for m in ("librosa", "soundfile", "papermill", "ipykernel") if u.find_spec(m) is None))')
+if [ -d .gpu-data/baved ] && [ -z "$missing" ]; then
+  # notebooks and records outside $OUT (at most 8 files come back); one archive of the results at the end of each arm
+  work=/tmp/gpu-arms; mkdir -p "$work"
   for arm in as_published clean; do
-    SER_DATA="$PWD/.gpu-data" SER_CACHE=/tmp/ser-cache timeout "${ARM_TIMEOUT:-180}" $PY -m papermill \
-      papers/parallel_cnn_lstm.ipynb "$OUT/baved-$arm.ipynb" -p arm "$arm" -p profile paper -p record True \
-      -y "seeds: [0]" -p results_dir "$OUT" 2>&1 | tail -5 | tee -a "$OUT/arms.log"
+    SER_DATA="$PWD/.gpu-data" SER_CACHE=/tmp/ser-cache timeout "${ARM_TIMEOUT:-240}" $PY -m papermill \
+      papers/parallel_cnn_lstm.ipynb "$work/baved-$arm.ipynb" -p arm "$arm" -p profile paper -p record True \
+      -y "seeds: [0]" -p results_dir "$work/results" 2>&1 | tail -5 | tee -a "$OUT/arms.log"
+    echo "$arm: exit ${PIPESTATUS[0]}" | tee -a "$OUT/arms.log"
+    tar -czf "$OUT/arms.tar.gz" -C "$work" . 2>/dev/null
   done
 else
-  echo "BAVED arms skipped: .gpu-data/baved or librosa/soundfile/papermill not carried" | tee "$OUT/arms.log"
+  echo "BAVED arms skipped: ${missing:+packages missing: $missing; }$([ -d .gpu-data/baved ] || echo 'no .gpu-data/baved carried')" | tee "$OUT/arms.log"
 fi
 ls -la "$OUT"

@@ -8,5 +8,6 @@ python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 -
   -c requirements.lock jsonschema jsonschema-specifications referencing rpds-py \
   ${AUDIO:+librosa soundfile soxr audioread pooch decorator lazy-loader papermill nbclient nbformat nbconvert \
   jupyter-client jupyter-core ipykernel fastjsonschema tenacity entrypoints ansicolors traitlets pyzmq tornado \
-  ipython comm debugpy matplotlib-inline nest-asyncio}
+  ipython comm debugpy matplotlib-inline nest-asyncio cffi pycparser platformdirs jedi parso pexpect ptyprocess \
+  prompt-toolkit wcwidth stack-data executing asttokens pure-eval ipython-pygments-lexers}
 ls .whl

@@ -641,8 +641,8 @@ def headline_arms(
     records: list[dict], registry: dict, static_dir: Path | None = None, baselines: list[dict] | None = None
 ) -> str:
     """Markdown: the arms of the paper's headline claim side by side (:func:`ser.arms.arms_table`),
-    from the records that answer it on the paper's corpus (or its declared stand-in), with their
-    learning curves as a figure in ``static_dir``."""
+    from the records that answer it on the paper's corpus (or its declared stand-in) and on pools or
+    cross-corpus runs that include it, with their learning curves as a figure in ``static_dir``."""
     from ser.arms import arms_table
 
     head = next((c for c in registry["claims"] if c.get("headline")), None)

@@ -210,6 +210,12 @@ def test_training_benchmark_counts_flops_and_reports_ratios(tmp_path):
     (row,) = res["models"]
     assert res["matmul_peak_gflops"] > 0 and row["params"] > 0 and 0 < row["train_fraction_of_peak"] < 1
     assert row["s_per_epoch"] > 0 and row["paper_epochs"] == 100 and "load_average_at_start" in res
+    from ser.bench_train import specs
+
+    sp = {s.name: s for s in specs()}  # the Bonnefoy budget is counted in steps: 16,940 over 38 batches per epoch
+    assert sp["cnn_blstm_attention"].epochs_at_paper_budget() == -(-16940 // 38)
+    assert sp["parallel_cnn_lstm/as_published"].epochs_at_paper_budget() == 100
+    assert "cnn_blstm_attention/as_published" in sp
 
 
 @pytest.fixture()
