@@ -105,8 +105,9 @@ class History:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch and ask torch for deterministic kernels (on a GPU, cuBLAS needs
-    ``CUBLAS_WORKSPACE_CONFIG`` for that; it is set here unless the user set it)."""
+    """Seed Python, NumPy and torch, ask torch for deterministic kernels (on a GPU, cuBLAS needs
+    ``CUBLAS_WORKSPACE_CONFIG`` for that; it is set here unless the user set it) and flush subnormal
+    floats to zero on the CPU."""
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     random.seed(seed)
     np.random.seed(seed)
@@ -114,6 +115,11 @@ def seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
+    # Subnormal floats (below 1.2e-38) are flushed to zero on the CPU. Weights and Adam moments of
+    # units that an L2 penalty drives towards zero become subnormal late in training, and every
+    # operation on them then runs in microcode: a Bonnefoy step went from 1.1 s to 10.4 s after 18
+    # epochs. Flushing changes values only below 1.2e-38, and reruns stay identical.
+    torch.set_flush_denormal(True)
 
 
 def device() -> torch.device:

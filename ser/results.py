@@ -85,6 +85,7 @@ def determinism_info() -> dict[str, Any]:
         "cudnn_benchmark": bool(torch.backends.cudnn.benchmark),
         "cublas_workspace_config": os.environ.get("CUBLAS_WORKSPACE_CONFIG"),
         "torch_threads": torch.get_num_threads(),
+        "flush_denormal": bool((torch.tensor([1e-40]) * 1.0).item() == 0.0),  # subnormals flushed to zero
     }
 
 
