@@ -87,13 +87,13 @@ class History:
 
         Still improving: the best validation loss of the last 10 % of the budget (at least one
         epoch) is lower than every earlier one, i.e. the run had not levelled off when it
-        stopped. Diverged: a non-finite loss, or a training loss above the chance-level
-        cross-entropy ln(K) over the last three epochs, after the first three (cross-entropy losses
-        only: a compound loss has no such reference).
+        stopped; never for a run that early stopping ended. Diverged: a non-finite loss, or a
+        training loss above the chance-level cross-entropy ln(K) over the last three epochs, after
+        the first three (cross-entropy losses only: a compound loss has no such reference).
         """
         vl = self.val_loss
         tail = max(1, math.ceil(0.1 * max(self.epochs_budget, len(vl))))
-        if len(vl) > tail:
+        if len(vl) > tail and not self.stopped_early:  # early stopping ended it: it had stopped improving
             self.still_improving = min(vl[-tail:]) < min(vl[:-tail])
         chance = math.log(max(n_classes, 2))
         if not self.diverged and any(not math.isfinite(v) for v in self.train_loss + vl):

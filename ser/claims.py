@@ -138,13 +138,19 @@ def convergence(rec: dict) -> dict[str, bool]:
     (:meth:`core.train.History.diagnose`)."""
     hist = rec.get("history") or {}
     if ("diverged" in hist and "still_improving" in hist) or not hist.get("val_loss"):
-        return {"diverged": bool(hist.get("diverged")), "still_improving": bool(hist.get("still_improving"))}
+        # a run that early stopping ended had stopped improving (records before this rule could say otherwise)
+        improving = bool(hist.get("still_improving")) and not hist.get("stopped_early")
+        return {"diverged": bool(hist.get("diverged")), "still_improving": improving}
     from core.train import History
 
     budget = (rec.get("params", {}).get("train") or {}).get("epochs") or len(hist["val_loss"])
     loss = hist.get("loss") or ("compound" if rec.get("paper") in COMPOUND_LOSS_PAPERS else "cross_entropy")
     h = History(
-        val_loss=list(hist["val_loss"]), train_loss=list(hist.get("train_loss", [])), epochs_budget=budget, loss=loss
+        val_loss=list(hist["val_loss"]),
+        train_loss=list(hist.get("train_loss", [])),
+        epochs_budget=budget,
+        loss=loss,
+        stopped_early=bool(hist.get("stopped_early")),
     )
     n_classes = len(rec.get("labels") or []) or len(rec.get("confusion") or []) or 2
     h.diagnose(n_classes)

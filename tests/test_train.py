@@ -175,3 +175,20 @@ def test_training_flushes_subnormal_floats():
     seed_everything(0)
     assert (torch.tensor([1e-40]) * 1.0).item() == 0.0
     assert determinism_info()["flush_denormal"] is True
+
+
+def test_a_run_that_early_stopping_ended_is_not_still_improving():
+    """Judged against a large budget (a step budget raises the epochs to 185), 22 epochs of a run that
+    early stopping ended looked 'still improving'; a stopped run had stopped improving."""
+    from core.train import History
+    from ser.claims import convergence
+
+    curve = [1.0 - 0.03 * i for i in range(17)] + [0.5, 0.51, 0.52, 0.53, 0.54]
+    h = History(val_loss=curve, train_loss=curve, epochs_budget=185, stopped_early=True)
+    h.diagnose(7)
+    assert not h.still_improving
+    rec = {"history": {"val_loss": curve, "still_improving": True, "diverged": False, "stopped_early": True}}
+    assert convergence(rec) == {"diverged": False, "still_improving": False}
+    h = History(val_loss=curve, train_loss=curve, epochs_budget=185)
+    h.diagnose(7)
+    assert h.still_improving  # the same curve cut by the budget, not by early stopping
