@@ -144,9 +144,9 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
         ["reproduce", "--paper", "cnn_blstm_attention", "--profile", "paper", "--out", str(tmp_path), "--workers", "1"]
     )
     # at the paper profile: the two unpinned runs and the two pinned to it (the headline at 35 epochs, as_published)
-    assert sorted(Path(o).name for o in executed) == [
+    assert sorted(Path(o).name for o in executed) == sorted(
         f".cnn_blstm_attention-{n}.running.ipynb" for n in ("as_published", "random", "random-paper", "speaker")
-    ]
+    )
     params = []
     monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: params.append(parameters))
     main(["reproduce", "--only", "cnn_blstm_attention-random-paper", "--profile", "smoke", "--out", str(tmp_path)])
