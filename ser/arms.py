@@ -143,7 +143,19 @@ def arms_table(
             )
             continue
         interval = "" if math.isnan(lo) else f" (95 % interval {lo:+.1f} to {hi:+.1f})"
-        out += f"\nLeak at the `{profile}` profile{on}: as published minus clean = **{d:+.1f} points**{interval}.\n"
+        out += f"\nLeak at the `{profile}` profile{on}: as published minus clean = **{d:+.1f} points**{interval}."
+        if both["n"].min() < 2:
+            out += (
+                " One run in an arm: no interval, and the difference also holds the variation between seeds and "
+                "between the arms' splits (their test parts differ)."
+            )
+        share = both.loc[both["arm"] == "as_published", "leak"]
+        if len(share) and not math.isnan(share.iloc[0]) and share.iloc[0] < abs(d):
+            out += (
+                f" Only {share.iloc[0]:.1f} % of the `as_published` test items have a copy in training, so leaked "
+                f"copies can account directly for about that many points at most; the rest is not the leak."
+            )
+        out += "\n"
     if any(r.get("arm") == "as_published" and "accuracy/originals" in r["metrics"] for r in records):
         out += (
             "\nThe `as_published` test part holds noisy copies as well as original clips, as in the authors' "

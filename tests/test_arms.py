@@ -73,4 +73,10 @@ def test_pools_and_cross_corpus_runs_get_their_own_rows_and_leak():
     table = arms_table(recs)
     assert "| arm | corpus | protocol |" in table and "| clean | ravdess | random | paper | 2 | 41.0 |" in table
     assert "Leak at the `paper` profile on `ravdess+tess`: as published minus clean = **+10.0 points**" in table
+    # 10 % of test items with a copy in training cannot make a 10-point gap on their own... but 10 >= 10: no caveat
+    assert "can account directly" not in table
+    recs[0]["metrics"]["leak/sibling_in_train"] = recs[1]["metrics"]["leak/sibling_in_train"] = 0.023
+    assert "Only 2.3 % of the `as_published` test items have a copy in training" in arms_table(recs)
+    one = [recs[0], recs[2]]  # one run per arm: no interval, and the caveat says why
+    assert "One run in an arm: no interval" in arms_table(one)
     assert "| arm | protocol |" in arms_table(recs[:2])  # one corpus: no corpus column
