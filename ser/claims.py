@@ -132,10 +132,29 @@ def at_paper_budget(rec: dict, registry: dict) -> bool:
 COMPOUND_LOSS_PAPERS = ("emotionnet", "cnn_blstm_attention")  # VAE + classifier; cross-entropy + L2
 
 
+def one_class(rec: dict) -> bool:
+    """Whether the model predicted the same class for every test item (its confusion matrix has one
+    non-empty column): a collapsed network, whatever its loss curve says."""
+    conf = rec.get("confusion")
+    if not conf or len(conf) < 2:
+        return False
+    cols = [sum(row[j] for row in conf) for j in range(len(conf[0]))]
+    return sum(c > 0 for c in cols) == 1 and sum(cols) > 1
+
+
 def convergence(rec: dict) -> dict[str, bool]:
     """``diverged`` and ``still_improving`` of a record: as stored, or (records made before the
     trainer diagnosed itself) derived from its learning curve by the same rule
-    (:meth:`core.train.History.diagnose`)."""
+    (:meth:`core.train.History.diagnose`). A model that predicts one class for every test item has
+    collapsed and counts as diverged (a compound loss, e.g. cross-entropy plus L2, hides that from the
+    chance-level rule)."""
+    out = _convergence(rec)
+    if one_class(rec):
+        out["diverged"] = True
+    return out
+
+
+def _convergence(rec: dict) -> dict[str, bool]:
     hist = rec.get("history") or {}
     if ("diverged" in hist and "still_improving" in hist) or not hist.get("val_loss"):
         # a run that early stopping ended had stopped improving (records before this rule could say otherwise)

@@ -229,3 +229,16 @@ def test_diverged_runs_are_left_out_and_counted():
     recs = [_rec(["acc"], 0.9, 0.9), _rec(["acc"], 0.1, 0.1, diverged=True)]
     row = compare(REG, recs, True).set_index("claim").loc["acc"]
     assert row["n"] == 1 and row["mean"] == pytest.approx(90.0) and row["diverged"] == 1
+
+
+def test_a_model_that_predicts_one_class_has_collapsed():
+    """The Bonnefoy speaker arm's first seed: training loss at ln(7) from epoch 2 (cross-entropy plus an L2
+    term that had driven the kernels to zero, so the chance-level rule for cross-entropy did not apply) and
+    every test clip predicted as one class: diverged, never a result."""
+    from ser.claims import convergence, one_class
+
+    hist = {"val_loss": [1.95] * 10, "train_loss": [1.95] * 10, "diverged": False, "still_improving": False}
+    conf = [[0, 0, 5], [0, 0, 7], [0, 0, 6]]
+    assert one_class({"confusion": conf}) and convergence({"history": hist, "confusion": conf})["diverged"]
+    ok = [[5, 0, 0], [1, 6, 0], [0, 0, 6]]
+    assert not one_class({"confusion": ok}) and not convergence({"history": hist, "confusion": ok})["diverged"]
