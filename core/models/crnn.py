@@ -37,7 +37,25 @@ class AdditiveAttention(nn.Module):
         return (alpha.unsqueeze(-1) * h).sum(dim=1)
 
 
-class SpectrogramCRNN(nn.Module):
+class KerasL2Loss:
+    """Keras' ``kernel_regularizer``: ``l2 * sum(w**2)`` over the conv kernels of ``self.cnn`` added to
+    the cross-entropy, in training and in the reported loss alike. Needs ``self.cnn`` (or None) and ``self.l2``."""
+
+    def l2_penalty(self) -> torch.Tensor:
+        """``l2 * sum(w**2)`` over the conv kernels (zero without a CNN or with ``l2=0``)."""
+        if self.cnn is None or self.l2 == 0:
+            return torch.zeros(())
+        return self.l2 * sum((m.weight**2).sum() for m in self.cnn if isinstance(m, nn.Conv2d))
+
+    def compound_loss(
+        self, x: torch.Tensor, y: torch.Tensor, progress: float, weight: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Cross-entropy plus the L2 penalty, as Keras trains and reports it."""
+        logits = self(x)
+        return F.cross_entropy(logits, y, weight=weight) + self.l2_penalty().to(logits.device), logits
+
+
+class SpectrogramCRNN(KerasL2Loss, nn.Module):
     """One model of the family, chosen by ``kind``; see the module docstring."""
 
     def __init__(
@@ -103,21 +121,8 @@ class SpectrogramCRNN(nn.Module):
             z = self.attention(seq) if self.attention is not None else seq[:, -1]
         return self.out(self.head(z))
 
-    def l2_penalty(self) -> torch.Tensor:
-        """``l2 * sum(w**2)`` over the conv kernels (zero without a CNN or with ``l2=0``)."""
-        if self.cnn is None or self.l2 == 0:
-            return torch.zeros(())
-        return self.l2 * sum((m.weight**2).sum() for m in self.cnn if isinstance(m, nn.Conv2d))
 
-    def compound_loss(
-        self, x: torch.Tensor, y: torch.Tensor, progress: float, weight: torch.Tensor | None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Cross-entropy plus the L2 penalty, as Keras trains and reports it."""
-        logits = self(x)
-        return F.cross_entropy(logits, y, weight=weight) + self.l2_penalty().to(logits.device), logits
-
-
-class CodedCNNBLSTMAttention(nn.Module):
+class CodedCNNBLSTMAttention(KerasL2Loss, nn.Module):
     """The CNN-BLSTM with attention as the co-author's public notebook builds it (authors-code.md §2),
     which differs from the report's §3.3.3: three 3x3 ``valid`` convolutions of 32/64/64 filters,
     each with ReLU, 2x2 max-pool and dropout, no batch normalisation, L2 ``l2`` on the kernels;
@@ -156,16 +161,3 @@ class CodedCNNBLSTMAttention(nn.Module):
         q, v = F.relu(self.query(seq)), F.relu(self.value(seq))
         att = torch.softmax(q @ v.transpose(1, 2), dim=-1) @ v  # (B, 4, 64)
         return self.out(self.drop(self.head(att.flatten(1))))
-
-    def l2_penalty(self) -> torch.Tensor:
-        """``l2 * sum(w**2)`` over the conv kernels, as Keras adds its ``kernel_regularizer``."""
-        if self.l2 == 0:
-            return torch.zeros(())
-        return self.l2 * sum((m.weight**2).sum() for m in self.cnn if isinstance(m, nn.Conv2d))
-
-    def compound_loss(
-        self, x: torch.Tensor, y: torch.Tensor, progress: float, weight: torch.Tensor | None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Cross-entropy plus the L2 penalty, as Keras trains and reports it."""
-        logits = self(x)
-        return F.cross_entropy(logits, y, weight=weight) + self.l2_penalty().to(logits.device), logits
