@@ -90,7 +90,10 @@ def train_and_test(
     seed_everything(cfg.seed)  # the initial weights depend on the seed alone
     model = make_model()
     lens = None if lengths is None else (lengths[tr], lengths[va])
+    fit_start = time.perf_counter()
     hist = fit(model, (x_tr, y_tr), (x[va], y[va]), cfg, augment=augment, lengths=lens, checkpoint=checkpoint)
+    # a resumed fit's history counts the epochs of earlier processes too: so does the duration
+    earlier = max(0.0, hist.seconds - (time.perf_counter() - fit_start))
     proba = predict_proba(model, x[te], batch_size=cfg.batch_size, lengths=None if lengths is None else lengths[te])
     y_te = y[te]
     y_pred = proba.argmax(1)
@@ -103,7 +106,7 @@ def train_and_test(
         y_true=y_te,
         proba=proba,
         n_params=count_parameters(model),
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - start + earlier,
         test_ids=None if ids is None else np.asarray(ids)[te],
     )
 

@@ -247,7 +247,7 @@ def data_for(balance: str, seed: int):
 
 def record_name(name: str, seed: int) -> str:
     """The results file of one trained model; the arm is part of it unless it is the default one."""
-    arm_part = "" if run.arm == "paper_text" else f"-{run.arm}"
+    arm_part = run.arm_tag
     return f"{CORPUS}-{protocol}{arm_part}-{name}-{run.profile}-seed{seed}"
 
 
@@ -272,7 +272,7 @@ outputs = []
 for name, kind, balance, kw in RUNS:
     for seed in seeds if name == "cnn_blstm_attention" else seeds[:1]:
         x, y, part, extra, sub, split, leak = data_for(balance, seed)
-        split_name = f"{CORPUS}-{protocol}-{balance}-seed{seed}" + ("" if run.arm == "paper_text" else f"-{run.arm}")
+        split_name = f"{CORPUS}-{protocol}-{balance}-seed{seed}{run.arm_tag}"
         split_path = run.save_split(split, split_name, seed=seed, protocol=protocol)
         n_train = int((part == "train").sum()) + (0 if extra is None else len(extra[1]))
         cfg = TrainConfig(lr=lr, epochs=epochs_for(n_train), batch_size=batch_size, patience=PATIENCE, seed=seed,

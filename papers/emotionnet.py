@@ -41,6 +41,9 @@ units = 256  # classifier dense units: 256 (§II.C) or 128 (§III.C)
 dropout = 0.3  # classifier dropout: 0.3 (§II.C, Table II) or 0.5 (§III.C)
 latent = 32  # Table II
 kl_max = 0.1  # Table II: KL weight annealed 0 -> 0.1 over the first 10 % of epochs
+decoder = [128, 256, 512]  # decoder hidden layers: [128, 256, 512] (§II.B.2) or [64, 128, 256, 512] (§III.C)
+rec_reduction = "sum"  # reconstruction error over the 124 features: "sum" (eq. 4) or "mean" (Keras' mse)
+scale_fit = "train"  # min-max scaler fitted on "train" rows, or on "all" rows before the split (§III.B's order)
 baselines = True  # LR, SVM, RF, k-NN, MLP, SERDNN (our DNN) and EmotionNet without its VAE
 features_csv = None  # path to a CSV of 124 feature columns plus a label column (e.g. KEDAS); replaces `corpora`
 label_column = "label"  # name of the label column in features_csv
@@ -82,7 +85,13 @@ ALIASES = {
     "anger": "angry",
     "happiness": "happy",
 }
-display(Markdown(run.header() + f" Patience {patience}, seeds {seeds}, classifier {units} units / dropout {dropout}."))
+display(
+    Markdown(
+        run.header() + f" Patience {patience}, seeds {seeds}, classifier {units} units / dropout {dropout}, "
+        f"decoder {decoder}, reconstruction error {rec_reduction}med over features, final KL weight {kl_max}, "
+        f"min-max scaler fitted on {'the training rows' if scale_fit == 'train' else 'all rows before the split'}."
+    )
+)
 
 # %% [markdown]
 # ## Features: our 124 low-level descriptors
@@ -160,7 +169,15 @@ plt.show()
 # %%
 def make_emotionnet(n_classes: int, use_vae: bool = True):
     return lambda: EmotionNet(
-        n_features=124, n_classes=n_classes, latent=latent, units=units, dropout=dropout, kl_max=kl_max, use_vae=use_vae
+        n_features=124,
+        n_classes=n_classes,
+        latent=latent,
+        units=units,
+        dropout=dropout,
+        kl_max=kl_max,
+        use_vae=use_vae,
+        decoder=tuple(decoder),
+        rec_reduction=rec_reduction,
     )
 
 
@@ -184,7 +201,7 @@ for name, (meta, raw) in datasets.items():
             )
             split_path = run.save_split(split, f"{corpus_tag}-{protocol}-seed{seed}", seed=seed, protocol=protocol)
             part = splits.part_of(meta, split)
-            x = features.MinMaxScaler().fit(raw[part == "train"]).transform(raw)
+            x = features.MinMaxScaler().fit(raw[part == "train"] if scale_fit == "train" else raw).transform(raw)
             cfg = replace(TRAIN, seed=seed)
             out = train_and_test(make_emotionnet(len(labels)), x, y, part, cfg, labels, ids=meta.utt_id)
             metrics = flat_metrics(out, aliases=ALIASES)
@@ -201,7 +218,7 @@ for name, (meta, raw) in datasets.items():
                     metrics.update({f"{k}/{b}": v for k, v in m.items()})
                 extra = {"ablation_history": ablation.history.to_dict(), "serdnn_history": dnn.history.to_dict()}
             run.record_output(
-                f"{corpus_tag}-{protocol}-{run.profile}-seed{seed}",
+                f"{corpus_tag}-{protocol}{run.arm_tag}-{run.profile}-seed{seed}",
                 out,
                 metrics=metrics,
                 config={"train": cfg.to_dict(), "lld": features.LLDConfig().__dict__},

@@ -217,7 +217,7 @@ def items_for(seed: int):
 
 
 print(f"model parameters: {count_parameters(make_model()):,}")
-ARM_TAG = "" if run.arm == "paper_text" else f"-{run.arm}"  # the paper_text records keep their names
+ARM_TAG = run.arm_tag  # arms never share a results file; paper_text keeps its names
 runs = []
 for run_lr, run_sched in CONFIGS:
     for seed in seeds:

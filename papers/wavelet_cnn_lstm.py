@@ -91,9 +91,7 @@ from ser.report import sourced_lines
 from ser.run import open_run
 
 run = open_run("wavelet_cnn_lstm", globals())
-ARM_TAG = (
-    "" if run.arm == "paper_text" else f"-{run.arm}"
-)  # arms never share a results file; paper_text keeps its names
+ARM_TAG = run.arm_tag  # arms never share a results file; paper_text keeps its names
 EPOCHS, PATIENCE, FOLDS = run.budget["epochs"], run.budget["patience"], run.budget["folds"]
 STUDY_FOLDS = [f for f in run.budget["study_folds"] if folds is None or f in folds] or FOLDS[:1]
 PROTOCOL = {"sd": "sd3", "si": "si3"}[protocol]

@@ -106,6 +106,12 @@ class Run:
     fingerprints: dict[str, dict] = field(default_factory=dict)  # corpus -> core.data.fingerprint
 
     @property
+    def arm_tag(self) -> str:
+        """``-<arm>`` for record names, so that arms never share a results file; empty for the
+        default arm, which keeps the names it had before arms existed."""
+        return "" if self.arm == self.decl["default_arm"] else f"-{self.arm}"
+
+    @property
     def paper_budget(self) -> dict[str, Any]:
         return self.decl["profiles"]["paper"]
 

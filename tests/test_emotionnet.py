@@ -90,6 +90,25 @@ def test_compound_loss_terms():
     assert loss.item() == pytest.approx(1.5 * ce.item() + 0.01 * no_vae.hidden.weight.pow(2).sum().item(), rel=1e-5)
 
 
+def test_text_readings_decoder_and_reconstruction_reduction():
+    """§III.C's decoder adds a 64-unit layer; averaging the reconstruction error over the 124
+    features divides that term by 124 and leaves the others as they are."""
+    iiic = EmotionNet(decoder=(64, 128, 256, 512))
+    sizes = [m.out_features for m in iiic.decoder.modules() if isinstance(m, torch.nn.Linear)]
+    assert sizes == [64, 128, 256, 512, 124]
+    assert count_parameters(iiic) - count_parameters(EmotionNet()) == (32 * 64 + 64 + 64 * 128 + 128) - (32 * 128 + 128)
+    torch.manual_seed(0)
+    x, y = torch.rand(16, 124), torch.randint(0, 5, (16,))
+    summed = EmotionNet(kl_max=0.0, l2=0.0, w_cls=0.0).eval()
+    averaged = EmotionNet(kl_max=0.0, l2=0.0, w_cls=0.0, rec_reduction="mean").eval()
+    averaged.load_state_dict(summed.state_dict())
+    rec_sum, _ = summed.compound_loss(x, y, 1.0)
+    rec_mean, _ = averaged.compound_loss(x, y, 1.0)
+    assert rec_sum.item() == pytest.approx(124 * rec_mean.item(), rel=1e-5)
+    with pytest.raises(ValueError, match="rec_reduction"):
+        EmotionNet(rec_reduction="median")
+
+
 def test_plain_dnn_and_baselines():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 150)
@@ -143,6 +162,27 @@ def test_notebook_with_features_csv(tmp_path):
     assert rec["params"]["train"]["epochs"] == 3 and rec["params"]["lld"]["sr"] > 0 and rec["n_params"] > 0
     # a five-class CSV with the KEDAS names and the baselines carries every claimed metric, so it answers every claim
     assert rec["claim_ids"] == sorted(c["id"] for c in load("emotionnet")["claims"])
+
+
+@pytest.mark.parametrize("arm", ["decoder_iiic", "scale_all"])
+def test_a_reading_of_the_text_is_an_arm_with_its_own_records(tmp_path, arm):
+    """Each ambiguity of the text runs as an arm: its records are named and marked by it, carry the
+    reading's parameters, and share the split file with the paper_text arm (same seed, same split)."""
+    csv = tmp_path / "kedas_features.csv"
+    _kedas_like_csv(csv)
+    res = tmp_path / "res"
+    common = dict(features_csv=str(csv), protocols=["random"], seeds=[0], profile="smoke", results_dir=str(res))
+    _execute(tmp_path, baselines=False, arm=arm, **common)
+    from ser.results import read_results
+
+    (rec,) = read_results(res)
+    assert rec["arm"] == arm and rec["run"] == f"csv-random-{arm}-smoke-seed0"
+    expected = {"decoder_iiic": {"decoder": [64, 128, 256, 512]}, "scale_all": {"scale_fit": "all"}}[arm]
+    assert {k: rec["params"][k] for k in expected} == expected
+    plain = EmotionNet(n_classes=5)
+    extra = 32 * 64 + 64 + 64 * 128 + 128 - (32 * 128 + 128) if arm == "decoder_iiic" else 0
+    assert rec["n_params"] == count_parameters(plain) + extra
+    assert rec["split_file"].endswith("splits/csv-random-seed0.csv")
 
 
 def test_claims_answered_follow_the_metrics():

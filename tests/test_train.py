@@ -95,6 +95,29 @@ def test_a_stopped_run_resumes_to_the_same_result(tmp_path, optimizer):
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_resumed_run_reports_the_time_of_every_sitting(tmp_path):
+    """A run stopped after two slow epochs and resumed reports the seconds of both processes."""
+    import time
+
+    import torch
+
+    x, y = _toy(200)
+    part = np.array(["train"] * 150 + ["val"] * 25 + ["test"] * 25)
+    cfg = TrainConfig(lr=0.05, epochs=4, batch_size=50, seed=1, progress=False, patience=None)
+
+    def slow(xb, gen):
+        time.sleep(0.15)  # three batches per epoch: at least 0.9 s in the first sitting
+        return xb
+
+    ckpt = tmp_path / "run.ckpt"
+    torch.manual_seed(0)
+    first = fit(_mlp(), (x[:150], y[:150]), (x[150:175], y[150:175]), cfg, augment=slow, checkpoint=ckpt, stop_after=2)
+    assert first.seconds >= 0.9
+    out = train_and_test(_mlp, x, y, part, cfg, ["a", "b", "c"], augment=slow, checkpoint=ckpt)
+    assert out.history.resumed_from_epoch == 2
+    assert out.seconds >= out.history.seconds >= first.seconds + 0.9
+
+
 def test_a_checkpoint_of_another_configuration_is_not_resumed(tmp_path):
     x, y = _toy()
     ckpt = tmp_path / "run.ckpt"

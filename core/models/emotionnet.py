@@ -1,11 +1,14 @@
 """EmotionNet (Belhadj et al. 2025): a VAE on 124 LLD features with a classifier on its latent.
 
 Encoder 512-256-128 -> (mu, log sigma^2) of size ``latent``; decoder 128-256-512 -> input with a
-sigmoid; latent transform Dense(latent, ReLU) concatenated with z; classifier Dense(``units``, ReLU,
+sigmoid (§II.B.2; §III.C lists 64-128-256-512: ``decoder=(64, 128, 256, 512)``); latent
+transform Dense(latent, ReLU) concatenated with z; classifier Dense(``units``, ReLU,
 L2 ``l2``) -> dropout -> logits. The paper gives 256 units / dropout 0.3 (§II.C; Table II gives the dropout) and
 128 units / dropout 0.5 (§III.C): both are parameters. Loss (eq. 11): 1.0 x MSE + 1.5 x CE +
 lambda_KL(t) x KL, with lambda_KL rising linearly from 0 to ``kl_max`` over the first
-``kl_warmup`` fraction of the epochs (eq. 6). ``use_vae=False`` is the ablation the authors
+``kl_warmup`` fraction of the epochs (eq. 6). The reconstruction term is the squared error summed
+over the features (eq. 4, ``rec_reduction="sum"``) or averaged over them (``"mean"``, what Keras'
+``mse`` loss does); either way it is averaged over the batch. ``use_vae=False`` is the ablation the authors
 propose: no decoder and no KL term, the classifier reads the deterministic encoder output.
 """
 
@@ -39,14 +42,19 @@ class EmotionNet(nn.Module):
         kl_max: float = 0.1,
         kl_warmup: float = 0.1,
         use_vae: bool = True,
+        decoder: tuple[int, ...] = (128, 256, 512),
+        rec_reduction: str = "sum",
     ) -> None:
         super().__init__()
+        if rec_reduction not in ("sum", "mean"):
+            raise ValueError(f"rec_reduction must be 'sum' or 'mean', not {rec_reduction!r}")
         self.use_vae, self.l2, self.w_rec, self.w_cls = use_vae, l2, w_rec, w_cls
+        self.rec_reduction = rec_reduction
         self.kl_max, self.kl_warmup = kl_max, kl_warmup
         self.encoder = _mlp([n_features, 512, 256, 128])
         self.to_stats = nn.Linear(128, 2 * latent if use_vae else latent)
         if use_vae:
-            self.decoder = nn.Sequential(_mlp([latent, 128, 256, 512]), nn.Linear(512, n_features), nn.Sigmoid())
+            self.decoder = nn.Sequential(_mlp([latent, *decoder]), nn.Linear(decoder[-1], n_features), nn.Sigmoid())
         self.transform = nn.Sequential(nn.Linear(latent, latent), nn.ReLU())
         self.hidden = nn.Linear(2 * latent, units)
         self.dropout = nn.Dropout(dropout)
@@ -83,7 +91,8 @@ class EmotionNet(nn.Module):
             return self.w_cls * F.cross_entropy(logits, y, weight=class_weight) + l2, logits
         z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu) if self.training else mu
         logits = self._classify(z)
-        rec = F.mse_loss(self.decoder(z), x, reduction="none").sum(1).mean()
+        err = F.mse_loss(self.decoder(z), x, reduction="none")
+        rec = (err.sum(1) if self.rec_reduction == "sum" else err.mean(1)).mean()
         kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).mean()
         cls = F.cross_entropy(logits, y, weight=class_weight)
         return self.w_rec * rec + self.w_cls * cls + self.kl_weight(progress) * kl + l2, logits
