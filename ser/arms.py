@@ -163,3 +163,46 @@ def arms_table(
             "accuracy on the original clips alone (`accuracy/originals`).\n"
         )
     return out
+
+
+def readings_table(
+    records: list[dict], base: str = "paper_text", profile: str = "paper", metric: str = "accuracy"
+) -> str:
+    """Markdown: for a paper without the authors' code, each reading of its text (an arm) beside the
+    ``base`` reading, corpus by corpus and protocol by protocol at ``profile``: mean over seeds with a
+    95 % t interval, and the difference from ``base`` in points, paired by split file (same seed, same
+    split), with a paired t interval. Diverged runs are counted and left out of both."""
+    from ser.claims import convergence
+
+    ok: dict[tuple, dict[str, float]] = {}
+    diverged: dict[tuple, int] = {}
+    for r in records:
+        if r["profile"] != profile or metric not in r["metrics"]:
+            continue
+        key = (_arm(r), r.get("corpus", ""), r["protocol"])
+        if convergence(r)["diverged"]:
+            diverged[key] = diverged.get(key, 0) + 1
+            continue
+        ok.setdefault(key, {})[r.get("split_file") or r["run"]] = 100 * r["metrics"][metric]
+    if not ok and not diverged:
+        return f"No `{profile}`-profile runs of the readings yet.\n"
+    keys = set(ok) | set(diverged)
+    arms = sorted({k[0] for k in keys}, key=lambda a: (a != base, a))
+    lines = [
+        f"| reading (arm) | corpus | protocol | runs | mean % [95 % interval] | minus `{base}`, points [95 % interval, "
+        "paired by split] | diverged |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for arm in arms:
+        for key in sorted(k for k in keys if k[0] == arm):
+            vals = ok.get(key, {})
+            m, lo, hi = mean_interval(list(vals.values()))
+            cell = "–" if not vals else f"{m:.1f}" + ("" if math.isnan(lo) else f" [{lo:.1f}, {hi:.1f}]")
+            diff = "–"
+            base_vals = ok.get((base, key[1], key[2]), {})
+            shared = sorted(set(vals) & set(base_vals))
+            if arm != base and shared:
+                d, dlo, dhi = mean_interval([vals[s] - base_vals[s] for s in shared])
+                diff = f"{d:+.1f}" + ("" if math.isnan(dlo) else f" [{dlo:+.1f}, {dhi:+.1f}]") + f" ({len(shared)})"
+            lines.append(f"| {arm} | {key[1]} | {key[2]} | {len(vals)} | {cell} | {diff} | {diverged.get(key, 0)} |")
+    return "\n".join(lines) + "\n"

@@ -674,6 +674,21 @@ def headline_arms(
     return text
 
 
+def readings_of(registry: dict) -> list[str]:
+    """The arms of a paper that are readings of its text: every arm but the authors'-code ones."""
+    return [a for a in registry["arms"] if a not in ("as_published", "clean", "speaker", "paper_text")]
+
+
+def readings_section(records: list[dict], registry: dict) -> str:
+    """Markdown: what each reading changes (from the declaration) and its results beside the
+    ``paper_text`` reading at the ``paper`` profile (:func:`ser.arms.readings_table`)."""
+    from ser.arms import readings_table
+
+    mine = [r for r in records if r["paper"] == registry["paper"]]
+    about = "\n".join(f"- `{a}`: {registry['arms'][a]['about']}" for a in readings_of(registry))
+    return about + "\n\n" + readings_table(mine)
+
+
 def _code_cells(nb: dict) -> list[str]:
     """Source of a notebook's code cells, without papermill's injected-parameters cell."""
     out = []
@@ -810,6 +825,8 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
         pages[gen / f"{paper}-runs.md"] = runs_summary(records, paper, summary_metrics(registries[paper]))
         pages[gen / f"{paper}-arms.md"] = headline_arms(records, registries[paper], book_dir / "_static", baselines)
         pages[gen / f"{paper}-baselines.md"] = paper_baselines(paper, baselines, records)
+        if readings_of(registries[paper]):
+            pages[gen / f"{paper}-readings.md"] = readings_section(records, registries[paper])
         pages[gen / f"{paper}-evidence.md"] = paper_evidence(
             registries[paper], table[table["paper"] == paper], records, baselines, results_dir.parent.parent
         )

@@ -80,3 +80,24 @@ def test_pools_and_cross_corpus_runs_get_their_own_rows_and_leak():
     one = [recs[0], recs[2]]  # one run per arm: no interval, and the caveat says why
     assert "One run in an arm: no interval" in arms_table(one)
     assert "| arm | protocol |" in arms_table(recs[:2])  # one corpus: no corpus column
+
+
+def test_readings_are_compared_with_the_base_reading_split_by_split():
+    """Differences pair runs on the same split file; unpaired seeds and diverged runs stay out."""
+    from ser.arms import readings_table
+
+    def rec(arm, seed, acc, diverged=False, corpus="eyase"):
+        r = _rec(arm, acc, diverged=diverged) | {"corpus": corpus, "split_file": f"s/{corpus}-random-seed{seed}.csv"}
+        return r | {"run": f"{corpus}-{arm}-{seed}"}
+
+    recs = [rec("paper_text", s, a) for s, a in enumerate((0.50, 0.60, 0.70))]
+    recs += [rec("rec_mean", s, a) for s, a in enumerate((0.55, 0.66, 0.74))]
+    recs += [rec("rec_mean", 3, 0.99)]  # a seed paper_text has not run: in the mean, not in the difference
+    recs += [rec("kl_001", 0, 0.2, diverged=True)]
+    text = readings_table(recs)
+    lines = {ln.split("|")[1].strip(): ln for ln in text.splitlines()[2:]}
+    assert list(lines) == ["paper_text", "kl_001", "rec_mean"]  # the base first
+    diff = mean_interval([5.0, 6.0, 4.0])
+    assert f"+{diff[0]:.1f} [{diff[1]:+.1f}, {diff[2]:+.1f}] (3)" in lines["rec_mean"]
+    assert "| 4 |" in lines["rec_mean"] and lines["kl_001"].rstrip().endswith("| 1 |")
+    assert "No `paper`-profile runs" in readings_table([r | {"profile": "cpu"} for r in recs])
