@@ -33,13 +33,23 @@ corpus = "eyase"  # eyase or baved (substitutes for KSUEmotions/KEDAS); any regi
 data_root = None  # None: $SER_DATA, else the user cache
 protocol = "kfold"  # "kfold": the paper's stratified 5-fold; "speaker": speaker-independent 5-fold
 folds = None  # None: the profile's folds; else a list of fold indices, e.g. [0, 1]
-kernel = 7  # conv kernel size (paper: 7, padding 3)
+kernel = 7  # conv kernel size (paper: 7, padding 3; the authors' code: 10, padding 4)
+padding = None  # conv padding; None: (kernel - 1) / 2, which keeps the size (the paper's)
+attention_tanh = True  # attention score tanh(w^T h + b) (§3.5); False: w^T h + b (the authors' code)
 lr = 0.0001  # Adam learning rate (paper: 1e-4)
 weight_decay = 0.00001  # Adam weight decay (paper: 1e-5)
 epochs = None  # None: from the profile
+patience = None  # early-stopping patience in epochs; None: the profile's
+scheduler_patience = 3  # ReduceLROnPlateau (factor 0.5) patience in epochs (not stated; the authors' code: 5)
 profile = None  # "paper", "cpu" or "smoke"; None: $SER_PROFILE, else "cpu"
 batch_size = 16  # not stated in the paper
-augment = True  # Gaussian noise + SpecAugment on training batches (paper: on)
+duration = None  # seconds kept per clip after `offset`, end zero-padded; None: each clip's own length (the paper)
+offset = 0.0  # seconds skipped at the start of each clip (the authors' code: 0.5)
+scaling = "global"  # "global": one mean/std of the training part; "bin": per time-frequency bin (the code's)
+augment = True  # augmentation of the training part (paper: on); what kind: see noise_copies
+noise_copies = 0  # 0: Gaussian noise + SpecAugment on training batches; k > 0: k AWGN copies of each training clip
+snr_range = [15, 29]  # with noise_copies: one integer SNR (dB) per clip in this range, shared by its copies
+select_on_test = False  # True: the test fold is also the validation part (the authors' code: a leak)
 noise_std = 0.1  # std of the Gaussian noise on standardised log-mel (level not stated)
 spec_masks = [2, 15, 2, 20]  # SpecAugment: freq masks, max width (bins), time masks, max width (frames)
 masked = False  # True: attention ignores padded frames (ours); False: the paper's plain zero-padding
@@ -71,9 +81,14 @@ from core.train import TrainConfig, compose, gaussian_noise, spec_augment
 from ser.run import open_run
 
 run = open_run("arabemonet", globals())
+if padding is None and kernel % 2 == 0:
+    raise ValueError(f"kernel {kernel} is even: give its padding (the authors' code: -p kernel 10 -p padding 4)")
+if noise_copies and duration is None:
+    raise ValueError("noise_copies needs a fixed `duration` (the authors' code: -p duration 10.0 -p offset 0.5)")
 K = 5
 CLAIMS = run.decl["claims"]
 EPOCHS, PATIENCE, FOLDS = run.budget["epochs"], run.budget["patience"], run.budget["folds"]
+NOISE = f"{noise_copies} AWGN copies of each training clip" if noise_copies else "Gaussian noise and SpecAugment"
 # the profile's study folds, kept to the folds asked for (at least one)
 STUDY_FOLDS = [f for f in run.budget["study_folds"] if folds is None or f in folds] or FOLDS[:1]
 PROTOCOL = "kfold5" if protocol == "kfold" else "speaker"  # names used in results files and the registry
@@ -105,12 +120,29 @@ print(f"{len(meta)} utterances from {meta['speaker'].nunique()} speakers")
 # 7600 Hz, Hann window, dB relative to each clip's maximum (floor -80 dB). Clips keep their
 # natural length; padding a clip's audio with zeros shows up in its spectrogram as the -80 dB
 # floor, so that is the padding value. Each batch is cut to its longest clip.
+#
+# The authors' code (`as_published`, `clean`, `speaker`) instead skips the first 0.5 s of each clip
+# and keeps 10 s, zero-padding the end: every input is 626 frames.
 
 # %%
 CFG = features.LogMelConfig(
-    sr=16000, n_fft=2048, hop_length=256, window="hann", n_mels=128, fmin=80.0, fmax=7600.0, ref="max", duration=None
+    sr=16000,
+    n_fft=2048,
+    hop_length=256,
+    window="hann",
+    n_mels=128,
+    fmin=80.0,
+    fmax=7600.0,
+    ref="max",
+    duration=None if duration is None else float(duration),
+    offset=float(offset),
+    pad_mode="start",
 )
-X, LENGTHS = features.extract_padded(meta["path"], CFG)
+if duration is None:
+    X, LENGTHS = features.extract_padded(meta["path"], CFG)
+else:
+    X = features.extract(meta["path"], CFG)
+    LENGTHS = np.full(len(X), X.shape[-1])
 Y = meta["label"].to_numpy()
 print(f"features {X.shape} ({X.nbytes / 2**20:.0f} MiB), frames per clip {LENGTHS.min()}-{LENGTHS.max()}")
 
@@ -161,7 +193,8 @@ table3 = pd.DataFrame(
     [
         {
             "kernel": k,
-            "params (M), ours": count_parameters(ArabEmoNet(5, kernel=k)) / 1e6,
+            "params (M), ours": count_parameters(ArabEmoNet(5, kernel=k, padding=padding if k == kernel else None))
+            / 1e6,
             "params (M), Table 3": table3_params(k),
         }
         for k in sorted({3, 5, 7, 9, 11, kernel, *study_kernels})
@@ -182,9 +215,10 @@ FRAMES_PER_S = CFG.sr / CFG.hop_length
 _one_s = torch.zeros(1, 1, CFG.n_mels, int(round(FRAMES_PER_S)))
 _three_s = torch.zeros(1, 1, CFG.n_mels, int(round(3 * FRAMES_PER_S)))
 eff = []
-for name, kw in [(f"ArabEmoNet k={k}", {"kernel": k}) for k in sorted({3, 7, 11, kernel})] + [
-    ("ArabEmoNet (Transformer)", {"kernel": kernel, "temporal": "transformer"})
-]:
+for name, kw in [
+    (f"ArabEmoNet k={k}", {"kernel": k, "padding": padding if k == kernel else None})
+    for k in sorted({3, 7, 11, kernel})
+] + [("ArabEmoNet (Transformer)", {"kernel": kernel, "padding": padding, "temporal": "transformer"})]:
     torch.manual_seed(0)
     m = ArabEmoNet(len(LABELS), **kw)
     lat = latency_ms(m, _three_s, repeats=3 if run.profile == "smoke" else 20)
@@ -210,10 +244,21 @@ display(EFFICIENCY.round(3))
 # statistics of the training part only. Augmentation touches training batches only: Gaussian
 # noise on the standardised log-mel and SpecAugment masks. The test fold is scored once, by the
 # restored best-validation model. Fold assignments are saved next to the results.
+#
+# The authors' code (authors-code.md §3) differs, and its arms follow it: two AWGN copies of every
+# training-fold clip (one integer SNR of 15-29 dB per clip) instead of batch noise and SpecAugment,
+# scaling per time-frequency bin, ReduceLROnPlateau patience 5, early-stopping patience 20, batch 32,
+# kernel 10 with padding 4 and no tanh in the attention score. In `as_published` the **test fold is
+# also the validation part**: it drives the scheduler and early stopping and picks the checkpoint
+# that is then scored on it. `clean` holds a validation part out of the training folds instead, so
+# the difference between the two is that selection-on-test leak alone; `speaker` is `clean` on
+# speaker-independent folds.
 
 # %%
 fold_of = (splits.kfold if protocol == "kfold" else splits.speaker_kfold)(meta, k=K, seed=seed)
 split_path = run.save_split(fold_of, f"{corpus}-{PROTOCOL}-seed{seed}", seed=seed, protocol=PROTOCOL)
+VALIDATION = "the test fold itself (the authors' code)" if select_on_test else "10 % of the training folds"
+display(Markdown(f"Augmentation: {NOISE if augment else 'none'}; validation part: {VALIDATION}."))
 AUGMENT = compose(gaussian_noise(float(noise_std)), spec_augment(*spec_masks)) if augment else None
 CONFIGS = {"main": {"kernel": kernel, "augment": augment, "temporal": "bilstm"}}
 if studies:
@@ -222,13 +267,51 @@ if studies:
     CONFIGS["transformer"] = {"kernel": kernel, "augment": augment, "temporal": "transformer"}
 
 
+def noisy_copies(rows: np.ndarray, fold: int) -> list[np.ndarray]:
+    """``noise_copies`` feature arrays of the clips ``rows`` with AWGN added to the cropped and padded
+    audio; one integer SNR per clip from ``snr_range``, shared by its copies (the authors' routine)."""
+    snr = features.copy_snrs(len(rows), seed * 10 + fold, snr_range)
+    paths = meta["path"].to_numpy()[rows]
+    return [
+        features.extract(
+            paths, CFG, noise_snr_db=snr, noise_seed=features.copy_noise_seed(seed * 10 + fold, k), noise_on="padded"
+        )
+        for k in range(1, noise_copies + 1)
+    ]
+
+
 def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     part = splits.cv_parts(meta, fold_of, fold, seed=seed)
-    scaler = features.Standardizer().fit(X[part == "train"], LENGTHS[part == "train"])
-    xs = scaler.transform(X)[:, None]
+    x, y, ids, lens, stopping = X, Y, meta["utt_id"].to_numpy(), LENGTHS, run.stopping
+    if select_on_test:  # no validation part: the test fold (a copy of it) drives the scheduler and picks the epoch
+        test = part == "test"
+        part = np.concatenate([np.where(part == "val", "train", part), np.full(int(test.sum()), "val")])
+        x, y = np.concatenate([x, x[test]]), np.concatenate([y, y[test]])
+        ids, lens = np.concatenate([ids, ids[test]]), np.concatenate([lens, lens[test]])
+        stopping += "; the validation part is the test fold, which also picks the checkpoint it is scored on"
+    if cfg_model["augment"] and noise_copies:  # copies of training clips only, after the fold split
+        rows = np.flatnonzero(part[: len(meta)] == "train")
+        copies = noisy_copies(rows, fold)
+        x = np.concatenate([x, *copies])
+        y = np.concatenate([y, *[Y[rows]] * noise_copies])
+        ids = np.concatenate([ids, *[ids[rows]] * noise_copies])
+        lens = np.concatenate([lens, *[LENGTHS[rows]] * noise_copies])
+        part = np.concatenate([part, np.full(noise_copies * len(rows), "train")])
+    train = part == "train"
+    if scaling == "bin":
+        xs = features.BinStandardizer().fit(x[train]).transform(x)[:, None]
+    else:
+        xs = features.Standardizer().fit(x[train], lens[train]).transform(x)[:, None]
 
     def make_model() -> ArabEmoNet:
-        return ArabEmoNet(len(LABELS), kernel=cfg_model["kernel"], temporal=cfg_model["temporal"], masked=masked)
+        return ArabEmoNet(
+            len(LABELS),
+            kernel=cfg_model["kernel"],
+            temporal=cfg_model["temporal"],
+            masked=masked,
+            padding=padding if cfg_model["kernel"] == kernel else None,
+            attention_tanh=attention_tanh,
+        )
 
     cfg = TrainConfig(
         lr=lr,
@@ -236,14 +319,26 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
         batch_size=batch_size,
         weight_decay=float(weight_decay),
         scheduler=True,
+        scheduler_patience=scheduler_patience,
         patience=PATIENCE,
         seed=seed,
-        bucket=bucket,
+        bucket=bucket and duration is None,
     )
-    hook = AUGMENT if cfg_model["augment"] else None
-    if cfg_model["augment"] and AUGMENT is None:  # the "augment" study of a run with augment=False
-        hook = compose(gaussian_noise(float(noise_std)), spec_augment(*spec_masks))
-    out = train_and_test(make_model, xs, Y, part, cfg, LABELS, augment=hook, lengths=LENGTHS, ids=meta.utt_id)
+    hook = None
+    if cfg_model["augment"] and not noise_copies:  # the paper's batch augmentation
+        hook = AUGMENT or compose(gaussian_noise(float(noise_std)), spec_augment(*spec_masks))
+    out = train_and_test(
+        make_model,
+        xs,
+        y,
+        part,
+        cfg,
+        LABELS,
+        augment=hook,
+        lengths=lens if duration is None else None,
+        ids=ids,
+        checkpoint=run.checkpoint(f"{corpus}-{PROTOCOL}{run.arm_tag}-{name}-fold{fold}"),
+    )
     millions = out.n_params / 1e6
     # Table 3 and the Transformer row are with augmentation; Table 4's ablation is without
     tags = [f"k{cfg_model['kernel']}" if cfg_model["temporal"] == "bilstm" else "transformer"]
@@ -254,8 +349,10 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
         m.update({f"{k}/{tag}": out.metrics[k] for k in ("accuracy", "micro_f1", "macro_f1", "loss")})
         m[f"params_millions/{tag}"] = millions
     # the claims a record answers are those whose metric it carries (ser.claims.match_claims)
+    if select_on_test and name == "main":  # what the authors' selection reports: the best epoch on the test fold
+        m["accuracy/peak_heldout"] = float(max(out.history.val_acc))
     run.record_output(
-        f"{corpus}-{PROTOCOL}-{name}-{run.profile}-fold{fold}",
+        f"{corpus}-{PROTOCOL}{run.arm_tag}-{name}-{run.profile}-fold{fold}",
         out,
         metrics=m,
         config={"config": name, **cfg_model, "train": cfg.to_dict(), "features": CFG.__dict__},
@@ -266,6 +363,8 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
         substitution=SUBSTITUTION,
         protocol=PROTOCOL,
         labels=LABELS,
+        stopping=stopping,
+        n_train=int(train.sum()),
     )
     print(
         f"{name:12s} fold {fold}: accuracy {out.metrics['accuracy']:.4f}, macro-F1 {out.metrics['macro_f1']:.4f}, "

@@ -187,8 +187,8 @@ def test_mac_counter_matches_hand_count():
 @pytest.mark.parametrize(
     "override",
     [
-        {"kernel": 4},
         {"kernel": 0},
+        {"padding": -1},
         {"folds": [5]},
         {"folds": []},
         {"spec_masks": [2, 15, 2]},
@@ -246,3 +246,51 @@ def test_records_speak_to_the_right_claims(tmp_path):
     assert recs["k3"]["params"]["kernel"] == 3 and recs["transformer"]["params"]["temporal"] == "transformer"
     assert recs["no_augment"]["params"]["augment"] is False and recs["main"]["params"]["augment"] is True
     assert recs["main"]["metrics"]["micro_f1"] == pytest.approx(recs["main"]["metrics"]["accuracy"])
+
+
+def test_the_authors_code_model():
+    """authors-code.md §3: kernel 10 with padding 4 gives 1,473,319 parameters for 6 classes (1,473,190
+    for 5), 128 mel bands shrink to 15 and 626 frames (10 s) to 77 steps; the attention score has no tanh."""
+    code = ArabEmoNet(6, kernel=10, padding=4, attention_tanh=False)
+    assert count_parameters(code) == 1_473_319
+    assert count_parameters(ArabEmoNet(5, kernel=10, padding=4)) == 1_473_190
+    assert count_parameters(ArabEmoNet(6, kernel=7)) == 965_831
+    assert code.cnn(torch.zeros(1, 1, 128, 626)).shape == (1, 128, 15, 77)
+    assert code.frame_lengths(torch.tensor([626])).item() == 77
+    torch.manual_seed(0)
+    x = torch.randn(2, 1, 128, 64)
+    paper = ArabEmoNet(6, kernel=10, padding=4).eval()
+    code.load_state_dict(paper.state_dict())
+    code.eval()
+    assert not torch.allclose(paper(x), code(x))  # the same weights: only the tanh differs
+    code.attention_tanh = True
+    assert torch.allclose(paper(x), code(x))
+
+
+@pytest.mark.parametrize("arm", ["as_published", "clean"])
+def test_the_authors_arms_differ_only_in_the_validation_part(tmp_path, arm):
+    """Smoke runs of both arms: two noisy copies of each training-fold clip join the training part only;
+    as_published validates on the test fold itself (and says so), clean on a part of the training folds."""
+    from ser.results import read_results
+
+    res = tmp_path / "res"
+    pm.execute_notebook(
+        str(NB),
+        str(tmp_path / "out.ipynb"),
+        progress_bar=False,
+        cwd=str(NB.parent.parent),
+        parameters={"profile": "smoke", "results_dir": str(res), "studies": False, "folds": [0], "arm": arm},
+    )
+    (rec,) = read_results(res)
+    assert rec["arm"] == arm and Path(rec["_file"]).name == f"eyase-kfold5-{arm}-main-smoke-fold0.json"
+    assert rec["n_params"] == 1_473_061  # kernel 10, padding 4, EYASE's 4 classes
+    assert rec["params"]["duration"] == 10.0 and rec["params"]["noise_copies"] == 2
+    n_test = rec["n_test"]
+    assert len(rec["predictions"]["utt_id"]) == n_test and len(set(rec["predictions"]["utt_id"])) == n_test
+    n_clips = 4 * 12  # smoke: 12 clips per class
+    if arm == "as_published":
+        assert rec["n_train"] == 3 * (n_clips - n_test) and "the test fold" in rec["budget"]["stopping"]
+        assert "accuracy/peak_heldout" in rec["metrics"]
+    else:
+        n_val = n_clips - n_test - rec["n_train"] // 3
+        assert rec["n_train"] % 3 == 0 and n_val >= 4 and "test fold" not in rec["budget"]["stopping"]

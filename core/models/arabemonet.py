@@ -11,6 +11,10 @@ vectors of size 128*H' that an FC layer maps to 128 (ReLU, dropout 0.3). A 2-lay
 (Transformer)", Table 2, whose layer sizes are not given: 2 layers, 4 heads, width 128, ours).
 With ``masked=True``, the ``lengths`` passed to ``forward`` make the attention ignore padded
 frames (our option; the paper pads to the batch maximum and attends over the padding too).
+
+The authors' code (authors-code.md §3) differs: ``kernel=10, padding=4`` (each conv then shortens
+its input by one bin: 128 mel bands reach 15 after three stages, 1,473,319 parameters for 6
+classes) and attention scores without the tanh (``attention_tanh=False``).
 """
 
 from __future__ import annotations
@@ -38,19 +42,25 @@ class ArabEmoNet(nn.Module):
         temporal: str = "bilstm",
         n_heads: int = 4,
         masked: bool = False,
+        padding: int | None = None,
+        attention_tanh: bool = True,
     ) -> None:
         super().__init__()
-        if kernel % 2 != 1:
-            raise ValueError(f"kernel must be odd so that padding (k-1)/2 keeps the size, got {kernel}")
+        if padding is None and kernel % 2 != 1:
+            raise ValueError(
+                f"kernel must be odd so that padding (k-1)/2 keeps the size, got {kernel}; or give padding"
+            )
+        pad = (kernel - 1) // 2 if padding is None else padding
+        self.pad, self.kernel, self.attention_tanh = pad, kernel, attention_tanh
         if temporal not in ("bilstm", "transformer"):
             raise ValueError(f"temporal must be 'bilstm' or 'transformer', got {temporal!r}")
         layers: list[nn.Module] = []
         c_in, h = 1, n_mels
         for c_out in filters:
-            layers += [nn.Conv2d(c_in, c_out, kernel, padding=(kernel - 1) // 2)]
+            layers += [nn.Conv2d(c_in, c_out, kernel, padding=pad)]
             layers += [nn.BatchNorm2d(c_out)] if batch_norm else []
             layers += [nn.ReLU(inplace=True), nn.MaxPool2d(2), Dropout(dropout)]
-            c_in, h = c_out, h // 2
+            c_in, h = c_out, (h + 2 * pad - kernel + 1) // 2
         if h < 1:
             raise ValueError(f"{n_mels} mel bands are too few for {len(filters)} 2x2 poolings")
         self.cnn = nn.Sequential(*layers)
@@ -73,8 +83,10 @@ class ArabEmoNet(nn.Module):
         self.classifier = nn.Linear(d, n_classes)
 
     def frame_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
-        """Frames left after the poolings for inputs of ``lengths`` frames (at least 1)."""
-        return torch.clamp(lengths // (2**self.n_pools), min=1)
+        """Frames left after the convolutions and poolings for inputs of ``lengths`` frames (at least 1)."""
+        for _ in range(self.n_pools):
+            lengths = (lengths + 2 * self.pad - self.kernel + 1) // 2
+        return torch.clamp(lengths, min=1)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         f = self.cnn(x)  # (B, C, H', T')
@@ -87,7 +99,9 @@ class ArabEmoNet(nn.Module):
             h, _ = self.seq(seq)
         else:
             h = self.seq(seq, src_key_padding_mask=mask)
-        e = torch.tanh(self.score(h)).squeeze(-1)  # e_t = tanh(w^T h_t + b)
+        e = self.score(h).squeeze(-1)  # the authors' code: w^T h_t + b
+        if self.attention_tanh:
+            e = torch.tanh(e)  # the paper: e_t = tanh(w^T h_t + b)
         if mask is not None:
             e = e.masked_fill(mask, float("-inf"))
         alpha = torch.softmax(e, dim=1)
