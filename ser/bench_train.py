@@ -64,6 +64,10 @@ def specs() -> list[Spec]:
              3096, 194, epochs["parallel_cnn_lstm"], 32),
         # EYASE 5-fold: 579 clips, ~417 training items per fold, median 2.2 s ~ 138 frames at hop 256
         Spec("arabemonet", lambda: ArabEmoNet(4, kernel=7), (1, 128, 138), 4, 417, 46, epochs["arabemonet"], 16),
+        # the authors' code on EYASE: 10 s inputs (626 frames), kernel 10 / padding 4, each training-fold
+        # clip and two noisy copies (3 x 463), the test fold (116) as validation; batch 32; one fold
+        Spec("arabemonet/as_published", lambda: ArabEmoNet(4, kernel=10, padding=4, attention_tanh=False),
+             (1, 128, 626), 4, 1389, 116, epochs["arabemonet"], 32),
         Spec("wavelet_cnn_lstm", lambda: WaveletCNNLSTM(7, n_scales=64), (3, 64, 128), 7, 428, 53,
              epochs["wavelet_cnn_lstm"], 32),
         # RAVDESS 1,248 clips, 70 % train, over-sampled to balanced classes (~1,200 items)
