@@ -3,14 +3,14 @@
 # writes every result to $OUT as soon as it exists, so a run cut short still returns what it did.
 #
 #   1. the training benchmark on the GPU (`ser bench train --device cuda`), every paper model;
-#   2. with the time left, and only where the BAVED corpus and the audio packages travelled with
-#      the tree: one paper-budget seed of the flagship BAVED `as_published` and `clean` arms
-#      (records name the GPU in `device`).
+#   2. with the time left, and only where a job's corpus and the audio packages travelled with the
+#      tree: the queue of paper-budget runs in JOBS (BAVED seeds, then ArabEmoNet as the authors'
+#      code ran it), each with its own time limit (ARM_TIMEOUT); records name the GPU in `device`.
 #
 # Prepare here (once per session; both folders are ignored by git):
 #   echo /.whl/ >> .git/info/exclude; echo /.gpu-data/ >> .git/info/exclude
 #   AUDIO=1 scripts/gpu_wheels.sh         # what the device image lacks (AUDIO=1: also for step 2)
-#   mkdir -p .gpu-data && cp -r ../shared/data/baved ../shared/data/SHA256SUMS .gpu-data/   # optional, step 2
+#   mkdir -p .gpu-data && cp -r ../shared/data/{baved,eyase,SHA256SUMS} .gpu-data/   # optional, step 2
 # Then: run(command="bash scripts/gpu_check.sh", carry=[".whl", ".gpu-data"], timeout_s=540)
 # Locally, DEVICE=cpu MODELS=emotionnet bash scripts/gpu_check.sh checks the script without a GPU.
 set -uo pipefail
@@ -31,17 +31,28 @@ $PY -m ser.bench_train --device "$DEVICE" --threads "${THREADS:-8}" \
   "${model_args[@]}" --out "$OUT/train-bench-$DEVICE.json" 2>&1 | tee "$OUT/bench.log"
 
 missing=$($PY -c 'import importlib.util as u; print(" ".join(m for m in ("librosa", "soundfile", "papermill", "ipykernel") if u.find_spec(m) is None))')
-if [ -d .gpu-data/baved ] && [ -z "$missing" ]; then
-  # notebooks and records outside $OUT (at most 8 files come back); one archive of the results at the end of each arm
+# The paper-budget runs, in order of value (JOBS overrides: "notebook:corpus:name:papermill args;..."):
+# the BAVED seeds first (the flagship claim), then ArabEmoNet as the authors' code ran it on EYASE (10 s inputs,
+# kernel 10: about 75 CPU-hours for all five folds of both arms, minutes each on a GPU).
+JOBS=${JOBS:-"parallel_cnn_lstm:baved:baved-as_published-seed1:-p arm as_published -y '{seeds: [1]}';\
+parallel_cnn_lstm:baved:baved-clean-seed2:-p arm clean -y '{seeds: [2]}';\
+arabemonet:eyase:eyase-as_published:-p arm as_published -p corpus eyase -p studies False;\
+arabemonet:eyase:eyase-clean:-p arm clean -p corpus eyase -p studies False"}
+if [ -n "$missing" ]; then
+  echo "paper-budget runs skipped: packages missing: $missing" | tee "$OUT/arms.log"
+else
+  # notebooks and records outside $OUT (at most 8 files come back); one archive of the results after each job
   work=/tmp/gpu-arms; mkdir -p "$work"
-  for arm in as_published clean; do
+  IFS=';' read -ra jobs <<< "$JOBS"
+  for job in "${jobs[@]}"; do
+    IFS=':' read -r nb corpus name args <<< "$(echo "$job" | sed 's/^ *//')"
+    if [ ! -d ".gpu-data/$corpus" ]; then echo "$name skipped: no .gpu-data/$corpus carried" | tee -a "$OUT/arms.log"; continue; fi
+    eval "extra=($args)"
     SER_DATA="$PWD/.gpu-data" SER_CACHE=/tmp/ser-cache timeout "${ARM_TIMEOUT:-240}" $PY -m papermill \
-      papers/parallel_cnn_lstm.ipynb "$work/baved-$arm.ipynb" -p arm "$arm" -p profile paper -p record True \
-      -y "seeds: [0]" -p results_dir "$work/results" 2>&1 | tail -5 | tee -a "$OUT/arms.log"
-    echo "$arm: exit ${PIPESTATUS[0]}" | tee -a "$OUT/arms.log"
+      "papers/$nb.ipynb" "$work/$name.ipynb" -p profile paper -p record True -p results_dir "$work/results/$nb" \
+      "${extra[@]}" 2>&1 | tail -5 | tee -a "$OUT/arms.log"
+    echo "$name: exit ${PIPESTATUS[0]}" | tee -a "$OUT/arms.log"
     tar -czf "$OUT/arms.tar.gz" -C "$work" . 2>/dev/null
   done
-else
-  echo "BAVED arms skipped: ${missing:+packages missing: $missing; }$([ -d .gpu-data/baved ] || echo 'no .gpu-data/baved carried')" | tee "$OUT/arms.log"
 fi
 ls -la "$OUT"
