@@ -798,6 +798,8 @@ def write_csvs(static_dir: Path, records: list[dict], table: pd.DataFrame, basel
 
 def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     """Write ``comparison.md``, ``runs.md`` and the scatter plot into ``book_dir``; return the paths."""
+    from ser.report_speed import speed_page
+
     records = read_results(results_dir)
     baselines = read_baselines(results_dir / "baselines")
     table = compare_all(records, baselines=baselines)
@@ -817,6 +819,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
         book_dir / "baselines.md": baselines_page(baselines, records),
         book_dir / "explore.md": explore_page(records, baselines, results_dir.parent.parent),
         book_dir / "run-status.md": run_status_page(book_dir, records),
+        book_dir / "speed.md": speed_page(results_dir / "bench", records),
         gen / "status.md": _md_table(status) + "\n\nNumber of claims per paper and status.\n",
         gen / "scorecard.md": scorecard(table, registries) + "\n",
     }

@@ -201,3 +201,34 @@ def test_figures_plot_intervals_by_arm_and_name_what_they_leave_out(tmp_path):
     assert _arm_points(pd.DataFrame([dead])).empty
     # three diverged runs of another arm do not hide three healthy ones
     assert set(_arm_points(pd.DataFrame([row | {"diverged": 3}]))["arm"]) == {"as run", "clean"}
+
+
+def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
+    """A record's training speed (items x epochs / fit seconds of all sittings) is compared with the
+    benchmark of its model at its thread count, from the idlest benchmark file; resumed runs are not judged."""
+    import json
+
+    from ser.report_speed import bench_model_of, speed_page
+
+    model = {"model": "parallel_cnn_lstm/as_published", "params": 1, "gflop_fwd_per_item": 0.1,
+             "train_items_per_s": 50.0, "train_fraction_of_peak": 0.1, "eval_items_per_s": 100.0,
+             "s_per_epoch": 1.0, "paper_fit_minutes": 1.0, "speedup_epoch": 1.2}  # fmt: skip
+    bench = {"device": "cpu", "threads": 1, "deterministic": True, "matmul_peak_gflops": 100.0, "models": [model]}
+    (tmp_path / "train-a.json").write_text(json.dumps(bench | {"load_average_at_start": 0.1}))
+    busy = bench | {"load_average_at_start": 3.0, "models": [model | {"train_items_per_s": 10.0}]}
+    (tmp_path / "train-b.json").write_text(json.dumps(busy))
+
+    def rec(run, seconds, resumed=0, arm="clean"):
+        return {"paper": "parallel_cnn_lstm", "arm": arm, "run": run, "params": {}, "n_train": 100,
+                "device": "cpu: x, torch threads 1",
+                "history": {"val_loss": [1.0] * 10, "seconds": seconds, "resumed_from_epoch": resumed}}  # fmt: skip
+
+    recs = [rec("fast", 25.0), rec("slow", 100.0), rec("resumed", 25.0, resumed=3), rec("text", 1.0, arm="x")]
+    assert bench_model_of(recs[0]) == "parallel_cnn_lstm/as_published"
+    assert bench_model_of(recs[3]) == "parallel_cnn_lstm/paper_text"  # no such benchmark row: not listed
+    page = speed_page(tmp_path, recs)
+    rows = {ln.split("|")[1].strip(): ln for ln in page.splitlines() if ln.startswith("| ") and "items/s |" not in ln}
+    assert "| 40.0 | 50.0 | 0.80 | yes |" in rows["fast"]  # 100 x 10 / 25 s against the idle file's 50
+    assert "| 10.0 | 50.0 | 0.20 | no |" in rows["slow"]
+    assert "resumed: not judged" in rows["resumed"] and "text" not in rows
+    assert "## train-a" in page and "## train-b" in page

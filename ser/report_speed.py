@@ -1,0 +1,152 @@
+"""The book's speed page: what the training benchmark measured (``papers/results/bench/train-*.json``)
+and how its estimates compare with the training time the results records measured.
+
+Every number is read from committed files when the book is built. A record's measured training
+speed is ``n_train x epochs run / fit seconds`` (``history.seconds``, which adds up every sitting of a
+resumed run): the fit time also holds the validation passes, so this is a lower bound of the step
+speed the benchmark times.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ser.markdown import md_table
+
+# the arms that run the authors' code, whose model differs from the paper_text reading
+AUTHORS_ARMS = ("as_published", "clean", "speaker")
+
+
+def bench_model_of(rec: dict) -> str | None:
+    """The benchmark's name for the model a record trained, or None when the benchmark has none."""
+    paper, arm = rec["paper"], rec.get("arm", "paper_text")
+    coded = arm in AUTHORS_ARMS
+    if paper == "parallel_cnn_lstm":
+        return "parallel_cnn_lstm/as_published" if coded else "parallel_cnn_lstm/paper_text"
+    if paper == "cnn_blstm_attention":
+        if coded:
+            return "cnn_blstm_attention/as_published"
+        return (
+            "cnn_blstm_attention"
+            if rec["params"].get("model", "cnn_blstm_attention") == "cnn_blstm_attention"
+            else None
+        )
+    if paper == "arabemonet":
+        return "arabemonet/as_published" if coded else "arabemonet"
+    return paper if paper in ("wavelet_cnn_lstm", "emotionnet") else None
+
+
+def threads_of(rec: dict) -> int | None:
+    """Torch threads a record ran with, from its device string."""
+    m = re.search(r"torch threads (\d+)", rec.get("device", ""))
+    return int(m.group(1)) if m else None
+
+
+def read_benches(bench_dir: Path) -> list[dict]:
+    """The training benchmark files, with their file names."""
+    out = []
+    for f in sorted(bench_dir.glob("train-*.json")):
+        res = json.loads(f.read_text())
+        if "models" in res and "matmul_peak_gflops" in res:
+            out.append(res | {"_file": f.name})
+    return out
+
+
+def _f(v: float, digits: int = 1) -> str:
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.{digits}f}"
+
+
+def bench_table(res: dict) -> str:
+    rows = [
+        {
+            "model": r["model"],
+            "parameters": f"{r['params']:,}",
+            "GFLOP per item (forward)": _f(r["gflop_fwd_per_item"], 3),
+            "training items/s": _f(r["train_items_per_s"]),
+            "% of matmul peak": _f(100 * r["train_fraction_of_peak"]),
+            "evaluation items/s": _f(r["eval_items_per_s"]),
+            "s per epoch": _f(r["s_per_epoch"]),
+            "minutes per paper fit (at most)": _f(r["paper_fit_minutes"], 0),
+            "speed-up over the earlier step": _f(r["speedup_epoch"], 2),
+        }
+        for r in res["models"]
+    ]
+    head = (
+        f"`{res['_file']}`: {res['device']}, {res['threads']} torch thread(s), matrix-multiply peak "
+        f"{res['matmul_peak_gflops']:.0f} GFLOP/s measured in the same run, load {res['load_average_at_start']:.2f} "
+        f"at start, deterministic algorithms {'on' if res['deterministic'] else 'off'}."
+    )
+    if res.get("conditions"):
+        head += f" Conditions: {res['conditions']}."
+    return head + "\n\n" + md_table(pd.DataFrame(rows))
+
+
+def estimate_rows(records: list[dict], benches: list[dict]) -> list[dict]:
+    """Per record with a training size and a fit time: measured training items/s beside the
+    benchmark's (same model, same thread count, from the idlest file), and their ratio. A resumed run's
+    sittings may have used other thread counts: it is listed, not judged."""
+    best: dict[tuple[str, int], dict] = {}
+    for res in sorted(benches, key=lambda b: -b["load_average_at_start"]):  # the idlest file wins
+        for r in res["models"]:
+            best[(r["model"], res["threads"])] = r
+    rows = []
+    for rec in sorted(records, key=lambda r: (r["paper"], r.get("run") or r.get("_file", ""))):
+        hist = rec.get("history") or {}
+        epochs = len(hist.get("val_loss") or [])
+        model, threads = bench_model_of(rec), threads_of(rec)
+        if not (rec.get("n_train") and epochs and hist.get("seconds")) or (model, threads) not in best:
+            continue
+        measured = rec["n_train"] * epochs / hist["seconds"]
+        ratio = measured / best[(model, threads)]["train_items_per_s"]
+        resumed = bool(hist.get("resumed_from_epoch"))
+        rows.append(
+            {
+                "record": rec.get("run") or Path(rec.get("_file", "?")).stem,
+                "model": model,
+                "threads (last sitting)": threads,
+                "epochs": epochs,
+                "measured items/s": _f(measured),
+                "benchmark items/s": _f(best[(model, threads)]["train_items_per_s"]),
+                "measured / benchmark": _f(ratio, 2),
+                "within 25 %": "resumed: not judged" if resumed else ("yes" if abs(ratio - 1) <= 0.25 else "no"),
+            }
+        )
+    return rows
+
+
+def speed_page(bench_dir: Path, records: list[dict]) -> str:
+    """MyST source of the speed page."""
+    benches = read_benches(bench_dir)
+    text = [
+        "# Training speed",
+        "",
+        "What one training step of every paper's model costs on the machines that ran this book, from "
+        "`ser bench train` (`ser.bench_train`): parameters, floating-point operations per item (counted by "
+        "torch's flop counter, LSTMs by hand), training and evaluation throughput, the fraction of the "
+        "machine's matrix-multiply peak that training reaches, seconds per epoch and the longest a `paper` "
+        "fit can take. The last column times the trainer's earlier step in alternation with today's.",
+        "",
+    ]
+    if not benches:
+        text.append("No training benchmark file is committed yet.")
+        return "\n".join(text) + "\n"
+    for res in benches:
+        text += [f"## {res['_file'].removesuffix('.json')}", "", bench_table(res), ""]
+    rows = estimate_rows(records, benches)
+    text += [
+        "## Estimates against measured runs",
+        "",
+        "Each record that states its training size: its measured training speed (items x epochs over its fit "
+        "time, every sitting of a resumed run added up; the fit time also holds the validation passes) beside the "
+        "benchmark's for the same model and thread count. A run that shared the two cores with other work is "
+        "slower than the benchmark, which times a step alone; one that flushed no subnormal floats (before "
+        "b2e44ec) can be far slower once its weights decay.",
+        "",
+        md_table(pd.DataFrame(rows)) if rows else "No record states its training size yet.",
+    ]
+    return "\n".join(text) + "\n"
