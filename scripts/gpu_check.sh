@@ -33,7 +33,7 @@ $PY -m ser.bench_train --device "$DEVICE" --threads "${THREADS:-8}" \
 missing=$($PY -c 'import importlib.util as u; print(" ".join(m for m in ("librosa", "soundfile", "papermill", "ipykernel") if u.find_spec(m) is None))')
 # The paper-budget runs, in order of value (JOBS overrides: "notebook:corpus:name:papermill args;..."):
 # the BAVED seeds first (the flagship claim), then ArabEmoNet as the authors' code ran it on EYASE (10 s inputs,
-# kernel 10: about 75 CPU-hours for all five folds of both arms, minutes each on a GPU).
+# kernel 10, 16 GFLOP per item forward: about 80 CPU-hours per arm and corpus at 100 epochs here, minutes per fold on a GPU).
 JOBS=${JOBS:-"parallel_cnn_lstm:baved:baved-as_published-seed1:-p arm as_published -y '{seeds: [1]}';\
 parallel_cnn_lstm:baved:baved-clean-seed2:-p arm clean -y '{seeds: [2]}';\
 arabemonet:eyase:eyase-as_published:-p arm as_published -p corpus eyase -p studies False;\
