@@ -674,6 +674,107 @@ def headline_arms(
     return text
 
 
+SPEAKER_PROTOCOLS = ("speaker", "si3")
+
+
+def _box_cell(rows: pd.DataFrame, arm: str, protocols: tuple[str, ...], corpus: str, cross: bool = False) -> str:
+    """One arm's result for the verdict box: mean [95 % interval] and its basis, preferring the
+    ``paper`` profile, the claim's corpus over a pool that holds it, and more runs."""
+    if rows.empty:
+        return "–"
+    mine = rows[(rows["arm"] == arm) & rows["protocol"].isin(protocols)]
+    mine = mine[mine["corpus"].map(lambda c: ("-to-" in c) == cross and corpus in _corpus_parts(c))]
+    if mine.empty:
+        return "–"
+    order = mine.assign(_p=(mine["profile"] != "paper"), _c=(mine["corpus"] != corpus), _n=-mine["n"]).sort_values(
+        ["_p", "_c", "_n"]
+    )
+    r = order.iloc[0]
+    value = "all diverged" if r["n"] == r["diverged"] and r["n"] else f"{r['mean']:.1f}"
+    if r["n"] > r["diverged"] and not math.isnan(r["low"]):
+        value += f" [{r['low']:.1f}, {r['high']:.1f}]"
+    basis = [f"{r['n']} run{'s' if r['n'] > 1 else ''}", r["profile"] + ("" if r["paper_budget"] else ", below budget")]
+    if r["diverged"] and r["n"] > r["diverged"]:
+        basis.append(f"{r['diverged']} diverged")
+    if r["corpus"] != corpus:
+        basis.append(r["corpus"])
+    return f"{value} ({'; '.join(basis)})"
+
+
+def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baselines: list[dict] | None = None) -> str:
+    """Markdown: the headline claim at a glance, for the top of a chapter: the claim, the main arm (the
+    authors' code as it ran, else the paper's text), the clean arm, speakers held out, cross-corpus,
+    the leak in points and the best baseline on the same split, each a mean with its 95 % interval
+    and its basis, then the verdict of :func:`ser.claims.compare`."""
+    from ser.arms import arm_rows, leak_size
+
+    head = next((c for c in registry["claims"] if c.get("headline")), None)
+    if head is None:
+        return "This paper's declaration names no headline claim.\n"
+    corpus = (
+        head["corpus"] if head["corpus"] in AVAILABLE_CORPORA else registry.get("substitute", {}).get(head["corpus"])
+    )
+    recs = [
+        r
+        for r in records
+        if r["paper"] == registry["paper"] and head["id"] in r["claim_ids"] and corpus in _corpus_parts(r["corpus"])
+        and r["profile"] in ("paper", "cpu")
+    ]  # fmt: skip
+    rows = arm_rows(recs, head["metric"], registry=registry, baselines=baselines)
+    main = "as_published" if not rows.empty and (rows["arm"] == "as_published").any() else "paper_text"
+    proto = (head["protocol"],)
+    speaker_arm = "speaker" if not rows.empty and (rows["arm"] == "speaker").any() else "paper_text"
+    claimed = f"{head['value']:g}{' %' if head['unit'] == '%' else ''}"
+    if head["unit"] == "" and head["value"] <= 1:
+        claimed += f" ({100 * head['value']:g} %)"
+    leak = "–"
+    if not rows.empty:
+        for profile in ("paper", "cpu"):
+            both = rows[(rows["profile"] == profile) & rows["arm"].isin(["as_published", "clean"])]
+            pools = [c for c in both["corpus"].unique() if corpus in _corpus_parts(c) and "-to-" not in c]
+            for c in sorted(pools, key=lambda c: c != corpus):
+                d, lo, hi = leak_size(rows, profile, corpus=c)
+                if not math.isnan(d):
+                    leak = f"{d:+.1f}" + ("" if math.isnan(lo) else f" [{lo:+.1f}, {hi:+.1f}]") + f" ({profile}"
+                    leak += ("" if both["paper_budget"].all() else ", below budget") + (f"; {c}" if c != corpus else "")
+                    leak += ")"
+                    break
+            if leak != "–":
+                break
+    trow = table[(table["paper"] == registry["paper"]) & (table["claim"] == head["id"])]
+    verdict = trow["status"].iloc[0] if len(trow) else "–"
+    baseline = "–"
+    if len(trow) and trow.iloc[0].get("baseline_n"):
+        t0, k = trow.iloc[0], (100.0 if head["unit"] == "" else 1.0)  # in % like the other cells
+        baseline = f"{k * t0['baseline_mean']:.1f}" + (
+            "" if math.isnan(t0["baseline_low"]) else f" [{k * t0['baseline_low']:.1f}, {k * t0['baseline_high']:.1f}]"
+        )
+        n = t0["baseline_n"]
+        baseline += f" ({n} split{'s' if n > 1 else ''} of {t0['corpus_used']}; {t0['baseline']})"
+    box = pd.DataFrame(
+        [
+            {
+                "claim": f"`{head['id']}`: {claimed} on {head['corpus']} ({head['source']})",
+                f"{'as published' if main == 'as_published' else 'paper text'} (`{main}`)": _box_cell(
+                    rows, main, proto, corpus
+                ),
+                "clean": _box_cell(rows, "clean", proto, corpus),
+                "speakers held out": _box_cell(rows, speaker_arm, SPEAKER_PROTOCOLS, corpus),
+                "cross-corpus": _box_cell(rows, "clean", ("cross",), corpus, cross=True),
+                "leak (as published - clean), points": leak,
+                "best baseline, the comparison page's splits": baseline,
+                "verdict": verdict,
+            }
+        ]
+    )
+    note = (
+        "\n\nMeans in % over runs with a 95 % interval (a single run with per-item predictions: a bootstrap interval "
+        "over its test items), then the basis: runs, profile, corpus when it is a pool or a stand-in. "
+        f"Corpus `{corpus}`" + (f", standing in for `{head['corpus']}`" if corpus != head["corpus"] else "") + ".\n"
+    )
+    return _md_table(box) + note
+
+
 def readings_of(registry: dict) -> list[str]:
     """The arms of a paper that are readings of its text: every arm but the authors'-code ones."""
     return [a for a in registry["arms"] if a not in ("as_published", "clean", "speaker", "paper_text")]
@@ -828,6 +929,9 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
         pages[gen / f"{paper}-runs.md"] = runs_summary(records, paper, summary_metrics(registries[paper]))
         pages[gen / f"{paper}-arms.md"] = headline_arms(records, registries[paper], book_dir / "_static", baselines)
         pages[gen / f"{paper}-baselines.md"] = paper_baselines(paper, baselines, records)
+        pages[gen / f"{paper}-verdict.md"] = verdict_box(
+            records, registries[paper], table[table["paper"] == paper], baselines
+        )
         if readings_of(registries[paper]):
             pages[gen / f"{paper}-readings.md"] = readings_section(records, registries[paper])
         pages[gen / f"{paper}-evidence.md"] = paper_evidence(

@@ -232,3 +232,33 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     assert "| 10.0 | 50.0 | 0.20 | no |" in rows["slow"]
     assert "resumed: not judged" in rows["resumed"] and "text" not in rows
     assert "## train-a" in page and "## train-b" in page
+
+
+def test_verdict_box_sets_each_arm_beside_the_claim():
+    """The chapter's opening table: main arm, clean, speakers held out and cross-corpus each with
+    mean, interval and basis; the leak in points; the verdict of the one rule."""
+    import pandas as pd
+
+    from ser.report import verdict_box
+
+    reg = {"paper": "p", "claims": [{"id": "c", "metric": "accuracy", "value": 96.0, "unit": "%", "corpus": "baved",
+                                    "protocol": "random", "source": "Table 1", "headline": True}],
+           "profiles": {"paper": {"epochs": 10}}}  # fmt: skip
+
+    def rec(arm, acc, protocol="random", corpus="baved", profile="paper"):
+        return {"paper": "p", "arm": arm, "claim_ids": ["c"], "corpus": corpus, "protocol": protocol,
+                "profile": profile, "metrics": {"accuracy": acc}, "history": {"val_loss": [1.0] * 10},
+                "budget": {"paper_budget": profile == "paper"}}  # fmt: skip
+
+    recs = [rec("as_published", a) for a in (0.95, 0.97)] + [rec("clean", a) for a in (0.80, 0.84)]
+    recs += [rec("clean", 0.5, profile="cpu"), rec("speaker", 0.5, protocol="speaker")]
+    recs += [rec("clean", 0.3, protocol="cross", corpus="baved-to-eyase")]
+    table = pd.DataFrame([{"paper": "p", "claim": "c", "status": "reproduced only with the leak"}])
+    box = verdict_box(recs, reg, table)
+    cells = [c.strip() for c in box.splitlines()[2].split("|")[1:-1]]
+    assert cells[0].startswith("`c`: 96 % on baved (Table 1)")
+    assert cells[1].startswith("96.0 [") and "(2 runs; paper)" in cells[1]
+    assert cells[2].startswith("82.0 [") and "(2 runs; paper)" in cells[2]  # the cpu run is not mixed in
+    assert cells[3] == "50.0 (1 run; paper)" and cells[4] == "30.0 (1 run; paper; baved-to-eyase)"
+    assert cells[5].startswith("+14.0 [") and cells[5].endswith("(paper)")
+    assert cells[6] == "–" and cells[7] == "reproduced only with the leak"
