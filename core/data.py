@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from core import download as corpus_download
+from core import tess
 from core.audio import SUPPORTED_SUFFIXES
 from core.config import data_root
 
@@ -186,27 +187,20 @@ def _parse_cremad(path: Path, root: Path) -> dict:
     }
 
 
-TESS_EMOTIONS = ("angry", "disgust", "fear", "happy", "neutral", "ps", "sad")
-# Folder emotion names as the copies in circulation spell them (matched case-insensitively).
-_TESS_FOLDER_EMOTIONS = {e: e for e in TESS_EMOTIONS} | {
-    "pleasant_surprise": "ps",
-    "pleasant_surprised": "ps",
-}
-_TESS_FOLDER_RE = re.compile(r"^(OAF|YAF)_([a-z_]+)$", re.IGNORECASE)
-_TESS_FILE_RE = re.compile(r"^([a-z]+)_([a-z]+)_(angry|disgust|fear|happy|neutral|ps|sad)$", re.IGNORECASE)
+TESS_EMOTIONS = tess.EMOTIONS
 
 
 def _parse_tess(path: Path, root: Path) -> dict:
     """Speaker and emotion come from the folder (``OAF_neutral/OA_bite_neutral`` has the
     prefix ``OA``); the word from the file name, whose emotion must agree with the folder's."""
     layout = "<OAF|YAF>_<emotion>/<speaker>_<word>_<angry|disgust|fear|happy|neutral|ps|sad>"
-    folder = _TESS_FOLDER_RE.match(path.parent.name)
-    m = _TESS_FILE_RE.match(path.stem)
-    emo = _TESS_FOLDER_EMOTIONS.get(folder.group(2).lower()) if folder else None
-    if not folder or not m or emo is None or m.group(3).lower() != emo:
+    folder = tess.folder_parts(path.parent.name)
+    m = tess.FILE_RE.match(path.stem)
+    if not folder or not m or m.group(3).lower() != folder[1]:
         raise _bad_name("tess", path, layout)
+    speaker, emo = folder
     return {
-        "speaker": f"tess_{folder.group(1).upper()}",
+        "speaker": f"tess_{speaker}",
         "gender": "f",
         "label": TESS_EMOTIONS.index(emo),
         "word": m.group(2).lower(),
@@ -334,6 +328,7 @@ CORPORA: dict[str, Corpus] = {
         source="https://doi.org/10.5683/SP2/E8H2MF (University of Toronto, Borealis; formerly TSpace 1807/24487)",
         citation="Pichora-Fuller & Dupuis (2020), Toronto emotional speech set (TESS), Borealis, V1.",
         parse=_parse_tess,
+        downloadable=True,
         extra_columns=("word",),
         notes="'ps' is 'pleasant surprise'. Two speakers only (OAF, YAF, both female): its "
         "speaker-independent protocol is train on one speaker, test on the other.",
@@ -454,7 +449,7 @@ def load_corpus(
     """Index corpus ``name`` into a DataFrame (one row per utterance).
 
     ``root`` overrides the data root (see :mod:`core.config`). With
-    ``download=True`` a downloadable corpus (BAVED) is fetched when missing.
+    ``download=True`` a downloadable corpus (BAVED, TESS) is fetched when missing.
 
     The files are checked against the data root's ``SHA256SUMS`` (:mod:`core.manifest`) and the
     corpus's expected file count: files missing or changed raise :class:`CorpusMismatchError`
@@ -470,7 +465,15 @@ def load_corpus(
                 f"corpus {name!r} cannot be downloaded automatically; get it from {corpus.source} "
                 f"and put it in {folder}"
             )
-        corpus_download.download_baved(folder)
+        try:
+            getattr(corpus_download, f"download_{name}")(folder)
+        except ValueError:
+            raise  # the archive failed its checks: the message says which file and why
+        except Exception as err:  # no network, server error, full disk: say what to do instead
+            raise CorpusNotFoundError(
+                f"corpus {name!r}: the download failed ({type(err).__name__}: {err}); get it from {corpus.source} "
+                f"and put it in {folder}"
+            ) from err
         files = _audio_files(folder)
     if not files:
         hint = "pass download=True or " if corpus.downloadable else ""

@@ -388,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     r.add_argument("--list", action="store_true", help="list every run of the book (paper, arm, profile) and exit")
     d = sub.add_parser("download", help="download a corpus that has a public archive")
-    d.add_argument("corpus", choices=("baved",))
+    d.add_argument("corpus", choices=("baved", "tess"))
     d.add_argument("--root", default=None, help="data root (default: $SER_DATA or the user cache)")
     sub.add_parser("book", help="build the site: jupyter-book build book/")
     b = sub.add_parser(
