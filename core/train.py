@@ -104,10 +104,38 @@ class History:
             self.diverged_reason = f"training loss above the chance level ln({n_classes}) = {chance:.3f}"
 
 
+_KEPT_FREED_MEMORY = False
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc's allocator to keep freed memory for reuse (no ``mmap`` for large blocks, no trimming
+    of the heap), so that a training step's activations land in pages already mapped instead of
+    fresh ones that the kernel must fault in and zero on every step. On the BAVED model this cut the
+    system time of a step several-fold and the step by 10-25 % (one thread). The values computed
+    are the same; the process keeps its peak memory. Returns whether it applied (glibc only)."""
+    global _KEPT_FREED_MEMORY
+    if _KEPT_FREED_MEMORY:
+        return True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_max = -1, -4
+        _KEPT_FREED_MEMORY = bool(libc.mallopt(m_mmap_max, 0)) and bool(libc.mallopt(m_trim_threshold, 1 << 40))
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
+        _KEPT_FREED_MEMORY = False
+    return _KEPT_FREED_MEMORY
+
+
+def freed_memory_kept() -> bool:
+    """Whether :func:`keep_freed_memory` applied in this process."""
+    return _KEPT_FREED_MEMORY
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch, ask torch for deterministic kernels (on a GPU, cuBLAS needs
-    ``CUBLAS_WORKSPACE_CONFIG`` for that; it is set here unless the user set it) and flush subnormal
-    floats to zero on the CPU."""
+    ``CUBLAS_WORKSPACE_CONFIG`` for that; it is set here unless the user set it), flush subnormal
+    floats to zero on the CPU and keep freed memory mapped (:func:`keep_freed_memory`)."""
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     random.seed(seed)
     np.random.seed(seed)
@@ -120,6 +148,7 @@ def seed_everything(seed: int) -> None:
     # operation on them then runs in microcode: a Bonnefoy step went from 1.1 s to 10.4 s after 18
     # epochs. Flushing changes values only below 1.2e-38, and reruns stay identical.
     torch.set_flush_denormal(True)
+    keep_freed_memory()
 
 
 def device() -> torch.device:

@@ -233,13 +233,23 @@ def measure(spec: Spec, threads: int, peak: float, repeat: int = 5, dev: torch.d
     }
 
 
-def run(threads: int = 1, only: list[str] | None = None, repeat: int = 5, device: str = "cpu") -> dict:
+def run(
+    threads: int = 1, only: list[str] | None = None, repeat: int = 5, device: str = "cpu", keep_memory: bool = True
+) -> dict:
+    """Measure every model (or those in ``only``) with the trainer's settings; ``keep_memory=False``
+    leaves glibc's allocator as it is (the trainer's setting before it kept freed memory), which a
+    process cannot switch step by step, so compare two runs."""
     from ser.results import device_info
 
     dev = torch.device(device)
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: torch sees no GPU here (torch.cuda.is_available() is False)")
     torch.use_deterministic_algorithms(True, warn_only=True)  # as core.train.seed_everything sets it
+    torch.set_flush_denormal(True)
+    if keep_memory:
+        from core.train import keep_freed_memory
+
+        keep_memory = keep_freed_memory()
     peak = matmul_peak(threads, dev=dev)
     names = [s.name for s in specs()]
     unknown = sorted(set(only or []) - set(names))
@@ -250,6 +260,7 @@ def run(threads: int = 1, only: list[str] | None = None, repeat: int = 5, device
         "device": device_info() if dev.type == "cpu" else f"cuda: {torch.cuda.get_device_name(dev)}",
         "threads": threads,
         "deterministic": torch.are_deterministic_algorithms_enabled(),
+        "kept_freed_memory": keep_memory,
         "load_average_at_start": os.getloadavg()[0],
         "matmul_peak_gflops": peak / 1e9,
         "torch": torch.__version__,
@@ -283,8 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=5, help="timed steps per measurement (median)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
+    p.add_argument("--no-keep-freed-memory", action="store_true",
+                   help="leave glibc's allocator as it is, to measure what keeping freed memory gains")  # fmt: skip
     a = p.parse_args(argv)
-    res = run(a.threads, a.model, a.repeat, a.device)
+    res = run(a.threads, a.model, a.repeat, a.device, keep_memory=not a.no_keep_freed_memory)
     print(table(res))
     if a.out:
         from core.io import atomic_write

@@ -79,7 +79,13 @@ def bench_table(res: dict) -> str:
     head = (
         f"`{res['_file']}`: {res['device']}, {res['threads']} torch thread(s), matrix-multiply peak "
         f"{res['matmul_peak_gflops']:.0f} GFLOP/s measured in the same run, load {res['load_average_at_start']:.2f} "
-        f"at start, deterministic algorithms {'on' if res['deterministic'] else 'off'}."
+        f"at start, deterministic algorithms {'on' if res['deterministic'] else 'off'}"
+        + (
+            ""
+            if "kept_freed_memory" not in res
+            else f", freed memory {'kept mapped' if res['kept_freed_memory'] else 'returned to the system'}"
+        )
+        + "."
     )
     if res.get("conditions"):
         head += f" Conditions: {res['conditions']}."

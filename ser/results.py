@@ -78,6 +78,8 @@ def determinism_info() -> dict[str, Any]:
     and the torch thread count (a different count may change float sums)."""
     import torch
 
+    from core.train import freed_memory_kept
+
     return {
         "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
         "warn_only": torch.is_deterministic_algorithms_warn_only_enabled(),
@@ -86,6 +88,7 @@ def determinism_info() -> dict[str, Any]:
         "cublas_workspace_config": os.environ.get("CUBLAS_WORKSPACE_CONFIG"),
         "torch_threads": torch.get_num_threads(),
         "flush_denormal": bool((torch.tensor([1e-40]) * 1.0).item() == 0.0),  # subnormals flushed to zero
+        "kept_freed_memory": freed_memory_kept(),  # glibc keeps freed blocks mapped (speed only)
     }
 
 

@@ -215,3 +215,52 @@ def test_a_run_that_early_stopping_ended_is_not_still_improving():
     h = History(val_loss=curve, train_loss=curve, epochs_budget=185)
     h.diagnose(7)
     assert h.still_improving  # the same curve cut by the budget, not by early stopping
+
+
+def test_freed_memory_is_kept_for_reuse_and_recorded():
+    """seed_everything keeps glibc's freed memory mapped (a speed setting: values are unchanged, see
+    test_same_seed_same_metrics, which runs with it), and records say so."""
+    from core.train import freed_memory_kept, seed_everything
+    from ser.results import determinism_info
+
+    seed_everything(0)
+    assert freed_memory_kept()
+    assert determinism_info()["kept_freed_memory"] is True
+
+
+_STEPS = """
+import hashlib, os, sys, torch, torch.nn as nn
+from core import train
+if sys.argv[1] == "keep":
+    train.keep_freed_memory()
+torch.set_num_threads(1); torch.use_deterministic_algorithms(True, warn_only=True)
+from core.models import ParallelCNNLSTMAttention
+torch.manual_seed(0)
+m = ParallelCNNLSTMAttention(3, 128, 188, attention="pooling").to(memory_format=torch.channels_last)
+g = torch.Generator().manual_seed(1)
+opt = torch.optim.SGD(m.parameters(), lr=1e-2, momentum=0.8)
+for _ in range(3):
+    x = torch.randn(16, 1, 128, 188, generator=g).contiguous(memory_format=torch.channels_last)
+    opt.zero_grad(); nn.functional.cross_entropy(m(x), torch.randint(0, 3, (16,), generator=g)).backward(); opt.step()
+digest = hashlib.sha256(b"".join(p.detach().numpy().tobytes() for p in m.parameters())).hexdigest()
+print(train.freed_memory_kept(), digest)
+"""
+
+
+def test_keeping_freed_memory_changes_no_value():
+    """Three training steps of the BAVED model in two fresh processes, with and without the allocator
+    setting: bit-identical weights."""
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": root}
+    out = {
+        mode: subprocess.run(
+            [sys.executable, "-c", _STEPS, mode], capture_output=True, text=True, env=env, check=True, cwd=root
+        ).stdout.split()
+        for mode in ("keep", "default")
+    }
+    assert out["keep"][0] == "True" and out["default"][0] == "False"
+    assert out["keep"][1] == out["default"][1]
