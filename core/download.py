@@ -66,24 +66,30 @@ def verify(folder: Path, manifest: dict[str, str]) -> None:
 MAX_MEMBER_BYTES = 50 * 2**20
 
 
+def refuse_unsafe(info: zipfile.ZipInfo) -> None:
+    """Raise ``ValueError`` if an archive member would be written outside the unpack folder (an absolute
+    path, ``..``, a drive) or is a link."""
+    import stat
+
+    name, parts = info.filename, Path(info.filename).parts
+    if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+        raise ValueError(f"archive member {name!r} would be written outside the unpack folder; refusing the archive")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise ValueError(f"archive member {name!r} is a link; refusing the archive")
+
+
 def check_members(zf: zipfile.ZipFile, manifest: dict[str, str]) -> None:
     """Refuse an archive before anything is unpacked if a member's path is absolute or leaves the
     unpack folder (``..``), if a member is a link, larger than :data:`MAX_MEMBER_BYTES`, or an audio
     file in a word folder that the manifest does not list (it would join the corpus unverified);
     other extra members are left out of the corpus folder."""
-    import stat
 
     firsts = {Path(i.filename).parts[0] for i in zf.infolist() if Path(i.filename).parts}
     top = len(firsts) == 1 and not next(iter(firsts)).isdigit()  # one top folder (a GitHub archive)
     for info in zf.infolist():
         name = info.filename
         parts = Path(name).parts
-        if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-            raise ValueError(
-                f"archive member {name!r} would be written outside the unpack folder; refusing the archive"
-            )
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise ValueError(f"archive member {name!r} is a link; refusing the archive")
+        refuse_unsafe(info)
         if info.file_size > MAX_MEMBER_BYTES:
             raise ValueError(f"archive member {name!r} is {info.file_size} bytes, more than expected; refusing it")
         if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
@@ -161,7 +167,6 @@ def _tess_members(zf: zipfile.ZipFile, manifest: dict[str, tuple[str, int]]) -> 
     leave the folder, links, oversized members); audio in a TESS folder that is neither listed nor one
     of :data:`TESS_LEFT_OUT` is refused. A second copy of a listed file (some archives nest the corpus
     twice) is ignored."""
-    import stat
 
     from core import tess
 
@@ -170,12 +175,7 @@ def _tess_members(zf: zipfile.ZipFile, manifest: dict[str, tuple[str, int]]) -> 
     for info in zf.infolist():
         name = info.filename
         parts = Path(name).parts
-        if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-            raise ValueError(
-                f"archive member {name!r} would be written outside the unpack folder; refusing the archive"
-            )
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise ValueError(f"archive member {name!r} is a link; refusing the archive")
+        refuse_unsafe(info)
         if info.is_dir() or len(parts) < 2 or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
             continue
         k = tess.key(parts[-2], Path(parts[-1]).stem)

@@ -637,17 +637,13 @@ def _corpus_parts(corpus: str) -> list[str]:
     return corpus.replace("-to-", "+").split("+")
 
 
-def headline_arms(
-    records: list[dict], registry: dict, static_dir: Path | None = None, baselines: list[dict] | None = None
-) -> str:
-    """Markdown: the arms of the paper's headline claim side by side (:func:`ser.arms.arms_table`),
-    from the records that answer it on the paper's corpus (or its declared stand-in) and on pools or
-    cross-corpus runs that include it, with their learning curves as a figure in ``static_dir``."""
-    from ser.arms import arms_table
-
+def headline_records(records: list[dict], registry: dict) -> tuple[dict | None, str | None, list[dict]]:
+    """The paper's headline claim, the corpus it is measured on (its own, else the declared stand-in),
+    and the ``paper``- and ``cpu``-profile records that answer it on that corpus or on pools and
+    cross-corpus runs that include it."""
     head = next((c for c in registry["claims"] if c.get("headline")), None)
     if head is None:
-        return "This paper's declaration names no headline claim.\n"
+        return None, None, []
     corpus = (
         head["corpus"] if head["corpus"] in AVAILABLE_CORPORA else registry.get("substitute", {}).get(head["corpus"])
     )
@@ -657,6 +653,20 @@ def headline_arms(
         if r["paper"] == registry["paper"] and head["id"] in r["claim_ids"] and corpus in _corpus_parts(r["corpus"])
         and r["profile"] in ("paper", "cpu")
     ]  # fmt: skip
+    return head, corpus, recs
+
+
+def headline_arms(
+    records: list[dict], registry: dict, static_dir: Path | None = None, baselines: list[dict] | None = None
+) -> str:
+    """Markdown: the arms of the paper's headline claim side by side (:func:`ser.arms.arms_table`),
+    from the records that answer it on the paper's corpus (or its declared stand-in) and on pools or
+    cross-corpus runs that include it, with their learning curves as a figure in ``static_dir``."""
+    from ser.arms import arms_table
+
+    head, corpus, recs = headline_records(records, registry)
+    if head is None:
+        return "This paper's declaration names no headline claim.\n"
     intro = (
         f"The headline claim `{head['id']}` ({head['value']:g}{' %' if head['unit'] == '%' else ''}, {head['source']}) "
         f"on `{corpus}` (and on pools or cross-corpus runs that include it), arm by arm: mean over seeds or folds "
@@ -708,18 +718,9 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
     and its basis, then the verdict of :func:`ser.claims.compare`."""
     from ser.arms import arm_rows, leak_size
 
-    head = next((c for c in registry["claims"] if c.get("headline")), None)
+    head, corpus, recs = headline_records(records, registry)
     if head is None:
         return "This paper's declaration names no headline claim.\n"
-    corpus = (
-        head["corpus"] if head["corpus"] in AVAILABLE_CORPORA else registry.get("substitute", {}).get(head["corpus"])
-    )
-    recs = [
-        r
-        for r in records
-        if r["paper"] == registry["paper"] and head["id"] in r["claim_ids"] and corpus in _corpus_parts(r["corpus"])
-        and r["profile"] in ("paper", "cpu")
-    ]  # fmt: skip
     rows = arm_rows(recs, head["metric"], registry=registry, baselines=baselines)
     main = "as_published" if not rows.empty and (rows["arm"] == "as_published").any() else "paper_text"
     proto = (head["protocol"],)

@@ -17,6 +17,15 @@ from core.download import download_baved, pcm_sha256, read_manifest
 from tests.conftest import write_tone
 
 
+def _serve(www: Path):
+    """An HTTP server for the files of ``www`` on 127.0.0.1 (stop it with ``shutdown``)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
+    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 @pytest.fixture()
 def served_archive(tmp_path):
     """A GitHub-style archive (one top folder) of three BAVED-named files, served on 127.0.0.1."""
@@ -34,11 +43,7 @@ def served_archive(tmp_path):
         for p in sorted(src.parent.rglob("*")):
             zf.write(p, p.relative_to(src.parent).as_posix())
     manifest = {n: pcm_sha256(src / f"{n}.wav") for n in names}
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
-    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = _serve(www)
     yield f"http://127.0.0.1:{server.server_address[1]}/baved.zip", archive, manifest
     server.shutdown()
 
@@ -116,14 +121,6 @@ def test_unexpected_or_escaping_members_are_refused_before_unpacking(served_arch
         download_baved(target, url=url, manifest=manifest)
     assert not target.exists() and not (tmp_path / "evil.txt").exists()
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".baved-")]
-
-
-def _serve(www: Path):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
-    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 @pytest.fixture()
