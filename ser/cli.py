@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from ser import declaration
-from ser.paths import BOOK_DIR, REPLICATIONS_DIR, REPO_ROOT, notebook_of
+from ser.paths import BOOK_DIR, REPLICATIONS_DIR, REPO_ROOT, RESULTS_DIR, notebook_of
 
 # Notebooks of the book that are not a paper's (no declaration): the corpora overview.
 BOOK_NOTEBOOKS: dict[str, list[tuple[str, dict]]] = {"corpora": [("corpora", {})]}
@@ -202,6 +202,36 @@ def preflight(
     return runnable, skipped
 
 
+def up_to_date(paper: str, name: str, params: dict, out_dir: Path, records: list[dict]) -> str | None:
+    """Why run ``name`` need not run again, or None: its executed notebook in ``out_dir`` completed
+    with the same parameters, the paper's notebook has not changed since (code cells), and nothing
+    under ``core/`` changed between the clean commit its results files name and ``HEAD``."""
+    import json
+
+    from ser.report import code_cells
+
+    path = out_dir / f"{name}.ipynb"
+    if not path.exists() or (out_dir / f"{name}.failed.ipynb").exists():
+        return None
+    nb = json.loads(path.read_text())
+    pm_meta = nb.get("metadata", {}).get("papermill", {})
+    if pm_meta.get("exception") or pm_meta.get("parameters") != params:
+        return None
+    if code_cells(nb) != code_cells(json.loads(notebook_of(paper).read_text())):
+        return None
+    start, end = pm_meta.get("start_time") or "", pm_meta.get("end_time") or ""
+    commits = {
+        r.get("git_commit", "") for r in records if r["paper"] == paper and start <= r.get("created", "") <= end + "~"
+    }
+    if len(commits) != 1 or not next(iter(commits)) or next(iter(commits)).endswith("-dirty"):
+        return None  # no results to tie it to a commit, several commits, or uncommitted code
+    commit = next(iter(commits))
+    diff = subprocess.run(["git", "diff", "--quiet", commit, "HEAD", "--", "core"], cwd=REPO_ROOT, capture_output=True)
+    if diff.returncode != 0:
+        return None  # the library changed since (or the commit is unknown here)
+    return f"up to date (ran at {commit[:10]}; nothing under core/ changed since)"
+
+
 def reproduce(
     profile: str,
     papers: list[str] | None,
@@ -212,6 +242,7 @@ def reproduce(
     workers: int | None = 1,
     scheduler: str | None = None,
     everything: bool = True,
+    redo: bool = False,
 ) -> int:
     """Execute the registered notebooks of ``papers`` (all by default); ``only`` keeps the runs whose
     executed notebook is named there (with or without ``.ipynb``). Prints the plan, checks every run's
@@ -229,6 +260,16 @@ def reproduce(
     if plan_only:
         return 0
     out_dir.mkdir(parents=True, exist_ok=True)
+    if not redo:  # a long queue is worked through over several sittings: what is done stays done
+        from ser.results import read_results
+
+        records = read_results(RESULTS_DIR)
+        done = {
+            name: why for paper, name, params in selected if (why := up_to_date(paper, name, params, out_dir, records))
+        }
+        for name, why in done.items():
+            print(f"[reproduce] {name}: {why}; --redo runs it again", flush=True)
+        selected = [s for s in selected if s[1] not in done]
     selected, skipped = preflight(selected, check_data=scheduler is None)
     if scheduler is not None:
         print("[reproduce] corpora are checked on the workers (each needs SER_DATA): not here", flush=True)
@@ -387,6 +428,12 @@ def main(argv: list[str] | None = None) -> int:
         "needs this repository and the data root (SER_DATA)",
     )
     r.add_argument("--list", action="store_true", help="list every run of the book (paper, arm, profile) and exit")
+    r.add_argument(
+        "--redo",
+        action="store_true",
+        help="run again the runs that are up to date (executed notebook completed with the same parameters, "
+        "notebook and core/ unchanged since the commit of its results); by default they are skipped",
+    )
     d = sub.add_parser("download", help="download a corpus that has a public archive")
     d.add_argument("corpus", choices=("baved", "tess"))
     d.add_argument("--root", default=None, help="data root (default: $SER_DATA or the user cache)")
@@ -436,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             everything=args.all,
+            redo=args.redo,
         )
     elif args.cmd == "baselines":
         return baselines_cmd(args)

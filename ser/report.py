@@ -791,7 +791,7 @@ def readings_section(records: list[dict], registry: dict) -> str:
     return about + "\n\n" + readings_table(mine)
 
 
-def _code_cells(nb: dict) -> list[str]:
+def code_cells(nb: dict) -> list[str]:
     """Source of a notebook's code cells, without papermill's injected-parameters cell."""
     out = []
     for cell in nb.get("cells", []):
@@ -813,7 +813,7 @@ def run_status_page(book_dir: Path, records: list[dict]) -> str:
 
     rows = []
     for paper, decl in load_all().items():
-        source = _code_cells(json.loads(notebook_of(paper).read_text()))
+        source = code_cells(json.loads(notebook_of(paper).read_text()))
         for entry in decl.get("runs", []):
             name, params = entry["name"], entry["params"]
             path = book_dir / "replications" / f"{name}.ipynb"
@@ -844,7 +844,7 @@ def run_status_page(book_dir: Path, records: list[dict]) -> str:
                     "minutes": f"{pm['duration'] / 60:.0f}" if pm.get("duration") else "–",
                     "commit": ", ".join(commits) or "–",
                     "outcome": "failed (the book keeps the last good copy)" if failed else "completed",
-                    "source": "unchanged" if _code_cells(nb) == source else "changed since it ran",
+                    "source": "unchanged" if code_cells(nb) == source else "changed since it ran",
                 }
             )
     out = [

@@ -323,3 +323,50 @@ def test_gpu_script_runs_without_a_gpu_and_writes_as_it_goes(tmp_path):
     res = json.loads((tmp_path / "train-bench-cpu.json").read_text())
     assert [r["model"] for r in res["models"]] == ["emotionnet"] and res["device"].startswith("cpu")
     assert "skipped" in (tmp_path / "arms.log").read_text()
+
+
+def test_a_run_that_is_up_to_date_is_not_run_again(tmp_path, monkeypatch):
+    """ser reproduce skips a run whose executed notebook completed with the same parameters, whose
+    notebook is unchanged, and whose results name a clean commit with the same core/ as HEAD."""
+    import json
+    import subprocess
+
+    import papermill
+
+    from ser.cli import up_to_date
+    from ser.paths import notebook_of
+
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    params = {"profile": "smoke", "protocols": ["random"], "record": True}
+    nb = json.loads(notebook_of("emotionnet").read_text())
+    nb["metadata"]["papermill"] = {
+        "parameters": params,
+        "start_time": "2026-01-01T10:00",
+        "end_time": "2026-01-01T11:00",
+    }
+    (tmp_path / "emotionnet.ipynb").write_text(json.dumps(nb))
+    rec = {"paper": "emotionnet", "created": "2026-01-01T10:30:00", "git_commit": head, "profile": "smoke",
+           "params": {}, "arm": "paper_text", "duration_s": 1.0, "run": "x"}  # fmt: skip
+    assert "up to date" in up_to_date("emotionnet", "emotionnet", params, tmp_path, [rec])
+    assert up_to_date("emotionnet", "emotionnet", params | {"seeds": [1]}, tmp_path, [rec]) is None
+    assert up_to_date("emotionnet", "emotionnet", params, tmp_path, [rec | {"git_commit": head + "-dirty"}]) is None
+    assert (
+        up_to_date("emotionnet", "emotionnet", params, tmp_path, [rec | {"git_commit": "157d43c"}]) is None
+    )  # core/ changed since
+    assert up_to_date("emotionnet", "emotionnet", params, tmp_path, []) is None  # no results to tie it to
+    nb["cells"][-1]["source"] = "print('changed')"
+    (tmp_path / "other.ipynb").write_text(json.dumps(nb))
+    assert up_to_date("emotionnet", "other", params, tmp_path, [rec]) is None  # the notebook changed since
+    # end to end: ser reproduce leaves it alone unless --redo
+    calls = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: calls.append(parameters))
+    monkeypatch.setattr("ser.results.read_results", lambda *a, **k: [rec])
+    nb["cells"] = json.loads(notebook_of("emotionnet").read_text())["cells"]
+    nb["metadata"]["papermill"]["parameters"] = {"profile": "smoke", "record": True}
+    (tmp_path / "emotionnet.ipynb").write_text(json.dumps(nb))
+    main(["reproduce", "--only", "emotionnet", "--profile", "smoke", "--out", str(tmp_path)])
+    assert calls == []
+    main(["reproduce", "--only", "emotionnet", "--profile", "smoke", "--out", str(tmp_path), "--redo"])
+    assert calls == [{"profile": "smoke", "record": True}]
+    (tmp_path / "emotionnet.failed.ipynb").write_text("{}")
+    assert up_to_date("emotionnet", "emotionnet", params, tmp_path, [rec]) is None
