@@ -146,7 +146,16 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
     # at the paper profile: the two unpinned runs and those pinned to it (35-epoch headline, the arms)
     assert sorted(Path(o).name for o in executed) == sorted(
         f".cnn_blstm_attention-{n}.running.ipynb"
-        for n in ("as_published", "as_published-seed1", "clean", "random", "random-paper", "speaker", "speaker-arm")
+        for n in (
+            "as_published",
+            "as_published-seed1",
+            "clean",
+            "clean-seed1",
+            "random",
+            "random-paper",
+            "speaker",
+            "speaker-arm",
+        )
     )
     params = []
     monkeypatch.setattr(papermill, "execute_notebook", lambda nb, out, parameters, **kw: params.append(parameters))
