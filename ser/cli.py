@@ -213,7 +213,10 @@ def up_to_date(paper: str, name: str, params: dict, out_dir: Path, records: list
     path = out_dir / f"{name}.ipynb"
     if not path.exists() or (out_dir / f"{name}.failed.ipynb").exists():
         return None
-    nb = json.loads(path.read_text())
+    try:
+        nb = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None  # not a notebook that completed
     pm_meta = nb.get("metadata", {}).get("papermill", {})
     if pm_meta.get("exception") or pm_meta.get("parameters") != params:
         return None
