@@ -43,8 +43,15 @@ class Job:
         return root / self.paper / f"{self.name}.json"
 
 
-def jobs(results_dir: Path = RESULTS_DIR, papers: Sequence[str] | None = None, pattern: str = "*") -> list[Job]:
-    """The baseline jobs for every split file under ``results_dir`` (or ``papers``), one per fold."""
+def jobs(
+    results_dir: Path = RESULTS_DIR,
+    papers: Sequence[str] | None = None,
+    pattern: str = "*",
+    skipped: list[tuple[Path, str]] | None = None,
+) -> list[Job]:
+    """The baseline jobs for every split file under ``results_dir`` (or ``papers``), one per fold.
+    A split over several corpora (a pool, or a cross-corpus run) has none: it is appended to
+    ``skipped`` with the reason, if given."""
     out = []
     for split_dir in sorted(results_dir.glob("*/splits")):
         paper = split_dir.parent.name
@@ -56,7 +63,9 @@ def jobs(results_dir: Path = RESULTS_DIR, papers: Sequence[str] | None = None, p
                 raise ValueError(f"{f} is not a split file (columns utt_id, part, seed, protocol)")
             corpora = {u.split("/", 1)[0] for u in split["utt_id"]}
             if len(corpora) != 1:
-                raise ValueError(f"{f} mixes corpora {sorted(corpora)}; baselines run on one corpus per split")
+                if skipped is not None:
+                    skipped.append((f, f"mixes corpora {sorted(corpora)}: baselines run on one corpus per split"))
+                continue
             common = {
                 "paper": paper,
                 "split_file": f,

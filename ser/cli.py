@@ -346,7 +346,10 @@ def baselines_cmd(args: argparse.Namespace) -> int:
             print(f"unknown {what} {', '.join(bad)}; choose from {', '.join(allowed)}", file=sys.stderr)
             return 2
     baselines.ensure_reference_splits(data_root=args.data_root)
-    selected = baselines.jobs(papers=args.paper, pattern=args.split)
+    not_runnable: list[tuple[Path, str]] = []
+    selected = baselines.jobs(papers=args.paper, pattern=args.split, skipped=not_runnable)
+    for f, why in not_runnable:
+        print(f"{f.parent.parent.name:<22} {f.stem:<44} not run: {why}")
     if not selected:
         print(f"no split files match --paper {args.paper} --split {args.split!r}", file=sys.stderr)
         return 2

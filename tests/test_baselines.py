@@ -214,6 +214,24 @@ def test_a_split_with_noisy_copies_in_test_is_not_run(tmp_path, emodb):
         SB.parts_for(job, emodb)
 
 
+def test_a_split_over_two_corpora_is_listed_as_not_runnable(tmp_path, capsys):
+    """A pooled or cross-corpus split has no baseline job; it is reported, and the others still run
+    (``ser baselines --list`` once failed with a traceback on the book's RAVDESS+TESS splits)."""
+    from ser import baselines as SB
+    from ser.cli import main
+
+    f = tmp_path / "p" / "splits" / "ravdess+tess-random-seed0.csv"
+    f.parent.mkdir(parents=True)
+    pd.DataFrame(
+        {"utt_id": ["ravdess/a", "tess/b"], "part": ["train", "test"], "seed": 0, "protocol": "random"}
+    ).to_csv(f, index=False)
+    skipped: list = []
+    assert SB.jobs(tmp_path, skipped=skipped) == [] and skipped[0][0] == f and "mixes corpora" in skipped[0][1]
+    assert main(["baselines", "--list", "--paper", "cnn_blstm_attention"]) == 0
+    out = capsys.readouterr().out
+    assert "ravdess+tess-random-oversampled-seed0-as_published" in out and "not run: mixes corpora" in out
+
+
 def test_cli_lists_the_book_splits_and_rejects_unknown_names(capsys):
     from ser.cli import main
 
