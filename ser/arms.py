@@ -18,6 +18,12 @@ def _arm(rec: dict) -> str:
     return rec.get("arm", "paper_text")
 
 
+def is_proportion(metric: str) -> bool:
+    """Whether a metric lies in [0, 1] (accuracies, recalls, F1 scores), so its interval can be clipped."""
+    head = metric.split("/")[0]
+    return head in ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "ua", "uar", "recall", "precision", "f1")
+
+
 def _pct(v: float) -> str:
     return "–" if v is None or math.isnan(v) else f"{v:.1f}"
 
@@ -44,6 +50,8 @@ def arm_rows(
     for (arm, corpus, protocol, profile), g in groups.items():
         vals = [r["metrics"][metric] * scale for r in g]
         mean, lo, hi = mean_interval(vals)
+        if is_proportion(metric) and not math.isnan(lo):  # a t interval of few runs can pass 0 or 100 %
+            lo, hi = max(lo, 0.0), min(hi, scale)
         kind = "t over runs"
         boot = run_intervals(g[0], baselines or []) if len(g) == 1 and metric in ("accuracy", "macro_f1") else None
         if boot is not None and "confusion matrix" not in boot["unit"]:  # per-item predictions only: a clip
@@ -197,6 +205,8 @@ def readings_table(
         for key in sorted(k for k in keys if k[0] == arm):
             vals = ok.get(key, {})
             m, lo, hi = mean_interval(list(vals.values()))
+            if is_proportion(metric) and not math.isnan(lo):
+                lo, hi = max(lo, 0.0), min(hi, 100.0)
             cell = "–" if not vals else f"{m:.1f}" + ("" if math.isnan(lo) else f" [{lo:.1f}, {hi:.1f}]")
             diff = "–"
             base_vals = ok.get((base, key[1], key[2]), {})

@@ -101,3 +101,14 @@ def test_readings_are_compared_with_the_base_reading_split_by_split():
     assert f"+{diff[0]:.1f} [{diff[1]:+.1f}, {diff[2]:+.1f}] (3)" in lines["rec_mean"]
     assert "| 4 |" in lines["rec_mean"] and lines["kl_001"].rstrip().endswith("| 1 |")
     assert "No `paper`-profile runs" in readings_table([r | {"profile": "cpu"} for r in recs])
+
+
+def test_an_interval_of_few_runs_stays_within_0_and_100_percent():
+    rows = arm_rows([_rec("clean", a) for a in (0.804, 0.845)])
+    assert rows["high"].iloc[0] == 100.0 and 0 < rows["low"].iloc[0] < 80.4
+    assert (
+        arm_rows([_rec("clean", a) | {"metrics": {"loss": a * 10}} for a in (0.1, 0.9)], "loss", scale=1.0)[
+            "high"
+        ].iloc[0]
+        > 9
+    )  # a loss is not clipped
