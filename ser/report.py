@@ -614,7 +614,8 @@ def curves_figure(records: list[dict], path: Path) -> bool:
     if not runs:
         return False
     groups = sorted({(arm_of(r), r["protocol"], r["profile"]) for r in runs})
-    colors = dict(zip(groups, plt.cm.tab10.colors, strict=False))
+    palette = plt.cm.tab20.colors if len(groups) > 10 else plt.cm.tab10.colors
+    colors = {g: palette[i % len(palette)] for i, g in enumerate(groups)}  # any number of arms and profiles
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6))
     for r in runs:
         key = (arm_of(r), r["protocol"], r["profile"])

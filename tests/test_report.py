@@ -262,3 +262,17 @@ def test_verdict_box_sets_each_arm_beside_the_claim():
     assert cells[3] == "50.0 (1 run; paper)" and cells[4] == "30.0 (1 run; paper; baved-to-eyase)"
     assert cells[5].startswith("+14.0 [") and cells[5].endswith("(paper)")
     assert cells[6] == "–" and cells[7] == "reproduced only with the leak"
+
+
+def test_learning_curves_take_any_number_of_arms(tmp_path):
+    """EmotionNet's six readings at two protocols and two profiles make 24 groups of curves (more than
+    a ten-colour palette: the book build once failed there)."""
+    from ser.report import curves_figure
+
+    recs = [
+        {"arm": f"arm{a}", "protocol": p, "profile": q, "history": {"val_acc": [0.5, 0.6], "val_loss": [1.0, 0.9]}}
+        for a in range(6)
+        for p in ("random", "speaker")
+        for q in ("paper", "cpu")
+    ]
+    assert curves_figure(recs, tmp_path / "c.png") and (tmp_path / "c.png").stat().st_size > 0
