@@ -149,12 +149,14 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
         for n in (
             "as_published",
             "as_published-seed1",
+            "as_published-seed2",
             "clean",
             "clean-seed1",
             "random",
             "random-paper",
             "speaker",
             "speaker-arm",
+            "speaker-arm-seed1",
         )
     )
     params = []
