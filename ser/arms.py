@@ -35,7 +35,8 @@ def arm_rows(
     registry: dict | None = None,
     baselines: list[dict] | None = None,
 ) -> pd.DataFrame:
-    """One row per (arm, protocol, profile): n, mean, 95 % interval, budget and convergence
+    """One row per (arm, protocol, profile): n, mean, 95 % interval, budget and convergence (diverged
+    runs are counted in ``diverged`` and left out of ``n``, the mean and the interval unless all diverged)
     (``registry``: the paper's declaration, to judge the budget of records that do not state it).
     The interval is a t interval over runs; a single run with per-item predictions gets a bootstrap
     interval over its test items instead (speakers joined from ``baselines``; ``interval`` says which)."""
@@ -47,7 +48,11 @@ def arm_rows(
         if metric in r["metrics"]:
             groups.setdefault((_arm(r), r.get("corpus", ""), r["protocol"], r["profile"]), []).append(r)
     rows = []
-    for (arm, corpus, protocol, profile), g in groups.items():
+    for (arm, corpus, protocol, profile), runs in groups.items():
+        conv = [convergence(r) for r in runs]
+        # diverged runs are counted and left out of the mean, unless every run diverged
+        kept = [r for r, c in zip(runs, conv, strict=True) if not c["diverged"]] or runs
+        g = kept
         vals = [r["metrics"][metric] * scale for r in g]
         mean, lo, hi = mean_interval(vals)
         if is_proportion(metric) and not math.isnan(lo):  # a t interval of few runs can pass 0 or 100 %
@@ -58,22 +63,22 @@ def arm_rows(
             # bootstrap from a confusion matrix cannot see speakers or near-duplicate copies, and would be too narrow
             lo, hi = boot[metric][1] * scale, boot[metric][2] * scale
             kind = f"bootstrap over {boot['unit_short']}"
-        hist = [r.get("history", {}) for r in g]
-        conv = [convergence(r) for r in g]
+        hist = [r.get("history", {}) for r in runs]
         rows.append(
             {
                 "arm": arm,
                 "corpus": corpus,
                 "protocol": protocol,
                 "profile": profile,
-                "n": len(vals),
+                "n": len(vals),  # the runs in the mean (diverged ones left out when others exist)
+                "n_runs": len(runs),
                 "mean": mean,
                 "low": lo,
                 "high": hi,
                 "interval": kind,
                 "paper_budget": all(
                     at_paper_budget(r, registry) if registry else r.get("budget", {}).get("paper_budget", False)
-                    for r in g
+                    for r in runs
                 ),
                 "epochs": sorted({len(h.get("val_loss", [])) for h in hist if h}),
                 "diverged": sum(c["diverged"] for c in conv),

@@ -701,12 +701,13 @@ def _box_cell(rows: pd.DataFrame, arm: str, protocols: tuple[str, ...], corpus: 
         ["_p", "_c", "_n"]
     )
     r = order.iloc[0]
-    value = "all diverged" if r["n"] == r["diverged"] and r["n"] else f"{r['mean']:.1f}"
-    if r["n"] > r["diverged"] and not math.isnan(r["low"]):
+    all_diverged = r["diverged"] == r["n_runs"]
+    value = "all diverged" if all_diverged else f"{r['mean']:.1f}"
+    if not all_diverged and not math.isnan(r["low"]):
         value += f" [{r['low']:.1f}, {r['high']:.1f}]"
     basis = [f"{r['n']} run{'s' if r['n'] > 1 else ''}", r["profile"] + ("" if r["paper_budget"] else ", below budget")]
-    if r["diverged"] and r["n"] > r["diverged"]:
-        basis.append(f"{r['diverged']} diverged")
+    if r["diverged"] and not all_diverged:
+        basis.append(f"{r['diverged']} more diverged, left out")
     if r["corpus"] != corpus:
         basis.append(r["corpus"])
     return f"{value} ({'; '.join(basis)})"

@@ -112,3 +112,11 @@ def test_an_interval_of_few_runs_stays_within_0_and_100_percent():
         ].iloc[0]
         > 9
     )  # a loss is not clipped
+
+
+def test_diverged_runs_are_counted_and_left_out_of_the_mean():
+    rows = arm_rows([_rec("speaker", 0.279), _rec("speaker", 0.144, diverged=True)])
+    r = rows.iloc[0]
+    assert r["n"] == 1 and r["n_runs"] == 2 and r["diverged"] == 1 and r["mean"] == pytest.approx(27.9)
+    every = arm_rows([_rec("speaker", 0.144, diverged=True), _rec("speaker", 0.143, diverged=True)]).iloc[0]
+    assert every["n"] == 2 and every["diverged"] == 2  # all diverged: shown, as diverged, never hidden
