@@ -152,6 +152,7 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
             "as_published-seed2",
             "clean",
             "clean-seed1",
+            "clean-seed2",
             "random",
             "random-paper",
             "speaker",
