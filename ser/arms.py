@@ -106,11 +106,13 @@ def leak_size(
     rows: pd.DataFrame, profile: str, leaky: str = "as_published", clean: str = "clean", corpus: str | None = None
 ) -> tuple:
     """``as_published`` minus ``clean`` at ``profile`` (and on ``corpus``, if given) in points:
-    (difference, low, high)."""
+    (difference, low, high); nan when an arm is missing or all its runs diverged."""
     same = (rows["profile"] == profile) & ((rows["corpus"] == corpus) if corpus is not None else True)
     a = rows[(rows["arm"] == leaky) & same]
     b = rows[(rows["arm"] == clean) & same]
     if a.empty or b.empty:
+        return float("nan"), float("nan"), float("nan")
+    if any(r["diverged"].iloc[0] == r["n_runs"].iloc[0] for r in (a, b)):  # no leak from runs that never trained
         return float("nan"), float("nan"), float("nan")
     return difference_interval(a["values"].iloc[0], b["values"].iloc[0])
 

@@ -120,3 +120,10 @@ def test_diverged_runs_are_counted_and_left_out_of_the_mean():
     assert r["n"] == 1 and r["n_runs"] == 2 and r["diverged"] == 1 and r["mean"] == pytest.approx(27.9)
     every = arm_rows([_rec("speaker", 0.144, diverged=True), _rec("speaker", 0.143, diverged=True)]).iloc[0]
     assert every["n"] == 2 and every["diverged"] == 2  # all diverged: shown, as diverged, never hidden
+
+
+def test_no_leak_is_computed_from_runs_that_all_diverged():
+    recs = [_rec("as_published", 0.243, diverged=True) for _ in range(3)]
+    recs += [_rec("clean", 0.243, diverged=True) for _ in range(3)]
+    assert math.isnan(leak_size(arm_rows(recs), "paper")[0])
+    assert "Leak at the" not in arms_table(recs)
