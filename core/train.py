@@ -112,9 +112,10 @@ def keep_freed_memory() -> bool:
     of the heap), so that a training step's activations land in pages already mapped instead of
     fresh ones that the kernel must fault in and zero on every step. On the BAVED model (one thread,
     two trainings beside it) this cut the system time of 25 steps 3-5 fold (e.g. 3.6 s to 0.3-0.7 s);
-    the wall-time gain was 10-25 % in one set of runs and within the noise of that load in another,
-    so its size awaits an idle machine. The values computed are the same (tested); the process keeps
-    its peak memory. Returns whether it applied (glibc only)."""
+    on the idle machine, alternating with and without it, training items/s rose 1.10x (BAVED
+    as_published), 1.13x (BAVED paper_text), 1.26x (wavelet) and 1.38x (Bonnefoy co-author's model;
+    papers/results/bench/train-cpu-1thread-idle-*mem-*.json). The values computed are the same
+    (tested); the process keeps its peak memory. Returns whether it applied (glibc only)."""
     global _KEPT_FREED_MEMORY
     if _KEPT_FREED_MEMORY:
         return True
