@@ -114,7 +114,7 @@ def keep_freed_memory() -> bool:
     two trainings beside it) this cut the system time of 25 steps 3-5 fold (e.g. 3.6 s to 0.3-0.7 s);
     on the idle machine, alternating with and without it, training items/s rose 1.10x (BAVED
     as_published), 1.13x (BAVED paper_text), 1.26x (wavelet) and 1.38x (Bonnefoy co-author's model;
-    papers/results/bench/train-cpu-1thread-idle-*mem-*.json). The values computed are the same
+    the benchmark files of the speed page). The values computed are the same
     (tested); the process keeps its peak memory. Returns whether it applied (glibc only)."""
     global _KEPT_FREED_MEMORY
     if _KEPT_FREED_MEMORY:
