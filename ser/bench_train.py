@@ -15,10 +15,12 @@ load average recorded with them).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,7 +188,31 @@ def _baseline(model: nn.Module) -> nn.Module:
     return model
 
 
-def measure(spec: Spec, threads: int, peak: float, repeat: int = 5, dev: torch.device | None = None) -> dict:
+def _compiled(spec: Spec, conv: bool, dev: torch.device) -> nn.Module:
+    """The model as ``torch.compile`` (inductor, default mode) builds it, same initial weights."""
+    torch.manual_seed(0)
+    model = spec.make().to(dev)
+    if conv:
+        model = model.to(memory_format=torch.channels_last)
+    return torch.compile(model)
+
+
+@contextlib.contextmanager
+def _quiet_compiler() -> Iterator[None]:
+    """torch 2.13's compiler imports use ``torch.jit.script_method``, which warns that it is deprecated
+    (torch's own use, nothing a user can change); silence that one warning only."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=".*torch.jit.script_method. is deprecated", category=DeprecationWarning
+        )
+        yield
+
+
+def measure(
+    spec: Spec, threads: int, peak: float, repeat: int = 5, dev: torch.device | None = None, compile: bool = False
+) -> dict:
+    """One model's row; ``compile=True`` also times the ``torch.compile`` build of it, interleaved with
+    the eager model's steps (its first steps, which compile, are timed apart as ``compile_s``)."""
     from core.models import count_parameters
 
     dev = dev or torch.device("cpu")
@@ -205,7 +231,19 @@ def measure(spec: Spec, threads: int, peak: float, repeat: int = 5, dev: torch.d
     base = _baseline(spec.make()).to(dev)
     if conv:
         base = base.to(memory_format=torch.channels_last)
-    step, base_step = _step_times([model, base], x, y, repeat)
+    extra: dict = {}
+    if compile:
+        with _quiet_compiler():
+            comp = _compiled(spec, conv, dev)
+            t = time.perf_counter()
+            nn.functional.cross_entropy(comp(x), y).backward()  # the forward and backward graphs compile here
+            _sync(dev)
+            extra["compile_s"] = time.perf_counter() - t
+            step, base_step, comp_step = _step_times([model, base, comp], x, y, repeat)
+        extra["compiled_train_items_per_s"] = b / comp_step
+        extra["speedup_step_compiled"] = step / comp_step  # compiled over eager (> 1: compiling helps)
+    else:
+        step, base_step = _step_times([model, base], x, y, repeat)
     xe = torch.randn(256, *spec.shape, device=dev)
     if conv:
         xe = xe.contiguous(memory_format=torch.channels_last)
@@ -230,11 +268,17 @@ def measure(spec: Spec, threads: int, peak: float, repeat: int = 5, dev: torch.d
         "speedup_epoch": base_epoch / epoch,
         "paper_epochs": spec.epochs_at_paper_budget(),
         "paper_fit_minutes": spec.epochs_at_paper_budget() * epoch / 60,  # at most: early stopping may end sooner
+        **extra,
     }
 
 
 def run(
-    threads: int = 1, only: list[str] | None = None, repeat: int = 5, device: str = "cpu", keep_memory: bool = True
+    threads: int = 1,
+    only: list[str] | None = None,
+    repeat: int = 5,
+    device: str = "cpu",
+    keep_memory: bool = True,
+    compile: bool = False,
 ) -> dict:
     """Measure every model (or those in ``only``) with the trainer's settings; ``keep_memory=False``
     leaves glibc's allocator as it is (the trainer's setting before it kept freed memory), which a
@@ -255,7 +299,7 @@ def run(
     unknown = sorted(set(only or []) - set(names))
     if unknown:
         raise SystemExit(f"unknown model(s) {unknown}; choose from {names}")
-    rows = [measure(s, threads, peak, repeat, dev) for s in specs() if not only or s.name in only]
+    rows = [measure(s, threads, peak, repeat, dev, compile) for s in specs() if not only or s.name in only]
     return {
         "device": device_info() if dev.type == "cpu" else f"cuda: {torch.cuda.get_device_name(dev)}",
         "threads": threads,
@@ -264,6 +308,7 @@ def run(
         "load_average_at_start": os.getloadavg()[0],
         "matmul_peak_gflops": peak / 1e9,
         "torch": torch.__version__,
+        "compiled": compile,
         "models": rows,
     }
 
@@ -281,6 +326,12 @@ def table(res: dict) -> str:
             f"{r['model']} | {r['params']:,} | {r['gflop_fwd_per_item']:.3f} | {r['train_items_per_s']:.1f} | "
             f"{100 * r['train_fraction_of_peak']:.1f} | {r['eval_items_per_s']:.1f} | {r['s_per_epoch']:.1f} | "
             f"{r['speedup_epoch']:.2f} | {r['paper_fit_minutes']:.1f}"
+            + (
+                f" | compiled {r['compiled_train_items_per_s']:.1f} items/s ({r['speedup_step_compiled']:.2f}x eager,"
+                f" {r['compile_s']:.0f} s to compile)"
+                if "compile_s" in r
+                else ""
+            )
         )
     return head + "\n".join(lines)
 
@@ -296,8 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
     p.add_argument("--no-keep-freed-memory", action="store_true",
                    help="leave glibc's allocator as it is, to measure what keeping freed memory gains")  # fmt: skip
+    p.add_argument("--compile", action="store_true",
+                   help="also time each model built by torch.compile, interleaved with the eager one")  # fmt: skip
     a = p.parse_args(argv)
-    res = run(a.threads, a.model, a.repeat, a.device, keep_memory=not a.no_keep_freed_memory)
+    res = run(a.threads, a.model, a.repeat, a.device, keep_memory=not a.no_keep_freed_memory, compile=a.compile)
     print(table(res))
     if a.out:
         from core.io import atomic_write

@@ -74,6 +74,14 @@ def bench_table(res: dict) -> str:
             "minutes per paper fit (at most)": _f(r["paper_fit_minutes"], 0),
             "speed-up over the earlier step": _f(r["speedup_epoch"], 2),
         }
+        | (
+            {
+                "torch.compile: items/s (x eager; s to compile)": f"{_f(r['compiled_train_items_per_s'])} "
+                f"({_f(r['speedup_step_compiled'], 2)}x; {_f(r['compile_s'], 0)} s)"
+            }
+            if "compile_s" in r
+            else {}
+        )
         for r in res["models"]
     ]
     head = (
@@ -135,7 +143,10 @@ def speed_page(bench_dir: Path, records: list[dict]) -> str:
         "`ser bench train` (`ser.bench_train`): parameters, floating-point operations per item (counted by "
         "torch's flop counter, LSTMs by hand), training and evaluation throughput, the fraction of the "
         "machine's matrix-multiply peak that training reaches, seconds per epoch and the longest a `paper` "
-        "fit can take. The last column times the trainer's earlier step in alternation with today's.",
+        "fit can take. The column of speed-ups times the trainer's earlier step in alternation with today's; "
+        "where a file has a `torch.compile` column (`ser bench train --compile`), the model built by torch's "
+        "compiler (inductor, offline with the machine's gcc) is timed in the same alternation: on this CPU it was "
+        "slower than the eager model for every conv model but the wavelet one, so the trainer stays eager.",
         "",
     ]
     if not benches:

@@ -221,9 +221,12 @@ def test_training_benchmark_counts_flops_and_reports_ratios(tmp_path):
     lstm_fwd = 8 * 16 * (8 + 16) * 5 * 2  # per item: 8·h·(in+h) per step and direction
     assert fwd == pytest.approx(lstm_fwd + 2 * 32 * 3) and total > 2.5 * fwd
     out = tmp_path / "train.json"
-    assert main(["bench", "train", "--model", "emotionnet", "--repeat", "2", "--out", str(out)]) == 0
+    assert main(["bench", "train", "--model", "emotionnet", "--repeat", "2", "--compile", "--out", str(out)]) == 0
     res = json.loads(out.read_text())
     (row,) = res["models"]
+    # torch.compile is timed beside the eager model: its compile time apart, its steps interleaved
+    assert res["compiled"] and row["compile_s"] > 0 and row["compiled_train_items_per_s"] > 0
+    assert row["speedup_step_compiled"] == pytest.approx(row["compiled_train_items_per_s"] / row["train_items_per_s"])
     assert res["matmul_peak_gflops"] > 0 and row["params"] > 0 and 0 < row["train_fraction_of_peak"] < 1
     assert row["s_per_epoch"] > 0 and row["paper_epochs"] == 100 and "load_average_at_start" in res
     from ser.bench_train import specs

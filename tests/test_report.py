@@ -215,7 +215,8 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
              "s_per_epoch": 1.0, "paper_fit_minutes": 1.0, "speedup_epoch": 1.2}  # fmt: skip
     bench = {"device": "cpu", "threads": 1, "deterministic": True, "matmul_peak_gflops": 100.0, "models": [model]}
     (tmp_path / "train-a.json").write_text(json.dumps(bench | {"load_average_at_start": 0.1}))
-    busy = bench | {"load_average_at_start": 3.0, "models": [model | {"train_items_per_s": 10.0}]}
+    compiled = {"compile_s": 30.0, "compiled_train_items_per_s": 5.0, "speedup_step_compiled": 0.5}
+    busy = bench | {"load_average_at_start": 3.0, "models": [model | {"train_items_per_s": 10.0} | compiled]}
     (tmp_path / "train-b.json").write_text(json.dumps(busy))
 
     def rec(run, seconds, resumed=0, arm="clean"):
@@ -232,6 +233,7 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     assert "| 10.0 | 50.0 | 0.20 | no |" in rows["slow"]
     assert "resumed: not judged" in rows["resumed"] and "text" not in rows
     assert "## train-a" in page and "## train-b" in page
+    assert page.count("torch.compile: items/s") == 1 and "| 5.0 (0.50x; 30 s) |" in page  # only the file that has it
 
 
 def test_verdict_box_sets_each_arm_beside_the_claim():
