@@ -68,6 +68,7 @@ class History:
     train_acc: list[float] = field(default_factory=list)
     val_acc: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+    load_average: list[float | None] = field(default_factory=list)  # the machine's 1-minute load at each epoch's end
     best_epoch: int = -1
     stopped_early: bool = False
     seconds: float = 0.0
@@ -102,6 +103,15 @@ class History:
         if ce and not self.diverged and len(self.train_loss) > 3 and min(self.train_loss[-3:]) > chance:
             self.diverged = True
             self.diverged_reason = f"training loss above the chance level ln({n_classes}) = {chance:.3f}"
+
+
+def _load_average() -> float | None:
+    """The machine's 1-minute load average (None where the system has none): with the run's thread count it
+    tells whether the run had the cores to itself, which its speed depends on."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (OSError, AttributeError):
+        return None
 
 
 _KEPT_FREED_MEMORY = False
@@ -357,6 +367,7 @@ def fit(
         hist.val_loss.append(val_loss)
         hist.val_acc.append(val_acc)
         hist.lr.append(opt.param_groups[0]["lr"])
+        hist.load_average.append(_load_average())
         bar.set_postfix(loss=f"{hist.train_loss[-1]:.3f}", val_loss=f"{val_loss:.3f}", val_acc=f"{val_acc:.3f}")
         if sched is not None:
             sched.step(val_loss)

@@ -279,6 +279,7 @@ def run(
     device: str = "cpu",
     keep_memory: bool = True,
     compile: bool = False,
+    sync: Callable[[], object] | None = None,
 ) -> dict:
     """Measure every model (or those in ``only``) with the trainer's settings; ``keep_memory=False``
     leaves glibc's allocator as it is (the trainer's setting before it kept freed memory), which a
@@ -294,12 +295,18 @@ def run(
         from core.train import keep_freed_memory
 
         keep_memory = keep_freed_memory()
-    peak = matmul_peak(threads, dev=dev)
     names = [s.name for s in specs()]
     unknown = sorted(set(only or []) - set(names))
     if unknown:
         raise SystemExit(f"unknown model(s) {unknown}; choose from {names}")
-    rows = [measure(s, threads, peak, repeat, dev, compile) for s in specs() if not only or s.name in only]
+    sync = sync or (lambda: None)  # concurrent measurements start each model together
+    sync()
+    peak = matmul_peak(threads, dev=dev)
+    rows = []
+    for s in specs():
+        if not only or s.name in only:
+            sync()
+            rows.append(measure(s, threads, peak, repeat, dev, compile))
     return {
         "device": device_info() if dev.type == "cpu" else f"cuda: {torch.cuda.get_device_name(dev)}",
         "threads": threads,
@@ -309,13 +316,58 @@ def run(
         "matmul_peak_gflops": peak / 1e9,
         "torch": torch.__version__,
         "compiled": compile,
+        "concurrent": 1,
         "models": rows,
     }
 
 
+def _one_of_several(barrier, queue, kwargs: dict) -> None:  # noqa: ANN001 (multiprocessing objects)
+    queue.put(run(**kwargs, sync=barrier.wait))
+
+
+def run_concurrent(n: int, **kwargs) -> dict:
+    """``n`` processes measure at once, each model started together (a barrier), as ``ser reproduce``'s
+    workers train side by side; each row's speeds are the processes' mean, with each process's training
+    items/s and their sum (the machine's throughput in that arrangement)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    barrier, queue = ctx.Barrier(n), ctx.Queue()
+    procs = [ctx.Process(target=_one_of_several, args=(barrier, queue, kwargs)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    if any(p.exitcode for p in procs):
+        raise SystemExit(f"a concurrent benchmark process failed (exit codes {[p.exitcode for p in procs]})")
+    return merge_concurrent(results)
+
+
+def merge_concurrent(results: list[dict]) -> dict:
+    """One result from the same models measured by several processes at once."""
+    out = dict(results[0])
+    out["concurrent"] = len(results)
+    out["matmul_peak_gflops"] = sum(r["matmul_peak_gflops"] for r in results) / len(results)
+    out["load_average_at_start"] = max(r["load_average_at_start"] for r in results)
+    rows = []
+    for same in zip(*(r["models"] for r in results), strict=True):
+        row = dict(same[0])
+        for k, v in row.items():
+            if isinstance(v, float):
+                row[k] = sum(r[k] for r in same) / len(same)
+        row["train_items_per_s_per_process"] = [r["train_items_per_s"] for r in same]
+        row["total_train_items_per_s"] = sum(row["train_items_per_s_per_process"])
+        rows.append(row)
+    out["models"] = rows
+    return out
+
+
 def table(res: dict) -> str:
     head = (
-        f"{res.get('device', '')}; threads {res['threads']}, matmul peak {res['matmul_peak_gflops']:.1f} GFLOP/s, "
+        f"{res.get('device', '')}; threads {res['threads']}"
+        + (f", {res['concurrent']} processes at once (per-process means)" if res.get("concurrent", 1) > 1 else "")
+        + f", matmul peak {res['matmul_peak_gflops']:.1f} GFLOP/s, "
         f"load {res['load_average_at_start']:.2f} at start\n"
     )
     cols = ("model", "params", "GFLOP/item fwd", "train items/s", "% of peak", "eval items/s", "s/epoch",
@@ -349,8 +401,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="leave glibc's allocator as it is, to measure what keeping freed memory gains")  # fmt: skip
     p.add_argument("--compile", action="store_true",
                    help="also time each model built by torch.compile, interleaved with the eager one")  # fmt: skip
+    p.add_argument("--concurrent", type=int, default=1,
+                   help="processes measuring at once (2: as ser reproduce's two one-thread workers train)")  # fmt: skip
     a = p.parse_args(argv)
-    res = run(a.threads, a.model, a.repeat, a.device, keep_memory=not a.no_keep_freed_memory, compile=a.compile)
+    if a.concurrent < 1:
+        p.error(f"--concurrent must be at least 1, got {a.concurrent}")
+    kw = dict(threads=a.threads, only=a.model, repeat=a.repeat, device=a.device,
+              keep_memory=not a.no_keep_freed_memory, compile=a.compile)  # fmt: skip
+    res = run(**kw) if a.concurrent == 1 else run_concurrent(a.concurrent, **kw)
     print(table(res))
     if a.out:
         from core.io import atomic_write

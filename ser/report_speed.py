@@ -100,34 +100,49 @@ def bench_table(res: dict) -> str:
     return head + "\n\n" + md_table(pd.DataFrame(rows))
 
 
+def concurrency_of(rec: dict) -> int | None:
+    """How many runs shared the machine with this one, from the load at its epochs' ends (records since
+    the trainer kept it): mean load over the run's thread count, rounded, at least 1; None if not recorded."""
+    loads = [v for v in (rec.get("history") or {}).get("load_average") or [] if v is not None]
+    threads = threads_of(rec)
+    if not loads or not threads:
+        return None
+    return max(1, round(sum(loads) / len(loads) / threads))
+
+
 def estimate_rows(records: list[dict], benches: list[dict]) -> list[dict]:
     """Per record with a training size and a fit time: measured training items/s beside the
-    benchmark's (same model, same thread count, from the idlest file), and their ratio. A resumed run's
-    sittings may have used other thread counts: it is listed, not judged."""
-    best: dict[tuple[str, int], dict] = {}
+    benchmark's (same model, same thread count, as many processes at once as the run had beside it, from
+    the idlest such file), and their ratio. A record that does not state its load is set beside the
+    benchmark of one process alone and marked so; a resumed run's sittings may have used other thread
+    counts: it is listed, not judged."""
+    best: dict[tuple[str, int, int], dict] = {}
     for res in sorted(benches, key=lambda b: -b["load_average_at_start"]):  # the idlest file wins
         for r in res["models"]:
-            best[(r["model"], res["threads"])] = r
+            best[(r["model"], res["threads"], res.get("concurrent", 1))] = r
     rows = []
     for rec in sorted(records, key=lambda r: (r["paper"], r.get("run") or r.get("_file", ""))):
         hist = rec.get("history") or {}
         epochs = len(hist.get("val_loss") or [])
-        model, threads = bench_model_of(rec), threads_of(rec)
-        if not (rec.get("n_train") and epochs and hist.get("seconds")) or (model, threads) not in best:
+        model, threads, conc = bench_model_of(rec), threads_of(rec), concurrency_of(rec)
+        key = (model, threads, conc or 1)
+        if not (rec.get("n_train") and epochs and hist.get("seconds")) or key not in best:
             continue
         measured = rec["n_train"] * epochs / hist["seconds"]
-        ratio = measured / best[(model, threads)]["train_items_per_s"]
+        ratio = measured / best[key]["train_items_per_s"]
         resumed = bool(hist.get("resumed_from_epoch"))
+        judged = "yes" if abs(ratio - 1) <= 0.25 else "no"
         rows.append(
             {
                 "record": rec.get("run") or Path(rec.get("_file", "?")).stem,
                 "model": model,
                 "threads (last sitting)": threads,
+                "runs at once": "not recorded (set beside one alone)" if conc is None else conc,
                 "epochs": epochs,
                 "measured items/s": _f(measured),
-                "benchmark items/s": _f(best[(model, threads)]["train_items_per_s"]),
+                "benchmark items/s": _f(best[key]["train_items_per_s"]),
                 "measured / benchmark": _f(ratio, 2),
-                "within 25 %": "resumed: not judged" if resumed else ("yes" if abs(ratio - 1) <= 0.25 else "no"),
+                "within 25 %": "resumed: not judged" if resumed else judged,
             }
         )
     return rows
@@ -160,9 +175,12 @@ def speed_page(bench_dir: Path, records: list[dict]) -> str:
         "",
         "Each record that states its training size: its measured training speed (items x epochs over its fit "
         "time, every sitting of a resumed run added up; the fit time also holds the validation passes) beside the "
-        "benchmark's for the same model and thread count. A run that shared the two cores with other work is "
-        "slower than the benchmark, which times a step alone; one that flushed no subnormal floats (before "
-        "b2e44ec) can be far slower once its weights decay.",
+        "benchmark's for the same model and thread count, measured with as many processes at once as the run had "
+        "(`ser bench train --concurrent 2` times two at once, as `ser reproduce`'s two one-thread workers train): "
+        "records keep the machine's load at each epoch's end since 2026-12-01, and the load over the thread count "
+        "says how many runs shared the machine. Older records do not state it; they are set beside the benchmark "
+        "of one process alone and most of them shared the two cores with a second run, so they read slower. A run "
+        "that flushed no subnormal floats (before b2e44ec) can be far slower once its weights decay.",
         "",
         md_table(pd.DataFrame(rows)) if rows else "No record states its training size yet.",
     ]

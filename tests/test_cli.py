@@ -229,6 +229,18 @@ def test_training_benchmark_counts_flops_and_reports_ratios(tmp_path):
     assert row["speedup_step_compiled"] == pytest.approx(row["compiled_train_items_per_s"] / row["train_items_per_s"])
     assert res["matmul_peak_gflops"] > 0 and row["params"] > 0 and 0 < row["train_fraction_of_peak"] < 1
     assert row["s_per_epoch"] > 0 and row["paper_epochs"] == 100 and "load_average_at_start" in res
+    # two processes at once (as ser reproduce's two workers train): per-process means, each one's speed and the sum
+    out2 = tmp_path / "pair.json"
+    assert (
+        main(["bench", "train", "--model", "emotionnet", "--repeat", "2", "--concurrent", "2", "--out", str(out2)]) == 0
+    )
+    pair = json.loads(out2.read_text())
+    (prow,) = pair["models"]
+    assert pair["concurrent"] == 2 and len(prow["train_items_per_s_per_process"]) == 2
+    assert prow["total_train_items_per_s"] == pytest.approx(sum(prow["train_items_per_s_per_process"]))
+    assert prow["train_items_per_s"] == pytest.approx(prow["total_train_items_per_s"] / 2)
+    with pytest.raises(SystemExit):
+        main(["bench", "train", "--concurrent", "0"])
     from ser.bench_train import specs
 
     sp = {s.name: s for s in specs()}  # the Bonnefoy budget is counted in steps: 16,940 over 38 batches per epoch

@@ -224,12 +224,18 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
                 "device": "cpu: x, torch threads 1",
                 "history": {"val_loss": [1.0] * 10, "seconds": seconds, "resumed_from_epoch": resumed}}  # fmt: skip
 
+    pair = bench | {"load_average_at_start": 0.5, "concurrent": 2, "models": [model | {"train_items_per_s": 40.0}]}
+    (tmp_path / "train-c.json").write_text(json.dumps(pair))
     recs = [rec("fast", 25.0), rec("slow", 100.0), rec("resumed", 25.0, resumed=3), rec("text", 1.0, arm="x")]
+    beside = rec("beside", 25.0)  # loads of ~2 on one thread: it shared the machine with a second run
+    beside["history"]["load_average"] = [1.9, 2.2, None] + [2.0] * 7
+    recs.append(beside)
     assert bench_model_of(recs[0]) == "parallel_cnn_lstm/as_published"
     assert bench_model_of(recs[3]) == "parallel_cnn_lstm/paper_text"  # no such benchmark row: not listed
     page = speed_page(tmp_path, recs)
     rows = {ln.split("|")[1].strip(): ln for ln in page.splitlines() if ln.startswith("| ") and "items/s |" not in ln}
     assert "| 40.0 | 50.0 | 0.80 | yes |" in rows["fast"]  # 100 x 10 / 25 s against the idle file's 50
+    assert "not recorded" in rows["fast"] and "| 2 | 10 | 40.0 | 40.0 | 1.00 | yes |" in rows["beside"]
     assert "| 10.0 | 50.0 | 0.20 | no |" in rows["slow"]
     assert "resumed: not judged" in rows["resumed"] and "text" not in rows
     assert "## train-a" in page and "## train-b" in page

@@ -116,6 +116,8 @@ def test_a_resumed_run_reports_the_time_of_every_sitting(tmp_path):
     out = train_and_test(_mlp, x, y, part, cfg, ["a", "b", "c"], augment=slow, checkpoint=ckpt)
     assert out.history.resumed_from_epoch == 2
     assert out.seconds >= out.history.seconds >= first.seconds + 0.9
+    # the machine's load at each epoch's end, both sittings: what the speed page reads the run's condition from
+    assert len(out.history.load_average) == 4 and all(v is not None and v >= 0 for v in out.history.load_average)
 
 
 def test_a_checkpoint_of_another_configuration_is_not_resumed(tmp_path):
