@@ -675,6 +675,7 @@ def headline_arms(
         "and the basis of each number.\n\n"
     )
     text = intro + arms_table(recs, head["metric"], registry, baselines)
+    text += other_lr_arms(records, head, registry, recs, baselines)
     name = f"{registry['paper']}-curves.png"
     if static_dir is not None and curves_figure(recs, static_dir / name):
         text += (
@@ -683,6 +684,31 @@ def headline_arms(
             "profile): a run whose validation loss still falls at its last epoch had not converged.\n```\n"
         )
     return text
+
+
+def other_lr_arms(
+    records: list[dict], head: dict, registry: dict, recs: list[dict], baselines: list[dict] | None = None
+) -> str:
+    """Markdown: the headline's arms again at each other learning rate that runs also trained at on the same
+    splits (metrics named ``<metric>/lr<rate>``, e.g. the wavelet paper's conventional 0.001 beside its 0.1),
+    so that a leak can be sized where the paper's own rate does not train; labelled as not the paper's
+    setting. ``recs``: the headline's records, whose corpora and protocols these rows keep."""
+    from ser.arms import arms_table
+
+    pattern = re.compile(rf"^{re.escape(head['metric'])}/lr(\d+(?:\.\d+)?(?:e-?\d+)?)$")
+    where = {(r["corpus"], r["protocol"]) for r in recs}
+    mine = [r for r in records if r["paper"] == registry["paper"] and (r["corpus"], r["protocol"]) in where]
+    mine = [r for r in mine if r["profile"] in ("paper", "cpu")]
+    keys = sorted({k for r in mine for k in r["metrics"] if pattern.match(k)}, key=lambda k: float(pattern.match(k)[1]))
+    out = ""
+    for key in keys:
+        out += (
+            f"\nThe same arms on the same splits at learning rate {pattern.match(key)[1]}, a rate the runs also "
+            f"trained at beside the paper's (metric `{key}`). It is not the paper's setting, so these rows carry no "
+            "verdict on the claim; they show what each arm reaches when the network trains, and the leak at that "
+            "rate.\n\n" + arms_table([r for r in mine if key in r["metrics"]], key, registry, baselines)
+        )
+    return out
 
 
 SPEAKER_PROTOCOLS = ("speaker", "si3")

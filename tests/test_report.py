@@ -284,3 +284,28 @@ def test_learning_curves_take_any_number_of_arms(tmp_path):
         for q in ("paper", "cpu")
     ]
     assert curves_figure(recs, tmp_path / "c.png") and (tmp_path / "c.png").stat().st_size > 0
+
+
+def test_arms_at_another_learning_rate_get_their_own_table():
+    """Runs that also trained at a conventional rate (metrics ``accuracy/lr<rate>``, e.g. the wavelet paper's
+    0.001 beside its 0.1) get the arms again at that rate with the leak there; a baseline named ``lr``
+    (logistic regression, ``accuracy/lr``) is no learning rate."""
+    from ser.report import other_lr_arms
+
+    head = {"id": "c", "metric": "accuracy"}
+    reg = {"paper": "p", "claims": [], "profiles": {"paper": {"epochs": 10}}}
+
+    def rec(arm, acc, lr_acc, corpus="emodb", protocol="sd3"):
+        return {"paper": "p", "arm": arm, "claim_ids": [], "corpus": corpus, "protocol": protocol,
+                "profile": "paper", "metrics": {"accuracy/lr0.001": lr_acc, "accuracy/lr": 0.5},
+                "history": {"val_loss": [1.0, 0.9]}, "budget": {"paper_budget": True}}  # fmt: skip
+
+    recs = [rec("as_published", a, b) for a, b in ((0.2, 0.80), (0.2, 0.76))]
+    recs += [rec("clean", a, b) for a, b in ((0.2, 0.70), (0.2, 0.66))]
+    recs += [rec("clean", 0.2, 0.10, protocol="si3")]  # another protocol than the headline's: left out
+    head_recs = [r for r in recs if r["protocol"] == "sd3"]
+    text = other_lr_arms(recs, head, reg, head_recs)
+    assert text.count("| as_published |") == 1 and text.count("| clean |") == 1 and "learning rate 0.001" in text
+    assert "| clean | sd3 | paper | 2 | 68.0 |" in text and "**+10.0 points**" in text
+    assert "not the paper's setting" in text and "accuracy/lr`" not in text
+    assert other_lr_arms(recs, head, reg, []) == ""
