@@ -158,6 +158,7 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
             "speaker",
             "speaker-arm",
             "speaker-arm-seed1",
+            "speaker-arm-seed2",
         )
     )
     params = []
