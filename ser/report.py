@@ -716,7 +716,8 @@ SPEAKER_PROTOCOLS = ("speaker", "si3")
 
 def _box_cell(rows: pd.DataFrame, arm: str, protocols: tuple[str, ...], corpus: str, cross: bool = False) -> str:
     """One arm's result for the verdict box: mean [95 % interval] and its basis, preferring the
-    ``paper`` profile, the claim's corpus over a pool that holds it, and more runs."""
+    ``paper`` profile, the claim's corpus over a pool that holds it, and more runs; cross-corpus: one
+    such result per direction (train on one corpus, test on another), joined."""
     if rows.empty:
         return "–"
     mine = rows[(rows["arm"] == arm) & rows["protocol"].isin(protocols)]
@@ -726,7 +727,14 @@ def _box_cell(rows: pd.DataFrame, arm: str, protocols: tuple[str, ...], corpus: 
     order = mine.assign(_p=(mine["profile"] != "paper"), _c=(mine["corpus"] != corpus), _n=-mine["n"]).sort_values(
         ["_p", "_c", "_n"]
     )
-    r = order.iloc[0]
+    if cross:  # every direction, each at its best basis
+        return "; ".join(
+            _box_value(r, corpus) for _, r in order.drop_duplicates("corpus").sort_values("corpus").iterrows()
+        )
+    return _box_value(order.iloc[0], corpus)
+
+
+def _box_value(r: pd.Series, corpus: str) -> str:
     all_diverged = r["diverged"] == r["n_runs"]
     value = "all diverged" if all_diverged else f"{r['mean']:.1f}"
     if not all_diverged and not math.isnan(r["low"]):

@@ -270,6 +270,12 @@ def test_verdict_box_sets_each_arm_beside_the_claim():
     assert cells[3] == "50.0 (1 run; paper)" and cells[4] == "30.0 (1 run; paper; baved-to-eyase)"
     assert cells[5].startswith("+14.0 [") and cells[5].endswith("(paper)")
     assert cells[6] == "–" and cells[7] == "reproduced only with the leak"
+    # both cross-corpus directions are shown, each with its own basis (a collapsed one says so)
+    back = rec("clean", 0.2, protocol="cross", corpus="eyase-to-baved")
+    back["history"] |= {"diverged": True, "still_improving": False}
+    box = verdict_box([*recs, back], reg, table)
+    cells = [c.strip() for c in box.splitlines()[2].split("|")[1:-1]]
+    assert cells[4] == "30.0 (1 run; paper; baved-to-eyase); all diverged (1 run; paper; eyase-to-baved)"
 
 
 def test_learning_curves_take_any_number_of_arms(tmp_path):
