@@ -159,6 +159,7 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
             "speaker-arm",
             "speaker-arm-seed1",
             "speaker-arm-seed2",
+            "tess-clean",
             "tess-to-ravdess",
         )
     )
