@@ -103,11 +103,17 @@ def _mean(values: list, scale: float) -> float:
 
 
 def leak_size(
-    rows: pd.DataFrame, profile: str, leaky: str = "as_published", clean: str = "clean", corpus: str | None = None
+    rows: pd.DataFrame,
+    profile: str,
+    leaky: str = "as_published",
+    clean: str = "clean",
+    corpus: str | None = None,
+    protocol: str | None = None,
 ) -> tuple:
-    """``as_published`` minus ``clean`` at ``profile`` (and on ``corpus``, if given) in points:
-    (difference, low, high); nan when an arm is missing or all its runs diverged."""
+    """``as_published`` minus ``clean`` at ``profile`` (and on ``corpus`` and under ``protocol``, if given)
+    in points: (difference, low, high); nan when an arm is missing or all its runs diverged."""
     same = (rows["profile"] == profile) & ((rows["corpus"] == corpus) if corpus is not None else True)
+    same &= (rows["protocol"] == protocol) if protocol is not None else True
     a = rows[(rows["arm"] == leaky) & same]
     b = rows[(rows["arm"] == clean) & same]
     if a.empty or b.empty:
@@ -143,13 +149,17 @@ def arms_table(
             f"{r['diverged']} | {r['still_improving']} | {_pct(r['leak'])} | {_pct(r['knn1'])} |"
         )
     out = "\n".join(lines) + "\n"
-    for profile, corpus in sorted(set(zip(rows["profile"], rows["corpus"], strict=True))):
-        d, lo, hi = leak_size(rows, profile, corpus=corpus)
+    protocols = rows["protocol"].nunique() > 1
+    for profile, corpus, protocol in sorted(set(zip(rows["profile"], rows["corpus"], rows["protocol"], strict=True))):
+        d, lo, hi = leak_size(rows, profile, corpus=corpus, protocol=protocol)
         if math.isnan(d):
             continue
-        on = f" on `{corpus}`" if several else ""
+        on = (f" on `{corpus}`" if several else "") + (f", protocol `{protocol}`" if protocols else "")
         both = rows[
-            (rows["profile"] == profile) & (rows["corpus"] == corpus) & rows["arm"].isin(["as_published", "clean"])
+            (rows["profile"] == profile)
+            & (rows["corpus"] == corpus)
+            & (rows["protocol"] == protocol)
+            & rows["arm"].isin(["as_published", "clean"])
         ]
         if not both["paper_budget"].all():
             out += (

@@ -770,7 +770,7 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
             both = rows[(rows["profile"] == profile) & rows["arm"].isin(["as_published", "clean"])]
             pools = [c for c in both["corpus"].unique() if corpus in _corpus_parts(c) and "-to-" not in c]
             for c in sorted(pools, key=lambda c: c != corpus):
-                d, lo, hi = leak_size(rows, profile, corpus=c)
+                d, lo, hi = leak_size(rows, profile, corpus=c, protocol=head["protocol"])
                 if not math.isnan(d):
                     leak = f"{d:+.1f}" + ("" if math.isnan(lo) else f" [{lo:+.1f}, {hi:+.1f}]") + f" ({profile}"
                     leak += ("" if both["paper_budget"].all() else ", below budget") + (f"; {c}" if c != corpus else "")

@@ -127,3 +127,18 @@ def test_no_leak_is_computed_from_runs_that_all_diverged():
     recs += [_rec("clean", 0.243, diverged=True) for _ in range(3)]
     assert math.isnan(leak_size(arm_rows(recs), "paper")[0])
     assert "Leak at the" not in arms_table(recs)
+
+
+def test_the_leak_is_measured_within_one_protocol():
+    """Arms run under two protocols (e.g. speaker-dependent and speaker-independent folds): one leak per
+    protocol, never as_published under one minus clean under the other."""
+    recs = [_rec("as_published", a) | {"protocol": "sd3"} for a in (0.76, 0.80)]
+    recs += [_rec("clean", a) | {"protocol": "sd3"} for a in (0.66, 0.70)]
+    recs += [_rec("as_published", a) | {"protocol": "si3"} for a in (0.60, 0.64)]
+    recs += [_rec("clean", a) | {"protocol": "si3"} for a in (0.40, 0.44)]
+    rows = arm_rows(recs)
+    assert leak_size(rows, "paper", protocol="sd3")[0] == pytest.approx(10.0)
+    assert leak_size(rows, "paper", protocol="si3")[0] == pytest.approx(20.0)
+    table = arms_table(recs)
+    assert "protocol `sd3`: as published minus clean = **+10.0 points**" in table
+    assert "protocol `si3`: as published minus clean = **+20.0 points**" in table
