@@ -102,6 +102,20 @@ def _mean(values: list, scale: float) -> float:
     return sum(vals) / len(vals) if vals else float("nan")
 
 
+def leak_pair(
+    rows: pd.DataFrame,
+    profile: str,
+    corpus: str | None = None,
+    protocol: str | None = None,
+    arms: tuple[str, str] = ("as_published", "clean"),
+) -> pd.DataFrame:
+    """The rows of the two arms a leak compares, at ``profile`` (and on ``corpus``, under ``protocol``)."""
+    same = (rows["profile"] == profile) & rows["arm"].isin(arms)
+    same &= (rows["corpus"] == corpus) if corpus is not None else True
+    same &= (rows["protocol"] == protocol) if protocol is not None else True
+    return rows[same]
+
+
 def leak_size(
     rows: pd.DataFrame,
     profile: str,
@@ -112,10 +126,8 @@ def leak_size(
 ) -> tuple:
     """``as_published`` minus ``clean`` at ``profile`` (and on ``corpus`` and under ``protocol``, if given)
     in points: (difference, low, high); nan when an arm is missing or all its runs diverged."""
-    same = (rows["profile"] == profile) & ((rows["corpus"] == corpus) if corpus is not None else True)
-    same &= (rows["protocol"] == protocol) if protocol is not None else True
-    a = rows[(rows["arm"] == leaky) & same]
-    b = rows[(rows["arm"] == clean) & same]
+    pair = leak_pair(rows, profile, corpus, protocol, (leaky, clean))
+    a, b = pair[pair["arm"] == leaky], pair[pair["arm"] == clean]
     if a.empty or b.empty:
         return float("nan"), float("nan"), float("nan")
     if any(r["diverged"].iloc[0] == r["n_runs"].iloc[0] for r in (a, b)):  # no leak from runs that never trained
@@ -155,12 +167,7 @@ def arms_table(
         if math.isnan(d):
             continue
         on = (f" on `{corpus}`" if several else "") + (f", protocol `{protocol}`" if protocols else "")
-        both = rows[
-            (rows["profile"] == profile)
-            & (rows["corpus"] == corpus)
-            & (rows["protocol"] == protocol)
-            & rows["arm"].isin(["as_published", "clean"])
-        ]
+        both = leak_pair(rows, profile, corpus, protocol)
         if not both["paper_budget"].all():
             out += (
                 f"\nNo leak size at the `{profile}` profile{on}: it is below the paper's budget, where the authors' "
