@@ -752,7 +752,7 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
     authors' code as it ran, else the paper's text), the clean arm, speakers held out, cross-corpus,
     the leak in points and the best baseline on the same split, each a mean with its 95 % interval
     and its basis, then the verdict of :func:`ser.claims.compare`."""
-    from ser.arms import arm_rows, leak_size
+    from ser.arms import arm_rows, leak_pair, leak_size
 
     head, corpus, recs = headline_records(records, registry)
     if head is None:
@@ -767,13 +767,14 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
     leak = "–"
     if not rows.empty:
         for profile in ("paper", "cpu"):
-            both = rows[(rows["profile"] == profile) & rows["arm"].isin(["as_published", "clean"])]
+            both = leak_pair(rows, profile, protocol=head["protocol"])
             pools = [c for c in both["corpus"].unique() if corpus in _corpus_parts(c) and "-to-" not in c]
             for c in sorted(pools, key=lambda c: c != corpus):
                 d, lo, hi = leak_size(rows, profile, corpus=c, protocol=head["protocol"])
                 if not math.isnan(d):
+                    budget = leak_pair(rows, profile, corpus=c, protocol=head["protocol"])["paper_budget"].all()
                     leak = f"{d:+.1f}" + ("" if math.isnan(lo) else f" [{lo:+.1f}, {hi:+.1f}]") + f" ({profile}"
-                    leak += ("" if both["paper_budget"].all() else ", below budget") + (f"; {c}" if c != corpus else "")
+                    leak += ("" if budget else ", below budget") + (f"; {c}" if c != corpus else "")
                     leak += ")"
                     break
             if leak != "–":

@@ -276,6 +276,12 @@ def test_verdict_box_sets_each_arm_beside_the_claim():
     box = verdict_box([*recs, back], reg, table)
     cells = [c.strip() for c in box.splitlines()[2].split("|")[1:-1]]
     assert cells[4] == "30.0 (1 run; paper; baved-to-eyase); all diverged (1 run; paper; eyase-to-baved)"
+    # the budget note of the leak reads the claim's protocol only: arms below budget under another
+    # protocol do not mark it (they once did)
+    short = [rec(a, 0.6, protocol="speaker") | {"budget": {"paper_budget": False}} for a in ("as_published", "clean")]
+    box = verdict_box([*recs, *short], reg, table)
+    cells = [c.strip() for c in box.splitlines()[2].split("|")[1:-1]]
+    assert cells[5].startswith("+14.0 [") and cells[5].endswith("(paper)"), cells[5]
 
 
 def test_learning_curves_take_any_number_of_arms(tmp_path):
