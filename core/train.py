@@ -69,6 +69,7 @@ class History:
     val_acc: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     load_average: list[float | None] = field(default_factory=list)  # the machine's 1-minute load at each epoch's end
+    epoch_seconds: list[float] = field(default_factory=list)  # wall seconds of each epoch's steps and validation
     best_epoch: int = -1
     stopped_early: bool = False
     seconds: float = 0.0
@@ -331,6 +332,7 @@ def fit(
         if stop_after is not None and epoch >= stop_after:
             return hist
         model.train()
+        t_epoch = time.perf_counter()
         run_loss, run_correct, seen = 0.0, 0, 0
         for idx in _batches(len(x_tr), cfg.batch_size, gen, len_tr, cfg.bucket):
             if cfg.drop_last and len(idx) < cfg.batch_size:
@@ -368,6 +370,7 @@ def fit(
         hist.val_acc.append(val_acc)
         hist.lr.append(opt.param_groups[0]["lr"])
         hist.load_average.append(_load_average())
+        hist.epoch_seconds.append(round(time.perf_counter() - t_epoch, 3))
         bar.set_postfix(loss=f"{hist.train_loss[-1]:.3f}", val_loss=f"{val_loss:.3f}", val_acc=f"{val_acc:.3f}")
         if sched is not None:
             sched.step(val_loss)

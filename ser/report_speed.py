@@ -4,7 +4,9 @@ and how its estimates compare with the training time the results records measure
 Every number is read from committed files when the book is built. A record's measured training
 speed is ``n_train x epochs run / fit seconds`` (``history.seconds``, which adds up every sitting of a
 resumed run): the fit time also holds the validation passes, so this is a lower bound of the step
-speed the benchmark times.
+speed the benchmark times. The estimates are judged per epoch: training items at the benchmark's training
+speed plus validation items at its evaluation speed, against the run's median epoch (records since
+2026-12-01 keep each epoch's seconds) or its mean epoch.
 """
 
 from __future__ import annotations
@@ -110,12 +112,34 @@ def concurrency_of(rec: dict) -> int | None:
     return max(1, round(sum(loads) / len(loads) / threads))
 
 
-def estimate_rows(records: list[dict], benches: list[dict]) -> list[dict]:
-    """Per record with a training size and a fit time: measured training items/s beside the
-    benchmark's (same model, same thread count, as many processes at once as the run had beside it, from
-    the idlest such file), and their ratio. A record that does not state its load is set beside the
-    benchmark of one process alone and marked so; a resumed run's sittings may have used other thread
-    counts: it is listed, not judged."""
+def val_items_of(rec: dict, root: Path) -> int | None:
+    """Validation items a record evaluated each epoch: its ``n_val``, else the ``val`` rows of its split file."""
+    if rec.get("n_val") is not None:
+        return int(rec["n_val"])
+    split = rec.get("split_file")
+    if not split or not (root / split).is_file():
+        return None
+    parts = pd.read_csv(root / split, usecols=lambda c: c == "part")
+    return int((parts["part"] == "val").sum()) if "part" in parts else None
+
+
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
+
+
+def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = None) -> list[dict]:
+    """Per record with a training size and a fit time: its seconds per epoch beside the benchmark's estimate
+    for that epoch (its training items at the benchmark's training speed plus its validation items at the
+    evaluation speed; same model, same thread count, as many processes at once as the run had beside it, from
+    the idlest such file), and their ratio. Records that keep each epoch's time are measured by the median
+    epoch (a pause or a busy spell does not move it); older ones by fit seconds over epochs, and a resumed one
+    of those is listed, not judged (its sittings may have used other thread counts). A record that does not
+    state its load is set beside the benchmark of one process alone and marked so."""
+    from ser.paths import REPO_ROOT
+
+    root = root or REPO_ROOT
     best: dict[tuple[str, int, int], dict] = {}
     for res in sorted(benches, key=lambda b: -b["load_average_at_start"]):  # the idlest file wins
         for r in res["models"]:
@@ -128,10 +152,15 @@ def estimate_rows(records: list[dict], benches: list[dict]) -> list[dict]:
         key = (model, threads, conc or 1)
         if not (rec.get("n_train") and epochs and hist.get("seconds")) or key not in best:
             continue
-        measured = rec["n_train"] * epochs / hist["seconds"]
-        ratio = measured / best[key]["train_items_per_s"]
-        resumed = bool(hist.get("resumed_from_epoch"))
+        per_epoch = hist.get("epoch_seconds") or []
+        measured = _median(per_epoch) if per_epoch else hist["seconds"] / epochs
+        n_val = val_items_of(rec, root)
+        b = best[key]
+        estimate = rec["n_train"] / b["train_items_per_s"] + (n_val or 0) / b["eval_items_per_s"]
+        ratio = measured / estimate
         judged = "yes" if abs(ratio - 1) <= 0.25 else "no"
+        if hist.get("resumed_from_epoch") and not per_epoch:
+            judged = "resumed: not judged"
         rows.append(
             {
                 "record": rec.get("run") or Path(rec.get("_file", "?")).stem,
@@ -139,17 +168,18 @@ def estimate_rows(records: list[dict], benches: list[dict]) -> list[dict]:
                 "threads (last sitting)": threads,
                 "runs at once": "not recorded (set beside one alone)" if conc is None else conc,
                 "epochs": epochs,
-                "measured items/s": _f(measured),
-                "benchmark items/s": _f(best[key]["train_items_per_s"]),
-                "measured / benchmark": _f(ratio, 2),
-                "within 25 %": "resumed: not judged" if resumed else judged,
+                "items (train + val)": f"{rec['n_train']:,} + " + ("?" if n_val is None else f"{n_val:,}"),
+                "s per epoch": _f(measured) + (" (median)" if per_epoch else " (mean)"),
+                "benchmark's estimate, s": _f(estimate),
+                "measured / estimate": _f(ratio, 2),
+                "within 25 %": judged,
             }
         )
     return rows
 
 
-def speed_page(bench_dir: Path, records: list[dict]) -> str:
-    """MyST source of the speed page."""
+def speed_page(bench_dir: Path, records: list[dict], root: Path | None = None) -> str:
+    """MyST source of the speed page (split files, for validation sizes, are read under ``root``)."""
     benches = read_benches(bench_dir)
     text = [
         "# Training speed",
@@ -169,18 +199,20 @@ def speed_page(bench_dir: Path, records: list[dict]) -> str:
         return "\n".join(text) + "\n"
     for res in benches:
         text += [f"## {res['_file'].removesuffix('.json')}", "", bench_table(res), ""]
-    rows = estimate_rows(records, benches)
+    rows = estimate_rows(records, benches, root)
     text += [
         "## Estimates against measured runs",
         "",
-        "Each record that states its training size: its measured training speed (items x epochs over its fit "
-        "time, every sitting of a resumed run added up; the fit time also holds the validation passes) beside the "
-        "benchmark's for the same model and thread count, measured with as many processes at once as the run had "
-        "(`ser bench train --concurrent 2` times two at once, as `ser reproduce`'s two one-thread workers train): "
-        "records keep the machine's load at each epoch's end since 2026-12-01, and the load over the thread count "
-        "says how many runs shared the machine. Older records do not state it; they are set beside the benchmark "
-        "of one process alone and most of them shared the two cores with a second run, so they read slower. A run "
-        "that flushed no subnormal floats (before b2e44ec) can be far slower once its weights decay.",
+        "Each record that states its training size: its seconds per epoch beside the benchmark's estimate of that "
+        "epoch (the run's training items at the benchmark's training speed plus its validation items at the "
+        "benchmark's evaluation speed), for the same model and thread count, measured with as many processes at "
+        "once as the run had (`ser bench train --concurrent 2` times two at once, as `ser reproduce`'s two "
+        "one-thread workers train). Records since 2026-12-01 keep the machine's load and the seconds of each "
+        "epoch: the load over the thread count says how many runs shared the machine, and the median epoch is "
+        "what a pause or a busy spell does not move. Older records give only the fit time (every sitting of a "
+        "resumed run added up) and no load: they are set beside the benchmark of one process alone and most of "
+        "them shared the two cores with a second run, so they read slower. A run that flushed no subnormal floats "
+        "(before b2e44ec) can be far slower once its weights decay.",
         "",
         md_table(pd.DataFrame(rows)) if rows else "No record states its training size yet.",
     ]

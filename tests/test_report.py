@@ -204,8 +204,10 @@ def test_figures_plot_intervals_by_arm_and_name_what_they_leave_out(tmp_path):
 
 
 def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
-    """A record's training speed (items x epochs / fit seconds of all sittings) is compared with the
-    benchmark of its model at its thread count, from the idlest benchmark file; resumed runs are not judged."""
+    """A record's seconds per epoch (its median epoch where it keeps each epoch's time, else fit seconds of
+    all sittings over epochs) is compared with the benchmark's estimate of that epoch (training items at the
+    training speed, validation items from its split file at the evaluation speed), from the idlest file
+    of its model, thread count and runs at once; resumed runs without epoch times are not judged."""
     import json
 
     from ser.report_speed import bench_model_of, speed_page
@@ -218,6 +220,8 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     compiled = {"compile_s": 30.0, "compiled_train_items_per_s": 5.0, "speedup_step_compiled": 0.5}
     busy = bench | {"load_average_at_start": 3.0, "models": [model | {"train_items_per_s": 10.0} | compiled]}
     (tmp_path / "train-b.json").write_text(json.dumps(busy))
+    (tmp_path / "split.csv").write_text("utt_id,part\n" + "".join(f"u{i},{p}\n" for i, p in enumerate(
+        ["train"] * 100 + ["val"] * 50 + ["test"] * 7)))  # fmt: skip
 
     def rec(run, seconds, resumed=0, arm="clean"):
         return {"paper": "parallel_cnn_lstm", "arm": arm, "run": run, "params": {}, "n_train": 100,
@@ -227,16 +231,21 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     pair = bench | {"load_average_at_start": 0.5, "concurrent": 2, "models": [model | {"train_items_per_s": 40.0}]}
     (tmp_path / "train-c.json").write_text(json.dumps(pair))
     recs = [rec("fast", 25.0), rec("slow", 100.0), rec("resumed", 25.0, resumed=3), rec("text", 1.0, arm="x")]
-    beside = rec("beside", 25.0)  # loads of ~2 on one thread: it shared the machine with a second run
-    beside["history"]["load_average"] = [1.9, 2.2, None] + [2.0] * 7
+    beside = rec("beside", 25.0) | {"split_file": "split.csv"}  # loads of ~2 on one thread: beside a second run
+    # one epoch held up for 100 s (a pause): the median epoch does not see it, the mean would
+    beside["history"] |= {"load_average": [1.9, 2.2, None] + [2.0] * 7, "epoch_seconds": [3.0] * 9 + [100.0],
+                          "resumed_from_epoch": 4}  # fmt: skip
     recs.append(beside)
     assert bench_model_of(recs[0]) == "parallel_cnn_lstm/as_published"
     assert bench_model_of(recs[3]) == "parallel_cnn_lstm/paper_text"  # no such benchmark row: not listed
-    page = speed_page(tmp_path, recs)
-    rows = {ln.split("|")[1].strip(): ln for ln in page.splitlines() if ln.startswith("| ") and "items/s |" not in ln}
-    assert "| 40.0 | 50.0 | 0.80 | yes |" in rows["fast"]  # 100 x 10 / 25 s against the idle file's 50
-    assert "not recorded" in rows["fast"] and "| 2 | 10 | 40.0 | 40.0 | 1.00 | yes |" in rows["beside"]
-    assert "| 10.0 | 50.0 | 0.20 | no |" in rows["slow"]
+    page = speed_page(tmp_path, recs, root=tmp_path)
+    lines = [ln for ln in page.splitlines() if ln.startswith("| ") and "s per epoch |" not in ln]
+    rows = {ln.split("|")[1].strip(): ln for ln in lines}
+    assert "| 100 + ? | 2.5 (mean) | 2.0 | 1.25 | yes |" in rows["fast"]  # 100 / 50 items/s, no split file
+    assert "not recorded" in rows["fast"]
+    # 100 / 40 + 50 / 100 = 3.0 s from the two-at-once file; judged although resumed: it kept its epochs
+    assert "| 2 | 10 | 100 + 50 | 3.0 (median) | 3.0 | 1.00 | yes |" in rows["beside"]
+    assert "| 10.0 (mean) | 2.0 | 5.00 | no |" in rows["slow"]
     assert "resumed: not judged" in rows["resumed"] and "text" not in rows
     assert "## train-a" in page and "## train-b" in page
     assert page.count("torch.compile: items/s") == 1 and "| 5.0 (0.50x; 30 s) |" in page  # only the file that has it

@@ -118,6 +118,9 @@ def test_a_resumed_run_reports_the_time_of_every_sitting(tmp_path):
     assert out.seconds >= out.history.seconds >= first.seconds + 0.9
     # the machine's load at each epoch's end, both sittings: what the speed page reads the run's condition from
     assert len(out.history.load_average) == 4 and all(v is not None and v >= 0 for v in out.history.load_average)
+    # and each epoch's seconds (three slow batches each), which a pause between sittings does not enter
+    per_epoch = out.history.epoch_seconds
+    assert len(per_epoch) == 4 and all(0.45 <= v < out.history.seconds for v in per_epoch)
 
 
 def test_a_checkpoint_of_another_configuration_is_not_resumed(tmp_path):
