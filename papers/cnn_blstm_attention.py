@@ -78,6 +78,7 @@ from core.models.crnn import CodedCNNBLSTMAttention
 from core.models.pretrained import WeightsUnavailable, build
 from core.train import TrainConfig, compose, gaussian_noise
 from core.train import time_shift as _time_shift
+from ser import declaration
 from ser.run import open_run
 
 run = open_run("cnn_blstm_attention", globals())
@@ -215,9 +216,7 @@ STEPS = run.budget.get("steps")
 def epochs_for(n_train: int) -> int:
     """The profile's epochs, raised so that the step budget (if any) can be reached on ``n_train`` items;
     early stopping still ends a run that stopped improving."""
-    if not STEPS:
-        return EPOCHS
-    return max(EPOCHS, -(-int(STEPS) // -(-n_train // batch_size)))
+    return declaration.epochs_for_steps(EPOCHS, STEPS, n_train, batch_size)
 
 
 def data_for(balance: str, seed: int):
@@ -311,7 +310,7 @@ for name, kind, balance, kw in RUNS:
             m["leak/sibling_in_train"] = leak
         cfg_run = {"model": kind, "balance": balance, **kw, "train": cfg.to_dict(), "images": ICFG.__dict__,
                    "model_variant": "code" if coded else "report"}  # fmt: skip
-        steps_run = len(out.history.val_loss) * -(-n_train // batch_size)  # Keras keeps the last, smaller batch
+        steps_run = len(out.history.val_loss) * declaration.steps_per_epoch(n_train, batch_size)
         rec = write_record(name, seed, out, m, cfg_run, split_file=split_path, n_train=n_train, steps_run=steps_run)
         outputs.append({"run": name, "model": kind, "balance": balance, "seed": seed, "out": out, "record": rec})
         print(

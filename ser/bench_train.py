@@ -44,9 +44,9 @@ class Spec:
 
     def epochs_at_paper_budget(self) -> int:
         """The most epochs a ``paper`` run may take: the profile's, raised to reach ``paper_steps``."""
-        if not self.paper_steps:
-            return self.paper_epochs
-        return max(self.paper_epochs, -(-self.paper_steps // -(-self.train_items // self.batch_size)))
+        from ser.declaration import epochs_for_steps
+
+        return epochs_for_steps(self.paper_epochs, self.paper_steps, self.train_items, self.batch_size)
 
 
 def specs() -> list[Spec]:

@@ -122,7 +122,7 @@ def at_paper_budget(rec: dict, registry: dict) -> bool:
         p = rec.get("params", {})
         train = p.get("train") or {}
         n, bs, ep = p.get("n_train") or rec.get("n_train"), train.get("batch_size"), train.get("epochs")
-        if not (n and bs and ep) or ep * -(-int(n) // int(bs)) < steps:
+        if not (n and bs and ep) or ep * declaration.steps_per_epoch(n, bs) < steps:
             return False
     return True
 

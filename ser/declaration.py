@@ -266,6 +266,19 @@ def covers(budget: dict, paper: dict) -> bool:
     return True
 
 
+def steps_per_epoch(n_train: int, batch_size: int) -> int:
+    """Optimizer steps of one epoch (the last, smaller batch is a step, as Keras and the trainer take it)."""
+    return -(-int(n_train) // int(batch_size))
+
+
+def epochs_for_steps(epochs: int, steps: int | None, n_train: int, batch_size: int) -> int:
+    """A profile's epochs, raised so that a budget of ``steps`` optimizer steps (if any) can be reached on
+    ``n_train`` items; early stopping may still end a run sooner."""
+    if not steps:
+        return epochs
+    return max(epochs, -(-int(steps) // steps_per_epoch(n_train, batch_size)))
+
+
 def runnable(decl: dict) -> bool:
     """Whether the paper's notebook opens a run context (declares parameters, profiles and arms)."""
     return "parameters" in decl

@@ -93,3 +93,13 @@ def test_an_arm_sets_defaults_and_refuses_a_conflicting_override():
         resolve_params(d, {**defaults, "arm": "fast", "lr": 0.02}, defaults)
     with pytest.raises(ParameterError, match="unknown arm 'slow'"):
         resolve_params(d, {**defaults, "arm": "slow"}, defaults)
+
+
+def test_a_budget_in_steps_raises_the_epochs_to_reach_it():
+    """One helper for the step ceiling (the notebook, the claims' budget check and the benchmark use it)."""
+    from ser.declaration import epochs_for_steps, steps_per_epoch
+
+    assert steps_per_epoch(2710, 32) == 85 and steps_per_epoch(2720, 32) == 85 and steps_per_epoch(2721, 32) == 86
+    assert epochs_for_steps(20, 16940, 27104, 32) == 20  # 847 steps per epoch: the profile's 20 epochs suffice
+    assert epochs_for_steps(35, 16940, 1200, 32) == 446  # 38 per epoch: 446 x 38 = 16,948 >= 16,940 > 445 x 38
+    assert epochs_for_steps(35, None, 1200, 32) == 35
