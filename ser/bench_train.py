@@ -6,11 +6,12 @@ at the ``paper`` profile.
 ``ser bench train`` prints a table and ``--out FILE.json`` keeps it. FLOPs come from
 ``torch.utils.flop_counter`` (convolutions and matrix products, forward and backward) plus an
 analytic count for LSTMs, which the counter does not see: 8·h·(in+h) per step and direction
-forward, twice that backward. Both variants of a step are timed in the same process, their steps
-interleaved (``baseline``: conv-BN-ReLU-pool order, ``bernoulli_`` dropout masks, evaluation in
-training-sized batches; ``current``: what the trainer does now), with the trainer's deterministic
-setting, so their ratio depends little on the machine's load (the absolute numbers do: see the
-load average recorded with them).
+forward, twice that backward. Both variants of a step are timed in the same process, in blocks of
+steps run back to back (``--block``), the blocks interleaved (``baseline``: conv-BN-ReLU-pool
+order, ``bernoulli_`` dropout masks, evaluation in training-sized batches; ``current``: what the
+trainer does now), with the trainer's deterministic setting, so their ratio depends little on the
+machine's load (the absolute numbers do: see the load average and the slowest and fastest block
+recorded with them).
 """
 
 from __future__ import annotations
@@ -136,24 +137,29 @@ def count_flops(model: nn.Module, x: torch.Tensor) -> tuple[float, float]:
     return fwd / len(x), total / len(x)
 
 
-def _step_times(models: list[nn.Module], x: torch.Tensor, y: torch.Tensor, repeat: int) -> list[float]:
-    """Median seconds of one training step of each model, the models' steps interleaved (AB BA AB ...)
-    so that a change of the machine's load during the measurement affects them alike."""
+def _step_times(
+    models: list[nn.Module], x: torch.Tensor, y: torch.Tensor, repeat: int, block: int = 4
+) -> tuple[list[float], list[tuple[float, float]]]:
+    """Seconds of one training step of each model: the median over ``repeat`` rounds of ``block`` steps run
+    back to back (as the trainer runs them: one model's steps in a row, its memory warm), the models' blocks
+    interleaved (AB BA AB ...) so that a change of the machine's load affects them alike; also each model's
+    fastest and slowest block per step, the spread a reader should read the median with."""
     opts = [torch.optim.SGD(m.parameters(), lr=1e-3, momentum=0.8) for m in models]
     times: list[list[float]] = [[] for _ in models]
     for m in models:
         m.train()
-    for i in range(repeat + 2):
+    for i in range(repeat + 1):
         order = list(enumerate(zip(models, opts, strict=True)))
         for k, (m, opt) in order if i % 2 == 0 else order[::-1]:  # ABBA: neither variant always goes first
             t = time.perf_counter()
-            opt.zero_grad(set_to_none=True)
-            nn.functional.cross_entropy(m(x), y).backward()
-            opt.step()
+            for _ in range(block):
+                opt.zero_grad(set_to_none=True)
+                nn.functional.cross_entropy(m(x), y).backward()
+                opt.step()
             _sync(x.device)
-            if i >= 2:
-                times[k].append(time.perf_counter() - t)
-    return [sorted(ts)[len(ts) // 2] for ts in times]
+            if i >= 1:  # the first round warms up every model
+                times[k].append((time.perf_counter() - t) / block)
+    return [sorted(ts)[len(ts) // 2] for ts in times], [(min(ts), max(ts)) for ts in times]
 
 
 def _eval_time(model: nn.Module, x: torch.Tensor, repeat: int) -> float:
@@ -209,7 +215,13 @@ def _quiet_compiler() -> Iterator[None]:
 
 
 def measure(
-    spec: Spec, threads: int, peak: float, repeat: int = 5, dev: torch.device | None = None, compile: bool = False
+    spec: Spec,
+    threads: int,
+    peak: float,
+    repeat: int = 5,
+    dev: torch.device | None = None,
+    compile: bool = False,
+    block: int = 4,
 ) -> dict:
     """One model's row; ``compile=True`` also times the ``torch.compile`` build of it, interleaved with
     the eager model's steps (its first steps, which compile, are timed apart as ``compile_s``)."""
@@ -239,11 +251,11 @@ def measure(
             nn.functional.cross_entropy(comp(x), y).backward()  # the forward and backward graphs compile here
             _sync(dev)
             extra["compile_s"] = time.perf_counter() - t
-            step, base_step, comp_step = _step_times([model, base, comp], x, y, repeat)
+            (step, base_step, comp_step), (spread, *_) = _step_times([model, base, comp], x, y, repeat, block)
         extra["compiled_train_items_per_s"] = b / comp_step
         extra["speedup_step_compiled"] = step / comp_step  # compiled over eager (> 1: compiling helps)
     else:
-        step, base_step = _step_times([model, base], x, y, repeat)
+        (step, base_step), (spread, _) = _step_times([model, base], x, y, repeat, block)
     xe = torch.randn(256, *spec.shape, device=dev)
     if conv:
         xe = xe.contiguous(memory_format=torch.channels_last)
@@ -259,6 +271,8 @@ def measure(
         "gflop_fwd_per_item": fwd / 1e9,
         "gflop_train_per_item": fwd_bwd / 1e9,
         "train_items_per_s": train_sps,
+        "train_items_per_s_range": [b / spread[1], b / spread[0]],  # slowest and fastest block
+        "steps_timed": repeat * block,
         "eval_items_per_s": 1 / eval_big,
         "train_fraction_of_peak": fwd_bwd * train_sps / peak,
         "baseline_train_items_per_s": base_sps,
@@ -280,6 +294,7 @@ def run(
     keep_memory: bool = True,
     compile: bool = False,
     sync: Callable[[], object] | None = None,
+    block: int = 4,
 ) -> dict:
     """Measure every model (or those in ``only``) with the trainer's settings; ``keep_memory=False``
     leaves glibc's allocator as it is (the trainer's setting before it kept freed memory), which a
@@ -306,7 +321,7 @@ def run(
     for s in specs():
         if not only or s.name in only:
             sync()
-            rows.append(measure(s, threads, peak, repeat, dev, compile))
+            rows.append(measure(s, threads, peak, repeat, dev, compile, block))
     return {
         "device": device_info() if dev.type == "cpu" else f"cuda: {torch.cuda.get_device_name(dev)}",
         "threads": threads,
@@ -317,6 +332,7 @@ def run(
         "torch": torch.__version__,
         "compiled": compile,
         "concurrent": 1,
+        "steps_per_block": block,
         "models": rows,
     }
 
@@ -356,6 +372,9 @@ def merge_concurrent(results: list[dict]) -> dict:
         for k, v in row.items():
             if isinstance(v, float):
                 row[k] = sum(r[k] for r in same) / len(same)
+        if all("train_items_per_s_range" in r for r in same):  # the slowest and fastest block of any process
+            row["train_items_per_s_range"] = [min(r["train_items_per_s_range"][0] for r in same),
+                                              max(r["train_items_per_s_range"][1] for r in same)]  # fmt: skip
         row["train_items_per_s_per_process"] = [r["train_items_per_s"] for r in same]
         row["total_train_items_per_s"] = sum(row["train_items_per_s_per_process"])
         rows.append(row)
@@ -375,7 +394,9 @@ def table(res: dict) -> str:
     lines = [" | ".join(cols)]
     for r in res["models"]:
         lines.append(
-            f"{r['model']} | {r['params']:,} | {r['gflop_fwd_per_item']:.3f} | {r['train_items_per_s']:.1f} | "
+            f"{r['model']} | {r['params']:,} | {r['gflop_fwd_per_item']:.3f} | {r['train_items_per_s']:.1f}"
+            + (" ({:.1f}-{:.1f})".format(*r["train_items_per_s_range"]) if "train_items_per_s_range" in r else "")
+            + f" | "
             f"{100 * r['train_fraction_of_peak']:.1f} | {r['eval_items_per_s']:.1f} | {r['s_per_epoch']:.1f} | "
             f"{r['speedup_epoch']:.2f} | {r['paper_fit_minutes']:.1f}"
             + (
@@ -394,7 +415,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="ser bench train", description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--model", action="append", help="only this model, e.g. parallel_cnn_lstm/as_published")
-    p.add_argument("--repeat", type=int, default=5, help="timed steps per measurement (median)")
+    p.add_argument("--repeat", type=int, default=5, help="timed rounds per model (median over rounds)")
+    p.add_argument("--block", type=int, default=4, help="training steps run back to back in each round (default 4)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
     p.add_argument("--no-keep-freed-memory", action="store_true",
@@ -404,10 +426,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrent", type=int, default=1,
                    help="processes measuring at once (2: as ser reproduce's two one-thread workers train)")  # fmt: skip
     a = p.parse_args(argv)
-    if a.concurrent < 1:
-        p.error(f"--concurrent must be at least 1, got {a.concurrent}")
+    for name in ("concurrent", "repeat", "block"):
+        if getattr(a, name) < 1:
+            p.error(f"--{name} must be at least 1, got {getattr(a, name)}")
     kw = dict(threads=a.threads, only=a.model, repeat=a.repeat, device=a.device,
-              keep_memory=not a.no_keep_freed_memory, compile=a.compile)  # fmt: skip
+              keep_memory=not a.no_keep_freed_memory, compile=a.compile, block=a.block)  # fmt: skip
     res = run(**kw) if a.concurrent == 1 else run_concurrent(a.concurrent, **kw)
     print(table(res))
     if a.out:

@@ -63,13 +63,19 @@ def _f(v: float, digits: int = 1) -> str:
     return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.{digits}f}"
 
 
+def _range(r: dict) -> str:
+    """' (slowest-fastest)' block of a benchmark row, where the file has it."""
+    lo_hi = r.get("train_items_per_s_range")
+    return "" if not lo_hi else f" ({_f(lo_hi[0])}-{_f(lo_hi[1])})"
+
+
 def bench_table(res: dict) -> str:
     rows = [
         {
             "model": r["model"],
             "parameters": f"{r['params']:,}",
             "GFLOP per item (forward)": _f(r["gflop_fwd_per_item"], 3),
-            "training items/s": _f(r["train_items_per_s"]),
+            "training items/s": _f(r["train_items_per_s"]) + _range(r),
             "% of matmul peak": _f(100 * r["train_fraction_of_peak"]),
             "evaluation items/s": _f(r["eval_items_per_s"]),
             "s per epoch": _f(r["s_per_epoch"]),
@@ -188,7 +194,9 @@ def speed_page(bench_dir: Path, records: list[dict], root: Path | None = None) -
         "`ser bench train` (`ser.bench_train`): parameters, floating-point operations per item (counted by "
         "torch's flop counter, LSTMs by hand), training and evaluation throughput, the fraction of the "
         "machine's matrix-multiply peak that training reaches, seconds per epoch and the longest a `paper` "
-        "fit can take. The column of speed-ups times the trainer's earlier step in alternation with today's; "
+        "fit can take. Files written since blocks of steps were timed (`--block`) give the slowest and fastest "
+        "block's training speed in brackets: the spread to read the median with. The column of speed-ups times "
+        "the trainer's earlier step in alternation with today's; "
         "where a file has a `torch.compile` column (`ser bench train --compile`), the model built by torch's "
         "compiler (inductor, offline with the machine's gcc) is timed in the same alternation: on this CPU it was "
         "slower than the eager model for every conv model but the wavelet one, so the trainer stays eager.",

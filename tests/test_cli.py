@@ -232,6 +232,9 @@ def test_training_benchmark_counts_flops_and_reports_ratios(tmp_path):
     assert row["speedup_step_compiled"] == pytest.approx(row["compiled_train_items_per_s"] / row["train_items_per_s"])
     assert res["matmul_peak_gflops"] > 0 and row["params"] > 0 and 0 < row["train_fraction_of_peak"] < 1
     assert row["s_per_epoch"] > 0 and row["paper_epochs"] == 100 and "load_average_at_start" in res
+    # steps timed in blocks run back to back (4 by default); the slowest and fastest block bound the median
+    lo, hi = row["train_items_per_s_range"]
+    assert res["steps_per_block"] == 4 and row["steps_timed"] == 8 and lo <= row["train_items_per_s"] <= hi
     # two processes at once (as ser reproduce's two workers train): per-process means, each one's speed and the sum
     out2 = tmp_path / "pair.json"
     assert (
@@ -242,8 +245,11 @@ def test_training_benchmark_counts_flops_and_reports_ratios(tmp_path):
     assert pair["concurrent"] == 2 and len(prow["train_items_per_s_per_process"]) == 2
     assert prow["total_train_items_per_s"] == pytest.approx(sum(prow["train_items_per_s_per_process"]))
     assert prow["train_items_per_s"] == pytest.approx(prow["total_train_items_per_s"] / 2)
-    with pytest.raises(SystemExit):
-        main(["bench", "train", "--concurrent", "0"])
+    plo, phi = prow["train_items_per_s_range"]  # over both processes' blocks
+    assert plo <= min(prow["train_items_per_s_per_process"]) and phi >= max(prow["train_items_per_s_per_process"])
+    for bad in (["--concurrent", "0"], ["--block", "0"], ["--repeat", "0"]):
+        with pytest.raises(SystemExit):
+            main(["bench", "train", *bad])
     from ser.bench_train import specs
 
     sp = {s.name: s for s in specs()}  # the Bonnefoy budget is counted in steps: 16,940 over 38 batches per epoch
