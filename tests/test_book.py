@@ -233,3 +233,13 @@ def test_page_titles_are_unique_and_no_markdown_table_is_left_raw(built_book):
     dup = {t: [p for p, tt in titles.items() if tt == t] for t, n in Counter(titles.values()).items() if n > 1}
     assert not dup, dup
     assert not raw, raw
+
+
+def test_numbers_in_prose_are_rendered_with_their_results_files(built_book):
+    """The {measured} role: the chapter shows the computed value, its tooltip names the records."""
+    import re
+
+    html = (built_book / "chapters" / "wavelet_cnn_lstm.html").read_text()
+    hits = re.findall(r'<abbr class="measured" title="measured: ([^"]+)">([^<]+)</abbr>', html)
+    assert len(hits) >= 20 and all(".json" in files for files, _ in hits)
+    assert ("emodb-si3-as_published-main-paper-fold0.json", "31.6") in hits

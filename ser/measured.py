@@ -1,0 +1,182 @@
+"""Measured numbers in prose: the book's ``{measured}`` role computes each number a chapter states
+from the committed results records when the book is built, so that no reproduced number is typed
+by hand and none goes stale when another seed lands.
+
+A query is ``key=value`` words, e.g. ``arm=as_published protocol=sd3 metric=accuracy/lr0.001
+show=values``:
+
+- filters (each value an ``fnmatch`` pattern, ``a|b`` for either): ``paper`` (a chapter's own by
+  default), ``arm`` (``paper_text`` where a record names none), ``profile``, ``protocol``,
+  ``corpus``, ``run``, ``seed``, ``diverged`` (``yes``/``no``), ``params.<name>``,
+  ``history.<field>`` and ``budget.<field>`` (e.g. ``history.stopped_early=False``);
+- ``metric``: a key of the records' ``metrics`` (default ``accuracy``) or a dotted path into the
+  record (``history.best_epoch``, ``budget.epochs_run``); ``of``: how a per-epoch list such as
+  ``history.val_acc`` becomes one number per run (``max``, ``min``, ``first``, ``last``, ``len``);
+- ``show``: ``mean`` (default), ``values`` (each run in the order of its results file's name, joined
+  "a, b and c"), ``same`` (the one value every run shares, an error if they differ), ``n`` (how
+  many runs), ``sd``, ``mean_sd`` ("m ± sd"), ``min``, ``max``, ``range`` ("min to max"),
+  ``interval`` ("m [low, high]", Student t), ``leak`` (``as_published`` minus ``clean`` among the
+  matches, "+d [low, high]", Welch t);
+- ``scale``: 100 by default for fractions (accuracy, F1, recall metrics), else 1; ``digits``: 1
+  by default; ``add``: a number added to each value (``add=1`` turns 0-based epochs into ordinals).
+
+A query that matches no record is an error, so a number whose evidence is gone fails the build.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import re
+from pathlib import Path
+
+from core.stats import difference_interval, mean_interval
+
+FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "diverged")
+PATH_FILTERS = ("params.", "history.", "budget.")  # a dotted path into the record, compared as text
+OPTIONS = ("metric", "of", "show", "scale", "digits", "add")
+SHOWS = ("mean", "values", "same", "n", "sd", "mean_sd", "min", "max", "range", "interval", "leak")
+OFS = {"max": max, "min": min, "first": lambda v: v[0], "last": lambda v: v[-1], "len": len}
+FRACTION_METRICS = (
+    "accuracy",
+    "macro_f1",
+    "f1",
+    "uar",
+    "war",
+    "recall",
+    "balanced_accuracy",
+    "leak/sibling_in_train",
+    "history.val_acc",
+    "history.train_acc",
+)
+
+
+class MeasuredError(ValueError):
+    """A ``{measured}`` query that cannot be answered from the records."""
+
+
+def parse(query: str, paper: str | None = None) -> dict[str, str]:
+    """The query's words as a dict; unknown keys and malformed words are errors."""
+    out: dict[str, str] = {} if paper is None else {"paper": paper}
+    seen: set[str] = set()
+    for word in query.split():
+        key, sep, value = word.partition("=")
+        if not sep or not value:
+            raise MeasuredError(f"{{measured}} `{query}`: '{word}' is not key=value")
+        if key not in FILTERS + OPTIONS and not key.startswith(PATH_FILTERS):
+            raise MeasuredError(
+                f"{{measured}} `{query}`: unknown key '{key}'; use {', '.join(FILTERS + OPTIONS)}, params.<name>, "
+                "history.<field> or budget.<field>"
+            )
+        if key in out and not (key == "paper" and paper is not None and "paper" not in seen):
+            raise MeasuredError(f"{{measured}} `{query}`: '{key}' is given twice")
+        seen.add(key)
+        out[key] = value
+    if out.get("show", "mean") not in SHOWS:
+        raise MeasuredError(f"{{measured}} `{query}`: show must be one of {', '.join(SHOWS)}")
+    if out.get("of", "max") not in OFS:
+        raise MeasuredError(f"{{measured}} `{query}`: of must be one of {', '.join(OFS)}")
+    return out
+
+
+def _field(rec: dict, key: str) -> object:
+    if key == "arm":
+        return rec.get("arm") or "paper_text"
+    if key == "run":
+        return rec.get("run") or Path(rec.get("_file", "")).stem
+    if key == "seed":
+        return "|".join(str(s) for s in rec.get("seeds") or [])
+    if key == "diverged":
+        return "yes" if (rec.get("history") or {}).get("diverged") else "no"
+    if key.startswith(PATH_FILTERS):
+        head, _, name = key.partition(".")
+        return (rec.get(head) or {}).get(name)
+    return rec.get(key)
+
+
+def _matches(value: object, pattern: str, key: str) -> bool:
+    texts = str(value).split("|") if key == "seed" else [str(value)]
+    return any(fnmatch.fnmatchcase(t, p) for t in texts for p in pattern.split("|"))
+
+
+def select(records: list[dict], q: dict[str, str]) -> list[dict]:
+    """The records every filter of ``q`` matches, in the order of their results files' names."""
+    keys = [k for k in q if k in FILTERS or k.startswith(PATH_FILTERS)]
+    hits = [r for r in records if all(_matches(_field(r, k), q[k], k) for k in keys)]
+    return sorted(hits, key=lambda r: (_field(r, "run"), r.get("_file", "")))
+
+
+def _value(rec: dict, metric: str, of: str | None = None) -> float | None:
+    if metric in rec.get("metrics", {}):
+        v = rec["metrics"][metric]
+    else:
+        v = rec
+        for part in metric.split("."):
+            v = v.get(part) if isinstance(v, dict) else None
+    if isinstance(v, list) and of and v:
+        v = OFS[of](v)
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _join(texts: list[str]) -> str:
+    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
+
+
+def answer(query: str, records: list[dict], paper: str | None = None) -> tuple[str, list[str]]:
+    """The text a query stands for and the results files it was computed from."""
+    q = parse(query, paper)
+    hits = select(records, q)
+    if not hits:
+        raise MeasuredError(f"{{measured}} `{query}` matches no results record (paper {q.get('paper')})")
+    metric, show = q.get("metric", "accuracy"), q.get("show", "mean")
+    files = [Path(r.get("_file", r.get("run", "?"))).name for r in hits]
+    if show == "n":
+        return str(len(hits)), files
+    fraction = (metric.split("/")[0] in FRACTION_METRICS or metric in FRACTION_METRICS) and q.get("of") != "len"
+    scale = float(q.get("scale", 100 if fraction else 1))
+    digits, add = int(q.get("digits", 1)), float(q.get("add", 0))
+    pairs = [(r, _value(r, metric, q.get("of"))) for r in hits]
+    missing = [Path(r.get("_file", "?")).name for r, v in pairs if v is None]
+    if missing:
+        raise MeasuredError(f"{{measured}} `{query}`: no numeric '{metric}' in {', '.join(missing)}")
+    vals = [v * scale + add for _, v in pairs]
+
+    def f(x: float, signed: bool = False) -> str:
+        return "–" if math.isnan(x) else (f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}")
+
+    if show == "values":
+        return _join([f(v) for v in vals]), files
+    if show == "same":
+        if len({f(v) for v in vals}) > 1:
+            raise MeasuredError(
+                f"{{measured}} `{query}`: show=same, but the runs differ ({_join([f(v) for v in vals])})"
+            )
+        return f(vals[0]), files
+    if show == "leak":
+        arms = [_field(r, "arm") for r, _ in pairs]
+        a = [v for v, arm in zip(vals, arms, strict=True) if arm == "as_published"]
+        b = [v for v, arm in zip(vals, arms, strict=True) if arm == "clean"]
+        if not a or not b:
+            raise MeasuredError(
+                f"{{measured}} `{query}`: show=leak needs as_published and clean runs among its matches"
+            )
+        d, lo, hi = difference_interval(a, b)
+        return f(d, True) + ("" if math.isnan(lo) else f" [{f(lo, True)}, {f(hi, True)}]"), files
+    m, lo, hi = mean_interval(vals)
+    sd = (sum((v - m) ** 2 for v in vals) / (len(vals) - 1)) ** 0.5 if len(vals) > 1 else float("nan")
+    text = {
+        "mean": f(m),
+        "sd": f(sd),
+        "mean_sd": f"{f(m)} ± {f(sd)}",
+        "min": f(min(vals)),
+        "max": f(max(vals)),
+        "range": f"{f(min(vals))} to {f(max(vals))}",
+        "interval": f(m) + ("" if math.isnan(lo) else f" [{f(lo)}, {f(hi)}]"),
+    }[show]
+    return text, files
+
+
+def chapter_paper(docname: str) -> str | None:
+    """The paper a page is about: ``chapters/<paper>`` pages query their own paper by default."""
+    m = re.fullmatch(r"chapters/(\w+)", docname)
+    return m[1] if m else None

@@ -1,0 +1,92 @@
+"""The book's {measured} role: numbers in prose computed from the results records."""
+
+import pytest
+
+from ser.measured import MeasuredError, answer, chapter_paper, parse, select
+
+
+def _rec(run, arm, acc, protocol="sd3", profile="paper", diverged=False, seeds=(0,), **metrics):
+    return {"paper": "p", "run": run, "arm": arm, "protocol": protocol, "profile": profile, "corpus": "emodb",
+            "seeds": list(seeds), "metrics": {"accuracy": acc, **metrics}, "params": {"lr": 0.1},
+            "history": {"diverged": diverged, "best_epoch": 4}, "_file": f"/r/{run}.json"}  # fmt: skip
+
+
+RECS = [
+    _rec("a-fold1", "as_published", 0.776),
+    _rec("a-fold0", "as_published", 0.710),
+    _rec("a-fold2", "as_published", 0.794),
+    _rec("c-fold0", "clean", 0.636),
+    _rec("c-fold1", "clean", 0.748),
+    _rec("c-fold2", "clean", 0.673),
+    _rec("t-0", None, 0.243, protocol="si3", diverged=True),
+]
+
+
+def test_values_means_counts_and_the_leak_come_from_the_records():
+    assert answer("arm=as_published show=values", RECS, "p") == (
+        "71.0, 77.6 and 79.4",
+        ["a-fold0.json", "a-fold1.json", "a-fold2.json"],
+    )  # in the order of the files' names, not of the list
+    assert answer("arm=as_published", RECS, "p")[0] == "76.0"
+    assert answer("arm=clean|as_published show=n", RECS, "p")[0] == "6"
+    assert answer("protocol=sd3 show=leak", RECS, "p")[0] == "+7.4 [-4.4, +19.3]"  # Welch t
+    assert answer("arm=paper_text show=values diverged=yes", RECS, "p")[0] == "24.3"  # no arm: paper_text
+    assert answer("run=c-fold* show=range", RECS, "p")[0] == "63.6 to 74.8"
+    assert answer("arm=clean show=mean_sd digits=2", RECS, "p")[0].startswith("68.57 ± ")
+    assert answer("run=a-fold0 metric=history.best_epoch add=1 digits=0", RECS, "p")[0] == "5"
+    assert answer("run=a-fold0 params.lr=0.1 show=n", RECS, "p")[0] == "1"
+    assert answer("arm=as_published show=same", RECS[:1] + RECS[:1], "p")[0] == "77.6"
+    with pytest.raises(MeasuredError, match="runs differ"):
+        answer("arm=clean show=same", RECS, "p")
+    hist = [_rec("h", "clean", 0.5) | {"history": {"val_acc": [0.1, 0.3, 0.2]}}]
+    assert answer("metric=history.val_acc of=max", hist, "p")[0] == "30.0"  # a fraction: in %
+    assert answer("metric=history.val_acc of=len digits=0", hist, "p")[0] == "3"
+    assert answer("history.best_epoch=4 show=n", RECS, "p")[0] == "7" and not select(RECS, {"history.best_epoch": "5"})
+    interval = answer("arm=as_published show=interval", RECS, "p")[0]
+    assert interval.startswith("76.0 [") and interval.endswith("]")
+
+
+def test_a_query_without_evidence_or_with_a_typo_is_an_error():
+    with pytest.raises(MeasuredError, match="matches no results record"):
+        answer("arm=speaker", RECS, "p")
+    with pytest.raises(MeasuredError, match="unknown key 'prtocol'"):
+        parse("prtocol=sd3")
+    with pytest.raises(MeasuredError, match="not key=value"):
+        parse("as_published")
+    with pytest.raises(MeasuredError, match="'metric' is given twice"):
+        parse("metric=accuracy metric=history.best_epoch")
+    with pytest.raises(MeasuredError, match="of must be one of"):
+        parse("of=median")
+    with pytest.raises(MeasuredError, match="show must be one of"):
+        parse("show=median")
+    with pytest.raises(MeasuredError, match="no numeric 'macro_f1'"):
+        answer("arm=clean metric=macro_f1", RECS, "p")
+    with pytest.raises(MeasuredError, match="needs as_published and clean runs"):
+        answer("arm=clean show=leak", RECS, "p")
+
+
+def test_a_chapter_queries_its_own_paper_by_default():
+    assert chapter_paper("chapters/wavelet_cnn_lstm") == "wavelet_cnn_lstm" and chapter_paper("intro") is None
+    assert parse("arm=x", "p") == {"paper": "p", "arm": "x"} and parse("paper=q arm=x", "p")["paper"] == "q"
+
+
+def test_every_measured_number_in_the_book_resolves_against_the_committed_records():
+    """Each {measured} query in the book's pages answers from papers/results (the build fails on one that
+    does not; this says which, without building)."""
+    import re
+    from pathlib import Path
+
+    from ser.measured import chapter_paper
+    from ser.results import read_results
+
+    book = Path(__file__).resolve().parent.parent / "book"
+    records = read_results()
+    found = 0
+    for page in sorted(book.rglob("*.md")):
+        if "_build" in page.parts or "_generated" in page.parts:
+            continue
+        docname = page.relative_to(book).with_suffix("").as_posix()
+        for query in re.findall(r"\{measured\}`([^`]+)`", page.read_text()):
+            answer(query, records, chapter_paper(docname))
+            found += 1
+    assert found >= 50  # the chapters state their numbers this way
