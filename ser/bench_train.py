@@ -305,6 +305,7 @@ def run(
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: torch sees no GPU here (torch.cuda.is_available() is False)")
     torch.use_deterministic_algorithms(True, warn_only=True)  # as core.train.seed_everything sets it
+    torch.utils.deterministic.fill_uninitialized_memory = False
     torch.set_flush_denormal(True)
     if keep_memory:
         from core.train import keep_freed_memory
@@ -327,6 +328,7 @@ def run(
         "threads": threads,
         "deterministic": torch.are_deterministic_algorithms_enabled(),
         "kept_freed_memory": keep_memory,
+        "filled_uninitialized_memory": bool(torch.utils.deterministic.fill_uninitialized_memory),
         "load_average_at_start": os.getloadavg()[0],
         "matmul_peak_gflops": peak / 1e9,
         "torch": torch.__version__,

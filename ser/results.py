@@ -89,6 +89,7 @@ def determinism_info() -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "flush_denormal": bool((torch.tensor([1e-40]) * 1.0).item() == 0.0),  # subnormals flushed to zero
         "kept_freed_memory": freed_memory_kept(),  # glibc keeps freed blocks mapped (speed only)
+        "filled_uninitialized_memory": bool(torch.utils.deterministic.fill_uninitialized_memory),  # NaN guard
     }
 
 
