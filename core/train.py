@@ -121,12 +121,12 @@ _KEPT_FREED_MEMORY = False
 def keep_freed_memory() -> bool:
     """Ask glibc's allocator to keep freed memory for reuse (no ``mmap`` for large blocks, no trimming
     of the heap), so that a training step's activations land in pages already mapped instead of
-    fresh ones that the kernel must fault in and zero on every step. On the BAVED model (one thread,
-    two trainings beside it) this cut the system time of 25 steps 3-5 fold (e.g. 3.6 s to 0.3-0.7 s);
-    on the idle machine, alternating with and without it, training items/s rose 1.10x (BAVED
-    as_published), 1.13x (BAVED paper_text), 1.26x (wavelet) and 1.38x (Bonnefoy co-author's model;
-    the benchmark files of the speed page). The values computed are the same
-    (tested); the process keeps its peak memory. Returns whether it applied (glibc only)."""
+    fresh ones that the kernel must fault in and zero on every step. Its first version disabled ``mmap``
+    but, through an overflowed argument, set the trim threshold to 0; that alone gave 1.10-1.38x
+    training items/s on the idle machine (the ``*mem-*`` benchmark files of the speed page). With the
+    threshold right, a BAVED step faults in no pages at all (12,000-44,000 before) and the same pairs of
+    processes ran 1.05-1.5x faster again (the commit that fixed it gives the numbers). The values computed
+    are the same (tested); the process keeps its peak memory. Returns whether it applied (glibc only)."""
     global _KEPT_FREED_MEMORY
     if _KEPT_FREED_MEMORY:
         return True
