@@ -156,16 +156,22 @@ def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = 
         epochs = len(hist.get("val_loss") or [])
         model, threads, conc = bench_model_of(rec), threads_of(rec), concurrency_of(rec)
         key = (model, threads, conc or 1)
-        if not (rec.get("n_train") and epochs and hist.get("seconds")) or key not in best:
+        if not (rec.get("n_train") and epochs and hist.get("seconds")) or not any(k[0] == model for k in best):
             continue
         per_epoch = hist.get("epoch_seconds") or []
         measured = _median(per_epoch) if per_epoch else hist["seconds"] / epochs
         n_val = val_items_of(rec, root)
-        b = best[key]
-        estimate = rec["n_train"] / b["train_items_per_s"] + (n_val or 0) / b["eval_items_per_s"]
+        b = best.get(key)
+        estimate = (
+            float("nan")
+            if b is None
+            else rec["n_train"] / b["train_items_per_s"] + (n_val or 0) / b["eval_items_per_s"]
+        )
         ratio = measured / estimate
         judged = "yes" if abs(ratio - 1) <= 0.25 else "no"
-        if hist.get("resumed_from_epoch") and not per_epoch:
+        if b is None:  # e.g. a third process beside two trainings: no benchmark measured that condition
+            judged = f"no benchmark of {key[2]} processes at {key[1]} thread(s)"
+        elif hist.get("resumed_from_epoch") and not per_epoch:
             judged = "resumed: not judged"
         rows.append(
             {

@@ -236,6 +236,9 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     beside["history"] |= {"load_average": [1.9, 2.2, None] + [2.0] * 7, "epoch_seconds": [3.0] * 9 + [100.0],
                           "resumed_from_epoch": 4}  # fmt: skip
     recs.append(beside)
+    crowded = rec("crowded", 25.0)  # three processes on the machine: no benchmark of that: listed, not judged
+    crowded["history"]["load_average"] = [3.0] * 10
+    recs.append(crowded)
     assert bench_model_of(recs[0]) == "parallel_cnn_lstm/as_published"
     assert bench_model_of(recs[3]) == "parallel_cnn_lstm/paper_text"  # no such benchmark row: not listed
     page = speed_page(tmp_path, recs, root=tmp_path)
@@ -247,6 +250,9 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     assert "| 2 | 10 | 100 + 50 | 3.0 (median) | 3.0 | 1.00 | yes |" in rows["beside"]
     assert "| 10.0 (mean) | 2.0 | 5.00 | no |" in rows["slow"]
     assert "resumed: not judged" in rows["resumed"] and "text" not in rows
+    assert (
+        "| 3 | 10 |" in rows["crowded"] and "| – | – | no benchmark of 3 processes at 1 thread(s) |" in rows["crowded"]
+    )
     assert "## train-a" in page and "## train-b" in page
     assert page.count("torch.compile: items/s") == 1 and "| 5.0 (0.50x; 30 s) |" in page  # only the file that has it
 
