@@ -70,6 +70,8 @@ class History:
     lr: list[float] = field(default_factory=list)
     load_average: list[float | None] = field(default_factory=list)  # the machine's 1-minute load at each epoch's end
     epoch_seconds: list[float] = field(default_factory=list)  # wall seconds of each epoch's steps and validation
+    train_items: int = 0  # items per training epoch and per validation pass, as fit saw them
+    val_items: int = 0
     best_epoch: int = -1
     stopped_early: bool = False
     seconds: float = 0.0
@@ -168,9 +170,10 @@ def seed_everything(seed: int) -> None:
     # epochs. Flushing changes values only below 1.2e-38, and reruns stay identical.
     torch.set_flush_denormal(True)
     # Deterministic mode also fills every fresh tensor with NaN, a guard against kernels that read memory
-    # they never wrote; no kernel of these models does (test: weights bit-identical with and without the
-    # fill), and the fill was a fifth of a BAVED step's CPU time once freed memory stayed mapped
-    torch.utils.deterministic.fill_uninitialized_memory = False
+    # they never wrote; no CPU kernel of these models does (test: weights bit-identical with and without
+    # the fill), and the fill was a fifth of a BAVED step's CPU time once freed memory stayed mapped. On a
+    # GPU, where that was not checked, the guard stays on.
+    torch.utils.deterministic.fill_uninitialized_memory = torch.cuda.is_available()
     keep_freed_memory()
 
 
@@ -334,6 +337,7 @@ def fit(
             best_loss, best_state, bad_epochs = state["best_loss"], state["best_state"], state["bad_epochs"]
             first_epoch = len(hist.val_loss)
             hist.resumed_from_epoch = first_epoch
+    hist.train_items, hist.val_items = len(x_tr), len(x_va)
     start = time.perf_counter() - hist.seconds
     done = hist.stopped_early or hist.diverged
     bar = tqdm(range(first_epoch, cfg.epochs), desc="epochs", disable=not cfg.progress or done, leave=False)

@@ -268,6 +268,8 @@ def covers(budget: dict, paper: dict) -> bool:
 
 def steps_per_epoch(n_train: int, batch_size: int) -> int:
     """Optimizer steps of one epoch (the last, smaller batch is a step, as Keras and the trainer take it)."""
+    if int(n_train) < 1 or int(batch_size) < 1:
+        raise ValueError(f"no optimizer step from {n_train} training items in batches of {batch_size}")
     return -(-int(n_train) // int(batch_size))
 
 

@@ -5,18 +5,19 @@ by hand and none goes stale when another seed lands.
 A query is ``key=value`` words, e.g. ``arm=as_published protocol=sd3 metric=accuracy/lr0.001
 show=values``:
 
-- filters (each value an ``fnmatch`` pattern, ``a|b`` for either): ``paper`` (a chapter's own by
+- filters (each value an ``fnmatch`` pattern or a number, ``a|b`` for either): ``paper`` (a chapter's own by
   default), ``arm`` (``paper_text`` where a record names none), ``profile``, ``protocol``,
   ``corpus``, ``run``, ``seed``, ``diverged`` (``yes``/``no``), ``params.<name>``,
-  ``history.<field>`` and ``budget.<field>`` (e.g. ``history.stopped_early=False``);
+  ``history.<field>`` and ``budget.<field>`` (e.g. ``history.stopped_early=False``); ``diverged``
+  counts a run as the tables do (a stored flag, or one class predicted for every test item);
 - ``metric``: a key of the records' ``metrics`` (default ``accuracy``) or a dotted path into the
   record (``history.best_epoch``, ``budget.epochs_run``); ``of``: how a per-epoch list such as
   ``history.val_acc`` becomes one number per run (``max``, ``min``, ``first``, ``last``, ``len``);
 - ``show``: ``mean`` (default), ``values`` (each run in the order of its results file's name, joined
   "a, b and c"), ``same`` (the one value every run shares, an error if they differ), ``n`` (how
   many runs), ``sd``, ``mean_sd`` ("m ± sd"), ``min``, ``max``, ``range`` ("min to max"),
-  ``interval`` ("m [low, high]", Student t), ``leak`` (``as_published`` minus ``clean`` among the
-  matches, "+d [low, high]", Welch t);
+  ``interval`` ("m [low, high]", Student t), ``leak`` (``as_published`` minus ``clean`` as the arms
+  table measures it: one corpus, protocol and profile, diverged runs left out; "+d [low, high]");
 - ``scale``: 100 by default for fractions (accuracy, F1, recall metrics), else 1; ``digits``: 1
   by default; ``add``: a number added to each value (``add=1`` turns 0-based epochs into ordinals).
 
@@ -30,7 +31,8 @@ import math
 import re
 from pathlib import Path
 
-from core.stats import difference_interval, mean_interval
+from core.stats import mean_interval
+from ser.arms import is_proportion
 
 FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "diverged")
 PATH_FILTERS = ("params.", "history.", "budget.")  # a dotted path into the record, compared as text
@@ -38,17 +40,17 @@ OPTIONS = ("metric", "of", "show", "scale", "digits", "add")
 SHOWS = ("mean", "values", "same", "n", "sd", "mean_sd", "min", "max", "range", "interval", "leak")
 OFS = {"max": max, "min": min, "first": lambda v: v[0], "last": lambda v: v[-1], "len": len}
 FRACTION_METRICS = (
-    "accuracy",
-    "macro_f1",
-    "f1",
-    "uar",
     "war",
-    "recall",
     "balanced_accuracy",
+    "knn1_accuracy",
     "leak/sibling_in_train",
     "history.val_acc",
     "history.train_acc",
-)
+)  # fmt: skip  (besides ser.arms.is_proportion's)
+
+
+def _looks_like_a_fraction(metric: str) -> bool:
+    return any(w in metric for w in ("acc", "f1", "recall", "precision", "auc", "ua"))
 
 
 class MeasuredError(ValueError):
@@ -86,24 +88,46 @@ def _field(rec: dict, key: str) -> object:
         return rec.get("run") or Path(rec.get("_file", "")).stem
     if key == "seed":
         return "|".join(str(s) for s in rec.get("seeds") or [])
-    if key == "diverged":
-        return "yes" if (rec.get("history") or {}).get("diverged") else "no"
+    if key == "diverged":  # as the tables count it: a stored flag, or a run that predicts one class
+        from ser.claims import convergence
+
+        return "yes" if convergence(rec)["diverged"] else "no"
     if key.startswith(PATH_FILTERS):
-        head, _, name = key.partition(".")
-        return (rec.get(head) or {}).get(name)
+        v: object = rec
+        for part in key.split("."):
+            v = v.get(part) if isinstance(v, dict) else None
+        return v
     return rec.get(key)
 
 
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def _matches(value: object, pattern: str, key: str) -> bool:
+    """``fnmatch`` on the text, or equality of numbers where both parse (``1e-4`` matches ``0.0001``)."""
     texts = str(value).split("|") if key == "seed" else [str(value)]
-    return any(fnmatch.fnmatchcase(t, p) for t in texts for p in pattern.split("|"))
+    for t in texts:
+        for p in pattern.split("|"):
+            a, b = _number(t), _number(p)
+            if (a is not None and b is not None and a == b) or fnmatch.fnmatchcase(t, p):
+                return True
+    return False
+
+
+def _natural(name: str) -> list:
+    """Sort key that puts fold2 before fold10."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
 def select(records: list[dict], q: dict[str, str]) -> list[dict]:
     """The records every filter of ``q`` matches, in the order of their results files' names."""
     keys = [k for k in q if k in FILTERS or k.startswith(PATH_FILTERS)]
     hits = [r for r in records if all(_matches(_field(r, k), q[k], k) for k in keys)]
-    return sorted(hits, key=lambda r: (_field(r, "run"), r.get("_file", "")))
+    return sorted(hits, key=lambda r: (_natural(str(_field(r, "run"))), r.get("_file", "")))
 
 
 def _value(rec: dict, metric: str, of: str | None = None) -> float | None:
@@ -132,7 +156,9 @@ def answer(query: str, records: list[dict], paper: str | None = None) -> tuple[s
     files = [Path(r.get("_file", r.get("run", "?"))).name for r in hits]
     if show == "n":
         return str(len(hits)), files
-    fraction = (metric.split("/")[0] in FRACTION_METRICS or metric in FRACTION_METRICS) and q.get("of") != "len"
+    fraction = (is_proportion(metric) or metric in FRACTION_METRICS) and q.get("of") != "len"
+    if "scale" not in q and not fraction and q.get("of") != "len" and _looks_like_a_fraction(metric):
+        raise MeasuredError(f"{{measured}} `{query}`: is '{metric}' a fraction? give scale=100 or scale=1")
     scale = float(q.get("scale", 100 if fraction else 1))
     digits, add = int(q.get("digits", 1)), float(q.get("add", 0))
     pairs = [(r, _value(r, metric, q.get("of"))) for r in hits]
@@ -152,15 +178,18 @@ def answer(query: str, records: list[dict], paper: str | None = None) -> tuple[s
                 f"{{measured}} `{query}`: show=same, but the runs differ ({_join([f(v) for v in vals])})"
             )
         return f(vals[0]), files
-    if show == "leak":
-        arms = [_field(r, "arm") for r, _ in pairs]
-        a = [v for v, arm in zip(vals, arms, strict=True) if arm == "as_published"]
-        b = [v for v, arm in zip(vals, arms, strict=True) if arm == "clean"]
-        if not a or not b:
-            raise MeasuredError(
-                f"{{measured}} `{query}`: show=leak needs as_published and clean runs among its matches"
-            )
-        d, lo, hi = difference_interval(a, b)
+    if show == "leak":  # as the arms table measures it: within one corpus, protocol and profile
+        from ser.arms import arm_rows, leak_size
+
+        groups = {(r["corpus"], r["protocol"], r["profile"]) for r in hits}
+        if len(groups) != 1:
+            raise MeasuredError(f"{{measured}} `{query}`: show=leak needs one corpus, protocol and profile: {groups}")
+        (corpus, protocol, profile), arms = groups.pop(), {_field(r, "arm") for r in hits}
+        if not {"as_published", "clean"} <= arms:
+            raise MeasuredError(f"{{measured}} `{query}`: show=leak needs as_published and clean runs among its hits")
+        d, lo, hi = leak_size(arm_rows(hits, metric, scale=scale), profile, corpus=corpus, protocol=protocol)
+        if math.isnan(d):
+            raise MeasuredError(f"{{measured}} `{query}`: no leak: every run of an arm diverged")
         return f(d, True) + ("" if math.isnan(lo) else f" [{f(lo, True)}, {f(hi, True)}]"), files
     m, lo, hi = mean_interval(vals)
     sd = (sum((v - m) ** 2 for v in vals) / (len(vals) - 1)) ** 0.5 if len(vals) > 1 else float("nan")

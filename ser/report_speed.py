@@ -99,7 +99,19 @@ def bench_table(res: dict) -> str:
         + (
             ""
             if "kept_freed_memory" not in res
-            else f", freed memory {'kept mapped' if res['kept_freed_memory'] else 'returned to the system'}"
+            else ", freed memory "
+            + (
+                "returned to the system"
+                if not res["kept_freed_memory"]
+                else "kept mapped"
+                if "filled_uninitialized_memory" in res
+                else "kept out of mmap but trimmed at every free (the overflowed threshold, before e5190e8)"
+            )
+            + (
+                ""
+                if "filled_uninitialized_memory" not in res
+                else f", NaN fill of fresh tensors {'on' if res['filled_uninitialized_memory'] else 'off'}"
+            )
         )
         + "."
     )
@@ -119,7 +131,11 @@ def concurrency_of(rec: dict) -> int | None:
 
 
 def val_items_of(rec: dict, root: Path) -> int | None:
-    """Validation items a record evaluated each epoch: its ``n_val``, else the ``val`` rows of its split file."""
+    """Validation items a record evaluated each epoch: as the trainer counted them (records since
+    2026-12-01), else its ``n_val``, else the ``val`` rows of its split file (wrong where a run picks its
+    epoch on another part, e.g. the wavelet ``as_published`` arm)."""
+    if (rec.get("history") or {}).get("val_items"):
+        return int(rec["history"]["val_items"])
     if rec.get("n_val") is not None:
         return int(rec["n_val"])
     split = rec.get("split_file")
@@ -127,6 +143,14 @@ def val_items_of(rec: dict, root: Path) -> int | None:
         return None
     parts = pd.read_csv(root / split, usecols=lambda c: c == "part")
     return int((parts["part"] == "val").sum()) if "part" in parts else None
+
+
+def _settings(d: dict) -> str:
+    """The speed settings a benchmark file or a record's ``determinism`` block ran with: files and records
+    that state the NaN fill (2026-12-01 and later) also have the corrected allocator setting."""
+    if "filled_uninitialized_memory" in d:
+        return "fill " + ("on" if d["filled_uninitialized_memory"] else "off")
+    return "before e5190e8"
 
 
 def _median(xs: list[float]) -> float:
@@ -146,33 +170,34 @@ def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = 
     from ser.paths import REPO_ROOT
 
     root = root or REPO_ROOT
-    best: dict[tuple[str, int, int], dict] = {}
+    best: dict[tuple, dict] = {}
     for res in sorted(benches, key=lambda b: -b["load_average_at_start"]):  # the idlest file wins
         for r in res["models"]:
-            best[(r["model"], res["threads"], res.get("concurrent", 1))] = r
+            best[(r["model"], res["threads"], res.get("concurrent", 1), _settings(res))] = r
     rows = []
     for rec in sorted(records, key=lambda r: (r["paper"], r.get("run") or r.get("_file", ""))):
         hist = rec.get("history") or {}
         epochs = len(hist.get("val_loss") or [])
         model, threads, conc = bench_model_of(rec), threads_of(rec), concurrency_of(rec)
-        key = (model, threads, conc or 1)
+        key = (model, threads, conc or 1, _settings(rec.get("determinism") or {}))
         if not (rec.get("n_train") and epochs and hist.get("seconds")) or not any(k[0] == model for k in best):
             continue
         per_epoch = hist.get("epoch_seconds") or []
         measured = _median(per_epoch) if per_epoch else hist["seconds"] / epochs
         n_val = val_items_of(rec, root)
         b = best.get(key)
+        train_items = hist.get("train_items") or rec["n_train"]
         estimate = (
-            float("nan")
-            if b is None
-            else rec["n_train"] / b["train_items_per_s"] + (n_val or 0) / b["eval_items_per_s"]
+            float("nan") if b is None else train_items / b["train_items_per_s"] + (n_val or 0) / b["eval_items_per_s"]
         )
         ratio = measured / estimate
         judged = "yes" if abs(ratio - 1) <= 0.25 else "no"
-        if b is None:  # e.g. a third process beside two trainings: no benchmark measured that condition
-            judged = f"no benchmark of {key[2]} processes at {key[1]} thread(s)"
-        elif hist.get("resumed_from_epoch") and not per_epoch:
+        if b is None:  # e.g. a third process beside two trainings, or settings no benchmark file had
+            judged = f"no benchmark of {key[2]} process(es) at {key[1]} thread(s) with the run's settings"
+        elif hist.get("resumed_from_epoch"):  # its sittings may have used other thread counts
             judged = "resumed: not judged"
+        elif n_val is None:
+            judged = "validation size unknown: not judged"
         rows.append(
             {
                 "record": rec.get("run") or Path(rec.get("_file", "?")).stem,
@@ -180,7 +205,7 @@ def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = 
                 "threads (last sitting)": threads,
                 "runs at once": "not recorded (set beside one alone)" if conc is None else conc,
                 "epochs": epochs,
-                "items (train + val)": f"{rec['n_train']:,} + " + ("?" if n_val is None else f"{n_val:,}"),
+                "items (train + val)": f"{train_items:,} + " + ("?" if n_val is None else f"{n_val:,}"),
                 "s per epoch": _f(measured) + (" (median)" if per_epoch else " (mean)"),
                 "benchmark's estimate, s": _f(estimate),
                 "measured / estimate": _f(ratio, 2),
@@ -219,7 +244,9 @@ def speed_page(bench_dir: Path, records: list[dict], root: Path | None = None) -
         "",
         "Each record that states its training size: its seconds per epoch beside the benchmark's estimate of that "
         "epoch (the run's training items at the benchmark's training speed plus its validation items at the "
-        "benchmark's evaluation speed), for the same model and thread count, measured with as many processes at "
+        "benchmark's evaluation speed), for the same model, thread count and speed settings (files and records "
+        "that state deterministic mode's NaN fill were made with the corrected allocator; older ones meet only "
+        "older files), measured with as many processes at "
         "once as the run had (`ser bench train --concurrent 2` times two at once, as `ser reproduce`'s two "
         "one-thread workers train). Records since 2026-12-01 keep the machine's load and the seconds of each "
         "epoch: the load over the thread count says how many runs shared the machine, and the median epoch is "

@@ -103,3 +103,5 @@ def test_a_budget_in_steps_raises_the_epochs_to_reach_it():
     assert epochs_for_steps(20, 16940, 27104, 32) == 20  # 847 steps per epoch: the profile's 20 epochs suffice
     assert epochs_for_steps(35, 16940, 1200, 32) == 446  # 38 per epoch: 446 x 38 = 16,948 >= 16,940 > 445 x 38
     assert epochs_for_steps(35, None, 1200, 32) == 35
+    with pytest.raises(ValueError, match="no optimizer step from 0 training items"):
+        epochs_for_steps(35, 16940, 0, 32)

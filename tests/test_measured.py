@@ -90,3 +90,22 @@ def test_every_measured_number_in_the_book_resolves_against_the_committed_record
             answer(query, records, chapter_paper(docname))
             found += 1
     assert found >= 50  # the chapters state their numbers this way
+
+
+def test_queries_count_diverged_runs_as_the_tables_do_and_sort_folds_naturally():
+    """A collapsed run (one class predicted for every clip) is diverged whatever its stored flag; the leak
+    leaves diverged runs out and stays within one corpus, protocol and profile; fold10 comes after fold2;
+    numbers match however they are written; a metric whose scale is unclear must say it."""
+    collapsed = _rec("c-fold3", "clean", 0.25) | {"confusion": [[3, 0], [9, 0]]}
+    recs = [*RECS, collapsed]
+    assert answer("diverged=yes show=n", recs, "p")[0] == "2"  # the stored flag and the collapse
+    assert answer("protocol=sd3 show=leak", recs, "p")[0] == "+7.4 [-4.4, +19.3]"  # the collapse left out
+    with pytest.raises(MeasuredError, match="one corpus, protocol and profile"):
+        answer("arm=as_published|clean show=leak", [*RECS, _rec("c-cpu", "clean", 0.5, profile="cpu")], "p")
+    folds = [_rec(f"r-fold{i}", "clean", i / 100) for i in (10, 2, 1)]
+    assert answer("show=values", folds, "p")[0] == "1.0, 2.0 and 10.0"
+    lr = [_rec("x", "clean", 0.5) | {"params": {"lr": 0.0001, "train": {"epochs": 100}}}]
+    assert answer("params.lr=1e-4 params.train.epochs=100 show=n", lr, "p")[0] == "1"
+    with pytest.raises(MeasuredError, match="is 'knn_acc' a fraction"):
+        answer("metric=knn_acc", [_rec("k", "clean", 0.5, knn_acc=0.7)], "p")
+    assert answer("metric=knn_acc scale=100", [_rec("k", "clean", 0.5, knn_acc=0.7)], "p")[0] == "70.0"

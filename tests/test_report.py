@@ -233,9 +233,14 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     recs = [rec("fast", 25.0), rec("slow", 100.0), rec("resumed", 25.0, resumed=3), rec("text", 1.0, arm="x")]
     beside = rec("beside", 25.0) | {"split_file": "split.csv"}  # loads of ~2 on one thread: beside a second run
     # one epoch held up for 100 s (a pause): the median epoch does not see it, the mean would
-    beside["history"] |= {"load_average": [1.9, 2.2, None] + [2.0] * 7, "epoch_seconds": [3.0] * 9 + [100.0],
-                          "resumed_from_epoch": 4}  # fmt: skip
+    beside["history"] |= {"load_average": [1.9, 2.2, None] + [2.0] * 7, "epoch_seconds": [3.0] * 9 + [100.0]}
     recs.append(beside)
+    # a run with the corrected allocator and no NaN fill is set beside a benchmark file with those settings
+    (tmp_path / "train-d.json").write_text(json.dumps(bench | {"load_average_at_start": 0.05, "models": [
+        model | {"train_items_per_s": 100.0}], "filled_uninitialized_memory": False}))  # fmt: skip
+    new = rec("new", 25.0) | {"determinism": {"filled_uninitialized_memory": False}}
+    new["history"] |= {"epoch_seconds": [2.0] * 10, "train_items": 100, "val_items": 100}
+    recs.append(new)
     crowded = rec("crowded", 25.0)  # three processes on the machine: no benchmark of that: listed, not judged
     crowded["history"]["load_average"] = [3.0] * 10
     recs.append(crowded)
@@ -244,14 +249,16 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     page = speed_page(tmp_path, recs, root=tmp_path)
     lines = [ln for ln in page.splitlines() if ln.startswith("| ") and "s per epoch |" not in ln]
     rows = {ln.split("|")[1].strip(): ln for ln in lines}
-    assert "| 100 + ? | 2.5 (mean) | 2.0 | 1.25 | yes |" in rows["fast"]  # 100 / 50 items/s, no split file
+    # 100 / 50 items/s with no split file: the validation pass is unknown, so no verdict
+    assert "| 100 + ? | 2.5 (mean) | 2.0 | 1.25 | validation size unknown: not judged |" in rows["fast"]
     assert "not recorded" in rows["fast"]
+    assert "| 100 + 100 | 2.0 (median) | 2.0 | 1.00 | yes |" in rows["new"]  # 100/100 + 100/100 from train-d
     # 100 / 40 + 50 / 100 = 3.0 s from the two-at-once file; judged although resumed: it kept its epochs
     assert "| 2 | 10 | 100 + 50 | 3.0 (median) | 3.0 | 1.00 | yes |" in rows["beside"]
-    assert "| 10.0 (mean) | 2.0 | 5.00 | no |" in rows["slow"]
+    assert "| 10.0 (mean) | 2.0 | 5.00 | validation size unknown: not judged |" in rows["slow"]
     assert "resumed: not judged" in rows["resumed"] and "text" not in rows
     assert (
-        "| 3 | 10 |" in rows["crowded"] and "| – | – | no benchmark of 3 processes at 1 thread(s) |" in rows["crowded"]
+        "| 3 | 10 |" in rows["crowded"] and "| – | – | no benchmark of 3 process(es) at 1 thread(s)" in rows["crowded"]
     )
     assert "## train-a" in page and "## train-b" in page
     assert page.count("torch.compile: items/s") == 1 and "| 5.0 (0.50x; 30 s) |" in page  # only the file that has it

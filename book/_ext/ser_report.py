@@ -10,6 +10,7 @@ from docutils import nodes
 def _generate(app) -> None:
     from ser.report import write_pages
 
+    _records.cache_clear()  # a long-lived builder (sphinx-autobuild) reads the records afresh, as the pages do
     write_pages(Path(app.srcdir))
 
 
