@@ -41,6 +41,24 @@ def _pin_device() -> None:
         os.environ["CUDA_VISIBLE_DEVICES"] = str(number % n)
 
 
+def _private_jit_cache() -> None:
+    """On a Dask worker, give the kernels it starts a numba cache of their own (librosa compiles with
+    ``cache=True`` into its package folder): two workers that compiled the same function at once left an
+    index and code that no longer matched, and every later process that loaded them died (a segfault in
+    ``librosa.yin``, 2026-12-01). Runs one after another on a worker reuse its cache; a cache the user
+    set (``NUMBA_CACHE_DIR``) is kept."""
+    try:
+        from distributed import get_worker
+
+        name = get_worker().name
+    except (ImportError, ValueError):
+        return
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        from core.config import cache_dir
+
+        os.environ["NUMBA_CACHE_DIR"] = str(cache_dir(f"numba/worker-{name}"))
+
+
 def execute_run(paper: str, name: str, params: dict[str, Any]) -> dict[str, Any]:
     """Run one notebook on this machine (from this machine's checkout of the repository) into a
     private folder and return what it produced:
@@ -54,6 +72,7 @@ def execute_run(paper: str, name: str, params: dict[str, Any]) -> dict[str, Any]
     for var in THREAD_VARS:
         os.environ[var] = "1"  # one thread per worker: the kernel inherits it
     _pin_device()
+    _private_jit_cache()
     tmp = Path(tempfile.mkdtemp(prefix="ser-run-")).resolve()  # records store resolved paths
     res = tmp / "results" / paper
     committed = Path(repo_root) / "papers" / "results" / paper

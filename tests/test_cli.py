@@ -159,6 +159,7 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
             "speaker-arm",
             "speaker-arm-seed1",
             "speaker-arm-seed2",
+            "speaker-arm-seed3",
             "tess-clean",
             "tess-to-ravdess",
         )
@@ -406,3 +407,24 @@ def test_a_run_that_is_up_to_date_is_not_run_again(tmp_path, monkeypatch):
     assert calls == [{"profile": "smoke", "record": True}]
     (tmp_path / "emotionnet.failed.ipynb").write_text("{}")
     assert up_to_date("emotionnet", "emotionnet", params, tmp_path, [rec]) is None
+
+
+def test_each_dask_worker_gets_its_own_numba_cache(tmp_path, monkeypatch):
+    """Two workers compiling librosa's functions into one numba cache at once corrupted it (every later
+    process died loading it): on a worker, kernels get a cache of that worker's own, unless the user set one."""
+    import os
+    import types
+
+    import distributed
+
+    from ser import fanout
+
+    monkeypatch.setenv("SER_CACHE", str(tmp_path))
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setattr(distributed, "get_worker", lambda: types.SimpleNamespace(name=1))
+    fanout._private_jit_cache()
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "numba" / "worker-1")
+    assert (tmp_path / "numba" / "worker-1").is_dir()
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "/mine")
+    fanout._private_jit_cache()
+    assert os.environ["NUMBA_CACHE_DIR"] == "/mine"
