@@ -160,6 +160,7 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
             "speaker-arm-seed1",
             "speaker-arm-seed2",
             "speaker-arm-seed3",
+            "speaker-arm-seed4",
             "tess-clean",
             "tess-to-ravdess",
         )
