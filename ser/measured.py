@@ -29,6 +29,7 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
+import statistics
 from pathlib import Path
 
 from core.stats import mean_interval
@@ -192,7 +193,7 @@ def answer(query: str, records: list[dict], paper: str | None = None) -> tuple[s
             raise MeasuredError(f"{{measured}} `{query}`: no leak: every run of an arm diverged")
         return f(d, True) + ("" if math.isnan(lo) else f" [{f(lo, True)}, {f(hi, True)}]"), files
     m, lo, hi = mean_interval(vals)
-    sd = (sum((v - m) ** 2 for v in vals) / (len(vals) - 1)) ** 0.5 if len(vals) > 1 else float("nan")
+    sd = statistics.stdev(vals) if len(vals) > 1 else float("nan")
     text = {
         "mean": f(m),
         "sd": f(sd),

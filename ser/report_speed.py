@@ -1,12 +1,10 @@
 """The book's speed page: what the training benchmark measured (``papers/results/bench/train-*.json``)
 and how its estimates compare with the training time the results records measured.
 
-Every number is read from committed files when the book is built. A record's measured training
-speed is ``n_train x epochs run / fit seconds`` (``history.seconds``, which adds up every sitting of a
-resumed run): the fit time also holds the validation passes, so this is a lower bound of the step
-speed the benchmark times. The estimates are judged per epoch: training items at the benchmark's training
-speed plus validation items at its evaluation speed, against the run's median epoch (records since
-2026-12-01 keep each epoch's seconds) or its mean epoch.
+Every number is read from committed files when the book is built. The estimates are judged per
+epoch: training items at the benchmark's training speed plus validation items at its evaluation
+speed, against the run's median epoch (records since 2026-12-01 keep each epoch's seconds) or its
+mean epoch (fit seconds of every sitting over epochs, validation passes included).
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import statistics
 from pathlib import Path
 
 import pandas as pd
@@ -153,12 +152,6 @@ def _settings(d: dict) -> str:
     return "before e5190e8"
 
 
-def _median(xs: list[float]) -> float:
-    xs = sorted(xs)
-    mid = len(xs) // 2
-    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
-
-
 def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = None) -> list[dict]:
     """Per record with a training size and a fit time: its seconds per epoch beside the benchmark's estimate
     for that epoch (its training items at the benchmark's training speed plus its validation items at the
@@ -183,7 +176,7 @@ def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = 
         if not (rec.get("n_train") and epochs and hist.get("seconds")) or not any(k[0] == model for k in best):
             continue
         per_epoch = hist.get("epoch_seconds") or []
-        measured = _median(per_epoch) if per_epoch else hist["seconds"] / epochs
+        measured = statistics.median(per_epoch) if per_epoch else hist["seconds"] / epochs
         n_val = val_items_of(rec, root)
         b = best.get(key)
         train_items = hist.get("train_items") or rec["n_train"]
