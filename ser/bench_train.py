@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -295,6 +296,7 @@ def run(
     compile: bool = False,
     sync: Callable[[], object] | None = None,
     block: int = 4,
+    progress: bool = True,
 ) -> dict:
     """Measure every model (or those in ``only``) with the trainer's settings; ``keep_memory=False``
     leaves glibc's allocator as it is (the trainer's setting before it kept freed memory), which a
@@ -318,11 +320,14 @@ def run(
     sync = sync or (lambda: None)  # concurrent measurements start each model together
     sync()
     peak = matmul_peak(threads, dev=dev)
-    rows = []
-    for s in specs():
-        if not only or s.name in only:
-            sync()
-            rows.append(measure(s, threads, peak, repeat, dev, compile, block))
+    rows, chosen = [], [s for s in specs() if not only or s.name in only]
+    t0 = time.perf_counter()
+    for i, s in enumerate(chosen, 1):
+        sync()
+        if progress:
+            elapsed = time.perf_counter() - t0
+            print(f"[{i}/{len(chosen)}] {s.name} ({elapsed:.0f} s so far)", file=sys.stderr, flush=True)
+        rows.append(measure(s, threads, peak, repeat, dev, compile, block))
     return {
         "device": device_info() if dev.type == "cpu" else f"cuda: {torch.cuda.get_device_name(dev)}",
         "threads": threads,
@@ -339,8 +344,8 @@ def run(
     }
 
 
-def _one_of_several(barrier, queue, kwargs: dict) -> None:  # noqa: ANN001 (multiprocessing objects)
-    queue.put(run(**kwargs, sync=barrier.wait))
+def _one_of_several(barrier, queue, kwargs: dict, progress: bool) -> None:  # noqa: ANN001 (multiprocessing objects)
+    queue.put(run(**kwargs, sync=barrier.wait, progress=progress))
 
 
 def run_concurrent(n: int, **kwargs) -> dict:
@@ -351,7 +356,7 @@ def run_concurrent(n: int, **kwargs) -> dict:
 
     ctx = mp.get_context("spawn")
     barrier, queue = ctx.Barrier(n), ctx.Queue()
-    procs = [ctx.Process(target=_one_of_several, args=(barrier, queue, kwargs)) for _ in range(n)]
+    procs = [ctx.Process(target=_one_of_several, args=(barrier, queue, kwargs, i == 0)) for i in range(n)]
     for p in procs:
         p.start()
     results = [queue.get() for _ in procs]

@@ -208,6 +208,26 @@ def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = 
     return rows
 
 
+def agreement(rows: list[dict]) -> str:
+    """One sentence per kind of record (load recorded or not): how many judged runs fall within 25 % of their
+    estimate, and the range of measured / estimate."""
+    out = []
+    for recorded, label in ((True, "that record how many runs shared the machine"), (False, "that do not")):
+        judged = [
+            r for r in rows
+            if r["within 25 %"] in ("yes", "no") and (not str(r["runs at once"]).startswith("not recorded")) == recorded
+        ]  # fmt: skip
+        if not judged:
+            continue
+        ratios = sorted(float(r["measured / estimate"]) for r in judged)
+        ok = sum(r["within 25 %"] == "yes" for r in judged)
+        out.append(
+            f"Records {label}: {ok} of {len(judged)} judged within 25 % of the estimate "
+            f"(measured / estimate {ratios[0]:.2f}-{ratios[-1]:.2f})."
+        )
+    return " ".join(out)
+
+
 def speed_page(bench_dir: Path, records: list[dict], root: Path | None = None) -> str:
     """MyST source of the speed page (split files, for validation sizes, are read under ``root``)."""
     benches = read_benches(bench_dir)
@@ -250,4 +270,6 @@ def speed_page(bench_dir: Path, records: list[dict], root: Path | None = None) -
         "",
         md_table(pd.DataFrame(rows)) if rows else "No record states its training size yet.",
     ]
+    if rows and (summary := agreement(rows)):
+        text += ["", summary]
     return "\n".join(text) + "\n"

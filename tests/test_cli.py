@@ -206,7 +206,7 @@ def test_a_failed_run_keeps_the_old_notebook_and_the_others_go_on(tmp_path, monk
     assert "run 2 of 2" in out and "failed: wavelet_cnn_lstm-emodb-si: RuntimeError: boom" in out
 
 
-def test_training_benchmark_counts_flops_and_reports_ratios(tmp_path):
+def test_training_benchmark_counts_flops_and_reports_ratios(tmp_path, capsys):
     import json
 
     import torch
@@ -229,6 +229,7 @@ def test_training_benchmark_counts_flops_and_reports_ratios(tmp_path):
     assert main(["bench", "train", "--model", "emotionnet", "--repeat", "2", "--compile", "--out", str(out)]) == 0
     res = json.loads(out.read_text())
     (row,) = res["models"]
+    assert "[1/1] emotionnet (" in capsys.readouterr().err  # a progress line per model: some take minutes
     # torch.compile is timed beside the eager model: its compile time apart, its steps interleaved
     assert res["compiled"] and row["compile_s"] > 0 and row["compiled_train_items_per_s"] > 0
     assert row["speedup_step_compiled"] == pytest.approx(row["compiled_train_items_per_s"] / row["train_items_per_s"])

@@ -261,6 +261,9 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
         "| 3 | 10 |" in rows["crowded"] and "| – | – | no benchmark of 3 process(es) at 1 thread(s)" in rows["crowded"]
     )
     assert "## train-a" in page and "## train-b" in page
+    # the summary counts judged rows only (resumed, unknown-size and unmatched ones are not in it)
+    assert "shared the machine: 1 of 1 judged within 25 % of the estimate (measured / estimate 1.00-1.00)" in page
+    assert "that do not: 1 of 1 judged" in page
     assert page.count("torch.compile: items/s") == 1 and "| 5.0 (0.50x; 30 s) |" in page  # only the file that has it
 
 
