@@ -155,6 +155,7 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
             "clean-seed2",
             "random",
             "random-paper",
+            "ravdess-to-tess-seeds1-4",
             "speaker",
             "speaker-arm",
             "speaker-arm-seed1",
