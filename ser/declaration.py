@@ -248,9 +248,12 @@ def parameter_spec(decl: dict) -> dict[str, Param]:
 
 def covers(budget: dict, paper: dict) -> bool:
     """Whether ``budget`` is at least the ``paper`` profile's: every number at least as large, every
-    list (folds) a superset, and no subsampling where the paper has none."""
+    list (folds) a superset, and no subsampling where the paper has none. ``seeds`` is how many runs, not
+    the budget of each (a record is one seed), so it is not compared."""
     for key, ref in paper.items():
         mine = budget.get(key)
+        if key == "seeds":
+            continue
         if key == "patience":  # a shorter patience stops earlier; a longer one, or none, does not shorten the budget
             if ref is not None and mine is not None and mine < ref:
                 return False

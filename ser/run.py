@@ -135,7 +135,7 @@ class Run:
         and whether it is the paper's."""
         return {
             "profile": self.profile,
-            **self.budget,
+            **{k: v for k, v in self.budget.items() if k != "seeds"},  # a record states its own seeds
             **({"steps_run": steps_run} if steps_run is not None else {}),
             "epochs_run": epochs_run,
             "stopping": stopping,

@@ -214,7 +214,7 @@ def test_profiles_keep_the_budget():
     prof = REG["profiles"]
     assert prof["paper"]["folds"] == prof["paper"]["study_folds"] == list(range(5)) and not prof["paper"]["per_class"]
     assert prof["cpu"]["folds"] == list(range(5)) and prof["cpu"]["study_folds"] == [0]
-    assert prof["smoke"] == {"epochs": 1, "patience": None, "folds": [0], "study_folds": [0], "per_class": 12}
+    assert prof["smoke"] == {"epochs": 1, "patience": None, "folds": [0], "study_folds": [0], "per_class": 8}
 
 
 def test_records_speak_to_the_right_claims(tmp_path):
@@ -287,7 +287,7 @@ def test_the_authors_arms_differ_only_in_the_validation_part(tmp_path, arm):
     assert rec["params"]["duration"] == 10.0 and rec["params"]["noise_copies"] == 2
     n_test = rec["n_test"]
     assert len(rec["predictions"]["utt_id"]) == n_test and len(set(rec["predictions"]["utt_id"])) == n_test
-    n_clips = 4 * 12  # smoke: 12 clips per class
+    n_clips = 4 * 8  # smoke: 8 clips per class
     if arm == "as_published":
         assert rec["n_train"] == 3 * (n_clips - n_test) and "the test fold" in rec["budget"]["stopping"]
         assert "accuracy/peak_heldout" in rec["metrics"]

@@ -264,7 +264,13 @@ def test_training_benchmark_counts_flops_and_reports_ratios(tmp_path, capsys):
 
 @pytest.fixture()
 def private_cache(tmp_path, monkeypatch):
-    """Smoke results go to the cache: point it at a fresh folder so they can be found."""
+    """Smoke results go to the cache: point it at a fresh folder so they can be found. Its features and
+    numba folders are the session's (links): what the runs compute there is not what these tests check."""
+    from core.config import cache_dir
+
+    for sub in ("features", "numba"):
+        (tmp_path / "cache").mkdir(exist_ok=True)
+        (tmp_path / "cache" / sub).symlink_to(cache_dir(sub), target_is_directory=True)
     monkeypatch.setenv("SER_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("SER_PROFILE", "smoke")
     return tmp_path / "cache"

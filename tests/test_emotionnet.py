@@ -205,10 +205,10 @@ def test_run_context_budget_and_destination(tmp_path, monkeypatch):
     monkeypatch.setenv("SER_CACHE", str(tmp_path / "cache"))
     defaults = notebook_defaults("emotionnet", NB)
     smoke = open_run("emotionnet", defaults | {"profile": "smoke"})
-    assert smoke.budget == {"epochs": 3, "per_class": 20} and smoke.arm == "paper_text"
+    assert smoke.budget == {"epochs": 3, "per_class": 20, "seeds": [0]} and smoke.arm == "paper_text"
     assert smoke.out_dir == tmp_path / "cache" / "results" / "emotionnet"
     cpu = open_run("emotionnet", defaults | {"profile": "cpu", "epochs": 7})
-    assert cpu.budget == {"epochs": 7, "per_class": None} and cpu.out_dir == smoke.out_dir
+    assert cpu.budget == {"epochs": 7, "per_class": None, "seeds": [0, 1, 2]} and cpu.out_dir == smoke.out_dir
     assert open_run("emotionnet", defaults | {"profile": "cpu", "record": True}).out_dir == RESULTS_DIR / "emotionnet"
     given = open_run("emotionnet", defaults | {"profile": "cpu", "results_dir": str(tmp_path / "r")})
     assert given.out_dir == tmp_path / "r"
@@ -253,3 +253,17 @@ def test_claim_sources_cite_where_the_numbers_are_printed():
         "calibration-claim": ["§IV.A, third paragraph (after Table IV)", "Table IV"],
     }
     assert not any("§III.A" in s for s in [*sources.values(), *(x for v in contradictions.values() for x in v)])
+
+
+def test_the_profile_sets_the_seeds_unless_the_caller_does():
+    """`seeds=None` takes the profile's list (smoke: one seed, so tests take seconds); a given list wins;
+    the seed list is how many runs, not a run's budget: one seed at the paper's budget is at budget."""
+    from ser.run import notebook_defaults, open_run
+
+    def run(**changes):
+        return open_run("emotionnet", notebook_defaults("emotionnet") | changes)
+
+    assert run(profile="smoke").budget["seeds"] == [0] and run(profile="cpu").budget["seeds"] == [0, 1, 2]
+    assert run(profile="smoke", seeds=[4, 5]).budget["seeds"] == [4, 5]
+    one = run(profile="paper", seeds=[3])
+    assert one.is_paper_budget() and "seeds" not in one.budget_block(epochs_run=100)
