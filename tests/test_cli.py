@@ -164,6 +164,7 @@ def test_a_run_pinned_to_a_profile_keeps_it(tmp_path, monkeypatch):
             "speaker-arm-seed4",
             "tess-clean",
             "tess-to-ravdess",
+            "tess-to-ravdess-seeds1-2",
         )
     )
     params = []
