@@ -152,6 +152,9 @@ def _settings(d: dict) -> str:
     return "before e5190e8"
 
 
+NOT_RECORDED = "not recorded (set beside one alone)"  # a record's "runs at once" when it kept no load
+
+
 def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = None) -> list[dict]:
     """Per record with a training size and a fit time: its seconds per epoch beside the benchmark's estimate
     for that epoch (its training items at the benchmark's training speed plus its validation items at the
@@ -196,7 +199,7 @@ def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = 
                 "record": rec.get("run") or Path(rec.get("_file", "?")).stem,
                 "model": model,
                 "threads (last sitting)": threads,
-                "runs at once": "not recorded (set beside one alone)" if conc is None else conc,
+                "runs at once": NOT_RECORDED if conc is None else conc,
                 "epochs": epochs,
                 "items (train + val)": f"{train_items:,} + " + ("?" if n_val is None else f"{n_val:,}"),
                 "s per epoch": _f(measured) + (" (median)" if per_epoch else " (mean)"),
@@ -215,7 +218,7 @@ def agreement(rows: list[dict]) -> str:
     for recorded, label in ((True, "that record how many runs shared the machine"), (False, "that do not")):
         judged = [
             r for r in rows
-            if r["within 25 %"] in ("yes", "no") and (not str(r["runs at once"]).startswith("not recorded")) == recorded
+            if r["within 25 %"] in ("yes", "no") and (r["runs at once"] != NOT_RECORDED) == recorded
         ]  # fmt: skip
         if not judged:
             continue

@@ -269,8 +269,8 @@ def private_cache(tmp_path, monkeypatch):
     numba folders are the session's (links): what the runs compute there is not what these tests check."""
     from core.config import cache_dir
 
+    (tmp_path / "cache").mkdir()
     for sub in ("features", "numba"):
-        (tmp_path / "cache").mkdir(exist_ok=True)
         (tmp_path / "cache" / sub).symlink_to(cache_dir(sub), target_is_directory=True)
     monkeypatch.setenv("SER_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("SER_PROFILE", "smoke")
