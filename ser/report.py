@@ -714,14 +714,19 @@ def other_lr_arms(
 SPEAKER_PROTOCOLS = ("speaker", "si3")
 
 
-def _box_cell(rows: pd.DataFrame, arm: str, protocols: tuple[str, ...], corpus: str, cross: bool = False) -> str:
+def _box_cell(
+    rows: pd.DataFrame, arm: str, protocols: tuple[str, ...], corpus: str, cross: bool = False, basis: str | None = None
+) -> str:
     """One arm's result for the verdict box: mean [95 % interval] and its basis, preferring the
-    ``paper`` profile, the claim's corpus over a pool that holds it, and more runs; cross-corpus: one
-    such result per direction (train on one corpus, test on another), joined."""
+    ``paper`` profile, the claim's corpus over a pool that holds it, and more runs; only ``basis``'s
+    runs when given (one row per corpus basis); cross-corpus: one such result per direction (train on
+    one corpus, test on another), joined."""
     if rows.empty:
         return "–"
     mine = rows[(rows["arm"] == arm) & rows["protocol"].isin(protocols)]
     mine = mine[mine["corpus"].map(lambda c: ("-to-" in c) == cross and corpus in _corpus_parts(c))]
+    if basis is not None and not cross:
+        mine = mine[mine["corpus"] == basis]
     if mine.empty:
         return "–"
     order = mine.assign(_p=(mine["profile"] != "paper"), _c=(mine["corpus"] != corpus), _n=-mine["n"]).sort_values(
@@ -747,12 +752,34 @@ def _box_value(r: pd.Series, corpus: str) -> str:
     return f"{value} ({'; '.join(basis)})"
 
 
+def _box_leak(rows: pd.DataFrame, corpus: str, protocol: str, bases: list[str] | None) -> str:
+    """The leak cell: as published minus clean, at the ``paper`` profile else ``cpu``, on the first of
+    ``bases`` where both arms ran (any corpus holding the claim's, the claim's own first, when None)."""
+    from ser.arms import leak_pair, leak_size
+
+    if rows.empty:
+        return "–"
+    for profile in ("paper", "cpu"):
+        both = leak_pair(rows, profile, protocol=protocol)
+        pools = bases or [c for c in both["corpus"].unique() if corpus in _corpus_parts(c) and "-to-" not in c]
+        for c in sorted(pools, key=lambda c: c != corpus):
+            d, lo, hi = leak_size(rows, profile, corpus=c, protocol=protocol)
+            if math.isnan(d):
+                continue
+            budget = leak_pair(rows, profile, corpus=c, protocol=protocol)["paper_budget"].all()
+            leak = f"{d:+.1f}" + ("" if math.isnan(lo) else f" [{lo:+.1f}, {hi:+.1f}]") + f" ({profile}"
+            return leak + ("" if budget else ", below budget") + (f"; {c}" if c != corpus else "") + ")"
+    return "–"
+
+
 def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baselines: list[dict] | None = None) -> str:
     """Markdown: the headline claim at a glance, for the top of a chapter: the claim, the main arm (the
     authors' code as it ran, else the paper's text), the clean arm, speakers held out, cross-corpus,
     the leak in points and the best baseline on the same split, each a mean with its 95 % interval
-    and its basis, then the verdict of :func:`ser.claims.compare`."""
-    from ser.arms import arm_rows, leak_pair, leak_size
+    and its basis, then the verdict of :func:`ser.claims.compare`. Where the arms ran both on the
+    claim's corpus (or its stand-in) and on a pool that holds it, each corpus gets its own row, the
+    claim's first: a pool is never mixed into, nor hidden behind, the single corpus."""
+    from ser.arms import arm_rows
 
     head, corpus, recs = headline_records(records, registry)
     if head is None:
@@ -764,21 +791,6 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
     claimed = f"{head['value']:g}{' %' if head['unit'] == '%' else ''}"
     if head["unit"] == "" and head["value"] <= 1:
         claimed += f" ({100 * head['value']:g} %)"
-    leak = "–"
-    if not rows.empty:
-        for profile in ("paper", "cpu"):
-            both = leak_pair(rows, profile, protocol=head["protocol"])
-            pools = [c for c in both["corpus"].unique() if corpus in _corpus_parts(c) and "-to-" not in c]
-            for c in sorted(pools, key=lambda c: c != corpus):
-                d, lo, hi = leak_size(rows, profile, corpus=c, protocol=head["protocol"])
-                if not math.isnan(d):
-                    budget = leak_pair(rows, profile, corpus=c, protocol=head["protocol"])["paper_budget"].all()
-                    leak = f"{d:+.1f}" + ("" if math.isnan(lo) else f" [{lo:+.1f}, {hi:+.1f}]") + f" ({profile}"
-                    leak += ("" if budget else ", below budget") + (f"; {c}" if c != corpus else "")
-                    leak += ")"
-                    break
-            if leak != "–":
-                break
     trow = table[(table["paper"] == registry["paper"]) & (table["claim"] == head["id"])]
     verdict = trow["status"].iloc[0] if len(trow) else "–"
     baseline = "–"
@@ -789,28 +801,41 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
         )
         n = t0["baseline_n"]
         baseline += f" ({n} split{'s' if n > 1 else ''} of {t0['corpus_used']}; {t0['baseline']})"
-    box = pd.DataFrame(
-        [
-            {
-                "claim": f"`{head['id']}`: {claimed} on {head['corpus']} ({head['source']})",
-                f"{'as published' if main == 'as_published' else 'paper text'} (`{main}`)": _box_cell(
-                    rows, main, proto, corpus
-                ),
-                "clean": _box_cell(rows, "clean", proto, corpus),
-                "speakers held out": _box_cell(rows, speaker_arm, SPEAKER_PROTOCOLS, corpus),
-                "cross-corpus": _box_cell(rows, "clean", ("cross",), corpus, cross=True),
-                "leak (as published - clean), points": leak,
-                "best baseline, the comparison page's splits": baseline,
-                "verdict": verdict,
-            }
-        ]
-    )
+    armed = set()
+    if len(rows):
+        kept = rows["arm"].isin([main, "clean", speaker_arm]) & ~rows["corpus"].str.contains("-to-")
+        armed = set(rows[kept]["corpus"])
+    bases = sorted(armed, key=lambda c: (c != corpus, c))
+    several = len(bases) > 1
+    main_label = f"{'as published' if main == 'as_published' else 'paper text'} (`{main}`)"
+    box = []
+    for i, basis in enumerate(bases if several else [None]):
+        row = {"claim": f"`{head['id']}`: {claimed} on {head['corpus']} ({head['source']})" if i == 0 else "″"}
+        if several:
+            row["trained and tested on"] = f"`{basis}`"
+        row |= {
+            main_label: _box_cell(rows, main, proto, corpus, basis=basis),
+            "clean": _box_cell(rows, "clean", proto, corpus, basis=basis),
+            "speakers held out": _box_cell(rows, speaker_arm, SPEAKER_PROTOCOLS, corpus, basis=basis),
+            "cross-corpus": _box_cell(rows, "clean", ("cross",), corpus, cross=True) if i == 0 else "″",
+            "leak (as published - clean), points": _box_leak(
+                rows, corpus, head["protocol"], [basis] if several else None
+            ),
+            "best baseline, the comparison page's splits": baseline if i == 0 else "″",
+            "verdict": verdict if basis in (None, corpus) else "– (the rule reads the first row's corpus)",
+        }
+        box.append(row)
     note = (
         "\n\nMeans in % over runs with a 95 % interval (a single run with per-item predictions: a bootstrap interval "
         "over its test items), then the basis: runs, profile, corpus when it is a pool or a stand-in. "
-        f"Corpus `{corpus}`" + (f", standing in for `{head['corpus']}`" if corpus != head["corpus"] else "") + ".\n"
+        f"Corpus `{corpus}`" + (f", standing in for `{head['corpus']}`" if corpus != head["corpus"] else "") + "."
     )
-    return _md_table(box) + note
+    if several:
+        note += (
+            " One row per corpus the arms ran on (″: as in the row above); the verdict reads the claim's corpus "
+            "alone, never a pool."
+        )
+    return _md_table(pd.DataFrame(box)) + note + "\n"
 
 
 def readings_of(registry: dict) -> list[str]:

@@ -307,6 +307,17 @@ def test_verdict_box_sets_each_arm_beside_the_claim():
     box = verdict_box([*recs, *short], reg, table)
     cells = [c.strip() for c in box.splitlines()[2].split("|")[1:-1]]
     assert cells[5].startswith("+14.0 [") and cells[5].endswith("(paper)"), cells[5]
+    # arms on the claim's corpus and on a pool that holds it: a row each, the claim's corpus first, never mixed
+    pool = [rec(a, v, corpus="baved+eyase") for a, v in (("as_published", 0.70), ("clean", 0.60), ("clean", 0.62))]
+    lines = verdict_box([*recs, *pool], reg, table).splitlines()
+    first, second = ([c.strip() for c in ln.split("|")[1:-1]] for ln in lines[2:4])
+    assert lines[0].split("|")[2].strip() == "trained and tested on" and lines[4] == ""
+    assert first[1] == "`baved`" and first[2].startswith("96.0 [") and "(2 runs; paper)" in first[2]
+    assert first[6].startswith("+14.0 [") and first[8] == "reproduced only with the leak"
+    assert second[1] == "`baved+eyase`" and second[2] == "70.0 (1 run; paper; baved+eyase)"
+    assert second[3].startswith("61.0 [") and "(2 runs; paper; baved+eyase)" in second[3] and second[4] == "–"
+    assert second[6].startswith("+9.0") and second[6].endswith("(paper; baved+eyase)")
+    assert second[8].startswith("– (the rule reads")
 
 
 def test_learning_curves_take_any_number_of_arms(tmp_path):
