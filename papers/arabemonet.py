@@ -92,6 +92,7 @@ NOISE = f"{noise_copies} AWGN copies of each training clip" if noise_copies else
 # the profile's study folds, kept to the folds asked for (at least one)
 STUDY_FOLDS = [f for f in run.budget["study_folds"] if folds is None or f in folds] or FOLDS[:1]
 PROTOCOL = "kfold5" if protocol == "kfold" else "speaker"  # names used in results files and the registry
+SEED_TAG = f"-seed{seed}" if seed else ""  # seeds never share a results file; seed 0 keeps its names
 SUBSTITUTION = f"{corpus} substitutes KSUEmotions and KEDAS (not available here)"
 display(
     Markdown(
@@ -337,7 +338,7 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
         augment=hook,
         lengths=lens if duration is None else None,
         ids=ids,
-        checkpoint=run.checkpoint(f"{corpus}-{PROTOCOL}{run.arm_tag}-{name}-fold{fold}"),
+        checkpoint=run.checkpoint(f"{corpus}-{PROTOCOL}{run.arm_tag}-{name}-fold{fold}{SEED_TAG}"),
     )
     millions = out.n_params / 1e6
     # Table 3 and the Transformer row are with augmentation; Table 4's ablation is without
@@ -352,7 +353,7 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     if select_on_test and name == "main":  # what the authors' selection reports: the best epoch on the test fold
         m["accuracy/peak_heldout"] = float(max(out.history.val_acc))
     run.record_output(
-        f"{corpus}-{PROTOCOL}{run.arm_tag}-{name}-{run.profile}-fold{fold}",
+        f"{corpus}-{PROTOCOL}{run.arm_tag}-{name}-{run.profile}-fold{fold}{SEED_TAG}",
         out,
         metrics=m,
         config={"config": name, **cfg_model, "train": cfg.to_dict(), "features": CFG.__dict__},

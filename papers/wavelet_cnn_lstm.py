@@ -92,6 +92,7 @@ from ser.run import open_run
 
 run = open_run("wavelet_cnn_lstm", globals())
 ARM_TAG = run.arm_tag  # arms never share a results file; paper_text keeps its names
+SEED_TAG = f"-seed{seed}" if seed else ""  # seeds never share a results file; seed 0 keeps its names
 EPOCHS, PATIENCE, FOLDS = run.budget["epochs"], run.budget["patience"], run.budget["folds"]
 STUDY_FOLDS = [f for f in run.budget["study_folds"] if folds is None or f in folds] or FOLDS[:1]
 PROTOCOL = {"sd": "sd3", "si": "si3"}[protocol]
@@ -268,7 +269,7 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     if select_on_test and name == "main":  # Table 4's quantity: the best epoch's accuracy on the held-out part
         m["accuracy/peak_heldout"] = float(max(out.history.val_acc))
     run.record_output(
-        f"{corpus}-{PROTOCOL}{ARM_TAG}-{name}-{run.profile}-fold{fold}",
+        f"{corpus}-{PROTOCOL}{ARM_TAG}-{name}-{run.profile}-fold{fold}{SEED_TAG}",
         out,
         corpus=corpus,
         substitution=SUBSTITUTION,

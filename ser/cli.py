@@ -435,6 +435,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     r.add_argument("--list", action="store_true", help="list every run of the book (paper, arm, profile) and exit")
     r.add_argument(
+        "--owed",
+        action="store_true",
+        help="list what the open issues ask to be run at the paper's budget (each paper's `targets`) against the "
+        "committed results, with the papermill command of every seed still missing, and exit",
+    )
+    r.add_argument(
         "--redo",
         action="store_true",
         help="run again the runs that are up to date (executed notebook completed with the same parameters, "
@@ -475,6 +481,15 @@ def main(argv: list[str] | None = None) -> int:
             for name, params in entries:
                 print(f"{name:<44} {paper:<22} arm {params.get('arm', arm_default):<13} "
                       f"profile {params.get('profile', '(any)')}")  # fmt: skip
+        return 0
+    if args.cmd == "reproduce" and args.owed:
+        from ser.owed import report, standing_all
+        from ser.results import read_results
+
+        unknown = sorted(set(args.paper or []) - set(declaration.load_all()))
+        if unknown:
+            parser.error(f"unknown paper(s) {unknown}; known: {sorted(declaration.load_all())}")
+        print(report(standing_all(read_results(RESULTS_DIR), args.paper)))
         return 0
     if args.cmd == "reproduce":
         if args.workers is not None and args.workers < 1:

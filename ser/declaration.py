@@ -147,6 +147,23 @@ SCHEMA: dict[str, Any] = {
                 "properties": {"about": {"type": "string"}, "params": {"type": "object"}},
             },
         },
+        "targets": {  # the runs an issue asks for at the paper's budget (ser.owed counts what is still missing)
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "runs", "seeds", "params", "issue"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "pattern": r"^[a-z0-9_]+(-[a-z0-9_.+]+)*$"},
+                    "runs": {"type": "string", "minLength": 1},  # glob over the records' run names
+                    "seeds": {"type": "integer", "minimum": 1},
+                    "folds": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
+                    "params": {"type": "object"},  # papermill parameters of one run, seeds aside
+                    "issue": {"type": "integer", "minimum": 1},
+                    "about": {"type": "string"},
+                },
+            },
+        },
         "runs": {
             "type": "array",
             "items": {
@@ -189,9 +206,10 @@ def validate_declaration(decl: Any, name: str = "declaration") -> None:
         raise DeclarationError(
             f"{name}: a runnable paper declares all of {list(RUNNABLE)}; missing {sorted(set(RUNNABLE) - set(present))}"
         )
-    names = [r["name"] for r in decl.get("runs", [])]
-    if len(set(names)) != len(names):
-        raise DeclarationError(f"{name}: runs: duplicate run names")
+    for part in ("runs", "targets"):
+        names = [r["name"] for r in decl.get(part, [])]
+        if len(set(names)) != len(names):
+            raise DeclarationError(f"{name}: {part}: duplicate names")
     if not present:
         return
     keys = {p: set(decl["profiles"][p]) for p in PROFILES}
@@ -209,13 +227,22 @@ def validate_declaration(decl: Any, name: str = "declaration") -> None:
     if decl["default_arm"] not in decl["arms"]:
         raise DeclarationError(f"{name}: default_arm {decl['default_arm']!r} is not one of arms {sorted(decl['arms'])}")
     for where, overrides in [(f"arms/{a}/params", v.get("params", {})) for a, v in decl["arms"].items()] + [
-        (f"runs/{r['name']}/params", r["params"]) for r in decl.get("runs", [])
+        (f"{part}/{r['name']}/params", r["params"]) for part in ("runs", "targets") for r in decl.get(part, [])
     ]:
         unknown = sorted(set(overrides) - params)
         if unknown:
             raise DeclarationError(f"{name}: {where}: unknown parameter(s) {unknown}; known: {sorted(params)}")
         if "arm" in overrides and overrides["arm"] not in decl["arms"]:
             raise DeclarationError(f"{name}: {where}: arm {overrides['arm']!r} is not one of {sorted(decl['arms'])}")
+    for t in decl.get("targets", []):
+        seed_keys = sorted({"seeds", "seed", "folds"} & set(t["params"]))
+        if seed_keys:
+            raise DeclarationError(
+                f"{name}: targets/{t['name']}/params: {seed_keys} are set per owed run (give `seeds:` and `folds:` "
+                "of the target instead)"
+            )
+        if "folds" in t and "folds" not in params:
+            raise DeclarationError(f"{name}: targets/{t['name']}: folds given, but the notebook takes no `folds`")
 
 
 @functools.cache
@@ -246,13 +273,18 @@ def parameter_spec(decl: dict) -> dict[str, Param]:
     return {name: from_spec(spec) for name, spec in (decl["parameters"] | COMMON_PARAMETERS).items()}
 
 
+# budget keys that say how many runs a profile makes, not how much each run gets: a record is one seed
+# (and one fold), so a run of one seed or one fold of the paper's list is still at the paper's budget
+RUN_SHAPE = frozenset({"seeds", "folds", "study_folds"})
+
+
 def covers(budget: dict, paper: dict) -> bool:
     """Whether ``budget`` is at least the ``paper`` profile's: every number at least as large, every
-    list (folds) a superset, and no subsampling where the paper has none. ``seeds`` is how many runs, not
-    the budget of each (a record is one seed), so it is not compared."""
+    other list a superset, and no subsampling where the paper has none. The :data:`RUN_SHAPE` keys
+    (seeds, folds) count runs, not the budget of each, so they are not compared."""
     for key, ref in paper.items():
         mine = budget.get(key)
-        if key == "seeds":
+        if key in RUN_SHAPE:
             continue
         if key == "patience":  # a shorter patience stops earlier; a longer one, or none, does not shorten the budget
             if ref is not None and mine is not None and mine < ref:

@@ -962,6 +962,8 @@ def write_csvs(static_dir: Path, records: list[dict], table: pd.DataFrame, basel
 
 def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
     """Write ``comparison.md``, ``runs.md`` and the scatter plot into ``book_dir``; return the paths."""
+    from ser.owed import page as owed_page
+    from ser.owed import standing_all
     from ser.report_speed import speed_page
 
     records = read_results(results_dir)
@@ -984,6 +986,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
         book_dir / "explore.md": explore_page(records, baselines, results_dir.parent.parent),
         book_dir / "run-status.md": run_status_page(book_dir, records),
         book_dir / "speed.md": speed_page(results_dir / "bench", records),
+        book_dir / "owed.md": owed_page(standing_all(records)),
         gen / "status.md": _md_table(status) + "\n\nNumber of claims per paper and status.\n",
         gen / "scorecard.md": scorecard(table, registries) + "\n",
     }

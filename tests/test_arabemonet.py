@@ -226,12 +226,17 @@ def test_records_speak_to_the_right_claims(tmp_path):
         str(tmp_path / "out.ipynb"),
         progress_bar=False,
         cwd=str(NB.parent.parent),
-        parameters={"profile": "smoke", "results_dir": str(tmp_path / "res"), "study_kernels": [3], "folds": [1]},
-    )
+        parameters={
+            "profile": "smoke", "results_dir": str(tmp_path / "res"), "study_kernels": [3], "folds": [1], "seed": 2,
+        },
+    )  # fmt: skip
     recs = {r["params"]["config"]: r for r in read_results(tmp_path / "res")}
     assert set(recs) == {"main", "k3", "no_augment", "transformer"}
-    assert {Path(r["_file"]).name for r in recs.values()} == {f"eyase-kfold5-{name}-smoke-fold1.json" for name in recs}
-    assert (tmp_path / "res" / "splits" / "eyase-kfold5-seed0.csv").is_file()
+    # a seed other than 0 is in the names, so seeds never overwrite each other's records (nor checkpoints)
+    names = {Path(r["_file"]).name for r in recs.values()}
+    assert names == {f"eyase-kfold5-{name}-smoke-fold1-seed2.json" for name in recs}
+    assert (tmp_path / "res" / "splits" / "eyase-kfold5-seed2.csv").is_file()
+    assert all(r["seeds"] == [2] for r in recs.values())
     assert all(r["fold"] == 1 and r["substitution"] and r["protocol"] == "kfold5" for r in recs.values())
     assert all(r["arm"] == "paper_text" and r["budget"]["profile"] == "smoke" for r in recs.values())
     assert all(not r["budget"]["paper_budget"] and r["budget"]["folds"] == [1] for r in recs.values())

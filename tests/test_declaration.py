@@ -51,7 +51,7 @@ def _decl() -> dict:
         (lambda d: d["parameters"]["lr"].update(type="number"), "parameters/lr/type"),
         (lambda d: d["arms"]["paper_text"].update(params={"lrr": 0.1}), "arms/paper_text/params: unknown parameter"),
         (lambda d: d.update(default_arm="nope"), "default_arm 'nope' is not one of arms"),
-        (lambda d: d["runs"].append(dict(d["runs"][0])), "runs: duplicate run names"),
+        (lambda d: d["runs"].append(dict(d["runs"][0])), "runs: duplicate names"),
         (lambda d: d["claims"][0].update(valu=1), "claims/0: Additional properties"),
     ],
 )
@@ -105,3 +105,15 @@ def test_a_budget_in_steps_raises_the_epochs_to_reach_it():
     assert epochs_for_steps(35, None, 1200, 32) == 35
     with pytest.raises(ValueError, match="no optimizer step from 0 training items"):
         epochs_for_steps(35, 16940, 0, 32)
+
+
+def test_a_run_of_some_seeds_or_folds_is_at_the_budget_of_each():
+    """Seeds and folds count runs, not the budget of each run: one fold of the paper's five at the
+    paper's epochs is at the paper's budget (a queue can run fold by fold); fewer epochs are not."""
+    from ser.declaration import RUN_SHAPE, covers
+
+    paper = {"epochs": 100, "patience": 10, "folds": [0, 1, 2, 3, 4], "study_folds": [0, 1, 2, 3, 4], "seeds": [0, 1]}
+    assert RUN_SHAPE == {"seeds", "folds", "study_folds"}
+    assert covers(paper | {"folds": [3], "study_folds": [3], "seeds": [7]}, paper)
+    assert not covers(paper | {"folds": [3], "epochs": 99}, paper)
+    assert not covers({"epochs": 100, "patience": 10, "per_class": 8}, paper | {"per_class": None})

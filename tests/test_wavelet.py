@@ -221,15 +221,18 @@ def test_records_carry_the_substitution_and_the_right_claims(tmp_path):
             "protocol": "si",
             "study_lstm": [],
             "folds": [2],
+            "seed": 1,
         },
     )
     res = tmp_path / "res"
+    # a seed other than 0 is in the names, so seeds never overwrite each other's records
     assert sorted(p.name for p in res.glob("*.json")) == [
-        f"emodb-si3-{name}-smoke-fold2.json" for name in ("avg_pool", "lr0.001", "main")
+        f"emodb-si3-{name}-smoke-fold2-seed1.json" for name in ("avg_pool", "lr0.001", "main")
     ]
     recs = {r["params"]["config"]: r for r in read_results(res)}
     main = recs["main"]
     assert main["protocol"] == "si3" and main["fold"] == 2 and "2-second" in main["substitution"]
+    assert main["seeds"] == [1] and (res / "splits" / "emodb-si3-seed1-fold2.csv").is_file()
     assert main["arm"] == "paper_text" and main["params"]["record"] is False
     budget = main["budget"]
     assert budget["profile"] == "smoke" and budget["folds"] == [2] and not budget["paper_budget"]
@@ -247,7 +250,7 @@ def test_records_carry_the_substitution_and_the_right_claims(tmp_path):
     own = [i for i in main["claim_ids"] if (claims[i]["corpus"], claims[i]["protocol"]) == ("emodb", "si3")]
     assert own == ["emodb-si-acc", "emodb-si-acc-text"]
     assert recs["lr0.001"]["claim_ids"] == [] and "accuracy/lr0.001" in recs["lr0.001"]["metrics"]
-    assert (res / "splits" / "emodb-si3-seed0-fold2.csv").is_file()
+    assert (res / "splits" / "emodb-si3-seed1-fold2.csv").is_file()
 
 
 def test_as_published_reads_the_text_literally_and_selects_on_the_held_out_part(tmp_path):

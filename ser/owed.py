@@ -1,0 +1,174 @@
+"""The evidence still owed: what each issue asks to be run at the paper's budget (a declaration's
+``targets``) against the committed results, and the command of every run still missing.
+
+A target names the records that count for it by a glob over their run names, how many seeds it needs
+(and, for fold protocols, which folds each seed needs), and the papermill parameters of one run. A
+seed counts when a record of it exists at the ``paper`` profile and at the paper's budget for every
+fold; a diverged run counts as run (it is flagged, and the verdicts leave it out), a run below budget
+does not. ``ser reproduce --owed`` prints this; the book's *Evidence owed* page shows it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import statistics
+from dataclasses import dataclass, field
+
+import yaml
+
+from ser import declaration
+
+
+@dataclass
+class Owed:
+    """One target's standing: seeds complete, incomplete (some folds missing), diverged, still missing."""
+
+    paper: str
+    name: str
+    issue: int
+    seeds_required: int
+    folds: list[int] | None
+    done: list[int] = field(default_factory=list)
+    partial: dict[int, list[int]] = field(default_factory=dict)  # seed: folds recorded so far
+    diverged: list[int] = field(default_factory=list)
+    minutes: list[float] = field(default_factory=list)  # per complete seed, summed over its folds
+    commands: list[str] = field(default_factory=list)
+    about: str = ""
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.seeds_required - len(self.done))
+
+    @property
+    def median_minutes(self) -> float | None:
+        return statistics.median(self.minutes) if self.minutes else None
+
+
+def _seeds_of(rec: dict) -> list[int]:
+    seeds = rec.get("seeds")
+    if seeds is None and "seed" in rec.get("params", {}):
+        seeds = [rec["params"]["seed"]]
+    return [int(s) for s in (seeds or [0])]
+
+
+def command(decl: dict, target: str, params: dict, seed: int, folds: list[int] | None = None) -> str:
+    """The papermill command of one owed run of ``target``: its parameters, the paper profile, recording
+    on, and the seed (a list for notebooks that take ``seeds``) and folds."""
+    spec = decl["parameters"]
+    one = dict(params) | {"profile": "paper", "record": True}
+    if "seeds" in spec:
+        one["seeds"] = [seed]
+    elif "seed" in spec:
+        one["seed"] = seed
+    elif seed != 0:
+        raise ValueError(f"{decl['paper']}: the notebook takes no seed, so seed {seed} cannot be run")
+    if folds is not None:
+        one["folds"] = folds
+    flow = yaml.safe_dump(one, default_flow_style=True, sort_keys=False, width=10_000).strip()
+    out = f"{decl['paper']}-{target}-seed{seed}.ipynb"
+    return f"papermill {decl['notebook']} {out} -y '{flow}'"
+
+
+def standing(decl: dict, records: list[dict]) -> list[Owed]:
+    """Every target of ``decl`` against ``records`` (read by :func:`ser.results.read_results`)."""
+    from ser.claims import diverged
+
+    mine = [r for r in records if r.get("paper") == decl["paper"] and r.get("profile") == "paper"]
+    mine = [r for r in mine if (r.get("budget") or {}).get("paper_budget")]
+    out = []
+    for t in decl.get("targets", []):
+        o = Owed(decl["paper"], t["name"], t["issue"], t["seeds"], t.get("folds"), about=t.get("about", ""))
+        hits = [r for r in mine if fnmatch.fnmatchcase(r.get("run", ""), t["runs"])]
+        by_seed: dict[int, list[dict]] = {}
+        for r in hits:
+            for s in _seeds_of(r):
+                by_seed.setdefault(s, []).append(r)
+        for s, recs in sorted(by_seed.items()):
+            have = sorted({int(r["fold"]) for r in recs if r.get("fold") is not None})
+            if o.folds is not None and not set(o.folds) <= set(have):
+                o.partial[s] = have
+                continue
+            o.done.append(s)
+            o.minutes.append(sum(r.get("duration_s", 0.0) for r in recs) / 60)
+            if any(diverged(r) for r in recs):
+                o.diverged.append(s)
+        taken = set(o.done) | set(o.partial)
+        for s in sorted(o.partial):  # finish the folds of a started seed first
+            if len(o.commands) < o.missing:
+                o.commands.append(
+                    command(decl, t["name"], t["params"], s, [f for f in o.folds or [] if f not in o.partial[s]])
+                )
+        s = 0
+        while len(o.commands) < o.missing:
+            if s not in taken:
+                o.commands.append(command(decl, t["name"], t["params"], s, o.folds))
+            s += 1
+        out.append(o)
+    return out
+
+
+def standing_all(records: list[dict], papers: list[str] | None = None) -> list[Owed]:
+    """:func:`standing` for every declared paper (or ``papers``), in declaration order."""
+    decls = declaration.load_all()
+    return [o for p, d in decls.items() if not papers or p in papers for o in standing(d, records)]
+
+
+def _seeds(seeds: list[int]) -> str:
+    return ", ".join(map(str, seeds)) if seeds else "none"
+
+
+def page(owed: list[Owed]) -> str:
+    """Markdown for the book: one row per target, then the commands of the runs still missing."""
+    head = (
+        "# Evidence owed\n\n"
+        "What the open issues ask to be run at each paper's budget (the `targets` of "
+        "`papers/claims/<paper>.yaml`), beside the seeds the committed results hold, read when the book was "
+        "built. A seed counts when its run reached the paper's budget on every fold; a diverged run counts as "
+        "run and is named (the verdicts leave it out), a run below budget does not count. A verdict on fewer "
+        "seeds than asked is shown with its run count in the chapters; this page says what would complete it. "
+        "`ser reproduce --owed` prints the same, with the command of each missing run.\n\n"
+    )
+    if not owed:
+        return head + "No paper declares targets.\n"
+    rows = [
+        "| paper | target | issue | seeds asked | seeds recorded | of which diverged | started, folds missing | "
+        "still to run | minutes per seed (median of recorded) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for o in owed:
+        partial = "; ".join(f"seed {s}: has folds {_seeds(f)}" for s, f in o.partial.items()) or "–"
+        minutes = "–" if o.median_minutes is None else f"{o.median_minutes:.0f}"
+        rows.append(
+            f"| {o.paper} | `{o.name}` | #{o.issue} | {o.seeds_required}"
+            + (f" x folds {_seeds(o.folds)}" if o.folds else "")
+            + f" | {len(o.done)} ({_seeds(o.done)}) | {_seeds(o.diverged) if o.diverged else '–'} | {partial} | "
+            f"{o.missing or 'complete'} | {minutes} |"
+        )
+    total = sum(o.missing for o in owed)
+    complete = sum(not o.missing for o in owed)
+    text = head + "\n".join(rows) + f"\n\n{complete} of {len(owed)} targets complete; {total} seed runs still owed.\n"
+    owing = [o for o in owed if o.commands]
+    if owing:
+        text += "\n## The runs still owed\n\n"
+        for o in owing:
+            text += f"- `{o.paper}` / `{o.name}`" + (f": {o.about}" if o.about else "") + "\n"
+            text += "".join(f"  - `{c}`\n" for c in o.commands)
+    return text
+
+
+def report(owed: list[Owed]) -> str:
+    """Plain text for ``ser reproduce --owed``: a line per target, then the commands."""
+    lines = []
+    for o in owed:
+        state = "complete" if not o.missing else f"{o.missing} to run"
+        extra = f", diverged {_seeds(o.diverged)}" if o.diverged else ""
+        extra += "".join(f", seed {s} lacks folds" for s in o.partial)
+        mins = "" if o.median_minutes is None else f", ~{o.median_minutes:.0f} min per seed"
+        lines.append(
+            f"{o.paper:<20} {o.name:<34} #{o.issue} seeds {len(o.done)}/{o.seeds_required}"
+            f" ({_seeds(o.done)}{extra}{mins}): {state}"
+        )
+        lines += [f"    {c}" for c in o.commands]
+    total = sum(o.missing for o in owed)
+    lines.append(f"{sum(not o.missing for o in owed)} of {len(owed)} targets complete; {total} seed runs owed")
+    return "\n".join(lines)

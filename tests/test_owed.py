@@ -1,0 +1,110 @@
+"""The evidence owed: targets of a declaration counted against records, and the commands of the runs
+still missing (``ser reproduce --owed`` and the book's page)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ser import declaration
+from ser.declaration import DeclarationError, validate_declaration
+from ser.owed import page, report, standing
+
+
+def _rec(run: str, seed: int, fold: int | None = None, budget: bool = True, profile: str = "paper", **kw) -> dict:
+    r = {"paper": "p", "run": run, "seeds": [seed], "profile": profile, "budget": {"paper_budget": budget},
+         "duration_s": 600.0, "history": {"train_loss": [1.0, 0.5], "val_loss": [1.0, 0.6]}, "metrics": {}}  # fmt: skip
+    if fold is not None:
+        r["fold"] = fold
+    return r | kw
+
+
+def _decl(targets: list[dict], seed_param: str = "seeds") -> dict:
+    return {"paper": "p", "notebook": "papers/p.ipynb", "parameters": {seed_param: {}, "folds": {}}, "targets": targets}
+
+
+def test_seeds_at_budget_count_and_the_missing_ones_get_commands():
+    t = {"name": "clean", "issue": 15, "runs": "x-clean-seed*", "seeds": 3}
+    t["params"] = {"arm": "clean", "corpora": ["a"]}
+    recs = [_rec("x-clean-seed0", 0), _rec("x-clean-seed2", 2),
+            _rec("x-clean-seed1", 1, budget=False),  # below the paper's budget: does not count
+            _rec("x-clean-seed3", 3, profile="cpu"),  # another profile: does not count
+            _rec("x-other-seed1", 1), _rec("x-clean-seed5", 5) | {"paper": "q"}]  # fmt: skip
+    (o,) = standing(_decl([t]), recs)
+    assert o.done == [0, 2] and o.missing == 1 and o.median_minutes == 10.0 and not o.diverged
+    assert o.commands == [
+        "papermill papers/p.ipynb p-clean-seed1.ipynb -y '{arm: clean, corpora: [a], profile: paper, record: true, "
+        "seeds: [1]}'"
+    ]
+    assert "p                    clean" in report([o]) and "seeds 2/3 (0, 2, ~10 min per seed): 1 to run" in report([o])
+    text = page([o])
+    assert "| p | `clean` | #15 | 3 | 2 (0, 2) | – | – | 1 | 10 |" in text
+    assert "0 of 1 targets complete; 1 seed runs still owed." in text and "p-clean-seed1.ipynb" in text
+
+
+def test_a_diverged_seed_counts_as_run_and_is_named():
+    t = {"name": "a", "issue": 16, "runs": "r*", "seeds": 2, "params": {}}
+    flat = {"history": {"train_loss": [float("nan")], "val_loss": [float("nan")]}}
+    (o,) = standing(_decl([t]), [_rec("r0", 0), _rec("r1", 1) | flat])
+    assert o.done == [0, 1] and o.diverged == [1] and o.missing == 0 and o.commands == []
+    assert "complete" in report([o]) and "diverged 1" in report([o])
+
+
+def test_fold_targets_need_every_fold_and_finish_a_started_seed_first():
+    t = {"name": "k", "issue": 15, "runs": "k-main-paper-fold*", "seeds": 2, "folds": [0, 1, 2]}
+    t["params"] = {"arm": "clean"}
+    recs = [_rec(f"k-main-paper-fold{f}", 0, f) for f in (0, 1, 2)] + [_rec("k-main-paper-fold1-seed1", 1, 1)]
+    (o,) = standing(_decl([t], seed_param="seed"), recs)
+    assert o.done == [0] and o.partial == {1: [1]} and o.missing == 1
+    assert o.commands == [
+        "papermill papers/p.ipynb p-k-seed1.ipynb -y '{arm: clean, profile: paper, record: true, seed: 1, "
+        "folds: [0, 2]}'"
+    ]
+    assert o.minutes == [30.0]  # a seed's minutes are its folds' together
+    assert "seed 1: has folds 1" in page([o])
+
+
+def test_every_declared_target_names_known_parameters_and_counts_on_the_committed_results():
+    """The real declarations: each target's parameters resolve (as a run's would), and the book's BAVED
+    targets count the committed records (the as_published arm had seeds 0, 1 and 2 when this was written)."""
+    from ser.paths import RESULTS_DIR
+    from ser.results import read_results
+    from ser.run import notebook_defaults, resolve_params
+
+    decls = declaration.load_all()
+    assert sum(len(d.get("targets", [])) for d in decls.values()) >= 30
+    for paper, decl in decls.items():
+        defaults = notebook_defaults(paper)
+        for t in decl.get("targets", []):
+            resolve_params(decl, {**defaults, **t["params"], "profile": "paper"}, defaults)
+    owed = {o.name: o for o in standing(decls["parallel_cnn_lstm"], read_results(RESULTS_DIR))}
+    assert {0, 1, 2} <= set(owed["as_published"].done) and owed["as_published"].seeds_required == 5
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda t: t.update(seeds=0), "targets/0/seeds"),
+        (lambda t: t.pop("issue"), "'issue' is a required property"),
+        (lambda t: t["params"].update(lrr=1), "targets/as_published/params: unknown parameter(s) ['lrr']"),
+        (lambda t: t["params"].update(seeds=[3]), "are set per owed run"),
+        (lambda t: t.update(folds=[0]), "folds given, but the notebook takes no `folds`"),
+    ],
+)
+def test_a_bad_target_is_a_clear_error(edit, message):
+    d = copy.deepcopy(declaration.load("parallel_cnn_lstm"))
+    edit(d["targets"][0])
+    with pytest.raises(DeclarationError) as err:
+        validate_declaration(d, "parallel_cnn_lstm.yaml")
+    assert message in str(err.value)
+
+
+def test_ser_reproduce_owed_prints_the_queue(capsys):
+    from ser.cli import main
+
+    assert main(["reproduce", "--owed", "--paper", "parallel_cnn_lstm"]) == 0
+    out = capsys.readouterr().out
+    assert "parallel_cnn_lstm    as_published" in out and "targets complete" in out and "cnn_blstm" not in out
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--owed", "--paper", "nope"])
