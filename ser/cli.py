@@ -326,6 +326,30 @@ def reproduce(
     return 1 if failed else 0
 
 
+def run_owed(owed: list, limit: int | None, out_dir: Path, workers: int | None, plan_only: bool) -> int:
+    """``ser reproduce --owed --run``: declare the owed runs (:func:`ser.owed.queue`, at most ``limit``) as
+    runs of the book, execute them at the paper profile with :func:`reproduce`, and take back the
+    declaration of each one that left no executed notebook."""
+    from ser.owed import declare, queue, undeclare
+
+    todo = queue(owed, limit)
+    if not todo:
+        print("[owed] nothing owed", flush=True)
+        return 0
+    if plan_only:
+        for _paper, name, params in todo:
+            print(f"[owed] would run {name} {params}", flush=True)
+        return 0
+    for paper, name, params in todo:
+        declare(paper, name, params)
+    code = reproduce("paper", None, None, out_dir, [name for _, name, _ in todo], workers=workers, redo=True)
+    for paper, name, _ in todo:
+        if not (out_dir / f"{name}.ipynb").exists():
+            undeclare(paper, name)
+            print(f"[owed] {name} left no executed notebook: its declaration is taken back", flush=True)
+    return code
+
+
 def _defaults(paper: str) -> dict:
     from ser.run import notebook_defaults
 
@@ -441,6 +465,13 @@ def main(argv: list[str] | None = None) -> int:
         "committed results, with the papermill command of every seed still missing, and exit",
     )
     r.add_argument(
+        "--run",
+        action="store_true",
+        help="with --owed: run the owed runs at the paper profile, one target after another in turns, each "
+        "declared as a run of the book (a page under its chapter); a run that fails is taken back",
+    )
+    r.add_argument("--max", type=int, default=None, help="with --owed --run: at most this many runs")
+    r.add_argument(
         "--redo",
         action="store_true",
         help="run again the runs that are up to date (executed notebook completed with the same parameters, "
@@ -489,8 +520,11 @@ def main(argv: list[str] | None = None) -> int:
         unknown = sorted(set(args.paper or []) - set(declaration.load_all()))
         if unknown:
             parser.error(f"unknown paper(s) {unknown}; known: {sorted(declaration.load_all())}")
-        print(report(standing_all(read_results(RESULTS_DIR), args.paper)))
-        return 0
+        owed = standing_all(read_results(RESULTS_DIR), args.paper)
+        print(report(owed))
+        if not args.run:
+            return 0
+        return run_owed(owed, args.max, args.out, args.workers, args.plan)
     if args.cmd == "reproduce":
         if args.workers is not None and args.workers < 1:
             parser.error("--workers must be at least 1")

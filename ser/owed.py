@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import statistics
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import yaml
 
@@ -33,6 +34,7 @@ class Owed:
     diverged: list[int] = field(default_factory=list)
     minutes: list[float] = field(default_factory=list)  # per complete seed, summed over its folds
     commands: list[str] = field(default_factory=list)
+    runs: list[tuple[str, dict]] = field(default_factory=list)  # (run name, papermill parameters) per command
     about: str = ""
 
     @property
@@ -51,9 +53,9 @@ def _seeds_of(rec: dict) -> list[int]:
     return [int(s) for s in (seeds or [0])]
 
 
-def command(decl: dict, target: str, params: dict, seed: int, folds: list[int] | None = None) -> str:
-    """The papermill command of one owed run of ``target``: its parameters, the paper profile, recording
-    on, and the seed (a list for notebooks that take ``seeds``) and folds."""
+def run_params(decl: dict, params: dict, seed: int, folds: list[int] | None = None) -> dict:
+    """The papermill parameters of one owed run: the target's, the paper profile, recording on, the
+    seed (a list for notebooks that take ``seeds``) and the folds."""
     spec = decl["parameters"]
     one = dict(params) | {"profile": "paper", "record": True}
     if "seeds" in spec:
@@ -64,9 +66,23 @@ def command(decl: dict, target: str, params: dict, seed: int, folds: list[int] |
         raise ValueError(f"{decl['paper']}: the notebook takes no seed, so seed {seed} cannot be run")
     if folds is not None:
         one["folds"] = folds
-    flow = yaml.safe_dump(one, default_flow_style=True, sort_keys=False, width=10_000).strip()
-    out = f"{decl['paper']}-{target}-seed{seed}.ipynb"
-    return f"papermill {decl['notebook']} {out} -y '{flow}'"
+    return one
+
+
+def flow(params: dict) -> str:
+    """``params`` as one line of YAML (what papermill's ``-y`` and the declarations take)."""
+    return yaml.safe_dump(params, default_flow_style=True, sort_keys=False, width=10_000).strip()
+
+
+def command(decl: dict, target: str, params: dict, seed: int, folds: list[int] | None = None) -> str:
+    """The papermill command of one owed run of ``target`` (:func:`run_params`)."""
+    one = run_params(decl, params, seed, folds)
+    return f"papermill {decl['notebook']} {decl['paper']}-{target}-seed{seed}.ipynb -y '{flow(one)}'"
+
+
+def _owe(o: Owed, decl: dict, t: dict, seed: int, folds: list[int] | None) -> None:
+    o.commands.append(command(decl, t["name"], t["params"], seed, folds))
+    o.runs.append((f"{decl['paper']}-{t['name']}-seed{seed}", run_params(decl, t["params"], seed, folds)))
 
 
 def standing(decl: dict, records: list[dict]) -> list[Owed]:
@@ -95,13 +111,11 @@ def standing(decl: dict, records: list[dict]) -> list[Owed]:
         taken = set(o.done) | set(o.partial)
         for s in sorted(o.partial):  # finish the folds of a started seed first
             if len(o.commands) < o.missing:
-                o.commands.append(
-                    command(decl, t["name"], t["params"], s, [f for f in o.folds or [] if f not in o.partial[s]])
-                )
+                _owe(o, decl, t, s, [f for f in o.folds or [] if f not in o.partial[s]])
         s = 0
         while len(o.commands) < o.missing:
             if s not in taken:
-                o.commands.append(command(decl, t["name"], t["params"], s, o.folds))
+                _owe(o, decl, t, s, o.folds)
             s += 1
         out.append(o)
     return out
@@ -172,3 +186,68 @@ def report(owed: list[Owed]) -> str:
     total = sum(o.missing for o in owed)
     lines.append(f"{sum(not o.missing for o in owed)} of {len(owed)} targets complete; {total} seed runs owed")
     return "\n".join(lines)
+
+
+def queue(owed: list[Owed], limit: int | None = None) -> list[tuple[str, str, dict]]:
+    """The owed runs as ``(paper, run name, parameters)``, one target after another in turns (each
+    target's first missing seed, then each one's second, ...), at most ``limit``."""
+    out: list[tuple[str, str, dict]] = []
+    depth = max((len(o.runs) for o in owed), default=0)
+    for k in range(depth):
+        out += [(o.paper, *o.runs[k]) for o in owed if k < len(o.runs)]
+    return out[:limit] if limit is not None else out
+
+
+def _toc_lines(toc: str, paper: str) -> list[str]:
+    return [ln for ln in toc.split("\n") if ln.strip() in (f"- file: replications/{paper}", f"- file: chapters/{paper}")
+            or ln.strip().startswith(f"- file: replications/{paper}-")]  # fmt: skip
+
+
+def declare(paper: str, name: str, params: dict, root: Path | None = None) -> None:
+    """Make ``name`` a run of the book: a ``runs`` entry in the paper's declaration (appended: ``runs``
+    is the file's last block) and a page under the paper's chapter in ``_toc.yml``, after its last one."""
+    from ser.paths import REPO_ROOT
+
+    root = root or REPO_ROOT
+    decl_path = root / "papers" / "claims" / f"{paper}.yaml"
+    text = decl_path.read_text()
+    entry = f"  - {{name: {name}, params: {flow({k: v for k, v in params.items() if k != 'record'})}}}"
+    if f"name: {name}," not in text:
+        atomic_text(decl_path, text.rstrip("\n") + "\n" + entry + "\n")
+    toc_path = root / "_toc.yml"
+    toc = toc_path.read_text()
+    lines = toc.split("\n")
+    if any(ln.strip() == f"- file: replications/{name}" for ln in lines):
+        return
+    mine = _toc_lines(toc, paper)
+    if not mine:
+        raise ValueError(f"_toc.yml has no chapter for {paper}: add chapters/{paper} first")
+    last = max(i for i, ln in enumerate(lines) if ln in mine)
+    if lines[last].strip() == f"- file: chapters/{paper}":
+        raise ValueError(f"_toc.yml: chapters/{paper} has no sections yet: add its first page by hand")
+    indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())]
+    lines.insert(last + 1, indent + f"- file: replications/{name}")
+    atomic_text(toc_path, "\n".join(lines))
+
+
+def undeclare(paper: str, name: str, root: Path | None = None) -> None:
+    """Take back :func:`declare` (a run that failed leaves no page and no entry behind)."""
+    from ser.paths import REPO_ROOT
+
+    root = root or REPO_ROOT
+    for path, line in (
+        (root / "papers" / "claims" / f"{paper}.yaml", f"  - {{name: {name}, params:"),
+        (root / "_toc.yml", f"- file: replications/{name}"),
+    ):
+        lines = path.read_text().split("\n")
+        kept = [ln for ln in lines if not (ln.startswith(line) or ln.strip() == line)]
+        if kept != lines:
+            atomic_text(path, "\n".join(kept))
+
+
+def atomic_text(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all (a killed run never leaves half a declaration)."""
+    from core.io import atomic_write
+
+    with atomic_write(path) as fh:
+        fh.write(text)

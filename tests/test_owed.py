@@ -108,3 +108,67 @@ def test_ser_reproduce_owed_prints_the_queue(capsys):
     assert "parallel_cnn_lstm    as_published" in out and "targets complete" in out and "cnn_blstm" not in out
     with pytest.raises(SystemExit):
         main(["reproduce", "--owed", "--paper", "nope"])
+
+
+def _book(tmp_path):
+    """A copy of the declarations and the table of contents to declare runs in."""
+    import shutil
+
+    from ser.paths import REPO_ROOT
+
+    (tmp_path / "papers").mkdir()
+    shutil.copytree(REPO_ROOT / "papers" / "claims", tmp_path / "papers" / "claims")
+    shutil.copy(REPO_ROOT / "_toc.yml", tmp_path / "_toc.yml")
+    return tmp_path
+
+
+def test_declare_adds_a_run_and_its_page_and_undeclare_takes_both_back(tmp_path):
+    import yaml
+
+    from ser.owed import declare, undeclare
+
+    root = _book(tmp_path)
+    before = {p: (root / p).read_text() for p in ("_toc.yml", "papers/claims/cnn_blstm_attention.yaml")}
+    params = {"arm": "clean", "corpora": ["tess"], "profile": "paper", "record": True, "seeds": [7]}
+    declare("cnn_blstm_attention", "cnn_blstm_attention-tess-clean-seed7", params, root)
+    declare("cnn_blstm_attention", "cnn_blstm_attention-tess-clean-seed7", params, root)  # twice: once
+    decl = yaml.safe_load((root / "papers/claims/cnn_blstm_attention.yaml").read_text())
+    mine = [r for r in decl["runs"] if r["name"] == "cnn_blstm_attention-tess-clean-seed7"]
+    assert mine == [{"name": "cnn_blstm_attention-tess-clean-seed7",
+                     "params": {"arm": "clean", "corpora": ["tess"], "profile": "paper", "seeds": [7]}}]  # fmt: skip
+    declaration.validate_declaration(decl, "cnn_blstm_attention.yaml")
+    toc = (root / "_toc.yml").read_text().split("\n")
+    at = toc.index("          - file: replications/cnn_blstm_attention-tess-clean-seed7")
+    assert toc[at - 1].strip().startswith("- file: replications/cnn_blstm_attention-")  # after the chapter's pages
+    assert toc[at + 1].strip().startswith("- file: chapters/")  # before the next chapter
+    undeclare("cnn_blstm_attention", "cnn_blstm_attention-tess-clean-seed7", root)
+    assert {p: (root / p).read_text() for p in before} == before
+
+
+def test_run_owed_runs_the_queue_and_takes_back_a_failed_run(tmp_path, monkeypatch):
+    """``ser reproduce --owed --run``: every queued run is declared and handed to ``reproduce`` at the paper
+    profile; one that left no executed notebook is taken back."""
+    from ser import cli, paths
+    from ser.owed import Owed
+
+    root = _book(tmp_path)
+    monkeypatch.setattr(paths, "REPO_ROOT", root)
+    out = tmp_path / "replications"
+    out.mkdir()
+    o = Owed("cnn_blstm_attention", "tess-clean", 16, 3, None)
+    o.runs = [(f"cnn_blstm_attention-tess-clean-seed{s}", {"arm": "clean", "seeds": [s]}) for s in (1, 2)]
+    seen = {}
+
+    def fake(profile, papers, corpus, out_dir, only, **kw):
+        seen.update(profile=profile, only=only, declared=(root / "papers/claims/cnn_blstm_attention.yaml").read_text())
+        (out_dir / f"{only[0]}.ipynb").write_text("{}")  # the first ran, the second failed
+        return 1
+
+    monkeypatch.setattr(cli, "reproduce", fake)
+    assert cli.run_owed([o], None, out, 1, False) == 1
+    assert seen["profile"] == "paper" and seen["only"] == [name for name, _ in o.runs]
+    assert all(f"name: {name}," in seen["declared"] for name, _ in o.runs)  # both declared before running
+    decl, toc = (root / "papers/claims/cnn_blstm_attention.yaml").read_text(), (root / "_toc.yml").read_text()
+    assert "cnn_blstm_attention-tess-clean-seed1" in decl and "replications/cnn_blstm_attention-tess-clean-seed1" in toc
+    assert "cnn_blstm_attention-tess-clean-seed2" not in decl + toc
+    assert cli.run_owed([o], 1, out, 1, True) == 0  # --plan: prints, declares nothing more
