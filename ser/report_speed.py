@@ -206,6 +206,7 @@ def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = 
                 "benchmark's estimate, s": _f(estimate),
                 "measured / estimate": _f(ratio, 2),
                 "within 25 %": judged,
+                "_ratio": ratio,  # the unrounded ratio, for the summary (not a column)
             }
         )
     return rows
@@ -222,7 +223,7 @@ def agreement(rows: list[dict]) -> str:
         ]  # fmt: skip
         if not judged:
             continue
-        ratios = sorted(float(r["measured / estimate"]) for r in judged)
+        ratios = sorted(r["_ratio"] for r in judged)
         ok = sum(r["within 25 %"] == "yes" for r in judged)
         out.append(
             f"Records {label}: {ok} of {len(judged)} judged within 25 % of the estimate "
@@ -271,7 +272,7 @@ def speed_page(bench_dir: Path, records: list[dict], root: Path | None = None) -
         "them shared the two cores with a second run, so they read slower. A run that flushed no subnormal floats "
         "(before b2e44ec) can be far slower once its weights decay.",
         "",
-        md_table(pd.DataFrame(rows)) if rows else "No record states its training size yet.",
+        md_table(pd.DataFrame(rows).drop(columns="_ratio")) if rows else "No record states its training size yet.",
     ]
     if rows and (summary := agreement(rows)):
         text += ["", summary]
