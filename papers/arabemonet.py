@@ -324,6 +324,7 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
         patience=PATIENCE,
         seed=seed,
         bucket=bucket and duration is None,
+        stop_on_divergence=True,  # a non-finite loss ends the training and is recorded as diverged, never hidden
     )
     hook = None
     if cfg_model["augment"] and not noise_copies:  # the paper's batch augmentation
@@ -350,7 +351,8 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
         m.update({f"{k}/{tag}": out.metrics[k] for k in ("accuracy", "micro_f1", "macro_f1", "loss")})
         m[f"params_millions/{tag}"] = millions
     # the claims a record answers are those whose metric it carries (ser.claims.match_claims)
-    if select_on_test and name == "main":  # what the authors' selection reports: the best epoch on the test fold
+    # what the authors' selection reports: the best epoch on the test fold (none if it diverged in its first epoch)
+    if select_on_test and name == "main" and out.history.val_acc:
         m["accuracy/peak_heldout"] = float(max(out.history.val_acc))
     run.record_output(
         f"{corpus}-{PROTOCOL}{run.arm_tag}-{name}-{run.profile}-fold{fold}{SEED_TAG}",

@@ -127,6 +127,16 @@ def at_paper_budget(rec: dict, registry: dict) -> bool:
     return True
 
 
+def folds_cover(recs: list[dict], registry: dict) -> bool:
+    """Whether records of a fold protocol hold every fold of the ``paper`` profile (a record is one fold,
+    at the paper's budget on its own; a mean over fewer folds is a reduced protocol, not the paper's)."""
+    folds = (registry.get("profiles") or {}).get("paper", {}).get("folds")
+    have = {r.get("fold") for r in recs}
+    if not folds or None in have:  # no folds in the paper's protocol, or records that are not per fold
+        return True
+    return set(folds) <= have
+
+
 # Papers whose models train on their own compound loss (no chance-level cross-entropy to compare
 # with), for records made before the trainer recorded its loss kind.
 COMPOUND_LOSS_PAPERS = ("emotionnet", "cnn_blstm_attention")  # VAE + classifier; cross-entropy + L2
@@ -279,7 +289,9 @@ def compare(
             "speaker_n": len(spk_vals),
             "speaker_profile": spk_profile if len(spk_vals) else "",
             "arm": main_arm if len(vals) else "",
-            "paper_budget": bool(same) and all(at_paper_budget(r, registry) for r in same),
+            "paper_budget": bool(same)
+            and all(at_paper_budget(r, registry) for r in same)
+            and folds_cover(same, registry),
             "clean_mean": clean_vals.mean() if len(clean_vals) else np.nan,
             "clean_std": clean_vals.std(ddof=1) if len(clean_vals) > 1 else np.nan,
             "clean_n": len(clean_vals),
@@ -297,7 +309,9 @@ def compare(
             status = "substituted corpus"
         elif len(vals) and _meets(c, row["mean"], row["tolerance"]):
             status = "reproduced"
-            clean_at_budget = bool(clean) and all(at_paper_budget(r, registry) for r in clean)
+            clean_at_budget = (
+                bool(clean) and all(at_paper_budget(r, registry) for r in clean) and folds_cover(clean, registry)
+            )
             if main_arm == "as_published" and clean_at_budget and not _meets(c, row["clean_mean"], row["tolerance"]):
                 status = "reproduced only with the leak"
         elif len(vals):

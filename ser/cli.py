@@ -329,7 +329,10 @@ def reproduce(
 def run_owed(owed: list, limit: int | None, out_dir: Path, workers: int | None, plan_only: bool) -> int:
     """``ser reproduce --owed --run``: declare the owed runs (:func:`ser.owed.queue`, at most ``limit``) as
     runs of the book, execute them at the paper profile with :func:`reproduce`, and take back the
-    declaration of each one that left no executed notebook."""
+    declaration of each one that left no executed notebook, also when interrupted. One such queue runs
+    at a time (a lock file in ``out_dir``): two would train the same seeds and edit the same files."""
+    import os
+
     from ser.owed import declare, queue, undeclare
 
     todo = queue(owed, limit)
@@ -340,14 +343,27 @@ def run_owed(owed: list, limit: int | None, out_dir: Path, workers: int | None, 
         for _paper, name, params in todo:
             print(f"[owed] would run {name} {params}", flush=True)
         return 0
-    for paper, name, params in todo:
-        declare(paper, name, params)
-    code = reproduce("paper", None, None, out_dir, [name for _, name, _ in todo], workers=workers, redo=True)
-    for paper, name, _ in todo:
-        if not (out_dir / f"{name}.ipynb").exists():
-            undeclare(paper, name)
-            print(f"[owed] {name} left no executed notebook: its declaration is taken back", flush=True)
-    return code
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock = out_dir / ".owed.lock"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        print(f"[owed] another `ser reproduce --owed --run` holds {lock}; if none is running, delete it", flush=True)
+        return 2
+    os.write(fd, f"{os.getpid()}\n".encode())
+    os.close(fd)
+    declared: list[tuple[str, str]] = []
+    try:
+        for paper, name, params in todo:
+            declare(paper, name, params)
+            declared.append((paper, name))
+        return reproduce("paper", None, None, out_dir, [name for _, name in declared], workers=workers, redo=True)
+    finally:
+        for paper, name in declared:
+            if not (out_dir / f"{name}.ipynb").exists():
+                undeclare(paper, name)
+                print(f"[owed] {name} left no executed notebook: its declaration is taken back", flush=True)
+        lock.unlink(missing_ok=True)
 
 
 def _defaults(paper: str) -> dict:
@@ -429,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         "ser reproduce --list; "
         "ser reproduce --workers 2; ser reproduce --scheduler tcp://10.0.0.5:8786",
     )
-    r.add_argument("--profile", choices=("paper", "cpu", "smoke"), default="cpu", help="budget profile (default cpu)")
+    r.add_argument("--profile", choices=("paper", "cpu", "smoke"), default=None, help="budget profile (default cpu)")
     r.add_argument("--paper", action="append", help="only this paper (repeatable)")
     r.add_argument("--corpus", default=None, help="override each notebook's corpus")
     r.add_argument(
@@ -513,7 +529,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:<44} {paper:<22} arm {params.get('arm', arm_default):<13} "
                       f"profile {params.get('profile', '(any)')}")  # fmt: skip
         return 0
+    if args.cmd == "reproduce" and (args.run or args.max is not None) and not args.owed:
+        parser.error("--run and --max go with --owed")
     if args.cmd == "reproduce" and args.owed:
+        if args.only or args.corpus or args.all or args.redo or args.scheduler:
+            parser.error("--owed takes --paper, --run, --max, --plan, --workers and --out only")
+        if args.profile not in (None, "paper"):
+            parser.error("owed runs are at the paper profile: drop --profile")
+        if args.max is not None and args.max < 1:
+            parser.error("--max must be at least 1")
+        if args.workers is not None and args.workers < 1:
+            parser.error("--workers must be at least 1")
         from ser.owed import report, standing_all
         from ser.results import read_results
 
@@ -529,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers is not None and args.workers < 1:
             parser.error("--workers must be at least 1")
         return reproduce(
-            args.profile,
+            args.profile or "cpu",
             args.paper,
             args.corpus,
             args.out,

@@ -154,7 +154,7 @@ SCHEMA: dict[str, Any] = {
                 "required": ["name", "runs", "seeds", "params", "issue"],
                 "additionalProperties": False,
                 "properties": {
-                    "name": {"type": "string", "pattern": r"^[a-z0-9_]+(-[a-z0-9_.+]+)*$"},
+                    "name": {"type": "string", "pattern": r"^[a-z0-9_]+(-[a-z0-9_.]+)*$"},  # as a run's
                     "runs": {"type": "string", "minLength": 1},  # glob over the records' run names
                     "seeds": {"type": "integer", "minimum": 1},
                     "folds": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},

@@ -42,8 +42,29 @@ class Owed:
         return max(0, self.seeds_required - len(self.done))
 
     @property
+    def usable(self) -> int:
+        """Seeds run whose runs did not diverge (the ones a verdict can rest on)."""
+        return len(self.done) - len(self.diverged)
+
+    @property
     def median_minutes(self) -> float | None:
-        return statistics.median(self.minutes) if self.minutes else None
+        """Median minutes per seed, of the seeds that did not diverge where there are any (a collapsed run
+        often stops early, so it would understate what the next seed costs)."""
+        kept = [m for s, m in zip(self.done, self.minutes, strict=True) if s not in self.diverged] or self.minutes
+        return statistics.median(kept) if kept else None
+
+    @property
+    def state(self) -> str:
+        if self.missing:
+            return f"{self.missing} to run"
+        return "complete" + (
+            f" ({self.usable} of {len(self.done)} usable, the others diverged)" if self.diverged else ""
+        )
+
+
+def _run_name(rec: dict) -> str:
+    """A record's run name (records written before the field existed: their file's name)."""
+    return rec.get("run") or Path(rec.get("_file", "")).stem
 
 
 def _seeds_of(rec: dict) -> list[int]:
@@ -82,19 +103,22 @@ def command(decl: dict, target: str, params: dict, seed: int, folds: list[int] |
 
 def _owe(o: Owed, decl: dict, t: dict, seed: int, folds: list[int] | None) -> None:
     o.commands.append(command(decl, t["name"], t["params"], seed, folds))
-    o.runs.append((f"{decl['paper']}-{t['name']}-seed{seed}", run_params(decl, t["params"], seed, folds)))
+    name = f"{decl['paper']}-{t['name']}-seed{seed}"
+    if seed in o.partial:  # the folds a started seed still lacks: a run of its own, never the first one's page
+        name += "-folds" + "_".join(map(str, folds or []))
+    o.runs.append((name, run_params(decl, t["params"], seed, folds)))
 
 
 def standing(decl: dict, records: list[dict]) -> list[Owed]:
     """Every target of ``decl`` against ``records`` (read by :func:`ser.results.read_results`)."""
-    from ser.claims import diverged
+    from ser.claims import at_paper_budget, diverged
 
     mine = [r for r in records if r.get("paper") == decl["paper"] and r.get("profile") == "paper"]
-    mine = [r for r in mine if (r.get("budget") or {}).get("paper_budget")]
+    mine = [r for r in mine if at_paper_budget(r, decl)]
     out = []
     for t in decl.get("targets", []):
         o = Owed(decl["paper"], t["name"], t["issue"], t["seeds"], t.get("folds"), about=t.get("about", ""))
-        hits = [r for r in mine if fnmatch.fnmatchcase(r.get("run", ""), t["runs"])]
+        hits = [r for r in mine if fnmatch.fnmatchcase(_run_name(r), t["runs"])]
         by_seed: dict[int, list[dict]] = {}
         for r in hits:
             for s in _seeds_of(r):
@@ -156,7 +180,7 @@ def page(owed: list[Owed]) -> str:
             f"| {o.paper} | `{o.name}` | #{o.issue} | {o.seeds_required}"
             + (f" x folds {_seeds(o.folds)}" if o.folds else "")
             + f" | {len(o.done)} ({_seeds(o.done)}) | {_seeds(o.diverged) if o.diverged else '–'} | {partial} | "
-            f"{o.missing or 'complete'} | {minutes} |"
+            f"{o.state} | {minutes} |"
         )
     total = sum(o.missing for o in owed)
     complete = sum(not o.missing for o in owed)
@@ -174,7 +198,7 @@ def report(owed: list[Owed]) -> str:
     """Plain text for ``ser reproduce --owed``: a line per target, then the commands."""
     lines = []
     for o in owed:
-        state = "complete" if not o.missing else f"{o.missing} to run"
+        state = o.state
         extra = f", diverged {_seeds(o.diverged)}" if o.diverged else ""
         extra += "".join(f", seed {s} lacks folds" for s in o.partial)
         mins = "" if o.median_minutes is None else f", ~{o.median_minutes:.0f} min per seed"
@@ -211,9 +235,17 @@ def declare(paper: str, name: str, params: dict, root: Path | None = None) -> No
     root = root or REPO_ROOT
     decl_path = root / "papers" / "claims" / f"{paper}.yaml"
     text = decl_path.read_text()
-    entry = f"  - {{name: {name}, params: {flow({k: v for k, v in params.items() if k != 'record'})}}}"
-    if f"name: {name}," not in text:
-        atomic_text(decl_path, text.rstrip("\n") + "\n" + entry + "\n")
+    wanted = {k: v for k, v in params.items() if k != "record"}
+    have = {r["name"]: r["params"] for r in yaml.safe_load(text).get("runs", [])}
+    if name in have and have[name] != wanted:
+        raise ValueError(f"{decl_path.name}: run {name} is declared with other parameters ({have[name]}), not {wanted}")
+    if name not in have:
+        new = text.rstrip("\n") + "\n" + f"  - {{name: {name}, params: {flow(wanted)}}}" + "\n"
+        decl = yaml.safe_load(new)
+        declaration.validate_declaration(decl, decl_path.name)  # never write a declaration that does not load
+        if decl["runs"][-1] != {"name": name, "params": wanted}:
+            raise ValueError(f"{decl_path.name}: `runs` is not the file's last block; cannot append run {name}")
+        atomic_text(decl_path, new)
     toc_path = root / "_toc.yml"
     toc = toc_path.read_text()
     lines = toc.split("\n")

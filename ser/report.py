@@ -724,7 +724,9 @@ def _box_cell(
     if rows.empty:
         return "–"
     mine = rows[(rows["arm"] == arm) & rows["protocol"].isin(protocols)]
-    mine = mine[mine["corpus"].map(lambda c: ("-to-" in c) == cross and corpus in _corpus_parts(c))]
+    if mine.empty:  # (an empty frame's boolean mask below would drop its columns)
+        return "–"
+    mine = mine[mine["corpus"].map(lambda c: ("-to-" in c) == cross and corpus in _corpus_parts(c)).astype(bool)]
     if basis is not None and not cross:
         mine = mine[mine["corpus"] == basis]
     if mine.empty:
@@ -822,7 +824,10 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
                 rows, corpus, head["protocol"], [basis] if several else None
             ),
             "best baseline, the comparison page's splits": baseline if i == 0 else "″",
-            "verdict": verdict if basis in (None, corpus) else "– (the rule reads the first row's corpus)",
+            # the rule's verdict reads the claim's corpus alone: on its row, else (no arm ran there) on the first
+            "verdict": verdict
+            if basis in (None, corpus) or (i == 0 and corpus not in bases)
+            else f"– (the rule reads `{corpus}` alone)",
         }
         box.append(row)
     note = (
@@ -833,7 +838,7 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
     if several:
         note += (
             " One row per corpus the arms ran on (″: as in the row above); the verdict reads the claim's corpus "
-            "alone, never a pool."
+            f"(`{corpus}`) alone, never a pool."
         )
     return _md_table(pd.DataFrame(box)) + note + "\n"
 

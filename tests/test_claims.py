@@ -205,6 +205,16 @@ def test_not_reproduced_needs_the_papers_budget():
     assert compare(REG, short, True).set_index("claim").loc["acc", "status"] == "inconclusive: reduced budget"
 
 
+def test_not_reproduced_needs_every_fold_of_the_papers_protocol():
+    """A record is one fold, at the paper's budget on its own (a queue runs fold by fold), but a mean over
+    fewer folds than the paper's protocol is a reduced protocol: no "not reproduced" on it."""
+    reg = copy.deepcopy(REG) | {"profiles": {"paper": {"epochs": 10, "folds": [0, 1, 2]}}}
+    folds = [_rec(["acc"], 0.5, 0.5, profile="paper", paper_budget=True) | {"fold": f} for f in (0, 1, 2)]
+    assert compare(reg, folds, True).set_index("claim").loc["acc", "status"] == "not reproduced"
+    assert compare(reg, folds[:2], True).set_index("claim").loc["acc", "status"] == "inconclusive: reduced budget"
+    assert compare(REG, folds[:2], True).set_index("claim").loc["acc", "status"] == "not reproduced"  # no folds
+
+
 def test_a_result_above_the_claim_reproduces_it():
     high = [_rec(["acc"], 0.99, 0.99, profile="paper", paper_budget=True)]
     assert compare(REG, high, True).set_index("claim").loc["acc", "status"] == "reproduced"

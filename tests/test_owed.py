@@ -39,7 +39,7 @@ def test_seeds_at_budget_count_and_the_missing_ones_get_commands():
     ]
     assert "p                    clean" in report([o]) and "seeds 2/3 (0, 2, ~10 min per seed): 1 to run" in report([o])
     text = page([o])
-    assert "| p | `clean` | #15 | 3 | 2 (0, 2) | – | – | 1 | 10 |" in text
+    assert "| p | `clean` | #15 | 3 | 2 (0, 2) | – | – | 1 to run | 10 |" in text
     assert "0 of 1 targets complete; 1 seed runs still owed." in text and "p-clean-seed1.ipynb" in text
 
 
@@ -47,8 +47,13 @@ def test_a_diverged_seed_counts_as_run_and_is_named():
     t = {"name": "a", "issue": 16, "runs": "r*", "seeds": 2, "params": {}}
     flat = {"history": {"train_loss": [float("nan")], "val_loss": [float("nan")]}}
     (o,) = standing(_decl([t]), [_rec("r0", 0), _rec("r1", 1) | flat])
-    assert o.done == [0, 1] and o.diverged == [1] and o.missing == 0 and o.commands == []
-    assert "complete" in report([o]) and "diverged 1" in report([o])
+    assert o.done == [0, 1] and o.diverged == [1] and o.missing == 0 and o.commands == [] and o.usable == 1
+    assert "complete (1 of 2 usable, the others diverged)" in report([o]) and "diverged 1" in report([o])
+    # a record written before the `run` field existed is matched by its file's name
+    legacy = _rec("", 3) | {"_file": "papers/results/p/r3.json"}
+    legacy.pop("run")
+    t["seeds"] = 4
+    assert standing(_decl([t]), [_rec("r0", 0), legacy])[0].done == [0, 3]
 
 
 def test_fold_targets_need_every_fold_and_finish_a_started_seed_first():
@@ -62,6 +67,7 @@ def test_fold_targets_need_every_fold_and_finish_a_started_seed_first():
         "folds: [0, 2]}'"
     ]
     assert o.minutes == [30.0]  # a seed's minutes are its folds' together
+    assert [name for name, _ in o.runs] == ["p-k-seed1-folds0_2"]  # its own page, never seed 1's first one
     assert "seed 1: has folds 1" in page([o])
 
 
@@ -141,7 +147,13 @@ def test_declare_adds_a_run_and_its_page_and_undeclare_takes_both_back(tmp_path)
     at = toc.index("          - file: replications/cnn_blstm_attention-tess-clean-seed7")
     assert toc[at - 1].strip().startswith("- file: replications/cnn_blstm_attention-")  # after the chapter's pages
     assert toc[at + 1].strip().startswith("- file: chapters/")  # before the next chapter
+    with pytest.raises(ValueError, match="declared with other parameters"):
+        declare("cnn_blstm_attention", "cnn_blstm_attention-tess-clean-seed7", params | {"seeds": [8]}, root)
     undeclare("cnn_blstm_attention", "cnn_blstm_attention-tess-clean-seed7", root)
+    assert {p: (root / p).read_text() for p in before} == before
+    # a name the declarations refuse is never written
+    with pytest.raises(DeclarationError):
+        declare("cnn_blstm_attention", "cnn_blstm_attention-ravdess+tess-seed3", params, root)
     assert {p: (root / p).read_text() for p in before} == before
 
 
@@ -172,3 +184,43 @@ def test_run_owed_runs_the_queue_and_takes_back_a_failed_run(tmp_path, monkeypat
     assert "cnn_blstm_attention-tess-clean-seed1" in decl and "replications/cnn_blstm_attention-tess-clean-seed1" in toc
     assert "cnn_blstm_attention-tess-clean-seed2" not in decl + toc
     assert cli.run_owed([o], 1, out, 1, True) == 0  # --plan: prints, declares nothing more
+
+
+def test_an_interrupted_queue_takes_its_declarations_back_and_one_queue_runs_at_a_time(tmp_path, monkeypatch):
+    from ser import cli, paths
+    from ser.owed import Owed
+
+    root = _book(tmp_path)
+    before = (root / "papers/claims/cnn_blstm_attention.yaml").read_text()
+    monkeypatch.setattr(paths, "REPO_ROOT", root)
+    out = tmp_path / "replications"
+    o = Owed("cnn_blstm_attention", "tess-clean", 16, 3, None)
+    o.runs = [("cnn_blstm_attention-tess-clean-seed1", {"arm": "clean", "seeds": [1]})]
+
+    def interrupted(*args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "reproduce", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cli.run_owed([o], None, out, 1, False)
+    assert (root / "papers/claims/cnn_blstm_attention.yaml").read_text() == before
+    assert not (out / ".owed.lock").exists()
+    (out / ".owed.lock").write_text("123\n")  # another queue is running
+    assert cli.run_owed([o], None, out, 1, False) == 2
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["reproduce", "--run"], "--run and --max go with --owed"),
+        (["reproduce", "--owed", "--profile", "cpu"], "owed runs are at the paper profile"),
+        (["reproduce", "--owed", "--only", "x"], "--owed takes"),
+        (["reproduce", "--owed", "--max", "0"], "--max must be at least 1"),
+    ],
+)
+def test_owed_options_that_would_be_ignored_are_errors(argv, message, capsys):
+    from ser.cli import main
+
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert message in capsys.readouterr().err

@@ -317,7 +317,13 @@ def test_verdict_box_sets_each_arm_beside_the_claim():
     assert second[1] == "`baved+eyase`" and second[2] == "70.0 (1 run; paper; baved+eyase)"
     assert second[3].startswith("61.0 [") and "(2 runs; paper; baved+eyase)" in second[3] and second[4] == "–"
     assert second[6].startswith("+9.0") and second[6].endswith("(paper; baved+eyase)")
-    assert second[8].startswith("– (the rule reads")
+    assert second[8] == "– (the rule reads `baved` alone)"
+    # arms on pools only: the verdict (of the claim's corpus, whatever ran there) still shows, on the first row
+    pools = [r | {"corpus": "baved+x"} for r in recs[:4]] + pool
+    lines = verdict_box(pools, reg, table).splitlines()
+    assert [ln.split("|")[2].strip() for ln in lines[2:4]] == ["`baved+eyase`", "`baved+x`"]
+    assert lines[2].split("|")[9].strip() == "reproduced only with the leak"
+    assert lines[3].split("|")[9].strip() == "– (the rule reads `baved` alone)"
 
 
 def test_learning_curves_take_any_number_of_arms(tmp_path):
