@@ -10,6 +10,9 @@ never typed in:
 - ``not reproduced``: measured the same way at the paper's budget, outside the tolerance;
 - ``inconclusive: reduced budget``: outside the tolerance, but only runs below the paper's
   budget exist, so the gap may be under-training;
+- ``diverged: no verdict``: every run of the reproduced column diverged (a non-finite loss, or
+  a training loss left at the chance level: one class for every item), so it says what the
+  setting does to training, not whether the claim holds;
 - ``substituted corpus``: the method was run, but on another corpus (or on a
   modified copy, such as the 2-second EmoDB, which the record marks as a substitution);
 - ``data unavailable``: the paper's corpus is not available and no substitute ran;
@@ -41,6 +44,7 @@ STATUSES = (
     "reproduced only with the leak",
     "not reproduced",
     "inconclusive: reduced budget",
+    "diverged: no verdict",
     "substituted corpus",
     "data unavailable",
     "not run",
@@ -125,6 +129,15 @@ def at_paper_budget(rec: dict, registry: dict) -> bool:
         if not (n and bs and ep) or ep * declaration.steps_per_epoch(n, bs) < steps:
             return False
     return True
+
+
+def _usable(recs: list[dict]) -> tuple[list[dict], int, bool]:
+    """The runs of one column a mean may use: those that did not diverge, or all of them when every one
+    diverged; with the count of diverged runs and whether all did."""
+    bad = sum(diverged(r) for r in recs)
+    if bad < len(recs):
+        return [r for r in recs if not diverged(r)], bad, False
+    return recs, bad, bool(recs)
 
 
 def folds_cover(recs: list[dict], registry: dict) -> bool:
@@ -249,22 +262,23 @@ def compare(
         mine = [
             r for r in records if c["id"] in r["claim_ids"] and c["metric"] in r["metrics"] and r["corpus"] == corpus
         ]
-        n_diverged = sum(diverged(r) for r in mine)
-        all_diverged = bool(mine) and n_diverged == len(mine)  # then the values shown are those of diverged runs
-        if n_diverged < len(mine):  # diverged runs are counted and shown, never averaged in with the others
-            mine = [r for r in mine if not diverged(r)]
         main_arm = next((a for a in MAIN_ARMS if any(arm_of(r) == a for r in mine)), MAIN_ARMS[-1])
         # each column takes its own best profile: a paper-profile run on the paper's split does not
-        # hide a cpu run with speakers held out
+        # hide a cpu run with speakers held out; within it, diverged runs are counted and left out of
+        # the mean unless every run of that column diverged (then its values are theirs, and say so)
         same, profile = _best_profile(
             [r for r in mine if r["protocol"] == c["protocol"] and arm_of(r) == main_arm], profiles
         )
+        same, n_diverged, all_diverged = _usable(same)
         clean, clean_profile = _best_profile(
             [r for r in mine if r["protocol"] == c["protocol"] and arm_of(r) == "clean"], profiles
         )
+        clean, clean_diverged, clean_all_diverged = _usable(clean)
         speakers = [r for r in mine if r["protocol"] == "speaker" and c["protocol"] != "speaker"]
         spk_arm = "speaker" if any(arm_of(r) == "speaker" for r in speakers) else "paper_text"
         spk, spk_profile = _best_profile([r for r in speakers if arm_of(r) == spk_arm], profiles)
+        spk, spk_diverged, _ = _usable(spk)
+        n_diverged += clean_diverged + spk_diverged
         k = _scale(c)
         vals = np.array([r["metrics"][c["metric"]] * k for r in same], dtype=float)
         clean_vals = np.array([r["metrics"][c["metric"]] * k for r in clean], dtype=float)
@@ -305,12 +319,17 @@ def compare(
         row.update(baseline_columns(c, same, baselines))
         # a model-size claim (unit M) does not depend on the data, so a stand-in corpus still gives a verdict
         size_claim = c["unit"] == "M"
-        if len(vals) and not size_claim and (corpora != [c["corpus"]] or any(r.get("substitution") for r in same)):
+        if len(vals) and all_diverged and not size_claim:
+            status = "diverged: no verdict"
+        elif len(vals) and not size_claim and (corpora != [c["corpus"]] or any(r.get("substitution") for r in same)):
             status = "substituted corpus"
         elif len(vals) and _meets(c, row["mean"], row["tolerance"]):
             status = "reproduced"
             clean_at_budget = (
-                bool(clean) and all(at_paper_budget(r, registry) for r in clean) and folds_cover(clean, registry)
+                bool(clean)
+                and not clean_all_diverged  # a collapsed clean arm measures no leak
+                and all(at_paper_budget(r, registry) for r in clean)
+                and folds_cover(clean, registry)
             )
             if main_arm == "as_published" and clean_at_budget and not _meets(c, row["clean_mean"], row["tolerance"]):
                 status = "reproduced only with the leak"
@@ -325,7 +344,7 @@ def compare(
         row["status"] = status
         notes = [c.get("not_run", "")]
         if n_diverged:
-            kept = "all runs diverged" if n_diverged and not any(not diverged(r) for r in same) else "left out"
+            kept = "all runs of the main column diverged" if all_diverged else "left out"
             notes.append(f"{n_diverged} diverged run(s), {kept}")
         improving = sum(convergence(r)["still_improving"] for r in same)
         if improving:

@@ -35,6 +35,7 @@ class Owed:
     minutes: list[float] = field(default_factory=list)  # per complete seed, summed over its folds
     commands: list[str] = field(default_factory=list)
     runs: list[tuple[str, dict]] = field(default_factory=list)  # (run name, papermill parameters) per command
+    cells: set[tuple[str, str, str]] = field(default_factory=set)  # (arm, corpus, protocol) of its records
     about: str = ""
 
     @property
@@ -119,6 +120,7 @@ def standing(decl: dict, records: list[dict]) -> list[Owed]:
     for t in decl.get("targets", []):
         o = Owed(decl["paper"], t["name"], t["issue"], t["seeds"], t.get("folds"), about=t.get("about", ""))
         hits = [r for r in mine if fnmatch.fnmatchcase(_run_name(r), t["runs"])]
+        o.cells = {(r.get("arm", "paper_text"), r.get("corpus", ""), r.get("protocol", "")) for r in hits}
         by_seed: dict[int, list[dict]] = {}
         for r in hits:
             for s in _seeds_of(r):
@@ -283,3 +285,15 @@ def atomic_text(path: Path, text: str) -> None:
 
     with atomic_write(path) as fh:
         fh.write(text)
+
+
+def asked(decl: dict, records: list[dict]) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """``{(arm, corpus, protocol): (seeds recorded, seeds asked)}`` for the targets of ``decl`` that are not
+    complete yet, keyed by the cells of the arms tables their records fall in (a chapter can then say that a
+    number rests on fewer seeds than its issue asks)."""
+    out = {}
+    for o in standing(decl, records):
+        if o.missing:
+            for cell in o.cells:
+                out[cell] = (len(o.done), o.seeds_required)
+    return out

@@ -26,6 +26,7 @@ STATUS_ICON = {
     "reproduced only with the leak": "⚠️",
     "not reproduced": "❌",
     "inconclusive: reduced budget": "⏳",
+    "diverged: no verdict": "💥",
     "substituted corpus": "🔁",
     "data unavailable": "⛔",
     "not run": "⏸",
@@ -349,6 +350,8 @@ def _why(row: pd.Series) -> str:
         return f"the leak is worth {_fmt(gap, unit)}{pts}: clean arm {_fmt(row['clean_mean'], unit)}"
     if status == "inconclusive: reduced budget":
         return f"runs below the paper's budget ({row['arm']}, {row['profile']}){diverged}"
+    if status == "diverged: no verdict":
+        return f"every run of {row['arm']} ({row['profile']}) diverged{diverged}"
     if status == "substituted corpus":
         if row["corpus_used"] == row["claimed_corpus"]:
             return f"our {row['corpus_used']} copy differs from the paper's (a substitution){diverged}"
@@ -405,7 +408,9 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
         "authors' code as it ran (`as_published`, leaks kept) reaches the claim and the same code with the "
         "leaks removed (`clean`), at the paper's budget, does not. *not reproduced*: outside the tolerance at "
         "the paper's budget. *inconclusive: reduced budget*: outside the tolerance, but only runs below the "
-        "paper's budget exist, so under-training may explain the gap. *substituted corpus*: the method "
+        "paper's budget exist, so under-training may explain the gap. *diverged: no verdict*: every run of the "
+        "reproduced column diverged (non-finite loss, or training loss left at the chance level), so it shows "
+        "what the setting does to training, not whether the claim holds. *substituted corpus*: the method "
         "ran on another corpus because the paper's is not available, so no verdict. *data unavailable*, "
         "*not run* (with the reason) and *not yet run* say why there is no number. "
         "The reproduced value comes from the `as_published` arm where it exists, else from the paper's text "
@@ -715,7 +720,13 @@ SPEAKER_PROTOCOLS = ("speaker", "si3")
 
 
 def _box_cell(
-    rows: pd.DataFrame, arm: str, protocols: tuple[str, ...], corpus: str, cross: bool = False, basis: str | None = None
+    rows: pd.DataFrame,
+    arm: str,
+    protocols: tuple[str, ...],
+    corpus: str,
+    cross: bool = False,
+    basis: str | None = None,
+    owed: dict | None = None,
 ) -> str:
     """One arm's result for the verdict box: mean [95 % interval] and its basis, preferring the
     ``paper`` profile, the claim's corpus over a pool that holds it, and more runs; only ``basis``'s
@@ -736,12 +747,12 @@ def _box_cell(
     )
     if cross:  # every direction, each at its best basis
         return "; ".join(
-            _box_value(r, corpus) for _, r in order.drop_duplicates("corpus").sort_values("corpus").iterrows()
+            _box_value(r, corpus, owed) for _, r in order.drop_duplicates("corpus").sort_values("corpus").iterrows()
         )
-    return _box_value(order.iloc[0], corpus)
+    return _box_value(order.iloc[0], corpus, owed)
 
 
-def _box_value(r: pd.Series, corpus: str) -> str:
+def _box_value(r: pd.Series, corpus: str, owed: dict | None = None) -> str:
     all_diverged = r["diverged"] == r["n_runs"]
     value = "all diverged" if all_diverged else f"{r['mean']:.1f}"
     if not all_diverged and not math.isnan(r["low"]):
@@ -751,6 +762,9 @@ def _box_value(r: pd.Series, corpus: str) -> str:
         basis.append(f"{r['diverged']} more diverged, left out")
     if r["corpus"] != corpus:
         basis.append(r["corpus"])
+    done_asked = (owed or {}).get((r["arm"], r["corpus"], r["protocol"])) if r["profile"] == "paper" else None
+    if done_asked:
+        basis.append(f"{done_asked[0]} of the {done_asked[1]} seeds its issue asks")
     return f"{value} ({'; '.join(basis)})"
 
 
@@ -782,6 +796,7 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
     claim's corpus (or its stand-in) and on a pool that holds it, each corpus gets its own row, the
     claim's first: a pool is never mixed into, nor hidden behind, the single corpus."""
     from ser.arms import arm_rows
+    from ser.owed import asked
 
     head, corpus, recs = headline_records(records, registry)
     if head is None:
@@ -789,6 +804,7 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
     rows = arm_rows(recs, head["metric"], registry=registry, baselines=baselines)
     main = "as_published" if not rows.empty and (rows["arm"] == "as_published").any() else "paper_text"
     proto = (head["protocol"],)
+    owed = asked(registry, records) if registry.get("targets") else {}
     speaker_arm = "speaker" if not rows.empty and (rows["arm"] == "speaker").any() else "paper_text"
     claimed = f"{head['value']:g}{' %' if head['unit'] == '%' else ''}"
     if head["unit"] == "" and head["value"] <= 1:
@@ -816,10 +832,10 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
         if several:
             row["trained and tested on"] = f"`{basis}`"
         row |= {
-            main_label: _box_cell(rows, main, proto, corpus, basis=basis),
-            "clean": _box_cell(rows, "clean", proto, corpus, basis=basis),
-            "speakers held out": _box_cell(rows, speaker_arm, SPEAKER_PROTOCOLS, corpus, basis=basis),
-            "cross-corpus": _box_cell(rows, "clean", ("cross",), corpus, cross=True) if i == 0 else "″",
+            main_label: _box_cell(rows, main, proto, corpus, basis=basis, owed=owed),
+            "clean": _box_cell(rows, "clean", proto, corpus, basis=basis, owed=owed),
+            "speakers held out": _box_cell(rows, speaker_arm, SPEAKER_PROTOCOLS, corpus, basis=basis, owed=owed),
+            "cross-corpus": _box_cell(rows, "clean", ("cross",), corpus, cross=True, owed=owed) if i == 0 else "″",
             "leak (as published - clean), points": _box_leak(
                 rows, corpus, head["protocol"], [basis] if several else None
             ),

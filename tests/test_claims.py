@@ -241,6 +241,21 @@ def test_diverged_runs_are_left_out_and_counted():
     assert row["n"] == 1 and row["mean"] == pytest.approx(90.0) and row["diverged"] == 1
 
 
+def test_runs_that_all_diverged_get_no_verdict_and_never_hide_their_column():
+    """Diverged runs are counted per column: a column whose runs all diverged says so ("diverged: no
+    verdict", not "not reproduced"), and runs that learned under another protocol do not make it vanish
+    (the wavelet paper's EmoDB claim once read "not yet run" beside 24 % one-class runs)."""
+    dead = [_rec(["acc"], 0.24, 0.05, profile="paper", paper_budget=True, diverged=True) for _ in range(3)]
+    alive = [_rec(["acc"], 0.6, 0.6, protocol="speaker", profile="paper", paper_budget=True)]
+    row = compare(REG, dead + alive, True).set_index("claim").loc["acc"]
+    assert row["status"] == "diverged: no verdict" and row["all_diverged"] and row["n"] == 3
+    assert row["speaker_n"] == 1 and "all runs of the main column diverged" in row["reason"]
+    # a clean arm that collapsed measures no leak
+    recs = [_rec(["acc"], a, a, profile="paper", arm="as_published", paper_budget=True) for a in (0.90, 0.91)]
+    recs += [_rec(["acc"], 0.3, 0.3, profile="paper", arm="clean", paper_budget=True, diverged=True)]
+    assert compare(REG, recs, True).set_index("claim").loc["acc", "status"] == "reproduced"
+
+
 def test_a_model_that_predicts_one_class_has_collapsed():
     """The Bonnefoy speaker arm's first seed: training loss at ln(7) from epoch 2 (cross-entropy plus an L2
     term that had driven the kernels to zero, so the chance-level rule for cross-entropy did not apply) and
