@@ -326,6 +326,32 @@ def test_verdict_box_sets_each_arm_beside_the_claim():
     assert lines[3].split("|")[9].strip() == "– (the rule reads `baved` alone)"
 
 
+def test_verdict_box_says_when_a_cell_has_fewer_seeds_than_its_issue_asks():
+    import pandas as pd
+
+    from ser.report import verdict_box
+
+    reg = {"paper": "p", "notebook": "papers/p.ipynb", "parameters": {"seeds": {}},
+           "claims": [{"id": "c", "metric": "accuracy", "value": 96.0, "unit": "%", "corpus": "baved",
+                       "protocol": "random", "source": "Table 1", "headline": True}],
+           "profiles": {"paper": {"epochs": 10}},
+           "targets": [{"name": "ap", "issue": 15, "runs": "ap-seed*", "seeds": 5, "params": {}},
+                       {"name": "cl", "issue": 15, "runs": "cl-seed*", "seeds": 2, "params": {}}]}  # fmt: skip
+
+    TAG = {"as_published": "ap", "clean": "cl"}  # noqa: N806
+
+    def rec(arm, acc, seed):
+        return {"paper": "p", "arm": arm, "claim_ids": ["c"], "corpus": "baved", "protocol": "random",
+                "profile": "paper", "metrics": {"accuracy": acc}, "history": {"val_loss": [1.0] * 10},
+                "budget": {"paper_budget": True}, "seeds": [seed], "run": f"{TAG[arm]}-seed{seed}"}  # fmt: skip
+
+    recs = [rec("as_published", 0.95, s) for s in (0, 1, 2)] + [rec("clean", 0.8, s) for s in (0, 1)]
+    table = pd.DataFrame([{"paper": "p", "claim": "c", "status": "reproduced"}])
+    cells = [c.strip() for c in verdict_box(recs, reg, table).splitlines()[2].split("|")[1:-1]]
+    assert cells[1].endswith("(3 runs; paper; 3 of the 5 seeds its issue asks)")
+    assert cells[2].endswith("(2 runs; paper)")  # its target is complete: nothing to add
+
+
 def test_learning_curves_take_any_number_of_arms(tmp_path):
     """EmotionNet's six readings at two protocols and two profiles make 24 groups of curves (more than
     a ten-colour palette: the book build once failed there)."""
