@@ -319,10 +319,11 @@ def compare(
         row.update(baseline_columns(c, same, baselines))
         # a model-size claim (unit M) does not depend on the data, so a stand-in corpus still gives a verdict
         size_claim = c["unit"] == "M"
-        if len(vals) and all_diverged and not size_claim:
-            status = "diverged: no verdict"
-        elif len(vals) and not size_claim and (corpora != [c["corpus"]] or any(r.get("substitution") for r in same)):
+        # a stand-in corpus rules out a verdict whatever the runs did (the reason says if they diverged)
+        if len(vals) and not size_claim and (corpora != [c["corpus"]] or any(r.get("substitution") for r in same)):
             status = "substituted corpus"
+        elif len(vals) and all_diverged and not size_claim:
+            status = "diverged: no verdict"
         elif len(vals) and _meets(c, row["mean"], row["tolerance"]):
             status = "reproduced"
             clean_at_budget = (

@@ -254,6 +254,9 @@ def test_runs_that_all_diverged_get_no_verdict_and_never_hide_their_column():
     recs = [_rec(["acc"], a, a, profile="paper", arm="as_published", paper_budget=True) for a in (0.90, 0.91)]
     recs += [_rec(["acc"], 0.3, 0.3, profile="paper", arm="clean", paper_budget=True, diverged=True)]
     assert compare(REG, recs, True).set_index("claim").loc["acc", "status"] == "reproduced"
+    # on a stand-in corpus the substitution is the first reason there is no verdict; the reason says they diverged
+    row = compare(REG, [r | {"substitution": "a copy"} for r in dead], True).set_index("claim").loc["acc"]
+    assert row["status"] == "substituted corpus" and "all runs of the main column diverged" in row["reason"]
 
 
 def test_a_model_that_predicts_one_class_has_collapsed():
