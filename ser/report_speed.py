@@ -232,6 +232,46 @@ def agreement(rows: list[dict]) -> str:
     return " ".join(out)
 
 
+def trainer_ab(bench_dir: Path) -> str:
+    """Markdown: the whole trainer then and now (``ab-*.json``: one model's notebook run at two commits, side by
+    side on the same machine at the same time), seconds per epoch and their ratio; empty without such files."""
+    rows = []
+    for f in sorted(bench_dir.glob("ab-*.json")):
+        res = json.loads(f.read_text())
+        b, a = res["before"], res["after"]
+        rows.append(
+            {
+                "file": f.name,
+                "model": res["model"],
+                "before (commit)": b["commit"][:7],
+                "after (commit)": a["commit"][:7],
+                "epochs each": res["epochs"],
+                "training items per epoch": f"{b['n_train']:,} / {a['n_train']:,}",
+                "s per epoch before": _f(b["s_per_epoch"]),
+                "s per epoch after": _f(a["s_per_epoch"]),
+                "speed-up (before / after)": _f(b["s_per_epoch"] / a["s_per_epoch"], 2),
+                "conditions": f"{res['device']}; {res['conditions']}",
+            }
+        )
+    if not rows:
+        return ""
+    return "\n".join(
+        [
+            "## The whole trainer, then and now",
+            "",
+            "One model's notebook run at two commits, the trainer as it was when the speed work began and as it is "
+            "now, as two processes side by side (one torch thread each, the same machine at the same time, so a "
+            "change of load touches both), for a few epochs of the same profile and seed; the seconds per epoch are "
+            "each run's fit time over its epochs, validation included. The step-level speed-ups in the tables above "
+            "time only the last changes to the step; this times all of them at once, loader and evaluation "
+            "included.",
+            "",
+            md_table(pd.DataFrame(rows)),
+            "",
+        ]
+    )
+
+
 def speed_page(bench_dir: Path, records: list[dict], root: Path | None = None) -> str:
     """MyST source of the speed page (split files, for validation sizes, are read under ``root``)."""
     benches = read_benches(bench_dir)
@@ -253,6 +293,8 @@ def speed_page(bench_dir: Path, records: list[dict], root: Path | None = None) -
     if not benches:
         text.append("No training benchmark file is committed yet.")
         return "\n".join(text) + "\n"
+    if ab := trainer_ab(bench_dir):
+        text += [ab]
     for res in benches:
         text += [f"## {res['_file'].removesuffix('.json')}", "", bench_table(res), ""]
     rows = estimate_rows(records, benches, root)

@@ -267,6 +267,26 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     assert page.count("torch.compile: items/s") == 1 and "| 5.0 (0.50x; 30 s) |" in page  # only the file that has it
 
 
+def test_speed_page_sets_the_whole_trainer_then_and_now(tmp_path):
+    """An ``ab-*.json`` file (one model's notebook at two commits, side by side) gets its own table with the
+    ratio of seconds per epoch; without one the section is absent."""
+    import json
+
+    from ser.report_speed import trainer_ab
+
+    assert trainer_ab(tmp_path) == ""
+    side = {"n_train": 3096, "epoch_seconds": None}
+    (tmp_path / "ab-x.json").write_text(json.dumps({
+        "model": "parallel_cnn_lstm/paper_text", "epochs": 3, "device": "cpu: AMD EPYC", "conditions": "idle",
+        "before": side | {"commit": "c28e7ff3301", "s_per_epoch": 120.0},
+        "after": side | {"commit": "abcdef12345", "s_per_epoch": 48.0},
+    }))  # fmt: skip
+    text = trainer_ab(tmp_path)
+    assert "## The whole trainer, then and now" in text
+    row = "| ab-x.json | parallel_cnn_lstm/paper_text | c28e7ff | abcdef1 | 3 | 3,096 / 3,096 | 120.0 | 48.0 | 2.50 |"
+    assert row in text
+
+
 def test_verdict_box_sets_each_arm_beside_the_claim():
     """The chapter's opening table: main arm, clean, speakers held out and cross-corpus each with
     mean, interval and basis; the leak in points; the verdict of the one rule."""
