@@ -34,6 +34,7 @@ from pathlib import Path
 
 from core.stats import mean_interval
 from ser.arms import is_proportion
+from ser.results import run_name
 
 FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "diverged")
 PATH_FILTERS = ("params.", "history.", "budget.")  # a dotted path into the record, compared as text
@@ -86,7 +87,7 @@ def _field(rec: dict, key: str) -> object:
     if key == "arm":
         return rec.get("arm") or "paper_text"
     if key == "run":
-        return rec.get("run") or Path(rec.get("_file", "")).stem
+        return run_name(rec)
     if key == "seed":
         return "|".join(str(s) for s in rec.get("seeds") or [])
     if key == "diverged":  # as the tables count it: a stored flag, or a run that predicts one class

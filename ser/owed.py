@@ -63,11 +63,6 @@ class Owed:
         )
 
 
-def _run_name(rec: dict) -> str:
-    """A record's run name (records written before the field existed: their file's name)."""
-    return rec.get("run") or Path(rec.get("_file", "")).stem
-
-
 def _seeds_of(rec: dict) -> list[int]:
     seeds = rec.get("seeds")
     if seeds is None and "seed" in rec.get("params", {}):
@@ -113,13 +108,14 @@ def _owe(o: Owed, decl: dict, t: dict, seed: int, folds: list[int] | None) -> No
 def standing(decl: dict, records: list[dict]) -> list[Owed]:
     """Every target of ``decl`` against ``records`` (read by :func:`ser.results.read_results`)."""
     from ser.claims import at_paper_budget, diverged
+    from ser.results import run_name
 
     mine = [r for r in records if r.get("paper") == decl["paper"] and r.get("profile") == "paper"]
     mine = [r for r in mine if at_paper_budget(r, decl)]
     out = []
     for t in decl.get("targets", []):
         o = Owed(decl["paper"], t["name"], t["issue"], t["seeds"], t.get("folds"), about=t.get("about", ""))
-        hits = [r for r in mine if fnmatch.fnmatchcase(_run_name(r), t["runs"])]
+        hits = [r for r in mine if fnmatch.fnmatchcase(run_name(r), t["runs"])]
         o.cells = {(r.get("arm", "paper_text"), r.get("corpus", ""), r.get("protocol", "")) for r in hits}
         by_seed: dict[int, list[dict]] = {}
         for r in hits:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ser.markdown import md_table
+from ser.results import run_name
 
 # the arms that run the authors' code, whose model differs from the paper_text reading
 AUTHORS_ARMS = ("as_published", "clean", "speaker")
@@ -196,7 +197,7 @@ def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = 
             judged = "validation size unknown: not judged"
         rows.append(
             {
-                "record": rec.get("run") or Path(rec.get("_file", "?")).stem,
+                "record": run_name(rec, "?"),
                 "model": model,
                 "threads (last sitting)": threads,
                 "runs at once": NOT_RECORDED if conc is None else conc,

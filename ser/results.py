@@ -243,3 +243,8 @@ def summarize(
     df = pd.DataFrame(rows)
     g = df.groupby([*by, "claim_ids"], dropna=False)["value"]
     return g.agg(mean="mean", std="std", n="count").reset_index()
+
+
+def run_name(rec: dict, missing: str = "") -> str:
+    """A record's run name (records written before the ``run`` field existed: their file's name)."""
+    return rec.get("run") or Path(rec.get("_file", missing)).stem
