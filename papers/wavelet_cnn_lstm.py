@@ -261,7 +261,9 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     cfg = TrainConfig(
         lr=cfg_model["lr"], epochs=EPOCHS, batch_size=batch_size, patience=PATIENCE, seed=seed, stop_on_divergence=True
     )
-    out = train_and_test(make_model, x, y, part, cfg, LABELS, augment=wv.random_offset(FLOOR), ids=ids)
+    # a per-epoch checkpoint in the cache: a stopped run resumes where it was (same result as a straight run)
+    ckpt = run.checkpoint(f"{corpus}-{PROTOCOL}{ARM_TAG}-{name}-fold{fold}{SEED_TAG}")
+    out = train_and_test(make_model, x, y, part, cfg, LABELS, augment=wv.random_offset(FLOOR), ids=ids, checkpoint=ckpt)
     if out.history.diverged:
         print(f"{name} fold {fold}: diverged ({out.history.diverged_reason})")
     # the main model keeps the plain metric names (per-class F1 for Table 5); a study carries only its tag

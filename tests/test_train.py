@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -309,3 +310,26 @@ def test_keeping_freed_memory_changes_no_value():
     # and without deterministic mode's NaN fill of fresh memory, alone and with kept memory (the trainer's
     # setting, where a kernel reading memory it never wrote would see stale values): identical weights
     assert out["keep"][1] == out["default"][1] == out["nofill"][1] == out["keep-nofill"][1]
+
+
+PAPERS = Path(__file__).resolve().parent.parent / "papers"
+TRAINERS = sorted(p.stem for p in PAPERS.glob("*.py") if "train_and_test(" in p.read_text())
+# EmotionNet's fits take seconds (0.001 GFLOP per item): a checkpoint would cost more than the run
+NO_CHECKPOINT = {"emotionnet"}
+
+
+def test_the_notebooks_without_checkpoints_are_trainers():
+    assert NO_CHECKPOINT <= set(TRAINERS) and len(TRAINERS) - len(NO_CHECKPOINT) >= 4
+
+
+@pytest.mark.parametrize("notebook", [t for t in TRAINERS if t not in NO_CHECKPOINT])
+def test_every_training_of_a_paper_notebook_is_resumable(notebook):
+    """Each `train_and_test` call of a notebook that trains for minutes passes a per-epoch checkpoint, so a
+    stopped full-budget run resumes (the resume itself is tested above)."""
+    import ast
+
+    tree = ast.parse((PAPERS / f"{notebook}.py").read_text())
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "train_and_test"]
+    assert calls, f"{notebook} trains nothing through train_and_test"
+    missing = [c.lineno for c in calls if not any(k.arg == "checkpoint" for k in c.keywords)]
+    assert not missing, f"papers/{notebook}.py: train_and_test without checkpoint= at lines {missing}"
