@@ -5,6 +5,9 @@
 - ``SER_DATA`` defaults to ``../shared/data`` next to the checkout when that exists, and a
   relative ``SER_DATA`` is made absolute here: notebook kernels run in ``papers/``, where a
   path relative to the repository root would point elsewhere.
+- Under ``pytest -n N`` (pytest-xdist, the README's test command) each worker and the kernels it
+  starts use one thread (``OMP_NUM_THREADS=1`` unless set): two workers on a 2-core machine then
+  share it without oversubscribing it.
 """
 
 import os
@@ -17,3 +20,6 @@ if "SER_DATA" not in os.environ and _shared.is_dir():
 if os.environ.get("SER_DATA"):
     os.environ["SER_DATA"] = str(Path(os.environ["SER_DATA"]).expanduser().resolve())
 os.environ.setdefault("MPLBACKEND", "Agg")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
