@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from ser import declaration
+from ser.results import run_name
 
 
 @dataclass
@@ -108,7 +109,6 @@ def _owe(o: Owed, decl: dict, t: dict, seed: int, folds: list[int] | None) -> No
 def standing(decl: dict, records: list[dict]) -> list[Owed]:
     """Every target of ``decl`` against ``records`` (read by :func:`ser.results.read_results`)."""
     from ser.claims import at_paper_budget, diverged
-    from ser.results import run_name
 
     mine = [r for r in records if r.get("paper") == decl["paper"] and r.get("profile") == "paper"]
     mine = [r for r in mine if at_paper_budget(r, decl)]
