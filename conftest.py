@@ -7,7 +7,9 @@
   path relative to the repository root would point elsewhere.
 - Under ``pytest -n N`` (pytest-xdist, the README's test command) each worker and the kernels it
   starts use one thread (``OMP_NUM_THREADS=1`` unless set): two workers on a 2-core machine then
-  share it without oversubscribing it.
+  share it without oversubscribing it, and each worker (with its kernels) compiles into a numba
+  cache of its own (``<cache>/numba/pytest-gwN``): on a fresh CI machine both workers compiled
+  librosa's kernels into its package folder at once and every later process segfaulted.
 """
 
 import os
@@ -23,3 +25,6 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
+    from core.config import private_numba_cache
+
+    private_numba_cache(f"pytest-{os.environ['PYTEST_XDIST_WORKER']}")

@@ -334,7 +334,11 @@ def run_all(
             bar.set_postfix_str(job.name)
             bar.update()
     else:
-        with ProcessPoolExecutor(workers, initializer=_one_thread) as pool:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")  # fresh processes: numba reads its cache folder at import
+        slots = ctx.Value("i", 0)
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_one_thread, initargs=(slots,)) as pool:
             futures = [pool.submit(_do, j, out_root, feature_sets, classifiers, data_root) for j in todo]
             for fut in futures:
                 statuses.append(fut.result())
@@ -343,17 +347,31 @@ def run_all(
     return statuses
 
 
-def _one_thread() -> None:
+def _one_thread(slots: Any = None) -> None:
+    """Initialise a pool process: one thread, and (given the pool's shared counter) a numba cache of its
+    own, ``<cache>/numba/baselines-<n>``: processes compiling librosa's kernels into one folder at once
+    corrupt it (:func:`core.config.private_numba_cache`)."""
     import os
 
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
+    if slots is not None:
+        _own_numba_cache(slots)
     try:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(1)
     except ImportError:  # pragma: no cover
         pass
+
+
+def _own_numba_cache(slots: Any) -> Path:
+    """Take the next number from the pool's shared counter and use ``<cache>/numba/baselines-<n>``."""
+    from core.config import private_numba_cache
+
+    with slots.get_lock():
+        n, slots.value = slots.value, slots.value + 1
+    return private_numba_cache(f"baselines-{n}")
 
 
 def _do(job: Job, out_root: Path, feature_sets, classifiers, data_root) -> dict[str, Any]:

@@ -42,21 +42,19 @@ def _pin_device() -> None:
 
 
 def _private_jit_cache() -> None:
-    """On a Dask worker, give the kernels it starts a numba cache of their own (librosa compiles with
-    ``cache=True`` into its package folder): two workers that compiled the same function at once left an
-    index and code that no longer matched, and every later process that loaded them died (a segfault in
-    ``librosa.yin``, 2026-12-01). Runs one after another on a worker reuse its cache; a cache the user
-    set (``NUMBA_CACHE_DIR``) is kept."""
+    """On a Dask worker, give the kernels it starts a numba cache of their own
+    (:func:`core.config.private_numba_cache`): two workers that compiled librosa's functions into one
+    cache at once corrupted it and every later process died loading it. Runs one after another on a
+    worker reuse its cache; a cache the user set (``NUMBA_CACHE_DIR``) holds one folder per worker."""
     try:
         from distributed import get_worker
 
         name = get_worker().name
     except (ImportError, ValueError):
         return
-    if "NUMBA_CACHE_DIR" not in os.environ:
-        from core.config import cache_dir
+    from core.config import private_numba_cache
 
-        os.environ["NUMBA_CACHE_DIR"] = str(cache_dir(f"numba/worker-{name}"))
+    private_numba_cache(f"worker-{name}")
 
 
 def execute_run(paper: str, name: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -466,3 +466,21 @@ def test_a_run_with_few_test_speakers_resamples_clips_and_says_so():
     got = SB.run_intervals(model, [base])
     assert got["unit"] == "clips (conditional on 2 test speakers)" and got["unit_short"] == "clips"
     assert 0.4 < got["accuracy"][1] < 0.5 < got["accuracy"][2] < 0.6  # a clip interval, not [0, 1]
+
+
+def test_each_pool_process_compiles_into_its_own_numba_cache(tmp_path, monkeypatch):
+    """`ser baselines --workers 2` computes librosa features in two processes at once: each gets its
+    own numba cache folder (one shared folder written at once was corrupted and crashed later runs)."""
+    import multiprocessing
+    import os
+
+    from ser import baselines as SB
+
+    monkeypatch.setenv("SER_CACHE", str(tmp_path))
+    slots = multiprocessing.get_context("spawn").Value("i", 0)
+    seen = []
+    for _ in range(2):
+        monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+        SB._own_numba_cache(slots)
+        seen.append(os.environ["NUMBA_CACHE_DIR"])
+    assert seen == [str(tmp_path / "numba" / "baselines-0"), str(tmp_path / "numba" / "baselines-1")]

@@ -406,7 +406,8 @@ def test_a_run_that_is_up_to_date_is_not_run_again(tmp_path, monkeypatch):
 
 def test_each_dask_worker_gets_its_own_numba_cache(tmp_path, monkeypatch):
     """Two workers compiling librosa's functions into one numba cache at once corrupted it (every later
-    process died loading it): on a worker, kernels get a cache of that worker's own, unless the user set one."""
+    process died loading it): on a worker, kernels get a cache of that worker's own, under the user's
+    cache when one is set, and a second run on the same worker reuses it."""
     import os
     import types
 
@@ -420,6 +421,36 @@ def test_each_dask_worker_gets_its_own_numba_cache(tmp_path, monkeypatch):
     fanout._private_jit_cache()
     assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "numba" / "worker-1")
     assert (tmp_path / "numba" / "worker-1").is_dir()
-    monkeypatch.setenv("NUMBA_CACHE_DIR", "/mine")
+    fanout._private_jit_cache()  # the worker's next run
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "numba" / "worker-1")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
     fanout._private_jit_cache()
-    assert os.environ["NUMBA_CACHE_DIR"] == "/mine"
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "mine" / "worker-1")
+    monkeypatch.setattr(distributed, "get_worker", lambda: types.SimpleNamespace(name=2))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
+    fanout._private_jit_cache()
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "mine" / "worker-2")
+
+
+def test_private_numba_cache_rejects_a_path_as_owner(tmp_path, monkeypatch):
+    from core.config import private_numba_cache
+
+    monkeypatch.setenv("SER_CACHE", str(tmp_path))
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    for bad in ("", "a/b", ".."):
+        with pytest.raises(ValueError, match="plain folder name"):
+            private_numba_cache(bad)
+
+
+def test_each_test_worker_compiles_into_its_own_numba_cache():
+    """Under the README's `pytest -n 2` each worker, and every kernel it starts, has a numba cache of
+    its own (two workers compiling librosa into one folder crashed every later test process on CI);
+    a one-process run leaves numba's default alone."""
+    import os
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    cache = os.environ.get("NUMBA_CACHE_DIR", "")
+    if worker:
+        assert Path(cache).name == f"pytest-{worker}" and Path(cache).is_dir()
+    else:
+        assert "pytest-gw" not in cache
