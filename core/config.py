@@ -26,8 +26,8 @@ def private_numba_cache(owner: str) -> Path:
     workers, and in librosa's ``peak_pick`` on two test workers of a fresh CI machine, 2026-12-01).
     The folder is ``<NUMBA_CACHE_DIR>/<owner>`` when the caller set one, else ``<cache>/numba/<owner>``;
     later processes of the same owner reuse it, and calling it again for the same owner changes
-    nothing. Call it before numba is imported for it to apply to
-    this process too (children always inherit it).
+    nothing. Call it before numba is imported for it to apply to this process too (children always
+    inherit it).
     """
     if not owner or "/" in owner or owner.startswith("."):
         raise ValueError(f"numba cache owner must be a plain folder name, not {owner!r}")

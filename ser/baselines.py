@@ -347,16 +347,15 @@ def run_all(
     return statuses
 
 
-def _one_thread(slots: Any = None) -> None:
-    """Initialise a pool process: one thread, and (given the pool's shared counter) a numba cache of its
+def _one_thread(slots: Any) -> None:
+    """Initialise a pool process: one thread, and (from the pool's shared counter) a numba cache of its
     own, ``<cache>/numba/baselines-<n>``: processes compiling librosa's kernels into one folder at once
     corrupt it (:func:`core.config.private_numba_cache`)."""
     import os
 
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
-    if slots is not None:
-        _own_numba_cache(slots)
+    _own_numba_cache(slots)
     try:
         from threadpoolctl import threadpool_limits
 
