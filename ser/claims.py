@@ -7,11 +7,14 @@ never typed in:
   value lies within the tolerance of the mean over seeds;
 - ``reproduced only with the leak``: the ``as_published`` arm (the authors' code, leaks kept)
   reproduces it and the ``clean`` arm, at the paper's budget, does not;
-- ``not reproduced``: measured the same way at the paper's budget, outside the tolerance;
+- ``not reproduced``: measured the same way at the paper's budget, outside the tolerance, and no
+  run of it still improving at its last epoch (a model-size claim needs no budget);
+- ``inconclusive: still improving``: outside the tolerance at the paper's budget, but some runs'
+  validation loss was still falling at their last epoch, so the budget may not have sufficed;
 - ``inconclusive: reduced budget``: outside the tolerance, but only runs below the paper's
-  budget exist, so the gap may be under-training;
-- ``diverged: no verdict``: every run of the reproduced column diverged (a non-finite loss, or
-  a training loss left at the chance level: one class for every item), so it says what the
+  budget (or on fewer folds than its protocol) exist, so the gap may be under-training;
+- ``diverged: no verdict``: every run of the reproduced column diverged (a non-finite loss, a
+  training loss back at the chance level, or one class for every item), so it says what the
   setting does to training, not whether the claim holds;
 - ``substituted corpus``: the method was run, but on another corpus (or on a
   modified copy, such as the 2-second EmoDB, which the record marks as a substitution);
@@ -34,8 +37,8 @@ from ser.declaration import DECLARATIONS_DIR
 from ser.paths import REPO_ROOT
 
 CLAIMS_DIR = DECLARATIONS_DIR
-# Corpora whose claims can get a verdict here. TESS is in the shared data now, but no run reads it yet.
-AVAILABLE_CORPORA = {"baved", "ravdess", "eyase", "emodb"}
+# Corpora whose claims can get a verdict here (the ones in the shared data).
+AVAILABLE_CORPORA = {"baved", "ravdess", "eyase", "emodb", "tess"}
 # |mean - claim| allowed for "reproduced": percentage points for "%", absolute otherwise
 # "M" (millions of parameters): half a unit of the 0.01 M the papers print
 TOLERANCE = {"%": 2.0, "": 0.02, "loss": 0.05, "M": 0.005}
@@ -43,6 +46,7 @@ STATUSES = (
     "reproduced",
     "reproduced only with the leak",
     "not reproduced",
+    "inconclusive: still improving",
     "inconclusive: reduced budget",
     "diverged: no verdict",
     "substituted corpus",
@@ -155,14 +159,20 @@ def folds_cover(recs: list[dict], registry: dict) -> bool:
 COMPOUND_LOSS_PAPERS = ("emotionnet", "cnn_blstm_attention")  # VAE + classifier; cross-entropy + L2
 
 
+def classes_predicted(rec: dict) -> int | None:
+    """How many classes the model predicted for at least one test item (non-empty columns of its
+    confusion matrix); None for a record without one."""
+    conf = rec.get("confusion")
+    if not conf or len(conf) < 2:
+        return None
+    return sum(any(row[j] for row in conf) for j in range(len(conf[0])))
+
+
 def one_class(rec: dict) -> bool:
     """Whether the model predicted the same class for every test item (its confusion matrix has one
     non-empty column): a collapsed network, whatever its loss curve says."""
     conf = rec.get("confusion")
-    if not conf or len(conf) < 2:
-        return False
-    cols = [sum(row[j] for row in conf) for j in range(len(conf[0]))]
-    return sum(c > 0 for c in cols) == 1 and sum(cols) > 1
+    return classes_predicted(rec) == 1 and sum(map(sum, conf)) > 1
 
 
 def convergence(rec: dict) -> dict[str, bool]:
@@ -178,15 +188,19 @@ def convergence(rec: dict) -> dict[str, bool]:
 
 
 def _convergence(rec: dict) -> dict[str, bool]:
+    from core.train import History, at_chance
+
     hist = rec.get("history") or {}
+    loss = hist.get("loss") or ("compound" if rec.get("paper") in COMPOUND_LOSS_PAPERS else "cross_entropy")
+    n_classes = len(rec.get("labels") or []) or len(rec.get("confusion") or []) or 2
     if ("diverged" in hist and "still_improving" in hist) or not hist.get("val_loss"):
         # a run that early stopping ended had stopped improving (records before this rule could say otherwise)
         improving = bool(hist.get("still_improving")) and not hist.get("stopped_early")
-        return {"diverged": bool(hist.get("diverged")), "still_improving": improving}
-    from core.train import History
+        # records made before the rule read "at the chance level" as "above it": the stored curve decides
+        back = loss == "cross_entropy" and at_chance(hist.get("train_loss") or [], n_classes)
+        return {"diverged": bool(hist.get("diverged")) or back, "still_improving": improving}
 
     budget = (rec.get("params", {}).get("train") or {}).get("epochs") or len(hist["val_loss"])
-    loss = hist.get("loss") or ("compound" if rec.get("paper") in COMPOUND_LOSS_PAPERS else "cross_entropy")
     h = History(
         val_loss=list(hist["val_loss"]),
         train_loss=list(hist.get("train_loss", [])),
@@ -194,7 +208,6 @@ def _convergence(rec: dict) -> dict[str, bool]:
         loss=loss,
         stopped_early=bool(hist.get("stopped_early")),
     )
-    n_classes = len(rec.get("labels") or []) or len(rec.get("confusion") or []) or 2
     h.diagnose(n_classes)
     return {"diverged": h.diverged, "still_improving": h.still_improving}
 
@@ -303,9 +316,8 @@ def compare(
             "speaker_n": len(spk_vals),
             "speaker_profile": spk_profile if len(spk_vals) else "",
             "arm": main_arm if len(vals) else "",
-            "paper_budget": bool(same)
-            and all(at_paper_budget(r, registry) for r in same)
-            and folds_cover(same, registry),
+            "at_budget": bool(same) and all(at_paper_budget(r, registry) for r in same),
+            "all_folds": folds_cover(same, registry),
             "clean_mean": clean_vals.mean() if len(clean_vals) else np.nan,
             "clean_std": clean_vals.std(ddof=1) if len(clean_vals) > 1 else np.nan,
             "clean_n": len(clean_vals),
@@ -315,7 +327,9 @@ def compare(
             "tolerance": tolerance(c),
             "files": sorted(r.get("_file", "") for r in same + clean + spk),
         }
+        row["paper_budget"] = row["at_budget"] and row["all_folds"]
         row["difference"] = row["mean"] - c["value"] if len(vals) else np.nan
+        improving = sum(convergence(r)["still_improving"] for r in same)
         row.update(baseline_columns(c, same, baselines))
         # a model-size claim (unit M) does not depend on the data, so a stand-in corpus still gives a verdict
         size_claim = c["unit"] == "M"
@@ -334,8 +348,12 @@ def compare(
             )
             if main_arm == "as_published" and clean_at_budget and not _meets(c, row["clean_mean"], row["tolerance"]):
                 status = "reproduced only with the leak"
+        elif len(vals) and size_claim:  # a parameter count does not depend on training
+            status = "not reproduced"
+        elif len(vals) and row["paper_budget"]:
+            status = "inconclusive: still improving" if improving else "not reproduced"
         elif len(vals):
-            status = "not reproduced" if row["paper_budget"] else "inconclusive: reduced budget"
+            status = "inconclusive: reduced budget"
         elif c.get("not_run"):
             status = "not run"
         elif notebook_exists and c["corpus"] not in AVAILABLE_CORPORA:
@@ -347,7 +365,6 @@ def compare(
         if n_diverged:
             kept = "all runs of the main column diverged" if all_diverged else "left out"
             notes.append(f"{n_diverged} diverged run(s), {kept}")
-        improving = sum(convergence(r)["still_improving"] for r in same)
         if improving:
             notes.append(f"{improving} of {len(same)} run(s) still improving at their last epoch")
         row["reason"] = "; ".join(n for n in notes if n)

@@ -9,7 +9,9 @@ show=values``:
   default), ``arm`` (``paper_text`` where a record names none), ``profile``, ``protocol``,
   ``corpus``, ``run``, ``seed``, ``diverged`` (``yes``/``no``), ``params.<name>``,
   ``history.<field>`` and ``budget.<field>`` (e.g. ``history.stopped_early=False``); ``diverged``
-  counts a run as the tables do (a stored flag, or one class predicted for every test item);
+  counts a run as the tables do (a stored flag, a training loss back at the chance level, or one
+  class predicted for every test item); ``classes``: how many classes the model predicted on its
+  test items (``classes=1|2``);
 - ``metric``: a key of the records' ``metrics`` (default ``accuracy``) or a dotted path into the
   record (``history.best_epoch``, ``budget.epochs_run``); ``of``: how a per-epoch list such as
   ``history.val_acc`` becomes one number per run (``max``, ``min``, ``first``, ``last``, ``len``);
@@ -36,7 +38,7 @@ from core.stats import mean_interval
 from ser.arms import is_proportion
 from ser.results import run_name
 
-FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "diverged")
+FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "diverged", "classes")
 PATH_FILTERS = ("params.", "history.", "budget.")  # a dotted path into the record, compared as text
 OPTIONS = ("metric", "of", "show", "scale", "digits", "add")
 SHOWS = ("mean", "values", "same", "n", "sd", "mean_sd", "min", "max", "range", "interval", "leak")
@@ -94,6 +96,10 @@ def _field(rec: dict, key: str) -> object:
         from ser.claims import convergence
 
         return "yes" if convergence(rec)["diverged"] else "no"
+    if key == "classes":
+        from ser.claims import classes_predicted
+
+        return classes_predicted(rec)
     if key.startswith(PATH_FILTERS):
         v: object = rec
         for part in key.split("."):

@@ -25,6 +25,7 @@ STATUS_ICON = {
     "reproduced": "✅",
     "reproduced only with the leak": "⚠️",
     "not reproduced": "❌",
+    "inconclusive: still improving": "📈",
     "inconclusive: reduced budget": "⏳",
     "diverged: no verdict": "💥",
     "substituted corpus": "🔁",
@@ -202,10 +203,19 @@ def _profiles(row: pd.Series) -> str:
     speaker-independent one's profile where it differs."""
     main, spk = row["profile"], row.get("speaker_profile", "")
     if main:
-        main = f"{row['arm']}, {main}" + ("" if row["paper_budget"] else " (below the paper's budget)")
+        main = f"{row['arm']}, {main}" + _budget_note(row)
     if spk and spk != row["profile"]:
         return f"{main or '–'} / {spk} (speaker-independent)"
     return main or spk or "–"
+
+
+def _budget_note(row: pd.Series) -> str:
+    """Why a reproduced value is not at the paper's budget: fewer epochs or steps, or fewer folds."""
+    if row["paper_budget"]:
+        return ""
+    if row.get("at_budget", False) and not row.get("all_folds", True):
+        return " (not every fold of the paper's protocol)"
+    return " (below the paper's budget)"
 
 
 def _baseline_cell(row: pd.Series) -> str:
@@ -350,6 +360,8 @@ def _why(row: pd.Series) -> str:
         return f"the leak is worth {_fmt(gap, unit)}{pts}: clean arm {_fmt(row['clean_mean'], unit)}"
     if status == "inconclusive: reduced budget":
         return f"runs below the paper's budget ({row['arm']}, {row['profile']}){diverged}"
+    if status == "inconclusive: still improving":
+        return f"{_fmt(row['difference'], unit)}{pts}, but runs still improving at their last epoch{diverged}"
     if status == "diverged: no verdict":
         return f"every run of {row['arm']} ({row['profile']}) diverged{diverged}"
     if status == "substituted corpus":
@@ -407,9 +419,13 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
         "sizes get a verdict on any corpus), or better than the claim. *reproduced only with the leak*: the "
         "authors' code as it ran (`as_published`, leaks kept) reaches the claim and the same code with the "
         "leaks removed (`clean`), at the paper's budget, does not. *not reproduced*: outside the tolerance at "
-        "the paper's budget. *inconclusive: reduced budget*: outside the tolerance, but only runs below the "
-        "paper's budget exist, so under-training may explain the gap. *diverged: no verdict*: every run of the "
-        "reproduced column diverged (non-finite loss, or training loss left at the chance level), so it shows "
+        "the paper's budget, no run still improving at its end (a parameter count needs no budget). "
+        "*inconclusive: still improving*: outside the tolerance at the paper's budget, but runs were still "
+        "improving at their last epoch. *inconclusive: reduced budget*: outside the tolerance, but only runs "
+        "below the paper's budget (or on fewer folds than its protocol) exist, so under-training may explain "
+        "the gap. *diverged: no verdict*: every run of the "
+        "reproduced column diverged (non-finite loss, training loss back at the chance level, or one class "
+        "for every item), so it shows "
         "what the setting does to training, not whether the claim holds. *substituted corpus*: the method "
         "ran on another corpus because the paper's is not available, so no verdict. *data unavailable*, "
         "*not run* (with the reason) and *not yet run* say why there is no number. "

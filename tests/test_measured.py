@@ -109,3 +109,7 @@ def test_queries_count_diverged_runs_as_the_tables_do_and_sort_folds_naturally()
     with pytest.raises(MeasuredError, match="is 'knn_acc' a fraction"):
         answer("metric=knn_acc", [_rec("k", "clean", 0.5, knn_acc=0.7)], "p")
     assert answer("metric=knn_acc scale=100", [_rec("k", "clean", 0.5, knn_acc=0.7)], "p")[0] == "70.0"
+    # how many classes a model predicted on its test items, from its confusion matrix
+    two = _rec("two-fold0", "clean", 0.3) | {"confusion": [[3, 0, 0], [1, 0, 4], [0, 0, 5]]}
+    assert answer("classes=2 show=values", [*recs, two], "p")[0] == "30.0"
+    assert answer("classes=1|2 show=n", [*recs, two], "p")[0] == "2"  # records without a matrix never match

@@ -36,6 +36,20 @@ def test_comparison_reads_values_from_results(tmp_path):
     assert "| 0.2085 |" in loss_row  # claimed values are shown as printed, not re-rounded
 
 
+def test_a_value_on_fewer_folds_says_so_rather_than_below_budget():
+    """Records at the paper's budget that cover fewer folds than its protocol are a reduced protocol, and
+    the cell says which shortfall it is."""
+    import pandas as pd
+
+    from ser.report import _profiles
+
+    row = dict(profile="paper", arm="as_published", speaker_profile="", paper_budget=False)
+    folds = _profiles(pd.Series(row | dict(at_budget=True, all_folds=False)))
+    assert folds.endswith("(not every fold of the paper's protocol)")
+    assert _profiles(pd.Series(row | dict(at_budget=False, all_folds=True))).endswith("(below the paper's budget)")
+    assert _profiles(pd.Series(row | dict(paper_budget=True, at_budget=True, all_folds=True))) == "as_published, paper"
+
+
 def test_runs_page_and_write_pages(tmp_path):
     _write(tmp_path, 0, 0.5)
     assert "50.00" in runs_page(tmp_path / "papers" / "results")

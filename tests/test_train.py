@@ -149,6 +149,16 @@ def test_convergence_diagnosis():
     stuck = History(val_loss=[1.2] * 6, train_loss=[1.2] * 6, epochs_budget=6)  # ln 3 = 1.0986
     stuck.diagnose(3)
     assert stuck.diverged and "chance level" in stuck.diverged_reason
+    # back at the chance level, a little under ln 3 (1.0986): collapsed, not learned
+    back = History(val_loss=[1.1] * 6, train_loss=[1.09, 0.8, 0.9, 1.06, 1.05, 1.07], epochs_budget=6)
+    back.diagnose(3)
+    assert back.diverged and "within 5%" in back.diverged_reason
+    learned = History(val_loss=[1.1] * 6, train_loss=[1.09, 0.8, 0.9, 1.03, 1.0, 1.02], epochs_budget=6)
+    learned.diagnose(3)  # 1.00 is 0.91 ln 3: under the margin
+    assert not learned.diverged
+    compound = History(val_loss=[1.1] * 6, train_loss=[1.2] * 6, epochs_budget=6, loss="compound")
+    compound.diagnose(3)
+    assert not compound.diverged
 
 
 def test_a_non_finite_loss_can_end_the_run_as_diverged():
