@@ -4,13 +4,14 @@
 #
 #   1. the training benchmark on the GPU (`ser bench train --device cuda`), every paper model;
 #   2. with the time left, and only where a job's corpus and the audio packages travelled with the
-#      tree: the queue of paper-budget runs in JOBS (BAVED seeds, then ArabEmoNet as the authors'
-#      code ran it), each with its own time limit (ARM_TIMEOUT); records name the GPU in `device`.
+#      tree: the queue of paper-budget runs in JOBS (ArabEmoNet's arms, then the wavelet model on
+#      RAVDESS), each with its own time limit (ARM_TIMEOUT); records name the GPU in `device`.
 #
 # Prepare here (once per session; both folders are ignored by git):
 #   echo /.whl/ >> .git/info/exclude; echo /.gpu-data/ >> .git/info/exclude
 #   AUDIO=1 scripts/gpu_wheels.sh         # what the device image lacks (AUDIO=1: also for step 2)
-#   mkdir -p .gpu-data && cp -r ../shared/data/{baved,eyase,SHA256SUMS} .gpu-data/   # optional, step 2
+#   mkdir -p .gpu-data && cp -r ../shared/data/{eyase,SHA256SUMS} .gpu-data/   # optional, step 2: the
+#   corpora of the jobs to run (a carry holds 64 MiB: EYASE 20, BAVED 50, RAVDESS 52 MiB; jobs without theirs skip)
 # Then: run(command="bash scripts/gpu_check.sh", carry=[".whl", ".gpu-data"], timeout_s=540)
 # Locally, DEVICE=cpu MODELS=emotionnet bash scripts/gpu_check.sh checks the script without a GPU.
 set -uo pipefail
@@ -31,13 +32,21 @@ $PY -m ser.bench_train --device "$DEVICE" --threads "${THREADS:-8}" \
   "${model_args[@]}" --out "$OUT/train-bench-$DEVICE.json" 2>&1 | tee "$OUT/bench.log"
 
 missing=$($PY -c 'import importlib.util as u; print(" ".join(m for m in ("librosa", "soundfile", "papermill", "ipykernel") if u.find_spec(m) is None))')
-# The paper-budget runs, in order of value (JOBS overrides: "notebook:corpus:name:papermill args;..."):
-# the BAVED seeds first (the flagship claim), then ArabEmoNet as the authors' code ran it on EYASE (10 s inputs,
-# kernel 10, 16 GFLOP per item forward: about 80 CPU-hours per arm and corpus at 100 epochs here, minutes per fold on a GPU).
-JOBS=${JOBS:-"parallel_cnn_lstm:baved:baved-as_published-seed1:-p arm as_published -y '{seeds: [1]}';\
-parallel_cnn_lstm:baved:baved-clean-seed2:-p arm clean -y '{seeds: [2]}';\
-arabemonet:eyase:eyase-as_published:-p arm as_published -p corpus eyase -p studies False;\
-arabemonet:eyase:eyase-clean:-p arm clean -p corpus eyase -p studies False"}
+# The paper-budget runs a CPU cannot afford, in order of value (JOBS overrides: "notebook:corpus:name:papermill
+# args;..."; `ser reproduce --owed` lists what is owed, and the BAVED seeds run on the CPU): ArabEmoNet as the
+# authors' code ran it and clean, on EYASE then BAVED (10 s inputs, kernel 10, 16 GFLOP per item forward: about
+# 80 CPU-hours per arm and corpus at 100 epochs here, minutes per fold on a GPU), its speaker folds, then the
+# wavelet model on RAVDESS (8-s images of 1,440 clips).
+ARAB="-p studies False -y '{folds: [0, 1, 2, 3, 4]}'"
+WAVE="-p studies False -p corpus ravdess -y '{folds: [0, 1, 2]}'"
+JOBS=${JOBS:-"arabemonet:eyase:eyase-as_published:-p arm as_published -p corpus eyase -p protocol kfold $ARAB;\
+arabemonet:eyase:eyase-clean:-p arm clean -p corpus eyase -p protocol kfold $ARAB;\
+arabemonet:baved:baved-as_published:-p arm as_published -p corpus baved -p protocol kfold $ARAB;\
+arabemonet:baved:baved-clean:-p arm clean -p corpus baved -p protocol kfold $ARAB;\
+arabemonet:eyase:eyase-speaker:-p arm speaker -p corpus eyase $ARAB;\
+arabemonet:baved:baved-speaker:-p arm speaker -p corpus baved $ARAB;\
+wavelet_cnn_lstm:ravdess:ravdess-sd-as_published:-p arm as_published -p protocol sd $WAVE;\
+wavelet_cnn_lstm:ravdess:ravdess-sd-clean:-p arm clean -p protocol sd $WAVE"}
 if [ -n "$missing" ]; then
   echo "paper-budget runs skipped: packages missing: $missing" | tee "$OUT/arms.log"
 else
