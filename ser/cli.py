@@ -1,4 +1,4 @@
-"""Command line: ``ser reproduce``, ``ser download`` and ``ser book``.
+"""Command line: ``ser reproduce``, ``ser verdicts``, ``ser download`` and ``ser book``.
 
 ``ser reproduce --profile cpu`` executes every paper notebook with papermill
 into ``book/replications/`` (which the book shows) and writes results files;
@@ -497,6 +497,17 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("corpus", choices=("baved", "tess"))
     d.add_argument("--root", default=None, help="data root (default: $SER_DATA or the user cache)")
     sub.add_parser("book", help="build the site: jupyter-book build book/")
+    v = sub.add_parser(
+        "verdicts",
+        help="each paper's headline claim beside what the committed results measured, arm by arm, and its verdict",
+        description="Read the committed results files as the book does and print, for each paper, its headline "
+        "claim beside the as-published, clean, speaker-independent and cross-corpus results (means with 95 %% "
+        "intervals, runs and profile), the leak in points, the best baseline and the verdict, then how many of "
+        "its claims have each status. Nothing is run.",
+        epilog="examples: ser verdicts; ser verdicts --paper parallel_cnn_lstm --claims",
+    )
+    v.add_argument("--paper", action="append", help="only this paper (repeatable)")
+    v.add_argument("--claims", action="store_true", help="also one line per claim: claimed, reproduced, status, why")
     b = sub.add_parser(
         "baselines",
         help="reference baselines (eGeMAPS, ComParE, MFCC, LLD x SVM, LR, RF) on every split file of the book",
@@ -568,6 +579,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     elif args.cmd == "baselines":
         return baselines_cmd(args)
+    elif args.cmd == "verdicts":
+        from ser.report import verdicts_text
+
+        try:
+            print(verdicts_text(args.paper, args.claims))
+        except ValueError as e:
+            parser.error(str(e))
     elif args.cmd == "download":
         from core.data import load_corpus
 

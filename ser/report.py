@@ -1045,3 +1045,39 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
     return list(pages)
+
+
+def verdicts_text(papers: list[str] | None = None, claims: bool = False, results_dir: Path = RESULTS_DIR) -> str:
+    """``ser verdicts``: for each paper (or those named), its headline claim beside every arm, with
+    intervals and the verdict (:func:`verdict_box`), then the number of its claims per status; with
+    ``claims``, one line per claim (claimed, reproduced, status and why). Read from the committed
+    results files, as the book is, without building it."""
+    records = read_results(results_dir)
+    baselines = read_baselines(results_dir / "baselines")
+    table = compare_all(records, baselines=baselines)
+    registries = load_registry()
+    unknown = sorted(set(papers or []) - set(registries))
+    if unknown:
+        raise ValueError(f"unknown paper(s) {', '.join(unknown)}; known: {', '.join(sorted(registries))}")
+    out = []
+    for paper in papers or sorted(registries):
+        reg, mine = registries[paper], table[table["paper"] == paper]
+        out += [f"## {paper}: {reg['title']}", "", verdict_box(records, reg, mine, baselines).rstrip(), ""]
+        counts = mine["status"].value_counts()
+        out.append("Claims: " + ", ".join(f"{STATUS_ICON[s]} {s} {counts[s]}" for s in STATUSES if s in counts))
+        if claims:
+            shown = pd.DataFrame(
+                {
+                    "claim": mine["claim"],
+                    "claimed": [_fmt(v, u) for v, u in zip(mine["claimed"], mine["unit"], strict=True)],
+                    "reproduced": [
+                        f"{_fmt(m, u)} (n={n})" if n else "–"
+                        for m, u, n in zip(mine["mean"], mine["unit"], mine["n"], strict=True)
+                    ],
+                    "status": [f"{STATUS_ICON[s]} {s}" for s in mine["status"]],
+                    "why": [w if (w := _why(r)) and w != r["status"] else "–" for _, r in mine.iterrows()],
+                }
+            )
+            out += ["", _md_table(shown)]
+        out.append("")
+    return "\n".join(out)

@@ -16,6 +16,23 @@ def test_unknown_paper_is_rejected(tmp_path):
         main(["reproduce", "--paper", "nope", "--out", str(tmp_path)])
 
 
+def test_verdicts_print_each_claim_beside_the_records(capsys):
+    """`ser verdicts` answers "does this number hold up?" from the committed results, without a build:
+    the headline claim beside its arms with intervals and the verdict, the claims per status, and with
+    --claims one row per claim; an unknown paper is a clear error."""
+    import re
+
+    assert main(["verdicts", "--paper", "parallel_cnn_lstm", "--claims"]) == 0
+    out = capsys.readouterr().out
+    assert "## parallel_cnn_lstm:" in out and "`lr0.05-acc`: 96.91 % on baved" in out
+    assert re.search(r"\| \d+\.\d \[\d+\.\d, \d+\.\d\] \(\d runs; paper", out)  # a mean, its interval, its basis
+    assert re.search(r"Claims: .*reproduced only with the leak \d+", out)
+    assert "| table2-high-recall | 1.000 |" in out and "wavelet_cnn_lstm" not in out
+    with pytest.raises(SystemExit):
+        main(["verdicts", "--paper", "nope"])
+    assert "unknown paper(s) nope" in capsys.readouterr().err
+
+
 def test_every_registered_run_points_at_an_existing_notebook():
     from ser.paths import REPO_ROOT, notebook_of
 
