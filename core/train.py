@@ -23,6 +23,7 @@ import torch.nn as nn
 from tqdm.auto import tqdm
 
 from core.io import atomic_write
+from core.stats import CHANCE_FRACTION, at_chance
 
 Augment = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
@@ -109,20 +110,6 @@ class History:
                 f"training loss at the chance level ln({n_classes}) = {chance:.3f} (within"
                 f" {1 - CHANCE_FRACTION:.0%}) over the last three epochs"
             )
-
-
-# A training loss of at least this fraction of ln(K) has learned nothing that lasted. The committed runs
-# keep clear of it on both sides (tests/test_claims.py checks that none ends between 0.9 and 0.95 ln(K)).
-CHANCE_FRACTION = 0.95
-
-
-def at_chance(train_loss: list[float], n_classes: int) -> bool:
-    """Whether a cross-entropy training curve ended at the chance level: every one of its last three
-    epochs (after the first three) at or above ``CHANCE_FRACTION`` of ln(K). Such a run has collapsed
-    to (near) constant predictions, even when early stopping kept weights of its first epochs that
-    tell two classes apart."""
-    chance = math.log(max(n_classes, 2))
-    return len(train_loss) > 3 and min(train_loss[-3:]) >= CHANCE_FRACTION * chance
 
 
 def _load_average() -> float | None:

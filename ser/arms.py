@@ -41,7 +41,7 @@ def arm_rows(
     The interval is a t interval over runs; a single run with per-item predictions gets a bootstrap
     interval over its test items instead (speakers joined from ``baselines``; ``interval`` says which)."""
     from ser.baselines import run_intervals
-    from ser.claims import at_paper_budget, convergence
+    from ser.claims import at_paper_budget, convergence, folds_cover
 
     groups: dict[tuple, list[dict]] = {}
     for r in records:
@@ -79,7 +79,8 @@ def arm_rows(
                 "paper_budget": all(
                     at_paper_budget(r, registry) if registry else r.get("budget", {}).get("paper_budget", False)
                     for r in runs
-                ),
+                )
+                and (folds_cover(runs, registry) if registry else True),  # every fold of the paper's protocol
                 "epochs": sorted({len(h.get("val_loss", [])) for h in hist if h}),
                 "diverged": sum(c["diverged"] for c in conv),
                 "still_improving": sum(c["still_improving"] for c in conv),

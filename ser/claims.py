@@ -188,17 +188,20 @@ def convergence(rec: dict) -> dict[str, bool]:
 
 
 def _convergence(rec: dict) -> dict[str, bool]:
-    from core.train import History, at_chance
+    from core.stats import at_chance
 
     hist = rec.get("history") or {}
     loss = hist.get("loss") or ("compound" if rec.get("paper") in COMPOUND_LOSS_PAPERS else "cross_entropy")
-    n_classes = len(rec.get("labels") or []) or len(rec.get("confusion") or []) or 2
+    known = len(rec.get("labels") or []) or len(rec.get("confusion") or [])  # 0: the class count is unknown
     if ("diverged" in hist and "still_improving" in hist) or not hist.get("val_loss"):
         # a run that early stopping ended had stopped improving (records before this rule could say otherwise)
         improving = bool(hist.get("still_improving")) and not hist.get("stopped_early")
         # records made before the rule read "at the chance level" as "above it": the stored curve decides
-        back = loss == "cross_entropy" and at_chance(hist.get("train_loss") or [], n_classes)
+        back = bool(known) and loss == "cross_entropy" and at_chance(hist.get("train_loss") or [], known)
         return {"diverged": bool(hist.get("diverged")) or back, "still_improving": improving}
+    from core.train import History
+
+    n_classes = known or 2
 
     budget = (rec.get("params", {}).get("train") or {}).get("epochs") or len(hist["val_loss"])
     h = History(
@@ -282,6 +285,7 @@ def compare(
         same, profile = _best_profile(
             [r for r in mine if r["protocol"] == c["protocol"] and arm_of(r) == main_arm], profiles
         )
+        all_folds = folds_cover(same, registry)  # every fold ran, diverged ones included
         same, n_diverged, all_diverged = _usable(same)
         clean, clean_profile = _best_profile(
             [r for r in mine if r["protocol"] == c["protocol"] and arm_of(r) == "clean"], profiles
@@ -317,7 +321,7 @@ def compare(
             "speaker_profile": spk_profile if len(spk_vals) else "",
             "arm": main_arm if len(vals) else "",
             "at_budget": bool(same) and all(at_paper_budget(r, registry) for r in same),
-            "all_folds": folds_cover(same, registry),
+            "all_folds": all_folds,
             "clean_mean": clean_vals.mean() if len(clean_vals) else np.nan,
             "clean_std": clean_vals.std(ddof=1) if len(clean_vals) > 1 else np.nan,
             "clean_n": len(clean_vals),
@@ -345,6 +349,7 @@ def compare(
                 and not clean_all_diverged  # a collapsed clean arm measures no leak
                 and all(at_paper_budget(r, registry) for r in clean)
                 and folds_cover(clean, registry)
+                and not any(convergence(r)["still_improving"] for r in clean)  # a clean arm still learning
             )
             if main_arm == "as_published" and clean_at_budget and not _meets(c, row["clean_mean"], row["tolerance"]):
                 status = "reproduced only with the leak"

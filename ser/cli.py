@@ -501,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
         "verdicts",
         help="each paper's headline claim beside what the committed results measured, arm by arm, and its verdict",
         description="Read the committed results files as the book does and print, for each paper, its headline "
-        "claim beside the as-published, clean, speaker-independent and cross-corpus results (means with 95 %% "
+        "claim beside the as-published, clean, speaker-independent and cross-corpus results (means with 95 % "
         "intervals, runs and profile), the leak in points, the best baseline and the verdict, then how many of "
         "its claims have each status. Nothing is run.",
         epilog="examples: ser verdicts; ser verdicts --paper parallel_cnn_lstm --claims",
@@ -580,12 +580,13 @@ def main(argv: list[str] | None = None) -> int:
     elif args.cmd == "baselines":
         return baselines_cmd(args)
     elif args.cmd == "verdicts":
+        from ser.claims import load_registry
         from ser.report import verdicts_text
 
-        try:
-            print(verdicts_text(args.paper, args.claims))
-        except ValueError as e:
-            parser.error(str(e))
+        unknown = sorted(set(args.paper or []) - set(load_registry()))
+        if unknown:
+            parser.error(f"unknown paper(s) {', '.join(unknown)}; known: {', '.join(sorted(load_registry()))}")
+        print(verdicts_text(args.paper, args.claims))
     elif args.cmd == "download":
         from core.data import load_corpus
 

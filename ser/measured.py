@@ -92,14 +92,15 @@ def _field(rec: dict, key: str) -> object:
         return run_name(rec)
     if key == "seed":
         return "|".join(str(s) for s in rec.get("seeds") or [])
-    if key == "diverged":  # as the tables count it: a stored flag, or a run that predicts one class
+    if key == "diverged":  # as the tables count it: a stored flag, a loss back at chance, or one class predicted
         from ser.claims import convergence
 
         return "yes" if convergence(rec)["diverged"] else "no"
     if key == "classes":
         from ser.claims import classes_predicted
 
-        return classes_predicted(rec)
+        n = classes_predicted(rec)
+        return "" if n is None else n  # a record without a confusion matrix matches no count (nor "*")
     if key.startswith(PATH_FILTERS):
         v: object = rec
         for part in key.split("."):

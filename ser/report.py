@@ -211,7 +211,7 @@ def _profiles(row: pd.Series) -> str:
 
 def _budget_note(row: pd.Series) -> str:
     """Why a reproduced value is not at the paper's budget: fewer epochs or steps, or fewer folds."""
-    if row["paper_budget"]:
+    if row["paper_budget"] or row.get("unit") == "M":  # a parameter count needs no training budget
         return ""
     if row.get("at_budget", False) and not row.get("all_folds", True):
         return " (not every fold of the paper's protocol)"
@@ -368,6 +368,8 @@ def _why(row: pd.Series) -> str:
         if row["corpus_used"] == row["claimed_corpus"]:
             return f"our {row['corpus_used']} copy differs from the paper's (a substitution){diverged}"
         return f"{row['claimed_corpus']} is not available; ran on {row['corpus_used']}{diverged}"
+    if status == "not reproduced" and unit == "M":
+        return f"parameter count, {_fmt(row['difference'], unit)} M (needs no training budget)"
     if status == "not reproduced":
         return f"{_fmt(row['difference'], unit)}{pts} at the paper's budget ({row['arm']}){diverged}"
     if status == "reproduced":
@@ -1052,15 +1054,15 @@ def verdicts_text(papers: list[str] | None = None, claims: bool = False, results
     intervals and the verdict (:func:`verdict_box`), then the number of its claims per status; with
     ``claims``, one line per claim (claimed, reproduced, status and why). Read from the committed
     results files, as the book is, without building it."""
-    records = read_results(results_dir)
-    baselines = read_baselines(results_dir / "baselines")
-    table = compare_all(records, baselines=baselines)
     registries = load_registry()
     unknown = sorted(set(papers or []) - set(registries))
     if unknown:
         raise ValueError(f"unknown paper(s) {', '.join(unknown)}; known: {', '.join(sorted(registries))}")
+    records = read_results(results_dir)
+    baselines = read_baselines(results_dir / "baselines")
+    table = compare_all(records, baselines=baselines)
     out = []
-    for paper in papers or sorted(registries):
+    for paper in dict.fromkeys(papers or sorted(registries)):  # each once, in the order given
         reg, mine = registries[paper], table[table["paper"] == paper]
         out += [f"## {paper}: {reg['title']}", "", verdict_box(records, reg, mine, baselines).rstrip(), ""]
         counts = mine["status"].value_counts()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import math
 
 import pytest
 
@@ -279,14 +280,19 @@ def test_a_run_whose_training_loss_fell_back_to_chance_has_collapsed():
     at ln(7); the stored flag (made by the older "above chance" rule) said not diverged."""
     from ser.claims import classes_predicted, convergence
 
-    chance = 1.9459  # ln 7
+    chance = math.log(7)
     curve = [1.9, 1.62, 1.7, 1.93, 1.92, 1.915, 1.92]  # min of the last three: 0.984 ln 7
     conf = [[5 if j == (0 if i < 4 else 3) else 0 for j in range(7)] for i in range(7)]  # two classes
     hist = {"val_loss": curve, "train_loss": curve, "diverged": False, "still_improving": False}
     rec = {"history": hist, "confusion": conf, "labels": list("abcdefg")}
     assert classes_predicted(rec) == 2 and convergence(rec)["diverged"]
-    learned = [1.9, 1.5, 1.2, 0.95 * chance - 0.01, 1.0, 0.9]  # ends below the margin: learned
+    edge = 0.95 * chance
+    learned = [1.9, 1.5, 1.2, edge - 0.01, edge - 0.002, edge - 0.001]  # just under the margin: learned
     assert not convergence({"history": hist | {"train_loss": learned}, "confusion": conf})["diverged"]
+    at_edge = [1.9, 1.5, 1.2, edge + 1e-9, edge + 0.001, edge + 0.01]  # at it: collapsed
+    assert convergence({"history": hist | {"train_loss": at_edge}, "confusion": conf})["diverged"]
+    # no class count (neither labels nor a confusion matrix): the chance level is unknown, no verdict from it
+    assert not convergence({"history": hist})["diverged"]
     # a compound loss (cross-entropy plus a penalty) has no chance level to compare with
     compound = hist | {"loss": "compound"}
     assert not convergence({"history": compound, "confusion": conf, "labels": list("abcdefg")})["diverged"]
@@ -298,7 +304,7 @@ def test_committed_runs_keep_clear_of_the_chance_margin():
     neither clearly learned nor clearly collapsed, and needs a look before it lands."""
     import math
 
-    from core.train import CHANCE_FRACTION
+    from core.stats import CHANCE_FRACTION
     from ser.claims import COMPOUND_LOSS_PAPERS
     from ser.paths import RESULTS_DIR
     from ser.results import read_results
@@ -336,3 +342,15 @@ def test_tess_claims_can_get_a_verdict():
     assert compare(reg, [], True).set_index("claim").loc["tess", "status"] == "not yet run"
     rec = _rec(["tess"], 0.99, 0.99, corpus="tess", profile="paper", paper_budget=True)
     assert compare(reg, [rec], True).set_index("claim").loc["tess", "status"] == "reproduced"
+
+
+def test_every_status_has_an_icon_and_a_place_in_the_legend():
+    """A status added to the rule must reach the pages: an icon, and a line of the verdicts page."""
+    from pathlib import Path
+
+    from ser.claims import STATUSES
+    from ser.report import STATUS_ICON
+
+    assert list(STATUS_ICON) == list(STATUSES)
+    legend = (Path(__file__).resolve().parents[1] / "book" / "verdicts.md").read_text()
+    assert all(f"{STATUS_ICON[s]} {s}" in legend for s in STATUSES)
