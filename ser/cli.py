@@ -372,6 +372,14 @@ def _defaults(paper: str) -> dict:
     return notebook_defaults(paper)
 
 
+def _check_papers(parser: argparse.ArgumentParser, given: list[str] | None) -> None:
+    """A usage error naming the known papers when ``--paper`` names one without a declaration."""
+    known = declaration.load_all()
+    unknown = sorted(set(given or []) - set(known))
+    if unknown:
+        parser.error(f"unknown paper(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+
+
 def baselines_cmd(args: argparse.Namespace) -> int:
     """``ser baselines``: list or run the baseline jobs, then print a one-line status per split."""
     from core.baselines import CLASSIFIERS, FEATURE_SETS
@@ -554,9 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         from ser.owed import report, standing_all
         from ser.results import read_results
 
-        unknown = sorted(set(args.paper or []) - set(declaration.load_all()))
-        if unknown:
-            parser.error(f"unknown paper(s) {unknown}; known: {sorted(declaration.load_all())}")
+        _check_papers(parser, args.paper)
         owed = standing_all(read_results(RESULTS_DIR), args.paper)
         print(report(owed))
         if not args.run:
@@ -580,12 +586,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.cmd == "baselines":
         return baselines_cmd(args)
     elif args.cmd == "verdicts":
-        from ser.claims import load_registry
         from ser.report import verdicts_text
 
-        unknown = sorted(set(args.paper or []) - set(load_registry()))
-        if unknown:
-            parser.error(f"unknown paper(s) {', '.join(unknown)}; known: {', '.join(sorted(load_registry()))}")
+        _check_papers(parser, args.paper)
         print(verdicts_text(args.paper, args.claims))
     elif args.cmd == "download":
         from core.data import load_corpus
