@@ -360,6 +360,43 @@ def test_verdict_box_sets_each_arm_beside_the_claim():
     assert lines[3].split("|")[9].strip() == "– (the rule reads `baved` alone)"
 
 
+def test_verdict_box_sets_the_clean_splits_baseline_beside_the_leaky_ones():
+    """A standard recipe gains from a split's leak too: where the main arm is the authors' code, the
+    baseline cell names each arm's splits, the clean arm's beside the leaky ones (it once showed the
+    leaky split's 94.5 % alone, under a header that did not say which split)."""
+    import pandas as pd
+
+    from ser.report import verdict_box
+
+    reg = {"paper": "p", "claims": [{"id": "c", "metric": "accuracy", "value": 96.0, "unit": "%", "corpus": "baved",
+                                    "protocol": "random", "source": "Table 1", "headline": True}],
+           "profiles": {"paper": {"epochs": 10}}}  # fmt: skip
+
+    def rec(arm, acc, split):
+        return {"paper": "p", "arm": arm, "claim_ids": ["c"], "corpus": "baved", "protocol": "random",
+                "profile": "paper", "metrics": {"accuracy": acc}, "history": {"val_loss": [1.0] * 10},
+                "budget": {"paper_budget": True}, "split_file": split}  # fmt: skip
+
+    def base(split, acc):
+        return {"split_file": split, "best": {"features": "mfcc_stats", "classifier": "rbf_svm", "accuracy": acc,
+                                              "accuracy_low": acc - 0.02, "accuracy_high": acc + 0.02}}  # fmt: skip
+
+    recs = [rec("as_published", 0.95, "leaky0"), rec("clean", 0.80, "clean0"), rec("clean", 0.84, "clean1")]
+    table = pd.DataFrame([{"paper": "p", "claim": "c", "status": "reproduced only with the leak"}])
+    header = [c.strip() for c in verdict_box(recs, reg, table).splitlines()[0].split("|")[1:-1]]
+    assert header[6] == "best baseline, same splits"
+    cell = lambda box: [c.strip() for c in box.splitlines()[2].split("|")[1:-1]][6]  # noqa: E731
+    assert cell(verdict_box(recs, reg, table)) == "–"  # no baseline records given
+    both = [base("leaky0", 0.945), base("clean0", 0.82), base("clean1", 0.84)]
+    assert cell(verdict_box(recs, reg, table, both)) == (
+        "`as_published` split: 94.5 (1 split; mfcc_stats + rbf_svm); "
+        "`clean` splits: 83.0 [70.3, 95.7] (2 splits; mfcc_stats + rbf_svm)"
+    )
+    # a paper read from its text has no leaky arm: one entry, named by its arm
+    text = [r | {"arm": "paper_text"} for r in recs[:1]]
+    assert cell(verdict_box(text, reg, table, both)) == "`paper_text` split: 94.5 (1 split; mfcc_stats + rbf_svm)"
+
+
 def test_verdict_box_says_when_a_cell_has_fewer_seeds_than_its_issue_asks():
     import pandas as pd
 
