@@ -11,6 +11,7 @@ does not. ``ser reproduce --owed`` prints this; the book's *Evidence owed* page 
 from __future__ import annotations
 
 import fnmatch
+import json
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,15 +187,34 @@ def page(owed: list[Owed]) -> str:
     owing = [o for o in owed if o.commands]
     if owing:
         text += "\n## The runs still owed\n\n"
+        first = _first_owner(owing)
         for o in owing:
             text += f"- `{o.paper}` / `{o.name}`" + (f": {o.about}" if o.about else "") + "\n"
-            text += "".join(f"  - `{c}`\n" for c in o.commands)
+            text += "".join(
+                f"  - `{c}`\n"
+                if first.get((o.paper, c), o.name) == o.name
+                else f"  - the same run as `{first[(o.paper, c)]}`'s\n"
+                for c in o.commands
+            )
     return text
+
+
+def _first_owner(owed: list[Owed]) -> dict[tuple[str, str], str]:
+    """``{(paper, command): name of the first target that owes a run with its parameters}``: one
+    notebook run can answer several targets, and is then listed (and queued) once."""
+    by_params: dict[str, str] = {}
+    first: dict[tuple[str, str], str] = {}
+    for o in owed:
+        for c, (_, params) in zip(o.commands, o.runs, strict=False):
+            owner = by_params.setdefault(json.dumps([o.paper, params], sort_keys=True), o.name)
+            first[(o.paper, c)] = owner
+    return first
 
 
 def report(owed: list[Owed]) -> str:
     """Plain text for ``ser reproduce --owed``: a line per target, then the commands."""
     lines = []
+    first = _first_owner(owed)
     for o in owed:
         state = o.state
         extra = f", diverged {_seeds(o.diverged)}" if o.diverged else ""
@@ -204,7 +224,12 @@ def report(owed: list[Owed]) -> str:
             f"{o.paper:<20} {o.name:<34} #{o.issue} seeds {len(o.done)}/{o.seeds_required}"
             f" ({_seeds(o.done)}{extra}{mins}): {state}"
         )
-        lines += [f"    {c}" for c in o.commands]
+        lines += [
+            f"    {c}"
+            if first.get((o.paper, c), o.name) == o.name
+            else f"    (the same run as {first[(o.paper, c)]}'s)"
+            for c in o.commands
+        ]
     total = sum(o.missing for o in owed)
     lines.append(f"{sum(not o.missing for o in owed)} of {len(owed)} targets complete; {total} seed runs owed")
     return "\n".join(lines)
@@ -212,11 +237,19 @@ def report(owed: list[Owed]) -> str:
 
 def queue(owed: list[Owed], limit: int | None = None) -> list[tuple[str, str, dict]]:
     """The owed runs as ``(paper, run name, parameters)``, one target after another in turns (each
-    target's first missing seed, then each one's second, ...), at most ``limit``."""
+    target's first missing seed, then each one's second, ...), at most ``limit``. A run whose paper and
+    parameters equal an earlier one's is queued once: one notebook run can answer several targets
+    (ArabEmoNet's studies all come from one run of its notebook)."""
     out: list[tuple[str, str, dict]] = []
+    seen: set[str] = set()
     depth = max((len(o.runs) for o in owed), default=0)
     for k in range(depth):
-        out += [(o.paper, *o.runs[k]) for o in owed if k < len(o.runs)]
+        for o in owed:
+            if k < len(o.runs):
+                key = json.dumps([o.paper, o.runs[k][1]], sort_keys=True)
+                if key not in seen:
+                    seen.add(key)
+                    out.append((o.paper, *o.runs[k]))
     return out[:limit] if limit is not None else out
 
 

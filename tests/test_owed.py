@@ -116,6 +116,38 @@ def test_ser_reproduce_owed_prints_the_queue(capsys):
         main(["reproduce", "--owed", "--paper", "nope"])
 
 
+def test_queue_takes_each_target_in_turn_and_a_shared_run_once():
+    """One target after another in turns; a run whose parameters another target's run already has
+    (ArabEmoNet's six studies come from one notebook run) is queued once."""
+    from ser.owed import Owed, queue
+
+    a, b, c = (Owed("p", n, 15, 2, None) for n in ("a", "b", "c"))
+    a.runs = [("p-a-seed0", {"arm": "x", "seed": 0}), ("p-a-seed1", {"arm": "x", "seed": 1})]
+    b.runs = [("p-b-seed0", {"arm": "y", "seed": 0})]
+    c.runs = [("p-c-seed0", {"seed": 0, "arm": "x"})]  # a's first run, its keys in another order
+    assert [name for _, name, _ in queue([a, b, c])] == ["p-a-seed0", "p-b-seed0", "p-a-seed1"]
+    assert [name for _, name, _ in queue([a, b, c], limit=2)] == ["p-a-seed0", "p-b-seed0"]
+    other = Owed("q", "c", 15, 1, None)
+    other.runs = c.runs  # the same parameters in another paper's notebook are another run
+    assert [(pp, name) for pp, name, _ in queue([a, other])][:2] == [("p", "p-a-seed0"), ("q", "p-c-seed0")]
+
+
+def test_report_and_page_list_a_shared_run_once():
+    """Targets answered by one notebook run print its command once; the others name that target."""
+    from ser.owed import Owed, page, report
+
+    k3, k5 = (Owed("arabemonet", n, 15, 1, [0, 1]) for n in ("eyase-clean-k3", "eyase-clean-k5"))
+    for o in (k3, k5):
+        o.commands = [f"papermill papers/arabemonet.ipynb arabemonet-{o.name}-seed0.ipynb -y '{{studies: true}}'"]
+        o.runs = [(f"arabemonet-{o.name}-seed0", {"arm": "clean", "studies": True, "seed": 0})]
+    text = report([k3, k5])
+    assert text.count("papermill ") == 1 and "    (the same run as eyase-clean-k3's)" in text
+    md = page([k3, k5])
+    assert md.count("papermill ") == 1 and "  - the same run as `eyase-clean-k3`'s" in md
+    k5.runs = [("arabemonet-eyase-clean-k5-seed0", {"arm": "clean", "studies": True, "seed": 1})]
+    assert report([k3, k5]).count("papermill ") == 2  # other parameters: a run of its own
+
+
 def _book(tmp_path):
     """A copy of the declarations and the table of contents to declare runs in."""
     import shutil
