@@ -30,6 +30,7 @@ STATUS_ICON = {
     "diverged: no verdict": "💥",
     "substituted corpus": "🔁",
     "data unavailable": "⛔",
+    "clean arm only: no verdict": "🧼",
     "not run": "⏸",
     "not yet run": "…",
 }
@@ -429,8 +430,10 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
         "reproduced column diverged (non-finite loss, training loss back at the chance level, or one class "
         "for every item), so it shows "
         "what the setting does to training, not whether the claim holds. *substituted corpus*: the method "
-        "ran on another corpus because the paper's is not available, so no verdict. *data unavailable*, "
-        "*not run* (with the reason) and *not yet run* say why there is no number. "
+        "ran on another corpus because the paper's is not available, so no verdict. *clean arm only: no "
+        "verdict*: only the leak-free arm ran for a claim the authors' leaky code made (its mean is in the "
+        "clean column). *data unavailable*, *not run* (with the reason) and *not yet run* say why there is no "
+        "number. "
         "The reproduced value comes from the `as_published` arm where it exists, else from the paper's text "
         "read literally (`paper_text`); the `clean` column removes the leaks. Each column takes the `paper` "
         "profile where it exists, else the `cpu` profile (full data, reduced budget); the arm and profile are "

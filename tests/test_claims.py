@@ -236,6 +236,20 @@ def test_reproduced_only_with_the_leak():
     assert compare(REG, recs, True).set_index("claim").loc["acc", "status"] == "reproduced"
 
 
+def test_a_claim_with_only_clean_runs_gets_no_verdict():
+    """BAVED's Table 2 learning rates run on the clean arm only (as the issue asks): a clean run far under
+    a number the authors' leaky code made is no "not reproduced", and it is no "not yet run" either."""
+    recs = [_rec(["acc"], 0.80, 0.80, profile="paper", arm="clean", paper_budget=True)]
+    row = compare(REG, recs, True).set_index("claim").loc["acc"]
+    assert row["status"] == "clean arm only: no verdict" and row["n"] == 0 and row["clean_mean"] == pytest.approx(80.0)
+    assert row["reason"].startswith("only the clean arm ran: 80 over 1 run(s), at the paper's budget;")
+    recs[0]["budget"]["paper_budget"] = False
+    assert "below budget" in compare(REG, recs, True).set_index("claim").loc["acc", "reason"]
+    # once the authors' arm runs, the usual rule decides
+    recs.append(_rec(["acc"], 0.91, 0.91, profile="paper", arm="as_published", paper_budget=True))
+    assert compare(REG, recs, True).set_index("claim").loc["acc", "status"] == "reproduced"
+
+
 def test_diverged_runs_are_left_out_and_counted():
     recs = [_rec(["acc"], 0.9, 0.9), _rec(["acc"], 0.1, 0.1, diverged=True)]
     row = compare(REG, recs, True).set_index("claim").loc["acc"]
