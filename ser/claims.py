@@ -22,7 +22,9 @@ never typed in:
 - ``clean arm only: no verdict``: no run of the main arm, but the ``clean`` arm ran for the claim
   (BAVED's Table 2 learning rates, which the issue asks on the clean arm): the claimed number was
   made with the authors' leaks, so a clean run below it says what the leak-free recipe does at that
-  setting, not that the claim fails; the reason gives the clean mean;
+  setting, not that the claim fails; the reason gives the clean mean. Clean runs that reach the
+  claim at the paper's budget make it ``reproduced`` (without the leaks), on a stand-in corpus
+  ``substituted corpus``, all collapsed ``diverged: no verdict``;
 - ``not run``: the registry gives a reason (e.g. pretrained weights unavailable);
 - ``not yet run``: no results file addresses the claim.
 """
@@ -364,8 +366,22 @@ def compare(
             status = "inconclusive: still improving" if improving else "not reproduced"
         elif len(vals):
             status = "inconclusive: reduced budget"
-        elif len(clean_vals):  # only the leak-free arm ran: it cannot fail a number the leaks made
-            status = "clean arm only: no verdict"
+        elif len(clean_vals) and not size_claim:  # only the leak-free arm ran: it cannot fail a number the leaks made
+            clean_corpora = sorted({r["corpus"] for r in clean})
+            clean_full = (
+                all(at_paper_budget(r, registry) for r in clean)
+                and folds_cover(clean, registry)
+                and not any(convergence(r)["still_improving"] for r in clean)
+            )
+            if clean_corpora != [c["corpus"]] or any(r.get("substitution") for r in clean):
+                status = "substituted corpus"
+            elif clean_all_diverged:
+                status = "diverged: no verdict"
+            elif clean_full and _meets(c, row["clean_mean"], row["tolerance"]):
+                status = "reproduced"  # without the leaks, at the paper's budget: the stronger result
+            else:
+                status = "clean arm only: no verdict"
+            row.update(arm="clean", profile=clean_profile, corpus_used=", ".join(clean_corpora))
         elif c.get("not_run"):
             status = "not run"
         elif notebook_exists and c["corpus"] not in AVAILABLE_CORPORA:
@@ -374,16 +390,21 @@ def compare(
             status = "not yet run"
         row["status"] = status
         notes = [c.get("not_run", "")]
+        clean_only = not len(vals) and row["arm"] == "clean"
         if n_diverged:
-            kept = "all runs of the main column diverged" if all_diverged else "left out"
+            if all_diverged or (clean_only and clean_all_diverged):
+                kept = f"all runs of the {'clean' if clean_only else 'main'} column diverged"
+            else:
+                kept = "left out"
             notes.append(f"{n_diverged} diverged run(s), {kept}")
         if improving:
             notes.append(f"{improving} of {len(same)} run(s) still improving at their last epoch")
-        if status == "clean arm only: no verdict":
-            at = "at the paper's budget" if all(at_paper_budget(r, registry) for r in clean) else "below budget"
+        if clean_only:
+            full = all(at_paper_budget(r, registry) for r in clean) and folds_cover(clean, registry)
+            unit, budget = (" %" if c["unit"] == "%" else ""), ("at the paper's budget" if full else "below budget")
             notes.append(
-                f"only the clean arm ran: {row['clean_mean']:.4g} over {len(clean_vals)} run(s), {at}"
-                f"{', all diverged' if clean_all_diverged else ''}; the claim was made with the authors' leaks"
+                f"only the clean arm ran: {row['clean_mean']:.4g}{unit} over {len(clean_vals)} run(s), {budget}; "
+                "the claim was made with the authors' leaks"
             )
         row["reason"] = "; ".join(n for n in notes if n)
         rows.append(row)

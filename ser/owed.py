@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,9 +182,8 @@ def page(owed: list[Owed]) -> str:
             + f" | {len(o.done)} ({_seeds(o.done)}) | {_seeds(o.diverged) if o.diverged else '–'} | {partial} | "
             f"{o.state} | {minutes} |"
         )
-    total = sum(o.missing for o in owed)
     complete = sum(not o.missing for o in owed)
-    text = head + "\n".join(rows) + f"\n\n{complete} of {len(owed)} targets complete; {total} seed runs still owed.\n"
+    text = head + "\n".join(rows) + f"\n\n{complete} of {len(owed)} targets complete; {_owed_runs(owed)} still owed.\n"
     owing = [o for o in owed if o.commands]
     if owing:
         text += "\n## The runs still owed\n\n"
@@ -199,16 +199,31 @@ def page(owed: list[Owed]) -> str:
     return text
 
 
+def _in_turns(owed: list[Owed]) -> Iterator[tuple[Owed, str, str, dict]]:
+    """Every owed run as ``(target, command, run name, parameters)``, one target after another in turns
+    (each target's first missing seed, then each one's second, ...): the order :func:`queue` runs them."""
+    depth = max((len(o.runs) for o in owed), default=0)
+    for k in range(depth):
+        for o in owed:
+            if k < len(o.runs):
+                yield o, o.commands[k] if k < len(o.commands) else "", *o.runs[k]
+
+
 def _first_owner(owed: list[Owed]) -> dict[tuple[str, str], str]:
-    """``{(paper, command): name of the first target that owes a run with its parameters}``: one
-    notebook run can answer several targets, and is then listed (and queued) once."""
+    """``{(paper, command): name of the target whose run :func:`queue` runs for it}``: one notebook run
+    can answer several targets, and is then listed (and queued) once, under the target queued first."""
     by_params: dict[str, str] = {}
     first: dict[tuple[str, str], str] = {}
-    for o in owed:
-        for c, (_, params) in zip(o.commands, o.runs, strict=False):
-            owner = by_params.setdefault(json.dumps([o.paper, params], sort_keys=True), o.name)
-            first[(o.paper, c)] = owner
+    for o, c, _, params in _in_turns(owed):
+        first[(o.paper, c)] = by_params.setdefault(json.dumps([o.paper, params], sort_keys=True), o.name)
     return first
+
+
+def _owed_runs(owed: list[Owed]) -> str:
+    """ "N seed runs", and how many notebook runs they take where targets share some."""
+    total, distinct = sum(o.missing for o in owed), len(queue(owed))
+    shared = f" ({distinct} notebook runs: some targets share one)" if distinct < total else ""
+    return f"{total} seed runs{shared}"
 
 
 def report(owed: list[Owed]) -> str:
@@ -230,8 +245,7 @@ def report(owed: list[Owed]) -> str:
             else f"    (the same run as {first[(o.paper, c)]}'s)"
             for c in o.commands
         ]
-    total = sum(o.missing for o in owed)
-    lines.append(f"{sum(not o.missing for o in owed)} of {len(owed)} targets complete; {total} seed runs owed")
+    lines.append(f"{sum(not o.missing for o in owed)} of {len(owed)} targets complete; {_owed_runs(owed)} owed")
     return "\n".join(lines)
 
 
@@ -242,14 +256,11 @@ def queue(owed: list[Owed], limit: int | None = None) -> list[tuple[str, str, di
     (ArabEmoNet's studies all come from one run of its notebook)."""
     out: list[tuple[str, str, dict]] = []
     seen: set[str] = set()
-    depth = max((len(o.runs) for o in owed), default=0)
-    for k in range(depth):
-        for o in owed:
-            if k < len(o.runs):
-                key = json.dumps([o.paper, o.runs[k][1]], sort_keys=True)
-                if key not in seen:
-                    seen.add(key)
-                    out.append((o.paper, *o.runs[k]))
+    for o, _, name, params in _in_turns(owed):
+        key = json.dumps([o.paper, params], sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            out.append((o.paper, name, params))
     return out[:limit] if limit is not None else out
 
 

@@ -742,18 +742,18 @@ SPEAKER_PROTOCOLS = ("speaker", "si3")
 
 def _box_baselines(recs: list[dict], head: dict, corpus: str, main: str, baselines: list[dict] | None) -> str:
     """The verdict box's baseline cell: the best baseline (chosen on validation) on the splits of the
-    main arm's runs and, where the main arm is the authors' code with its leaks, on the clean arm's
-    splits too, each named by its arm: a standard recipe on a leaky split gains from the leak as well,
-    so the clean split's value is the fair comparison. Runs as :func:`ser.claims.compare` counts them
-    (the claim's corpus and protocol, the best profile, diverged runs left out)."""
-    from ser.baselines import beside
+    main arm's runs and on the clean arm's splits, each named by its arm: a standard recipe on a leaky
+    split gains from the leak as well, so the clean split's value is the fair comparison. Runs as
+    :func:`ser.claims.compare` counts them (the claim's corpus and protocol, the best profile, diverged
+    runs left out); none for a claim whose metric no baseline reports (a loss, a per-class score)."""
+    from ser.baselines import baseline_metric, beside
     from ser.claims import _best_profile, _usable, arm_of
 
-    if not baselines or head["unit"] == "M":
+    if not baselines or head["unit"] == "M" or baseline_metric(head["metric"]) is None:
         return "–"
     k = 100.0  # baseline metrics are fractions; the box's cells are in %
     cells = []
-    for arm in [main] + (["clean"] if main == "as_published" else []):
+    for arm in [main] + (["clean"] if main != "clean" else []):
         mine = [r for r in recs if r["corpus"] == corpus and r["protocol"] == head["protocol"] and arm_of(r) == arm]
         mine, _ = _best_profile([r for r in mine if head["metric"] in r["metrics"]], ("paper", "cpu"))
         mine, _, _ = _usable(mine)
@@ -879,7 +879,8 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
             "leak (as published - clean), points": _box_leak(
                 rows, corpus, head["protocol"], [basis] if several else None
             ),
-            "best baseline, same splits": baseline if i == 0 else "″",
+            # computed on the claim's corpus: a pool's row has no baseline of its own (baselines run per corpus)
+            "best baseline, same splits": baseline if basis in (None, corpus) else "–",
             # the rule's verdict reads the claim's corpus alone: on its row, else (no arm ran there) on the first
             "verdict": verdict
             if basis in (None, corpus) or (i == 0 and corpus not in bases)

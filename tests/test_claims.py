@@ -242,12 +242,32 @@ def test_a_claim_with_only_clean_runs_gets_no_verdict():
     recs = [_rec(["acc"], 0.80, 0.80, profile="paper", arm="clean", paper_budget=True)]
     row = compare(REG, recs, True).set_index("claim").loc["acc"]
     assert row["status"] == "clean arm only: no verdict" and row["n"] == 0 and row["clean_mean"] == pytest.approx(80.0)
-    assert row["reason"].startswith("only the clean arm ran: 80 over 1 run(s), at the paper's budget;")
+    assert row["reason"].startswith("only the clean arm ran: 80 % over 1 run(s), at the paper's budget;")
     recs[0]["budget"]["paper_budget"] = False
     assert "below budget" in compare(REG, recs, True).set_index("claim").loc["acc", "reason"]
     # once the authors' arm runs, the usual rule decides
     recs.append(_rec(["acc"], 0.91, 0.91, profile="paper", arm="as_published", paper_budget=True))
     assert compare(REG, recs, True).set_index("claim").loc["acc", "status"] == "reproduced"
+    # the row names the clean arm, its profile and corpus; the reason keeps the unit
+    row = compare(REG, recs[:1], True).set_index("claim").loc["acc"]
+    assert (row["arm"], row["profile"], row["corpus_used"]) == ("clean", "paper", "baved") and " 80 %" in row["reason"]
+
+
+def test_clean_only_runs_that_reach_collapse_or_stand_in_say_so():
+    """Clean runs alone: reaching the claim at the paper's budget reproduces it without the leaks; all
+    collapsed is no verdict, and the reason does not call the averaged runs 'left out'; on a stand-in
+    corpus they are a substitution, whatever they scored."""
+    up = [_rec(["acc"], 0.91, 0.91, profile="paper", arm="clean", paper_budget=True)]
+    assert compare(REG, up, True).set_index("claim").loc["acc", "status"] == "reproduced"
+    up[0]["history"] = {"val_loss": [1.0, 0.5], "still_improving": True}  # still learning: no verdict yet
+    assert compare(REG, up, True).set_index("claim").loc["acc", "status"] == "clean arm only: no verdict"
+    down = [_rec(["acc"], 0.2, 0.2, profile="paper", arm="clean", paper_budget=True, diverged=True) for _ in (0, 1)]
+    row = compare(REG, down, True).set_index("claim").loc["acc"]
+    assert row["status"] == "diverged: no verdict" and "all runs of the clean column diverged" in row["reason"]
+    assert "left out" not in row["reason"]
+    stand_in = [_rec(["sub"], 0.95, 0.95, corpus="eyase", profile="paper", arm="clean", paper_budget=True)]
+    row = compare(REG, stand_in, True).set_index("claim").loc["sub"]
+    assert row["status"] == "substituted corpus" and row["corpus_used"] == "eyase"
 
 
 def test_diverged_runs_are_left_out_and_counted():

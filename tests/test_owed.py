@@ -144,8 +144,27 @@ def test_report_and_page_list_a_shared_run_once():
     assert text.count("papermill ") == 1 and "    (the same run as eyase-clean-k3's)" in text
     md = page([k3, k5])
     assert md.count("papermill ") == 1 and "  - the same run as `eyase-clean-k3`'s" in md
+    assert "2 seed runs (1 notebook runs: some targets share one) owed" in text
+    assert "2 seed runs (1 notebook runs: some targets share one) still owed." in md
     k5.runs = [("arabemonet-eyase-clean-k5-seed0", {"arm": "clean", "studies": True, "seed": 1})]
     assert report([k3, k5]).count("papermill ") == 2  # other parameters: a run of its own
+    assert report([k3, k5]).endswith("0 of 2 targets complete; 2 seed runs owed")
+
+
+def test_a_shared_run_is_listed_under_the_target_the_queue_runs_it_for():
+    """a owes seeds 1 and 2, b seed 2 only: in turns the queue runs b's seed 2 before a's, so the
+    report prints b's command and names b beside a's (it once named a, whose run the queue never made)."""
+    from ser.owed import Owed, queue, report
+
+    a, b = Owed("p", "a", 15, 3, None), Owed("p", "b", 15, 3, None)
+    a.done, b.done, a.minutes, b.minutes = [0], [0, 1], [9.0], [9.0, 9.0]
+    a.runs = [(f"p-a-seed{s}", {"seed": s}) for s in (1, 2)]
+    b.runs = [("p-b-seed2", {"seed": 2})]
+    for o in (a, b):
+        o.commands = [f"papermill {name}" for name, _ in o.runs]
+    assert [name for _, name, _ in queue([a, b])] == ["p-a-seed1", "p-b-seed2"]
+    text = report([a, b])
+    assert "papermill p-b-seed2" in text and "papermill p-a-seed2" not in text and "(the same run as b's)" in text
 
 
 def _book(tmp_path):

@@ -392,6 +392,13 @@ def test_verdict_box_sets_the_clean_splits_baseline_beside_the_leaky_ones():
         "`as_published` split: 94.5 (1 split; mfcc_stats + rbf_svm); "
         "`clean` splits: 83.0 [70.3, 95.7] (2 splits; mfcc_stats + rbf_svm)"
     )
+    # a pool's row gets none: baselines run per corpus, and the cell above is the claim corpus's
+    pool = [rec("clean", 0.7, "pool0") | {"corpus": "baved+eyase"}]
+    lines = verdict_box(recs + pool, reg, table, both).splitlines()
+    assert (
+        lines[2].split("|")[8].strip().startswith("`as_published` split: 94.5")
+        and lines[3].split("|")[8].strip() == "–"
+    )
     # a paper read from its text has no leaky arm: one entry, named by its arm
     text = [r | {"arm": "paper_text"} for r in recs[:1]]
     assert cell(verdict_box(text, reg, table, both)) == "`paper_text` split: 94.5 (1 split; mfcc_stats + rbf_svm)"
