@@ -298,6 +298,9 @@ def compare(
             [r for r in mine if r["protocol"] == c["protocol"] and arm_of(r) == "clean"], profiles
         )
         clean, clean_diverged, clean_all_diverged = _usable(clean)
+        # the clean column at the paper's budget on every fold, and, besides, done learning
+        clean_budget = bool(clean) and all(at_paper_budget(r, registry) for r in clean) and folds_cover(clean, registry)
+        clean_done = clean_budget and not any(convergence(r)["still_improving"] for r in clean)
         speakers = [r for r in mine if r["protocol"] == "speaker" and c["protocol"] != "speaker"]
         spk_arm = "speaker" if any(arm_of(r) == "speaker" for r in speakers) else "paper_text"
         spk, spk_profile = _best_profile([r for r in speakers if arm_of(r) == spk_arm], profiles)
@@ -351,13 +354,7 @@ def compare(
             status = "diverged: no verdict"
         elif len(vals) and _meets(c, row["mean"], row["tolerance"]):
             status = "reproduced"
-            clean_at_budget = (
-                bool(clean)
-                and not clean_all_diverged  # a collapsed clean arm measures no leak
-                and all(at_paper_budget(r, registry) for r in clean)
-                and folds_cover(clean, registry)
-                and not any(convergence(r)["still_improving"] for r in clean)  # a clean arm still learning
-            )
+            clean_at_budget = clean_done and not clean_all_diverged  # a collapsed clean arm measures no leak
             if main_arm == "as_published" and clean_at_budget and not _meets(c, row["clean_mean"], row["tolerance"]):
                 status = "reproduced only with the leak"
         elif len(vals) and size_claim:  # a parameter count does not depend on training
@@ -368,16 +365,11 @@ def compare(
             status = "inconclusive: reduced budget"
         elif len(clean_vals) and not size_claim:  # only the leak-free arm ran: it cannot fail a number the leaks made
             clean_corpora = sorted({r["corpus"] for r in clean})
-            clean_full = (
-                all(at_paper_budget(r, registry) for r in clean)
-                and folds_cover(clean, registry)
-                and not any(convergence(r)["still_improving"] for r in clean)
-            )
             if clean_corpora != [c["corpus"]] or any(r.get("substitution") for r in clean):
                 status = "substituted corpus"
             elif clean_all_diverged:
                 status = "diverged: no verdict"
-            elif clean_full and _meets(c, row["clean_mean"], row["tolerance"]):
+            elif clean_done and _meets(c, row["clean_mean"], row["tolerance"]):
                 status = "reproduced"  # without the leaks, at the paper's budget: the stronger result
             else:
                 status = "clean arm only: no verdict"
@@ -400,8 +392,8 @@ def compare(
         if improving:
             notes.append(f"{improving} of {len(same)} run(s) still improving at their last epoch")
         if clean_only:
-            full = all(at_paper_budget(r, registry) for r in clean) and folds_cover(clean, registry)
-            unit, budget = (" %" if c["unit"] == "%" else ""), ("at the paper's budget" if full else "below budget")
+            unit = " %" if c["unit"] == "%" else ""
+            budget = "at the paper's budget" if clean_budget else "below budget"
             notes.append(
                 f"only the clean arm ran: {row['clean_mean']:.4g}{unit} over {len(clean_vals)} run(s), {budget}; "
                 "the claim was made with the authors' leaks"
