@@ -191,9 +191,7 @@ def page(owed: list[Owed]) -> str:
         for o in owing:
             text += f"- `{o.paper}` / `{o.name}`" + (f": {o.about}" if o.about else "") + "\n"
             text += "".join(
-                f"  - `{c}`\n"
-                if first.get((o.paper, c), o.name) == o.name
-                else f"  - the same run as `{first[(o.paper, c)]}`'s\n"
+                f"  - the same run as `{owner}`'s\n" if (owner := _other_owner(first, o, c)) else f"  - `{c}`\n"
                 for c in o.commands
             )
     return text
@@ -215,8 +213,19 @@ def _first_owner(owed: list[Owed]) -> dict[tuple[str, str], str]:
     by_params: dict[str, str] = {}
     first: dict[tuple[str, str], str] = {}
     for o, c, _, params in _in_turns(owed):
-        first[(o.paper, c)] = by_params.setdefault(json.dumps([o.paper, params], sort_keys=True), o.name)
+        first[(o.paper, c)] = by_params.setdefault(_run_key(o, params), o.name)
     return first
+
+
+def _other_owner(first: dict[tuple[str, str], str], o: Owed, command: str) -> str | None:
+    """The target queued first for ``command`` of ``o`` when that is another target, else None."""
+    owner = first.get((o.paper, command), o.name)
+    return owner if owner != o.name else None
+
+
+def _run_key(o: Owed, params: dict) -> str:
+    """One notebook run: its paper and parameters, whatever target owes it."""
+    return json.dumps([o.paper, params], sort_keys=True)
 
 
 def _owed_runs(owed: list[Owed]) -> str:
@@ -239,12 +248,9 @@ def report(owed: list[Owed]) -> str:
             f"{o.paper:<20} {o.name:<34} #{o.issue} seeds {len(o.done)}/{o.seeds_required}"
             f" ({_seeds(o.done)}{extra}{mins}): {state}"
         )
-        lines += [
-            f"    {c}"
-            if first.get((o.paper, c), o.name) == o.name
-            else f"    (the same run as {first[(o.paper, c)]}'s)"
-            for c in o.commands
-        ]
+        for c in o.commands:
+            owner = _other_owner(first, o, c)
+            lines.append(f"    (the same run as {owner}'s)" if owner else f"    {c}")
     lines.append(f"{sum(not o.missing for o in owed)} of {len(owed)} targets complete; {_owed_runs(owed)} owed")
     return "\n".join(lines)
 
@@ -257,7 +263,7 @@ def queue(owed: list[Owed], limit: int | None = None) -> list[tuple[str, str, di
     out: list[tuple[str, str, dict]] = []
     seen: set[str] = set()
     for o, _, name, params in _in_turns(owed):
-        key = json.dumps([o.paper, params], sort_keys=True)
+        key = _run_key(o, params)
         if key not in seen:
             seen.add(key)
             out.append((o.paper, name, params))
