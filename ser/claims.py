@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -149,6 +149,42 @@ def _usable(recs: list[dict]) -> tuple[list[dict], int, bool]:
     if bad < len(recs):
         return [r for r in recs if not diverged(r)], bad, False
     return recs, bad, bool(recs)
+
+
+class Column(NamedTuple):
+    """The runs of one column of a claim's comparison (:func:`column`)."""
+
+    runs: list[dict]  # the runs a mean may use (:func:`_usable`)
+    profile: str  # the profile they come from
+    n_diverged: int
+    all_diverged: bool
+    every: list[dict]  # every run of that profile, diverged ones included
+
+
+def column(records: Iterable[dict], protocol: str, arm: str, profiles: tuple[str, ...] = ("paper", "cpu")) -> Column:
+    """One arm's runs on one protocol as the comparison counts them: the earliest profile in ``profiles``
+    that has any, diverged runs left out of the mean unless all diverged. ``records`` are a claim's
+    (:func:`claim_records`); :func:`compare` and the chapters' verdict box both take their columns here."""
+    every, profile = _best_profile([r for r in records if r["protocol"] == protocol and arm_of(r) == arm], profiles)
+    runs, bad, all_bad = _usable(every)
+    return Column(runs, profile, bad, all_bad, every)
+
+
+def claim_records(records: Iterable[dict], claim: dict, corpus: str | None) -> list[dict]:
+    """The records that answer ``claim`` on ``corpus`` alone: naming the claim, reporting its metric."""
+    return [
+        r
+        for r in records
+        if claim["id"] in r["claim_ids"] and claim["metric"] in r["metrics"] and r["corpus"] == corpus
+    ]
+
+
+def claim_corpus(claim: dict, registry: dict) -> str | None:
+    """The one corpus a claim is measured on: its own when we have it, else the registry's declared
+    stand-in (never an average of several); None when neither exists."""
+    return (
+        claim["corpus"] if claim["corpus"] in AVAILABLE_CORPORA else registry.get("substitute", {}).get(claim["corpus"])
+    )
 
 
 def folds_cover(recs: list[dict], registry: dict) -> bool:
@@ -277,34 +313,25 @@ def compare(
     same splits as the reproduced value (:func:`baseline_columns`).
     """
     records = [r for r in records if r["paper"] == registry["paper"] and r["profile"] in profiles]
-    substitute = registry.get("substitute", {})
     rows = []
     for c in registry["claims"]:
         # one corpus per claim: the paper's own, else the registry's chosen stand-in (never an average of several)
-        corpus = c["corpus"] if c["corpus"] in AVAILABLE_CORPORA else substitute.get(c["corpus"])
-        mine = [
-            r for r in records if c["id"] in r["claim_ids"] and c["metric"] in r["metrics"] and r["corpus"] == corpus
-        ]
+        corpus = claim_corpus(c, registry)
+        mine = claim_records(records, c, corpus)
         main_arm = next((a for a in MAIN_ARMS if any(arm_of(r) == a for r in mine)), MAIN_ARMS[-1])
         # each column takes its own best profile: a paper-profile run on the paper's split does not
         # hide a cpu run with speakers held out; within it, diverged runs are counted and left out of
         # the mean unless every run of that column diverged (then its values are theirs, and say so)
-        same, profile = _best_profile(
-            [r for r in mine if r["protocol"] == c["protocol"] and arm_of(r) == main_arm], profiles
-        )
-        all_folds = folds_cover(same, registry)  # every fold ran, diverged ones included
-        same, n_diverged, all_diverged = _usable(same)
-        clean, clean_profile = _best_profile(
-            [r for r in mine if r["protocol"] == c["protocol"] and arm_of(r) == "clean"], profiles
-        )
-        clean, clean_diverged, clean_all_diverged = _usable(clean)
+        col = column(mine, c["protocol"], main_arm, profiles)
+        same, profile, n_diverged, all_diverged = col.runs, col.profile, col.n_diverged, col.all_diverged
+        all_folds = folds_cover(col.every, registry)  # every fold ran, diverged ones included
+        clean, clean_profile, clean_diverged, clean_all_diverged, _ = column(mine, c["protocol"], "clean", profiles)
         # the clean column at the paper's budget on every fold, and, besides, done learning
         clean_budget = bool(clean) and all(at_paper_budget(r, registry) for r in clean) and folds_cover(clean, registry)
         clean_done = clean_budget and not any(convergence(r)["still_improving"] for r in clean)
         speakers = [r for r in mine if r["protocol"] == "speaker" and c["protocol"] != "speaker"]
         spk_arm = "speaker" if any(arm_of(r) == "speaker" for r in speakers) else "paper_text"
-        spk, spk_profile = _best_profile([r for r in speakers if arm_of(r) == spk_arm], profiles)
-        spk, spk_diverged, _ = _usable(spk)
+        spk, spk_profile, spk_diverged, _, _ = column(speakers, "speaker", spk_arm, profiles)
         n_diverged += clean_diverged + spk_diverged
         k = _scale(c)
         vals = np.array([r["metrics"][c["metric"]] * k for r in same], dtype=float)

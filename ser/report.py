@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ser.baselines import read_baselines
-from ser.claims import AVAILABLE_CORPORA, STATUSES, TOLERANCE, compare_all, is_loss, load_registry
+from ser.claims import STATUSES, TOLERANCE, claim_corpus, compare_all, is_loss, load_registry
 from ser.markdown import md_table as _md_table
 from ser.report_baselines import baselines_page, paper_baselines
 from ser.report_evidence import paper_evidence
@@ -671,9 +671,7 @@ def headline_records(records: list[dict], registry: dict) -> tuple[dict | None, 
     head = next((c for c in registry["claims"] if c.get("headline")), None)
     if head is None:
         return None, None, []
-    corpus = (
-        head["corpus"] if head["corpus"] in AVAILABLE_CORPORA else registry.get("substitute", {}).get(head["corpus"])
-    )
+    corpus = claim_corpus(head, registry)
     recs = [
         r
         for r in records
@@ -747,16 +745,15 @@ def _box_baselines(recs: list[dict], head: dict, corpus: str, main: str, baselin
     :func:`ser.claims.compare` counts them (the claim's corpus and protocol, the best profile, diverged
     runs left out); none for a claim whose metric no baseline reports (a loss, a per-class score)."""
     from ser.baselines import baseline_metric, beside
-    from ser.claims import _best_profile, _usable, arm_of
+    from ser.claims import claim_records, column
 
     if not baselines or head["unit"] == "M" or baseline_metric(head["metric"]) is None:
         return "–"
     k = 100.0  # baseline metrics are fractions; the box's cells are in %
     cells = []
+    answering = claim_records(recs, head, corpus)
     for arm in [main] + (["clean"] if main != "clean" else []):
-        mine = [r for r in recs if r["corpus"] == corpus and r["protocol"] == head["protocol"] and arm_of(r) == arm]
-        mine, _ = _best_profile([r for r in mine if head["metric"] in r["metrics"]], ("paper", "cpu"))
-        mine, _, _ = _usable(mine)
+        mine = column(answering, head["protocol"], arm).runs
         b = beside(mine, baselines, head["metric"], paired=False) if mine else {"n": 0}
         if not b["n"]:
             continue

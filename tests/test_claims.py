@@ -388,3 +388,25 @@ def test_every_status_has_an_icon_and_a_place_in_the_legend():
     assert list(STATUS_ICON) == list(STATUSES)
     legend = (Path(__file__).resolve().parents[1] / "book" / "verdicts.md").read_text()
     assert all(f"{STATUS_ICON[s]} {s}" in legend for s in STATUSES)
+
+
+def test_column_is_one_arm_at_its_best_profile_without_diverged_runs():
+    from ser.claims import claim_corpus, claim_records, column
+
+    recs = [
+        _rec(["acc"], 0.9, 0.9, profile="paper", arm="clean"),
+        _rec(["acc"], 0.1, 0.1, profile="paper", arm="clean", diverged=True),
+        _rec(["acc"], 0.5, 0.5, profile="cpu", arm="clean"),  # a cpu run hides behind the paper ones
+        _rec(["acc"], 0.7, 0.7, profile="paper", arm="as_published"),
+        _rec(["other"], 0.3, 0.3, profile="paper", arm="clean"),  # answers another claim
+        _rec(["acc"], 0.6, 0.6, profile="paper", arm="clean", protocol="speaker"),
+    ]
+    mine = claim_records(recs, REG["claims"][0], "baved")
+    col = column(mine, "random", "clean")
+    assert [r["metrics"]["accuracy"] for r in col.runs] == [0.9]
+    assert (col.profile, col.n_diverged, col.all_diverged, len(col.every)) == ("paper", 1, False, 2)
+    both_down = column([r for r in mine if r["metrics"]["accuracy"] < 0.2], "random", "clean")
+    assert both_down.all_diverged and len(both_down.runs) == 1  # all diverged: their values, said so
+    assert column(mine, "random", "speaker").runs == []
+    assert claim_corpus(REG["claims"][0], REG) == "baved"
+    assert claim_corpus({"corpus": "no-such-corpus"}, {"substitute": {"no-such-corpus": "eyase"}}) == "eyase"
