@@ -49,6 +49,25 @@ def threads_of(rec: dict) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def cpu_of(device: str) -> str:
+    """The processor of a record's or benchmark's device string, its instruction set included where recorded
+    (``cpu: AMD EPYC [AVX2], 2 cores, torch threads 1`` -> ``cpu: AMD EPYC [AVX2]``): a run is judged only
+    against a benchmark of the same processor, since machines of several kinds ran this book."""
+    return device.split(",", 1)[0].strip()
+
+
+def processors(benches: list[dict]) -> str:
+    """The processors of the benchmark files with the range of one-thread matrix-multiply peaks each measured."""
+    peaks: dict[str, list[float]] = {}
+    for res in benches:
+        if res["threads"] == 1:
+            peaks.setdefault(cpu_of(res["device"]).removeprefix("cpu: "), []).append(res["matmul_peak_gflops"])
+    return ", ".join(
+        f"{cpu} (one-thread matrix-multiply peak {min(v):.0f}-{max(v):.0f} GFLOP/s, {len(v)} file{'s' * (len(v) > 1)})"
+        for cpu, v in sorted(peaks.items())
+    )
+
+
 def read_benches(bench_dir: Path) -> list[dict]:
     """The training benchmark files, with their file names."""
     out = []
@@ -170,13 +189,13 @@ def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = 
     best: dict[tuple, dict] = {}
     for res in sorted(benches, key=lambda b: -b["load_average_at_start"]):  # the idlest file wins
         for r in res["models"]:
-            best[(r["model"], res["threads"], res.get("concurrent", 1), _settings(res))] = r
+            best[(r["model"], cpu_of(res["device"]), res["threads"], res.get("concurrent", 1), _settings(res))] = r
     rows = []
     for rec in sorted(records, key=lambda r: (r["paper"], r.get("run") or r.get("_file", ""))):
         hist = rec.get("history") or {}
         epochs = len(hist.get("val_loss") or [])
         model, threads, conc = bench_model_of(rec), threads_of(rec), concurrency_of(rec)
-        key = (model, threads, conc or 1, _settings(rec.get("determinism") or {}))
+        key = (model, cpu_of(rec.get("device", "")), threads, conc or 1, _settings(rec.get("determinism") or {}))
         if not (rec.get("n_train") and epochs and hist.get("seconds")) or not any(k[0] == model for k in best):
             continue
         per_epoch = hist.get("epoch_seconds") or []
@@ -189,8 +208,8 @@ def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = 
         )
         ratio = measured / estimate
         judged = "yes" if abs(ratio - 1) <= 0.25 else "no"
-        if b is None:  # e.g. a third process beside two trainings, or settings no benchmark file had
-            judged = f"no benchmark of {key[2]} process(es) at {key[1]} thread(s) with the run's settings"
+        if b is None:  # e.g. a third process beside two trainings, another processor, settings no file had
+            judged = f"no benchmark of {key[3]} process(es) at {key[2]} thread(s) on {key[1]} with the run's settings"
         elif hist.get("resumed_from_epoch"):  # its sittings may have used other thread counts
             judged = "resumed: not judged"
         elif n_val is None:
@@ -304,7 +323,9 @@ def speed_page(bench_dir: Path, records: list[dict], root: Path | None = None) -
         "",
         "Each record that states its training size: its seconds per epoch beside the benchmark's estimate of that "
         "epoch (the run's training items at the benchmark's training speed plus its validation items at the "
-        "benchmark's evaluation speed), for the same model, thread count and speed settings (files and records "
+        "benchmark's evaluation speed), for the same model, processor, thread count and speed settings (machines "
+        "of several kinds ran this book: " + processors(benches) + "; records and files since 2026-12-02 also name "
+        "the instruction set torch used, in brackets) (files and records "
         "that state deterministic mode's NaN fill were made with the corrected allocator; older ones meet only "
         "older files), measured with as many processes at "
         "once as the run had (`ser bench train --concurrent 2` times two at once, as `ser reproduce`'s two "

@@ -69,7 +69,10 @@ def device_info() -> str:
                 break
     except OSError:
         pass
-    return f"cpu: {cpu}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}"
+    # the instruction set torch's kernels use (AVX2, AVX512, ...): one model name covers machines of several
+    # generations, whose speeds (and float sums) differ
+    isa = torch.backends.cpu.get_cpu_capability()
+    return f"cpu: {cpu} [{isa}], {os.cpu_count()} cores, torch threads {torch.get_num_threads()}"
 
 
 def determinism_info() -> dict[str, Any]:

@@ -229,7 +229,8 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     model = {"model": "parallel_cnn_lstm/as_published", "params": 1, "gflop_fwd_per_item": 0.1,
              "train_items_per_s": 50.0, "train_fraction_of_peak": 0.1, "eval_items_per_s": 100.0,
              "s_per_epoch": 1.0, "paper_fit_minutes": 1.0, "speedup_epoch": 1.2}  # fmt: skip
-    bench = {"device": "cpu", "threads": 1, "deterministic": True, "matmul_peak_gflops": 100.0, "models": [model]}
+    bench = {"device": "cpu: x, 2 cores, torch threads 1", "threads": 1, "deterministic": True,
+             "matmul_peak_gflops": 100.0, "models": [model]}  # fmt: skip
     (tmp_path / "train-a.json").write_text(json.dumps(bench | {"load_average_at_start": 0.1}))
     compiled = {"compile_s": 30.0, "compiled_train_items_per_s": 5.0, "speedup_step_compiled": 0.5}
     busy = bench | {"load_average_at_start": 3.0, "models": [model | {"train_items_per_s": 10.0} | compiled]}
@@ -258,6 +259,9 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     crowded = rec("crowded", 25.0)  # three processes on the machine: no benchmark of that: listed, not judged
     crowded["history"]["load_average"] = [3.0] * 10
     recs.append(crowded)
+    # another processor: judged against no benchmark of another machine, however alike the rest
+    elsewhere = new | {"run": "elsewhere", "device": "cpu: y [AVX512], 2 cores, torch threads 1"}
+    recs.append(elsewhere)
     assert bench_model_of(recs[0]) == "parallel_cnn_lstm/as_published"
     assert bench_model_of(recs[3]) == "parallel_cnn_lstm/paper_text"  # no such benchmark row: not listed
     page = speed_page(tmp_path, recs, root=tmp_path)
@@ -274,6 +278,7 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     assert (
         "| 3 | 10 |" in rows["crowded"] and "| – | – | no benchmark of 3 process(es) at 1 thread(s)" in rows["crowded"]
     )
+    assert "no benchmark of 1 process(es) at 1 thread(s) on cpu: y [AVX512]" in rows["elsewhere"]
     assert "## train-a" in page and "## train-b" in page
     # the summary counts judged rows only (resumed, unknown-size and unmatched ones are not in it)
     assert "shared the machine: 1 of 1 judged within 25 % of the estimate (measured / estimate 1.00-1.00)" in page

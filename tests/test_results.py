@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -30,6 +31,8 @@ def test_round_trip(tmp_path):
     for key in REQUIRED:
         assert key in back
     assert back["git_commit"] and back["device"] and back["versions"]["torch"]
+    # the processor with the instruction set torch's kernels use: machines of one model name differ in it
+    assert re.match(r"(cpu: .+ \[[A-Z0-9_]+\]|cuda: .+), ", back["device"] + ", ")
     assert json.loads(path.read_text())["duration_s"] == 1.23
     assert not list(tmp_path.glob("*.tmp"))
 
