@@ -496,6 +496,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     r.add_argument("--max", type=int, default=None, help="with --owed --run: at most this many runs")
     r.add_argument(
+        "--per-fold",
+        action="store_true",
+        help="with --owed: owe a seed of a cross-validated target as one run per fold (a run that ends within "
+        "one sitting; the seed counts once every fold has run) instead of one run of all its folds",
+    )
+    r.add_argument(
         "--redo",
         action="store_true",
         help="run again the runs that are up to date (executed notebook completed with the same parameters, "
@@ -548,11 +554,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:<44} {paper:<22} arm {params.get('arm', arm_default):<13} "
                       f"profile {params.get('profile', '(any)')}")  # fmt: skip
         return 0
-    if args.cmd == "reproduce" and (args.run or args.max is not None) and not args.owed:
-        parser.error("--run and --max go with --owed")
+    if args.cmd == "reproduce" and (args.run or args.max is not None or args.per_fold) and not args.owed:
+        parser.error("--run, --max and --per-fold go with --owed")
     if args.cmd == "reproduce" and args.owed:
         if args.only or args.corpus or args.all or args.redo or args.scheduler:
-            parser.error("--owed takes --paper, --run, --max, --plan, --workers and --out only")
+            parser.error("--owed takes --paper, --run, --max, --per-fold, --plan, --workers and --out only")
         if args.profile not in (None, "paper"):
             parser.error("owed runs are at the paper profile: drop --profile")
         if args.max is not None and args.max < 1:
@@ -563,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
         from ser.results import read_results
 
         _check_papers(parser, args.paper)
-        owed = standing_all(read_results(RESULTS_DIR), args.paper)
+        owed = standing_all(read_results(RESULTS_DIR), args.paper, per_fold=args.per_fold)
         print(report(owed))
         if not args.run:
             return 0

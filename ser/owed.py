@@ -100,16 +100,22 @@ def command(decl: dict, target: str, params: dict, seed: int, folds: list[int] |
     return f"papermill {decl['notebook']} {decl['paper']}-{target}-seed{seed}.ipynb -y '{flow(one)}'"
 
 
-def _owe(o: Owed, decl: dict, t: dict, seed: int, folds: list[int] | None) -> None:
-    o.commands.append(command(decl, t["name"], t["params"], seed, folds))
-    name = f"{decl['paper']}-{t['name']}-seed{seed}"
-    if seed in o.partial:  # the folds a started seed still lacks: a run of its own, never the first one's page
-        name += "-folds" + "_".join(map(str, folds or []))
-    o.runs.append((name, run_params(decl, t["params"], seed, folds)))
+def _owe(o: Owed, decl: dict, t: dict, seed: int, folds: list[int] | None, per_fold: bool = False) -> None:
+    """The run (or, ``per_fold``, one run per fold) of ``seed`` of target ``t`` over ``folds``."""
+    for part in [[f] for f in folds or []] if per_fold and folds else [folds]:
+        o.commands.append(command(decl, t["name"], t["params"], seed, part))
+        name = f"{decl['paper']}-{t['name']}-seed{seed}"
+        if per_fold and part:
+            name += f"-fold{part[0]}"
+        elif seed in o.partial:  # the folds a started seed still lacks: a run of its own, never the first one's page
+            name += "-folds" + "_".join(map(str, part or []))
+        o.runs.append((name, run_params(decl, t["params"], seed, part)))
 
 
-def standing(decl: dict, records: list[dict]) -> list[Owed]:
-    """Every target of ``decl`` against ``records`` (read by :func:`ser.results.read_results`)."""
+def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Owed]:
+    """Every target of ``decl`` against ``records`` (read by :func:`ser.results.read_results`); with
+    ``per_fold``, a seed of a fold target is owed as one run per fold (each short enough to end within a
+    sitting, the seed complete when all have run) instead of one run of all its folds."""
     from ser.claims import at_paper_budget, diverged
 
     mine = [r for r in records if r.get("paper") == decl["paper"] and r.get("profile") == "paper"]
@@ -133,22 +139,25 @@ def standing(decl: dict, records: list[dict]) -> list[Owed]:
             if any(diverged(r) for r in recs):
                 o.diverged.append(s)
         taken = set(o.done) | set(o.partial)
+        owing: list[tuple[int, list[int] | None]] = []
         for s in sorted(o.partial):  # finish the folds of a started seed first
-            if len(o.commands) < o.missing:
-                _owe(o, decl, t, s, [f for f in o.folds or [] if f not in o.partial[s]])
+            if len(owing) < o.missing:
+                owing.append((s, [f for f in o.folds or [] if f not in o.partial[s]]))
         s = 0
-        while len(o.commands) < o.missing:
+        while len(owing) < o.missing:
             if s not in taken:
-                _owe(o, decl, t, s, o.folds)
+                owing.append((s, o.folds))
             s += 1
+        for s, folds in owing:
+            _owe(o, decl, t, s, folds, per_fold)
         out.append(o)
     return out
 
 
-def standing_all(records: list[dict], papers: list[str] | None = None) -> list[Owed]:
+def standing_all(records: list[dict], papers: list[str] | None = None, per_fold: bool = False) -> list[Owed]:
     """:func:`standing` for every declared paper (or ``papers``), in declaration order."""
     decls = declaration.load_all()
-    return [o for p, d in decls.items() if not papers or p in papers for o in standing(d, records)]
+    return [o for p, d in decls.items() if not papers or p in papers for o in standing(d, records, per_fold)]
 
 
 def _seeds(seeds: list[int]) -> str:
@@ -232,6 +241,8 @@ def _owed_runs(owed: list[Owed]) -> str:
     """ "N seed runs", and how many notebook runs they take where targets share some."""
     total, distinct = sum(o.missing for o in owed), len(queue(owed))
     shared = f" ({distinct} notebook runs: some targets share one)" if distinct < total else ""
+    if distinct > total:  # owed per fold (:func:`standing`'s ``per_fold``)
+        shared = f" ({distinct} notebook runs: one per fold of a cross-validated seed)"
     return f"{total} seed runs{shared}"
 
 

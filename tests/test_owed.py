@@ -71,6 +71,26 @@ def test_fold_targets_need_every_fold_and_finish_a_started_seed_first():
     assert "seed 1: has folds 1" in page([o])
 
 
+def test_per_fold_owes_one_run_per_missing_fold():
+    t = {"name": "k", "issue": 15, "runs": "k-main-paper-fold*", "seeds": 2, "folds": [0, 1, 2]}
+    t["params"] = {"arm": "clean"}
+    recs = [_rec("k-main-paper-fold1-seed1", 1, 1)]  # seed 1 started (fold 1); seed 0 not started
+    (o,) = standing(_decl([t], seed_param="seed"), recs, per_fold=True)
+    assert o.missing == 2 and o.partial == {1: [1]}
+    assert [name for name, _ in o.runs] == ["p-k-seed1-fold0", "p-k-seed1-fold2"] + [
+        f"p-k-seed0-fold{f}" for f in range(3)
+    ]
+    assert [params["folds"] for _, params in o.runs] == [[0], [2], [0], [1], [2]]
+    assert o.commands[0].endswith("seed: 1, folds: [0]}'")
+    assert "2 seed runs (5 notebook runs: one per fold of a cross-validated seed) owed" in report([o])
+    # a target without folds is owed per seed whatever the flag
+    flat = {"name": "f", "issue": 15, "runs": "f-*", "seeds": 1, "params": {}}
+    assert [n for n, _ in standing(_decl([flat]), [], per_fold=True)[0].runs] == ["p-f-seed0"]
+    # the queue's folds, once run and recorded, complete the seed
+    done = recs + [_rec(f"k-main-paper-fold{f}-seed1", 1, f) for f in (0, 2)]
+    assert standing(_decl([t], seed_param="seed"), done, per_fold=True)[0].done == [1]
+
+
 def test_every_declared_target_names_known_parameters_and_counts_on_the_committed_results():
     """The real declarations: each target's parameters resolve (as a run's would), and the book's BAVED
     targets count the committed records (the as_published arm had seeds 0, 1 and 2 when this was written)."""
@@ -263,7 +283,8 @@ def test_an_interrupted_queue_takes_its_declarations_back_and_one_queue_runs_at_
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["reproduce", "--run"], "--run and --max go with --owed"),
+        (["reproduce", "--run"], "--run, --max and --per-fold go with --owed"),
+        (["reproduce", "--per-fold"], "--run, --max and --per-fold go with --owed"),
         (["reproduce", "--owed", "--profile", "cpu"], "owed runs are at the paper profile"),
         (["reproduce", "--owed", "--only", "x"], "--owed takes"),
         (["reproduce", "--owed", "--max", "0"], "--max must be at least 1"),
