@@ -94,21 +94,25 @@ def flow(params: dict) -> str:
     return yaml.safe_dump(params, default_flow_style=True, sort_keys=False, width=10_000).strip()
 
 
-def command(decl: dict, target: str, params: dict, seed: int, folds: list[int] | None = None) -> str:
-    """The papermill command of one owed run of ``target`` (:func:`run_params`)."""
+def command(
+    decl: dict, target: str, params: dict, seed: int, folds: list[int] | None = None, name: str | None = None
+) -> str:
+    """The papermill command of one owed run of ``target`` (:func:`run_params`), executed into ``name``.ipynb
+    (the run's name; by default ``<paper>-<target>-seed<N>``)."""
     one = run_params(decl, params, seed, folds)
-    return f"papermill {decl['notebook']} {decl['paper']}-{target}-seed{seed}.ipynb -y '{flow(one)}'"
+    out = name or f"{decl['paper']}-{target}-seed{seed}"
+    return f"papermill {decl['notebook']} {out}.ipynb -y '{flow(one)}'"
 
 
 def _owe(o: Owed, decl: dict, t: dict, seed: int, folds: list[int] | None, per_fold: bool = False) -> None:
     """The run (or, ``per_fold``, one run per fold) of ``seed`` of target ``t`` over ``folds``."""
     for part in [[f] for f in folds or []] if per_fold and folds else [folds]:
-        o.commands.append(command(decl, t["name"], t["params"], seed, part))
         name = f"{decl['paper']}-{t['name']}-seed{seed}"
         if per_fold and part:
             name += f"-fold{part[0]}"
         elif seed in o.partial:  # the folds a started seed still lacks: a run of its own, never the first one's page
             name += "-folds" + "_".join(map(str, part or []))
+        o.commands.append(command(decl, t["name"], t["params"], seed, part, name))
         o.runs.append((name, run_params(decl, t["params"], seed, part)))
 
 
@@ -240,10 +244,13 @@ def _run_key(o: Owed, params: dict) -> str:
 def _owed_runs(owed: list[Owed]) -> str:
     """ "N seed runs", and how many notebook runs they take where targets share some."""
     total, distinct = sum(o.missing for o in owed), len(queue(owed))
-    shared = f" ({distinct} notebook runs: some targets share one)" if distinct < total else ""
-    if distinct > total:  # owed per fold (:func:`standing`'s ``per_fold``)
-        shared = f" ({distinct} notebook runs: one per fold of a cross-validated seed)"
-    return f"{total} seed runs{shared}"
+    # one notebook run per (paper, parameters but the folds): where fewer than the seeds, targets share runs
+    seeds = {json.dumps([o.paper, {k: v for k, v in p.items() if k != "folds"}], sort_keys=True)
+             for o in owed for _, p in o.runs}  # fmt: skip
+    why = (["some targets share one"] if len(seeds) < total else []) + (
+        ["one per fold of a cross-validated seed"] if any(len(o.runs) > o.missing for o in owed) else []
+    )
+    return f"{total} seed runs" + (f" ({distinct} notebook runs: {' and '.join(why)})" if why else "")
 
 
 def report(owed: list[Owed]) -> str:
@@ -326,12 +333,12 @@ def undeclare(paper: str, name: str, root: Path | None = None) -> None:
     from ser.paths import REPO_ROOT
 
     root = root or REPO_ROOT
-    for path, line in (
-        (root / "papers" / "claims" / f"{paper}.yaml", f"  - {{name: {name}, params:"),
-        (root / "_toc.yml", f"- file: replications/{name}"),
+    for path, gone in (  # exact matches: taking back `x-seed0-fold1` keeps `x-seed0-fold10`
+        (root / "papers" / "claims" / f"{paper}.yaml", lambda ln: ln.startswith(f"  - {{name: {name}, params:")),
+        (root / "_toc.yml", lambda ln: ln.strip() == f"- file: replications/{name}"),
     ):
         lines = path.read_text().split("\n")
-        kept = [ln for ln in lines if not (ln.startswith(line) or ln.strip() == line)]
+        kept = [ln for ln in lines if not gone(ln)]
         if kept != lines:
             atomic_text(path, "\n".join(kept))
 

@@ -49,22 +49,39 @@ def threads_of(rec: dict) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def cpu_of(device: str) -> str:
-    """The processor of a record's or benchmark's device string, its instruction set included where recorded
-    (``cpu: AMD EPYC [AVX2], 2 cores, torch threads 1`` -> ``cpu: AMD EPYC [AVX2]``): a run is judged only
+def cpu_of(device: str) -> tuple[str, str | None]:
+    """The processor of a record's or benchmark's device string and its instruction set where recorded
+    (``cpu: AMD EPYC [AVX2], 2 cores, torch threads 1`` -> ``("cpu: AMD EPYC", "AVX2")``): a run is judged only
     against a benchmark of the same processor, since machines of several kinds ran this book."""
-    return device.split(",", 1)[0].strip()
+    m = re.fullmatch(r"(.*?)(?: \[(\w+)\])?", device.split(",", 1)[0].strip())
+    assert m is not None  # the pattern matches any string
+    return m.group(1), m.group(2)
+
+
+def _same_isa(a: str | None, b: str | None) -> bool:
+    """Instruction sets agree, or one side (a file or record from before 2026-12-02) did not record its own."""
+    return a is None or b is None or a == b
 
 
 def processors(benches: list[dict]) -> str:
     """The processors of the benchmark files with the range of one-thread matrix-multiply peaks each measured."""
     peaks: dict[str, list[float]] = {}
     for res in benches:
-        if res["threads"] == 1:
-            peaks.setdefault(cpu_of(res["device"]).removeprefix("cpu: "), []).append(res["matmul_peak_gflops"])
-    return ", ".join(
-        f"{cpu} (one-thread matrix-multiply peak {min(v):.0f}-{max(v):.0f} GFLOP/s, {len(v)} file{'s' * (len(v) > 1)})"
-        for cpu, v in sorted(peaks.items())
+        cpu, isa = cpu_of(res["device"])
+        if res["threads"] == 1 and cpu.startswith("cpu: "):
+            peaks.setdefault(cpu.removeprefix("cpu: ") + (f" [{isa}]" if isa else ""), []).append(
+                res["matmul_peak_gflops"]
+            )
+
+    def gflops(v: list[float]) -> str:
+        return f"{min(v):.0f}" if round(min(v)) == round(max(v)) else f"{min(v):.0f}-{max(v):.0f}"
+
+    return (
+        ", ".join(
+            f"{cpu} (one-thread matrix-multiply peak {gflops(v)} GFLOP/s, {len(v)} file{'s' * (len(v) > 1)})"
+            for cpu, v in sorted(peaks.items())
+        )
+        or "none with one thread"
     )
 
 
@@ -186,22 +203,26 @@ def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = 
     from ser.paths import REPO_ROOT
 
     root = root or REPO_ROOT
-    best: dict[tuple, dict] = {}
-    for res in sorted(benches, key=lambda b: -b["load_average_at_start"]):  # the idlest file wins
+    found: dict[tuple, list[tuple[str | None, dict]]] = {}  # key: (instruction set, row) from the idlest file on
+    for res in sorted(benches, key=lambda b: b["load_average_at_start"]):
+        cpu, isa = cpu_of(res["device"])
         for r in res["models"]:
-            best[(r["model"], cpu_of(res["device"]), res["threads"], res.get("concurrent", 1), _settings(res))] = r
+            found.setdefault((r["model"], cpu, res["threads"], res.get("concurrent", 1), _settings(res)), []).append(
+                (isa, r)
+            )
     rows = []
     for rec in sorted(records, key=lambda r: (r["paper"], r.get("run") or r.get("_file", ""))):
         hist = rec.get("history") or {}
         epochs = len(hist.get("val_loss") or [])
         model, threads, conc = bench_model_of(rec), threads_of(rec), concurrency_of(rec)
-        key = (model, cpu_of(rec.get("device", "")), threads, conc or 1, _settings(rec.get("determinism") or {}))
-        if not (rec.get("n_train") and epochs and hist.get("seconds")) or not any(k[0] == model for k in best):
+        cpu, isa = cpu_of(rec.get("device", ""))
+        key = (model, cpu, threads, conc or 1, _settings(rec.get("determinism") or {}))
+        if not (rec.get("n_train") and epochs and hist.get("seconds")) or not any(k[0] == model for k in found):
             continue
         per_epoch = hist.get("epoch_seconds") or []
         measured = statistics.median(per_epoch) if per_epoch else hist["seconds"] / epochs
         n_val = val_items_of(rec, root)
-        b = best.get(key)
+        b = next((r for f_isa, r in found.get(key, []) if _same_isa(f_isa, isa)), None)
         train_items = hist.get("train_items") or rec["n_train"]
         estimate = (
             float("nan") if b is None else train_items / b["train_items_per_s"] + (n_val or 0) / b["eval_items_per_s"]
@@ -209,7 +230,10 @@ def estimate_rows(records: list[dict], benches: list[dict], root: Path | None = 
         ratio = measured / estimate
         judged = "yes" if abs(ratio - 1) <= 0.25 else "no"
         if b is None:  # e.g. a third process beside two trainings, another processor, settings no file had
-            judged = f"no benchmark of {key[3]} process(es) at {key[2]} thread(s) on {key[1]} with the run's settings"
+            judged = (
+                f"no benchmark of {key[3]} process(es) at {key[2]} thread(s) on {cpu}{f' [{isa}]' if isa else ''} "
+                "with the run's settings"
+            )
         elif hist.get("resumed_from_epoch"):  # its sittings may have used other thread counts
             judged = "resumed: not judged"
         elif n_val is None:

@@ -63,7 +63,7 @@ def test_fold_targets_need_every_fold_and_finish_a_started_seed_first():
     (o,) = standing(_decl([t], seed_param="seed"), recs)
     assert o.done == [0] and o.partial == {1: [1]} and o.missing == 1
     assert o.commands == [
-        "papermill papers/p.ipynb p-k-seed1.ipynb -y '{arm: clean, profile: paper, record: true, seed: 1, "
+        "papermill papers/p.ipynb p-k-seed1-folds0_2.ipynb -y '{arm: clean, profile: paper, record: true, seed: 1, "
         "folds: [0, 2]}'"
     ]
     assert o.minutes == [30.0]  # a seed's minutes are its folds' together
@@ -81,6 +81,7 @@ def test_per_fold_owes_one_run_per_missing_fold():
         f"p-k-seed0-fold{f}" for f in range(3)
     ]
     assert [params["folds"] for _, params in o.runs] == [[0], [2], [0], [1], [2]]
+    assert o.commands[0].startswith("papermill papers/p.ipynb p-k-seed1-fold0.ipynb ")  # each fold its own notebook
     assert o.commands[0].endswith("seed: 1, folds: [0]}'")
     assert "2 seed runs (5 notebook runs: one per fold of a cross-validated seed) owed" in report([o])
     # a target without folds is owed per seed whatever the flag
@@ -89,6 +90,10 @@ def test_per_fold_owes_one_run_per_missing_fold():
     # the queue's folds, once run and recorded, complete the seed
     done = recs + [_rec(f"k-main-paper-fold{f}-seed1", 1, f) for f in (0, 2)]
     assert standing(_decl([t], seed_param="seed"), done, per_fold=True)[0].done == [1]
+    # targets that share one run, owed per fold: both reasons for the count
+    twin = t | {"name": "k2"}
+    both = standing(_decl([t, twin], seed_param="seed"), [], per_fold=True)
+    assert "4 seed runs (6 notebook runs: some targets share one and one per fold" in report(both)
 
 
 def test_every_declared_target_names_known_parameters_and_counts_on_the_committed_results():

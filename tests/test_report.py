@@ -279,6 +279,14 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
         "| 3 | 10 |" in rows["crowded"] and "| – | – | no benchmark of 3 process(es) at 1 thread(s)" in rows["crowded"]
     )
     assert "no benchmark of 1 process(es) at 1 thread(s) on cpu: y [AVX512]" in rows["elsewhere"]
+    # an instruction set is compared only where both sides recorded one (files before 2026-12-02 did not)
+    from ser.report_speed import estimate_rows, read_benches
+
+    benches = read_benches(tmp_path)
+    isa = new | {"device": "cpu: x [AVX512], 2 cores, torch threads 1"}
+    assert estimate_rows([isa], benches, tmp_path)[0]["within 25 %"] == "yes"
+    other = [b | {"device": "cpu: x [AVX2], 2 cores, torch threads 1"} for b in benches]
+    assert "no benchmark" in estimate_rows([isa], other, tmp_path)[0]["within 25 %"]
     assert "## train-a" in page and "## train-b" in page
     # the summary counts judged rows only (resumed, unknown-size and unmatched ones are not in it)
     assert "shared the machine: 1 of 1 judged within 25 % of the estimate (measured / estimate 1.00-1.00)" in page
