@@ -496,6 +496,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     r.add_argument("--max", type=int, default=None, help="with --owed --run: at most this many runs")
     r.add_argument(
+        "--target",
+        action="append",
+        help="with --owed: only the targets of this name (a glob, e.g. 'table2-*'; repeatable)",
+    )
+    r.add_argument(
         "--per-fold",
         action="store_true",
         help="with --owed: owe a seed of a cross-validated target as one run per fold (a run that ends within "
@@ -554,11 +559,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:<44} {paper:<22} arm {params.get('arm', arm_default):<13} "
                       f"profile {params.get('profile', '(any)')}")  # fmt: skip
         return 0
-    if args.cmd == "reproduce" and (args.run or args.max is not None or args.per_fold) and not args.owed:
-        parser.error("--run, --max and --per-fold go with --owed")
+    if args.cmd == "reproduce" and (args.run or args.max is not None or args.per_fold or args.target) and not args.owed:
+        parser.error("--run, --max, --per-fold and --target go with --owed")
     if args.cmd == "reproduce" and args.owed:
         if args.only or args.corpus or args.all or args.redo or args.scheduler:
-            parser.error("--owed takes --paper, --run, --max, --per-fold, --plan, --workers and --out only")
+            parser.error("--owed takes --paper, --target, --run, --max, --per-fold, --plan, --workers and --out only")
         if args.profile not in (None, "paper"):
             parser.error("owed runs are at the paper profile: drop --profile")
         if args.max is not None and args.max < 1:
@@ -570,6 +575,12 @@ def main(argv: list[str] | None = None) -> int:
 
         _check_papers(parser, args.paper)
         owed = standing_all(read_results(RESULTS_DIR), args.paper, per_fold=args.per_fold)
+        if args.target:
+            import fnmatch
+
+            owed = [o for o in owed if any(fnmatch.fnmatchcase(o.name, g) for g in args.target)]
+            if not owed:
+                parser.error(f"no target matches {', '.join(args.target)}; `ser reproduce --owed` lists them")
         print(report(owed))
         if not args.run:
             return 0

@@ -139,6 +139,9 @@ def test_ser_reproduce_owed_prints_the_queue(capsys):
     assert "parallel_cnn_lstm    as_published" in out and "targets complete" in out and "cnn_blstm" not in out
     with pytest.raises(SystemExit):
         main(["reproduce", "--owed", "--paper", "nope"])
+    assert main(["reproduce", "--owed", "--paper", "parallel_cnn_lstm", "--target", "table2-*"]) == 0
+    out = capsys.readouterr().out
+    assert "table2-lr0.02" in out and "as_published" not in out  # only the targets the glob names
 
 
 def test_queue_takes_each_target_in_turn_and_a_shared_run_once():
@@ -288,8 +291,9 @@ def test_an_interrupted_queue_takes_its_declarations_back_and_one_queue_runs_at_
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["reproduce", "--run"], "--run, --max and --per-fold go with --owed"),
-        (["reproduce", "--per-fold"], "--run, --max and --per-fold go with --owed"),
+        (["reproduce", "--run"], "--run, --max, --per-fold and --target go with --owed"),
+        (["reproduce", "--per-fold"], "--run, --max, --per-fold and --target go with --owed"),
+        (["reproduce", "--owed", "--target", "no-such-*"], "no target matches no-such-*"),
         (["reproduce", "--owed", "--profile", "cpu"], "owed runs are at the paper profile"),
         (["reproduce", "--owed", "--only", "x"], "--owed takes"),
         (["reproduce", "--owed", "--max", "0"], "--max must be at least 1"),
