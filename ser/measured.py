@@ -21,7 +21,11 @@ show=values``:
   ``interval`` ("m [low, high]", Student t), ``leak`` (``as_published`` minus ``clean`` as the arms
   table measures it: one corpus, protocol and profile, diverged runs left out; "+d [low, high]");
 - ``scale``: 100 by default for fractions (accuracy, F1, recall metrics), else 1; ``digits``: 1
-  by default; ``add``: a number added to each value (``add=1`` turns 0-based epochs into ordinals).
+  by default; ``add``: a number added to each value (``add=1`` turns 0-based epochs into ordinals);
+- ``vs=baseline``: each run's value becomes the best reference baseline on the run's own split (chosen on
+  that split's validation part, :mod:`ser.baselines`) minus the run's value, in points; a run whose split
+  has no baseline is an error; ``show=positive`` then says on how many runs the baseline scored higher
+  ("k of n").
 
 A query that matches no record is an error, so a number whose evidence is gone fails the build.
 """
@@ -40,8 +44,8 @@ from ser.results import run_name
 
 FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "diverged", "classes")
 PATH_FILTERS = ("params.", "history.", "budget.")  # a dotted path into the record, compared as text
-OPTIONS = ("metric", "of", "show", "scale", "digits", "add")
-SHOWS = ("mean", "values", "same", "n", "sd", "mean_sd", "min", "max", "range", "interval", "leak")
+OPTIONS = ("metric", "of", "show", "scale", "digits", "add", "vs")
+SHOWS = ("mean", "values", "same", "n", "sd", "mean_sd", "min", "max", "range", "interval", "leak", "positive")
 OFS = {"max": max, "min": min, "first": lambda v: v[0], "last": lambda v: v[-1], "len": len}
 FRACTION_METRICS = (
     "war",
@@ -82,6 +86,10 @@ def parse(query: str, paper: str | None = None) -> dict[str, str]:
         raise MeasuredError(f"{{measured}} `{query}`: show must be one of {', '.join(SHOWS)}")
     if out.get("of", "max") not in OFS:
         raise MeasuredError(f"{{measured}} `{query}`: of must be one of {', '.join(OFS)}")
+    if out.get("vs", "baseline") != "baseline":
+        raise MeasuredError(f"{{measured}} `{query}`: vs takes only 'baseline'")
+    if out.get("vs") and out.get("show") == "leak":
+        raise MeasuredError(f"{{measured}} `{query}`: show=leak compares arms, not a baseline: drop vs")
     return out
 
 
@@ -155,8 +163,28 @@ def _join(texts: list[str]) -> str:
     return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
 
 
-def answer(query: str, records: list[dict], paper: str | None = None) -> tuple[str, list[str]]:
-    """The text a query stands for and the results files it was computed from."""
+def _versus_baseline(query: str, pairs: list[tuple[dict, float]], metric: str, baselines: list[dict]) -> list[float]:
+    """Per run: the best baseline on its split minus the run's value (both as fractions)."""
+    from ser.baselines import baseline_for, baseline_metric
+
+    key = baseline_metric(metric)
+    if key is None:
+        raise MeasuredError(f"{{measured}} `{query}`: no baseline reports '{metric}'")
+    out = []
+    for r, v in pairs:
+        b = baseline_for(r, baselines)
+        if b is None:
+            name = Path(r.get("_file", r.get("run", "?"))).name
+            raise MeasuredError(f"{{measured}} `{query}`: no baseline on the split of {name} (ser baselines)")
+        out.append(b["best"][key] - v)
+    return out
+
+
+def answer(
+    query: str, records: list[dict], paper: str | None = None, baselines: list[dict] | None = None
+) -> tuple[str, list[str]]:
+    """The text a query stands for and the results files it was computed from (``baselines``: the baseline
+    records for ``vs=baseline``, read from ``papers/results/baselines`` when not given)."""
     q = parse(query, paper)
     hits = select(records, q)
     if not hits:
@@ -174,6 +202,12 @@ def answer(query: str, records: list[dict], paper: str | None = None) -> tuple[s
     missing = [Path(r.get("_file", "?")).name for r, v in pairs if v is None]
     if missing:
         raise MeasuredError(f"{{measured}} `{query}`: no numeric '{metric}' in {', '.join(missing)}")
+    if q.get("vs"):
+        if baselines is None:
+            from ser.baselines import read_baselines
+
+            baselines = read_baselines()
+        pairs = list(zip(hits, _versus_baseline(query, pairs, metric, baselines), strict=True))
     vals = [v * scale + add for _, v in pairs]
 
     def f(x: float, signed: bool = False) -> str:
@@ -181,6 +215,8 @@ def answer(query: str, records: list[dict], paper: str | None = None) -> tuple[s
 
     if show == "values":
         return _join([f(v) for v in vals]), files
+    if show == "positive":
+        return f"{sum(v > 0 for v in vals)} of {len(vals)}", files
     if show == "same":
         if len({f(v) for v in vals}) > 1:
             raise MeasuredError(

@@ -113,3 +113,19 @@ def test_queries_count_diverged_runs_as_the_tables_do_and_sort_folds_naturally()
     two = _rec("two-fold0", "clean", 0.3) | {"confusion": [[3, 0, 0], [1, 0, 4], [0, 0, 5]]}
     assert answer("classes=2 show=values", [*recs, two], "p")[0] == "30.0"
     assert answer("classes=1|2 show=n", [*recs, two], "p")[0] == "2"  # records without a matrix never match
+
+
+def test_vs_baseline_sets_each_run_beside_the_best_baseline_on_its_own_split():
+    recs = [r | {"split_file": f"s/{r['run']}.csv"} for r in RECS[:3]]
+    base = [{"split_file": f"s/{r['run']}.csv", "fold": None, "best": {"accuracy": a}}
+            for r, a in zip(recs, (0.80, 0.70, 0.90), strict=True)]  # fmt: skip
+    q = "paper=p arm=as_published vs=baseline"
+    # runs sorted by name: fold0 0.710 (baseline 0.70), fold1 0.776 (0.80), fold2 0.794 (0.90)
+    assert answer(q + " show=values", recs, baselines=base)[0] == "-1.0, 2.4 and 10.6"
+    assert answer(q + " show=positive", recs, baselines=base)[0] == "2 of 3"
+    with pytest.raises(MeasuredError, match="no baseline on the split of a-fold2.json"):
+        answer(q, recs, baselines=base[:2])
+    with pytest.raises(MeasuredError, match="vs takes only"):
+        answer("paper=p vs=model", recs, baselines=base)
+    with pytest.raises(MeasuredError, match="no baseline reports"):
+        answer(q + " metric=recall/x scale=1", [r | {"metrics": {"recall/x": 0.5}} for r in recs], baselines=base)
