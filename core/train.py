@@ -48,6 +48,7 @@ class TrainConfig:
     bucket: bool = False  # with lengths: batches of similar length (less padding), in random order
     optimizer: str = "adam"  # "adam" or "sgd"
     momentum: float = 0.0  # SGD momentum
+    adam_eps: float = 1e-8  # Adam's epsilon (torch's default; Keras' is 1e-7)
     restore_best: bool = True  # False: keep the final epoch's weights (no model selection)
     drop_last: bool = False  # drop the last, incomplete training batch of each epoch
     stop_on_divergence: bool = False  # True: a non-finite loss ends training and marks it diverged
@@ -316,7 +317,7 @@ def fit(
     if cfg.optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     else:
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, eps=cfg.adam_eps)
     sched = (
         torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=cfg.scheduler_factor, patience=cfg.scheduler_patience)
         if cfg.scheduler

@@ -59,6 +59,7 @@ augment_before_split = False  # True: copies drawn from every clip before the sp
 stratify = True  # stratified random split; False: a plain random one (the co-author's train_test_split)
 scheduler = False  # ReduceLROnPlateau on validation loss, factor 0.5, patience 3 (the co-author's)
 steps = None  # optimizer-step budget; None: the profile's; epochs are raised until it can be reached
+keras_defaults = False  # the co-author's model as Keras builds it: Glorot/orthogonal initialisers, Adam epsilon 1e-7
 
 # %% [markdown]
 # The run context checks these parameters against the report's declaration
@@ -211,12 +212,31 @@ if "ablation" in experiments:
     ]
 ABLATION = {"no_regularization", "no_dropout", "no_cnn", "no_lstm"}
 STEPS = run.budget.get("steps")
+EPOCH_STEPS = run.budget.get("epoch_steps")  # the co-author's steps per epoch, the unit of its patiences
 
 
 def epochs_for(n_train: int) -> int:
     """The profile's epochs, raised so that the step budget (if any) can be reached on ``n_train`` items;
     early stopping still ends a run that stopped improving."""
     return declaration.epochs_for_steps(EPOCHS, STEPS, n_train, batch_size)
+
+
+def patience_for(patience: int | None, n_train: int) -> int | None:
+    """A patience in the co-author's epochs as epochs of this training set: as many optimizer steps (the
+    profile's ``epoch_steps``), so that a smaller corpus is not stopped, nor its rate halved, 30 times sooner."""
+    return declaration.patience_in_epochs(patience, EPOCH_STEPS, n_train, batch_size)
+
+
+def stopping_for(cfg: TrainConfig) -> str:
+    """The stopping rule of one training, in words (with the co-author's patience in steps where scaled)."""
+    if cfg.patience is None:
+        return "none"
+    if not EPOCH_STEPS:
+        return f"early stopping on validation loss, patience {cfg.patience}"
+    return (
+        f"early stopping on validation loss, patience {PATIENCE} of the co-author's epochs of {EPOCH_STEPS} steps "
+        f"= {cfg.patience} epochs here; learning rate halved after {cfg.scheduler_patience} epochs without gain"
+    )
 
 
 def data_for(balance: str, seed: int):
@@ -247,7 +267,9 @@ def data_for(balance: str, seed: int):
 def record_name(name: str, seed: int) -> str:
     """The results file of one trained model; the arm is part of it unless it is the default one."""
     arm_part = run.arm_tag
-    return f"{CORPUS}-{protocol}{arm_part}-{name}-{run.profile}-seed{seed}"
+    # "-steps": patiences counted in the co-author's epochs (`epoch_steps`); the records before that keep their names
+    steps_part = "-steps" if EPOCH_STEPS else ""
+    return f"{CORPUS}-{protocol}{arm_part}-{name}-{run.profile}{steps_part}-seed{seed}"
 
 
 def write_record(name: str, seed: int, out, metrics: dict, config: dict, **extra) -> dict:
@@ -274,13 +296,15 @@ for name, kind, balance, kw in RUNS:
         split_name = f"{CORPUS}-{protocol}-{balance}-seed{seed}{run.arm_tag}"
         split_path = run.save_split(split, split_name, seed=seed, protocol=protocol)
         n_train = int((part == "train").sum()) + (0 if extra is None else len(extra[1]))
-        cfg = TrainConfig(lr=lr, epochs=epochs_for(n_train), batch_size=batch_size, patience=PATIENCE, seed=seed,
-                          scheduler=scheduler, scheduler_factor=0.5, scheduler_patience=3)  # fmt: skip
         coded = model_variant == "code" and name == "cnn_blstm_attention"
+        cfg = TrainConfig(lr=lr, epochs=epochs_for(n_train), batch_size=batch_size, seed=seed,
+                          patience=patience_for(PATIENCE, n_train), scheduler=scheduler, scheduler_factor=0.5,
+                          scheduler_patience=patience_for(3, n_train),
+                          adam_eps=1e-7 if coded and keras_defaults else 1e-8)  # fmt: skip
 
         def make_model(kind=kind, kw=kw, coded=coded) -> SpectrogramCRNN | CodedCNNBLSTMAttention:
             if coded:
-                return CodedCNNBLSTMAttention(n_classes=len(LABELS), **kw)
+                return CodedCNNBLSTMAttention(n_classes=len(LABELS), init="keras" if keras_defaults else "torch", **kw)
             return SpectrogramCRNN(kind, n_classes=len(LABELS), **kw)
 
         out = train_and_test(
@@ -311,7 +335,8 @@ for name, kind, balance, kw in RUNS:
         cfg_run = {"model": kind, "balance": balance, **kw, "train": cfg.to_dict(), "images": ICFG.__dict__,
                    "model_variant": "code" if coded else "report"}  # fmt: skip
         steps_run = len(out.history.val_loss) * declaration.steps_per_epoch(n_train, batch_size)
-        rec = write_record(name, seed, out, m, cfg_run, split_file=split_path, n_train=n_train, steps_run=steps_run)
+        rec = write_record(name, seed, out, m, cfg_run, split_file=split_path, n_train=n_train, steps_run=steps_run,
+                           stopping=stopping_for(cfg))  # fmt: skip
         outputs.append({"run": name, "model": kind, "balance": balance, "seed": seed, "out": out, "record": rec})
         print(
             f"{name:34s} seed {seed}: accuracy {out.metrics['accuracy']:.3f}, weighted F1 "

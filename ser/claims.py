@@ -126,7 +126,7 @@ def at_paper_budget(rec: dict, registry: dict) -> bool:
     """Whether a record ran at the paper's budget: its own ``budget`` block says so, or (records made
     before budgets were recorded) its profile's budget in the declaration covers the ``paper`` one."""
     if "budget" in rec:
-        return bool(rec["budget"].get("paper_budget"))
+        return bool(rec["budget"].get("paper_budget")) and not stopped_short(rec, registry)
     profiles = registry.get("profiles")
     if not profiles:
         return rec["profile"] == "paper"
@@ -140,6 +140,18 @@ def at_paper_budget(rec: dict, registry: dict) -> bool:
         if not (n and bs and ep) or ep * declaration.steps_per_epoch(n, bs) < steps:
             return False
     return True
+
+
+def stopped_short(rec: dict, registry: dict) -> bool:
+    """A record of a budget in optimizer steps whose early stopping counted its patience in its own epochs
+    where the authors' counted theirs (the ``paper`` profile's ``epoch_steps``): it stopped before the step
+    budget after waiting far fewer steps than the authors' run would have (Bonnefoy records before
+    2026-12-02: 5 epochs of ~31 steps on RAVDESS, where the co-author's 5 epochs were 4,235 steps)."""
+    b = rec.get("budget") or {}
+    epoch_steps = ((registry.get("profiles") or {}).get("paper") or {}).get("epoch_steps")
+    if not epoch_steps or not b.get("steps") or b.get("epoch_steps"):
+        return False
+    return (b.get("steps_run") or 0) < b["steps"]
 
 
 def _usable(recs: list[dict]) -> tuple[list[dict], int, bool]:

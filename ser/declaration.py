@@ -316,6 +316,14 @@ def epochs_for_steps(epochs: int, steps: int | None, n_train: int, batch_size: i
     return max(epochs, -(-int(steps) // steps_per_epoch(n_train, batch_size)))
 
 
+def patience_in_epochs(patience: int | None, epoch_steps: int | None, n_train: int, batch_size: int) -> int | None:
+    """A patience counted in the authors' epochs of ``epoch_steps`` optimizer steps, in epochs of this run's
+    training set: the same number of steps, rounded up (unchanged without ``epoch_steps`` or a patience)."""
+    if patience is None or not epoch_steps:
+        return patience
+    return -(-int(patience) * int(epoch_steps) // steps_per_epoch(n_train, batch_size))
+
+
 def runnable(decl: dict) -> bool:
     """Whether the paper's notebook opens a run context (declares parameters, profiles and arms)."""
     return "parameters" in decl

@@ -244,13 +244,15 @@ def test_run_context_budget_and_results_folder(tmp_path):
     from ser.run import open_run
 
     run = open_run("cnn_blstm_attention", _params(profile="smoke"))
-    assert run.arm == "paper_text" and run.budget == {"epochs": 1, "patience": None, "per_class": 10, "steps": None}
+    assert run.arm == "paper_text" and run.budget == {
+        "epochs": 1, "patience": None, "per_class": 10, "steps": None, "epoch_steps": None}  # fmt: skip
     assert run.out_dir == cache_dir("results") / "cnn_blstm_attention"
     run = open_run("cnn_blstm_attention", _params(profile="cpu", epochs=3, record=True))
-    assert run.budget == {"epochs": 3, "patience": 4, "per_class": None, "steps": None}
+    assert run.budget == {"epochs": 3, "patience": 4, "per_class": None, "steps": None, "epoch_steps": None}
     assert run.out_dir == RESULTS_DIR / "cnn_blstm_attention"
     run = open_run("cnn_blstm_attention", _params(profile="paper", results_dir=str(tmp_path)))
-    assert run.budget == {"epochs": 35, "patience": 10, "per_class": None, "steps": 16940} and run.is_paper_budget()
+    assert run.budget == {"epochs": 35, "patience": 10, "per_class": None, "steps": 16940, "epoch_steps": 847}
+    assert run.is_paper_budget()
     assert run.out_dir == tmp_path
     # the step budget is the paper's: a run that could not reach it is not at the paper's budget
     assert not open_run("cnn_blstm_attention", _params(profile="paper", steps=1000)).is_paper_budget()
@@ -390,6 +392,49 @@ def test_older_records_below_the_step_budget_are_not_at_the_papers_budget():
     rec["params"]["train"]["epochs"] = 565  # 565 x 30 batches >= 16,940
     assert at_paper_budget(rec, reg)
     assert not at_paper_budget({**rec, "profile": "cpu"}, reg)
+
+
+def test_patience_counts_the_coauthors_epochs_and_earlier_records_that_did_not_are_below_budget():
+    """The co-author's patiences (5 and 3 epochs of 847 steps) wait as many optimizer steps on a smaller corpus;
+    a record that counted them in its own ~31-step epochs stopped after a few hundred of the 16,940 steps."""
+    from ser import declaration
+    from ser.claims import at_paper_budget, stopped_short
+
+    assert declaration.patience_in_epochs(5, 847, 968, 32) == 137  # 4,235 steps / 31 per epoch, rounded up
+    assert declaration.patience_in_epochs(3, 847, 968, 32) == 82
+    assert (
+        declaration.patience_in_epochs(5, None, 968, 32) == 5
+        and declaration.patience_in_epochs(None, 847, 9, 3) is None
+    )
+    reg = declaration.load("cnn_blstm_attention")
+    old = {"profile": "paper", "budget": {"paper_budget": True, "steps": 16940, "steps_run": 434, "patience": 5}}
+    assert stopped_short(old, reg) and not at_paper_budget(old, reg)
+    assert at_paper_budget({**old, "budget": {**old["budget"], "steps_run": 16940}}, reg)  # ran every step
+    new = {**old, "budget": {**old["budget"], "epoch_steps": 847}}  # stopped by the co-author's patience
+    assert not stopped_short(new, reg) and at_paper_budget(new, reg)
+    assert not stopped_short(old, declaration.load("parallel_cnn_lstm"))  # no budget in steps there
+
+
+def test_keras_initialisers_of_the_coded_model():
+    """Keras' defaults: Glorot-uniform kernels, zero biases, an orthogonal recurrent kernel, forget-gate bias 1."""
+    from core.models.crnn import CodedCNNBLSTMAttention
+
+    torch.manual_seed(0)
+    m = CodedCNNBLSTMAttention(n_classes=7, init="keras")
+    conv = m.cnn[0]
+    limit = (6 / (3 * 9 + 32 * 9)) ** 0.5
+    assert conv.weight.abs().max() <= limit and conv.weight.abs().max() > 0.9 * limit and not conv.bias.any()
+    assert not m.dense.bias.any() and not m.out.bias.any()
+    h = m.rnn.hidden_size
+    for d in ("", "_reverse"):
+        w_hh = getattr(m.rnn, f"weight_hh_l0{d}")
+        assert torch.allclose(w_hh.T @ w_hh, torch.eye(h), atol=1e-5)  # orthonormal columns
+        b = getattr(m.rnn, f"bias_ih_l0{d}")
+        assert (b[h : 2 * h] == 1).all() and not b[:h].any() and not b[2 * h :].any()
+        assert not getattr(m.rnn, f"bias_hh_l0{d}").any()
+    assert CodedCNNBLSTMAttention(n_classes=7).cnn[0].bias.any()  # torch's default keeps random biases
+    with pytest.raises(ValueError, match="init must be"):
+        CodedCNNBLSTMAttention(init="glorot")
 
 
 def test_no_copies_needed_gives_an_empty_batch_of_the_right_shape():

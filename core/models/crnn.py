@@ -122,6 +122,30 @@ class SpectrogramCRNN(KerasL2Loss, nn.Module):
         return self.out(self.head(z))
 
 
+def keras_init(model: nn.Module) -> nn.Module:
+    """Re-initialise ``model`` as Keras' defaults would: conv and dense kernels Glorot-uniform with zero
+    biases; LSTM input kernels Glorot-uniform, the recurrent kernel orthogonal, biases zero but the forget
+    gate's at 1 (``unit_forget_bias``; torch's second bias vector is zero). Returns ``model``."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(m.weight)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.LSTM):
+                for name, w in m.named_parameters():
+                    if name.startswith("weight_ih"):
+                        nn.init.xavier_uniform_(w)  # (4H, in): fans as Keras' (in, 4H) kernel's
+                    elif name.startswith("weight_hh"):  # (4H, H): orthonormal columns, Keras' (H, 4H) rows
+                        nn.init.orthogonal_(w)
+                    elif name.startswith("bias_ih"):
+                        nn.init.zeros_(w)
+                        w[m.hidden_size : 2 * m.hidden_size] = 1.0  # torch's gate order: input, forget, cell, output
+                    elif name.startswith("bias_hh"):
+                        nn.init.zeros_(w)
+    return model
+
+
 class CodedCNNBLSTMAttention(KerasL2Loss, nn.Module):
     """The CNN-BLSTM with attention as the co-author's public notebook builds it (authors-code.md §2),
     which differs from the report's §3.3.3: three 3x3 ``valid`` convolutions of 32/64/64 filters,
@@ -134,9 +158,16 @@ class CodedCNNBLSTMAttention(KerasL2Loss, nn.Module):
     """
 
     def __init__(
-        self, n_classes: int = 7, image_size: tuple[int, int] = (128, 128), dropout: float = 0.3, l2: float = 0.01
+        self,
+        n_classes: int = 7,
+        image_size: tuple[int, int] = (128, 128),
+        dropout: float = 0.3,
+        l2: float = 0.01,
+        init: str = "torch",
     ) -> None:
         super().__init__()
+        if init not in ("torch", "keras"):
+            raise ValueError(f"init must be 'torch' or 'keras' (the co-author's, :func:`keras_init`), got {init!r}")
         self.l2 = l2
         layers: list[nn.Module] = []
         c_in, h, w = 3, *image_size
@@ -152,6 +183,8 @@ class CodedCNNBLSTMAttention(KerasL2Loss, nn.Module):
         self.query, self.value = nn.Linear(128, 64), nn.Linear(128, 64)
         self.head = nn.Linear(4 * 64, 128)
         self.out = nn.Linear(128, n_classes)
+        if init == "keras":
+            keras_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # Keras flattens channels-last (H, W, C); the order only permutes the dense layer's inputs
