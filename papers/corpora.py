@@ -49,16 +49,15 @@ sns.set_theme(style="whitegrid")
 # %% [markdown]
 # ## Who used what
 #
-# The corpus each paper reports on, whether it is available here, and the stand-in we use
-# when it is not. Every result on a stand-in is labelled a substitution.
+# The corpus each paper reports on, whether it is available here, the stand-in its claims are
+# compared against when it is not (the declaration's `substitute`), and the other corpora its runs
+# use. Every result on a stand-in is labelled a substitution.
 
 # %%
-STAND_INS = {
-    "kedas": "eyase, baved, ravdess, emodb (EmotionNet); eyase, baved (ArabEmoNet)",
-    "ksuemotions": "eyase, baved",
-    "combined6": "ravdess (the only one of the six here)",
-    "iemocap": "none",
-    "emodb": "emodb (the 2-second copy: a substitution)",
+ALSO_RUN_ON = {  # corpora the chapters also run a paper on, beside the compared stand-in
+    "kedas": "baved, ravdess, emodb (EmotionNet); baved (ArabEmoNet)",
+    "ksuemotions": "baved",
+    "combined6": "ravdess + tess pooled, tess alone, and cross-corpus between them (two of the six are here)",
 }
 rows = []
 _here = set(data.available_corpora(data_root))
@@ -70,7 +69,10 @@ for reg in claims.load_registry().values():
                 "paper": reg["title"],
                 "corpus in the paper": corpus,
                 "available here": "yes" if here else ("2-second copy" if corpus == "emodb" else "no"),
-                "stand-in": "" if here else STAND_INS.get(corpus, "none"),
+                "claims compared on": corpus
+                if here
+                else reg.get("substitute", {}).get(corpus, corpus if corpus in _here else "none"),
+                "also run on": "" if here else ALSO_RUN_ON.get(corpus, ""),
             }
         )
 display(pd.DataFrame(rows))
