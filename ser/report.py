@@ -832,6 +832,19 @@ def _box_leak(rows: pd.DataFrame, corpus: str, protocol: str, bases: list[str] |
     return "–"
 
 
+def _speaker_arm(rows: pd.DataFrame) -> str:
+    """The arm of the box's *speakers held out* column: ``speaker`` (``clean`` on a speaker-independent split)
+    where a paper declares it, else ``clean`` where it ran on such a split itself (the wavelet paper's
+    si3 folds), else the paper's text."""
+    if rows.empty:
+        return "paper_text"
+    if (rows["arm"] == "speaker").any():
+        return "speaker"
+    if ((rows["arm"] == "clean") & rows["protocol"].isin(SPEAKER_PROTOCOLS)).any():
+        return "clean"
+    return "paper_text"
+
+
 def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baselines: list[dict] | None = None) -> str:
     """Markdown: the headline claim at a glance, for the top of a chapter: the claim, the main arm (the
     authors' code as it ran, else the paper's text), the clean arm, speakers held out, cross-corpus,
@@ -849,7 +862,7 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
     main = "as_published" if not rows.empty and (rows["arm"] == "as_published").any() else "paper_text"
     proto = (head["protocol"],)
     owed = asked(registry, records) if registry.get("targets") else {}
-    speaker_arm = "speaker" if not rows.empty and (rows["arm"] == "speaker").any() else "paper_text"
+    speaker_arm = _speaker_arm(rows)
     claimed = f"{head['value']:g}{' %' if head['unit'] == '%' else ''}"
     if head["unit"] == "" and head["value"] <= 1:
         claimed += f" ({100 * head['value']:g} %)"

@@ -480,3 +480,17 @@ def test_arms_at_another_learning_rate_get_their_own_table():
     assert "| clean | sd3 | paper | 2 | 68.0 |" in text and "**+10.0 points**" in text
     assert "not the paper's setting" in text and "accuracy/lr`" not in text
     assert other_lr_arms(recs, head, reg, []) == ""
+
+
+def test_the_speakers_column_takes_the_clean_arm_on_speaker_folds_where_no_speaker_arm_exists():
+    """A paper whose clean arm itself ran speaker-independent folds (the wavelet paper's si3) fills the
+    verdict box's *speakers held out* column with it; a declared ``speaker`` arm comes first."""
+    import pandas as pd
+
+    from ser.report import _speaker_arm
+
+    rows = pd.DataFrame({"arm": ["as_published", "clean", "clean"], "protocol": ["sd3", "sd3", "si3"]})
+    assert _speaker_arm(rows) == "clean"
+    assert _speaker_arm(rows.iloc[:2]) == "paper_text"  # clean on sd3 only: no speakers held out
+    assert _speaker_arm(pd.concat([rows, pd.DataFrame({"arm": ["speaker"], "protocol": ["speaker"]})])) == "speaker"
+    assert _speaker_arm(pd.DataFrame()) == "paper_text"
