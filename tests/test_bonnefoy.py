@@ -474,3 +474,25 @@ def test_cross_corpus_trains_on_one_corpus_and_tests_on_the_other(tmp_path, data
     with pytest.raises(pm.PapermillExecutionError, match="protocol 'cross' needs test_corpora"):
         pm.execute_notebook(str(NB), str(tmp_path / "bad.ipynb"), progress_bar=False, cwd=str(NB.parent.parent),
                             parameters={"profile": "smoke", "protocol": "cross", "results_dir": str(res)})  # fmt: skip
+
+
+def test_tess_speaker_arm_trains_on_one_actress_and_as_published_builds_the_keras_model(tmp_path, data_root):
+    """TESS's speaker-independent split holds one actress out whole (two speakers: train on one, test on the
+    other); the co-author's arm runs the coded network with Keras' initialisers and Adam epsilon."""
+    import pandas as pd
+
+    from core import data
+    from ser.results import read_results
+
+    for arm in ("speaker", "as_published"):
+        res = tmp_path / arm
+        pm.execute_notebook(str(NB), str(tmp_path / f"{arm}.ipynb"), progress_bar=False, cwd=str(NB.parent.parent),
+                            parameters={"profile": "smoke", "arm": arm, "corpora": ["tess"], "seeds": [0],
+                                        "results_dir": str(res), "data_root": str(data_root)})  # fmt: skip
+        (rec,) = read_results(res)
+        assert rec["corpus"] == "tess" and rec["arm"] == arm and rec["params"]["keras_defaults"]
+        assert rec["params"]["train"]["adam_eps"] == 1e-7 and rec["params"]["model_variant"] == "code"
+    split = pd.read_csv(next((tmp_path / "speaker" / "splits").glob("*.csv")))
+    speakers = data.load_corpus("tess", data_root).set_index("utt_id")["speaker"]
+    by_part = split.assign(speaker=split["utt_id"].map(speakers)).groupby("part")["speaker"].agg(set)
+    assert len(by_part["test"]) == 1 and not by_part["test"] & (by_part["train"] | by_part["val"])
