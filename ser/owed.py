@@ -164,6 +164,11 @@ def standing_all(records: list[dict], papers: list[str] | None = None, per_fold:
     return [o for p, d in decls.items() if not papers or p in papers for o in standing(d, records, per_fold)]
 
 
+def _minutes(m: float) -> str:
+    """Whole minutes, or "<1" for a run of seconds (EmotionNet's)."""
+    return "<1" if m < 0.5 else f"{m:.0f}"
+
+
 def _seeds(seeds: list[int]) -> str:
     return ", ".join(map(str, seeds)) if seeds else "none"
 
@@ -188,7 +193,7 @@ def page(owed: list[Owed]) -> str:
     ]
     for o in owed:
         partial = "; ".join(f"seed {s}: has folds {_seeds(f)}" for s, f in o.partial.items()) or "–"
-        minutes = "–" if o.median_minutes is None else f"{o.median_minutes:.0f}"
+        minutes = "–" if o.median_minutes is None else _minutes(o.median_minutes)
         rows.append(
             f"| {o.paper} | `{o.name}` | #{o.issue} | {o.seeds_required}"
             + (f" x folds {_seeds(o.folds)}" if o.folds else "")
@@ -261,7 +266,7 @@ def report(owed: list[Owed]) -> str:
         state = o.state
         extra = f", diverged {_seeds(o.diverged)}" if o.diverged else ""
         extra += "".join(f", seed {s} lacks folds" for s in o.partial)
-        mins = "" if o.median_minutes is None else f", ~{o.median_minutes:.0f} min per seed"
+        mins = "" if o.median_minutes is None else f", ~{_minutes(o.median_minutes)} min per seed"
         lines.append(
             f"{o.paper:<20} {o.name:<34} #{o.issue} seeds {len(o.done)}/{o.seeds_required}"
             f" ({_seeds(o.done)}{extra}{mins}): {state}"
