@@ -41,7 +41,7 @@ def arm_rows(
     The interval is a t interval over runs; a single run with per-item predictions gets a bootstrap
     interval over its test items instead (speakers joined from ``baselines``; ``interval`` says which)."""
     from ser.baselines import run_intervals
-    from ser.claims import at_paper_budget, convergence, folds_cover
+    from ser.claims import at_paper_budget, convergence, folds_cover, prefer_at_budget
 
     groups: dict[tuple, list[dict]] = {}
     for r in records:
@@ -49,6 +49,7 @@ def arm_rows(
             groups.setdefault((_arm(r), r.get("corpus", ""), r["protocol"], r["profile"]), []).append(r)
     rows = []
     for (arm, corpus, protocol, profile), runs in groups.items():
+        runs, short = prefer_at_budget(runs, registry) if registry else (runs, 0)
         conv = [convergence(r) for r in runs]
         # diverged runs are counted and left out of the mean, unless every run diverged
         kept = [r for r, c in zip(runs, conv, strict=True) if not c["diverged"]] or runs
@@ -83,6 +84,7 @@ def arm_rows(
                 and (folds_cover(runs, registry) if registry else True),  # every fold of the paper's protocol
                 "epochs": sorted({len(h.get("val_loss", [])) for h in hist if h}),
                 "diverged": sum(c["diverged"] for c in conv),
+                "below_budget_left_out": short,  # runs of this profile below the paper's budget, beside some at it
                 "still_improving": sum(c["still_improving"] for c in conv),
                 "leak": _mean([r["metrics"].get("leak/sibling_in_train") for r in g], scale),
                 "knn1": _mean([r["metrics"].get("knn1_accuracy") for r in g], scale),

@@ -173,13 +173,31 @@ class Column(NamedTuple):
     every: list[dict]  # every run of that profile, diverged ones included
 
 
-def column(records: Iterable[dict], protocol: str, arm: str, profiles: tuple[str, ...] = ("paper", "cpu")) -> Column:
+def column(
+    records: Iterable[dict],
+    protocol: str,
+    arm: str,
+    profiles: tuple[str, ...] = ("paper", "cpu"),
+    registry: dict | None = None,
+) -> Column:
     """One arm's runs on one protocol as the comparison counts them: the earliest profile in ``profiles``
-    that has any, diverged runs left out of the mean unless all diverged. ``records`` are a claim's
-    (:func:`claim_records`); :func:`compare` and the chapters' verdict box both take their columns here."""
+    that has any, within it the runs at the paper's budget where some are (``registry`` given), diverged
+    runs left out of the mean unless all diverged. ``records`` are a claim's (:func:`claim_records`);
+    :func:`compare` and the chapters' verdict box both take their columns here."""
     every, profile = _best_profile([r for r in records if r["protocol"] == protocol and arm_of(r) == arm], profiles)
+    if registry is not None:
+        every, _ = prefer_at_budget(every, registry)
     runs, bad, all_bad = _usable(every)
     return Column(runs, profile, bad, all_bad, every)
+
+
+def prefer_at_budget(recs: list[dict], registry: dict) -> tuple[list[dict], int]:
+    """The runs at the paper's budget when some are, else all; with how many below-budget runs were left
+    out (a mean never mixes runs of the paper's budget with runs stopped short of it)."""
+    full = [r for r in recs if at_paper_budget(r, registry)]
+    if full and len(full) < len(recs):
+        return full, len(recs) - len(full)
+    return recs, 0
 
 
 def claim_records(records: Iterable[dict], claim: dict, corpus: str | None) -> list[dict]:
@@ -334,16 +352,18 @@ def compare(
         # each column takes its own best profile: a paper-profile run on the paper's split does not
         # hide a cpu run with speakers held out; within it, diverged runs are counted and left out of
         # the mean unless every run of that column diverged (then its values are theirs, and say so)
-        col = column(mine, c["protocol"], main_arm, profiles)
+        col = column(mine, c["protocol"], main_arm, profiles, registry)
         same, profile, n_diverged, all_diverged = col.runs, col.profile, col.n_diverged, col.all_diverged
         all_folds = folds_cover(col.every, registry)  # every fold ran, diverged ones included
-        clean, clean_profile, clean_diverged, clean_all_diverged, _ = column(mine, c["protocol"], "clean", profiles)
+        clean, clean_profile, clean_diverged, clean_all_diverged, _ = column(
+            mine, c["protocol"], "clean", profiles, registry
+        )
         # the clean column at the paper's budget on every fold, and, besides, done learning
         clean_budget = bool(clean) and all(at_paper_budget(r, registry) for r in clean) and folds_cover(clean, registry)
         clean_done = clean_budget and not any(convergence(r)["still_improving"] for r in clean)
         speakers = [r for r in mine if r["protocol"] == "speaker" and c["protocol"] != "speaker"]
         spk_arm = "speaker" if any(arm_of(r) == "speaker" for r in speakers) else "paper_text"
-        spk, spk_profile, spk_diverged, _, _ = column(speakers, "speaker", spk_arm, profiles)
+        spk, spk_profile, spk_diverged, _, _ = column(speakers, "speaker", spk_arm, profiles, registry)
         n_diverged += clean_diverged + spk_diverged
         k = _scale(c)
         vals = np.array([r["metrics"][c["metric"]] * k for r in same], dtype=float)

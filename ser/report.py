@@ -738,7 +738,9 @@ def other_lr_arms(
 SPEAKER_PROTOCOLS = ("speaker", "si3")
 
 
-def _box_baselines(recs: list[dict], head: dict, corpus: str, main: str, baselines: list[dict] | None) -> str:
+def _box_baselines(
+    recs: list[dict], head: dict, corpus: str, main: str, baselines: list[dict] | None, registry: dict | None = None
+) -> str:
     """The verdict box's baseline cell: the best baseline (chosen on validation) on the splits of the
     main arm's runs and on the clean arm's splits, each named by its arm: a standard recipe on a leaky
     split gains from the leak as well, so the clean split's value is the fair comparison. Runs as
@@ -753,7 +755,7 @@ def _box_baselines(recs: list[dict], head: dict, corpus: str, main: str, baselin
     cells = []
     answering = claim_records(recs, head, corpus)
     for arm in [main] + (["clean"] if main != "clean" else []):
-        mine = column(answering, head["protocol"], arm).runs
+        mine = column(answering, head["protocol"], arm, registry=registry).runs
         b = beside(mine, baselines, head["metric"], paired=False) if mine else {"n": 0}
         if not b["n"]:
             continue
@@ -804,6 +806,8 @@ def _box_value(r: pd.Series, corpus: str, owed: dict | None = None) -> str:
     basis = [f"{r['n']} run{'s' if r['n'] > 1 else ''}", r["profile"] + ("" if r["paper_budget"] else ", below budget")]
     if r["diverged"] and not all_diverged:
         basis.append(f"{r['diverged']} more diverged, left out")
+    if r.get("below_budget_left_out"):
+        basis.append(f"{r['below_budget_left_out']} below the budget, left out")
     if r["corpus"] != corpus:
         basis.append(r["corpus"])
     done_asked = (owed or {}).get((r["arm"], r["corpus"], r["protocol"])) if r["profile"] == "paper" else None
@@ -868,7 +872,7 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
         claimed += f" ({100 * head['value']:g} %)"
     trow = table[(table["paper"] == registry["paper"]) & (table["claim"] == head["id"])]
     verdict = trow["status"].iloc[0] if len(trow) else "–"
-    baseline = _box_baselines(recs, head, corpus, main, baselines)
+    baseline = _box_baselines(recs, head, corpus, main, baselines, registry)
     armed = set()
     if len(rows):
         kept = rows["arm"].isin([main, "clean", speaker_arm]) & ~rows["corpus"].str.contains("-to-")

@@ -410,3 +410,14 @@ def test_column_is_one_arm_at_its_best_profile_without_diverged_runs():
     assert column(mine, "random", "speaker").runs == []
     assert claim_corpus(REG["claims"][0], REG) == "baved"
     assert claim_corpus({"corpus": "no-such-corpus"}, {"substitute": {"no-such-corpus": "eyase"}}) == "eyase"
+
+
+def test_a_column_never_mixes_runs_at_the_papers_budget_with_runs_below_it():
+    from ser.claims import column, prefer_at_budget
+
+    full = _rec(["acc"], 0.47, 0.4, profile="paper", arm="as_published", paper_budget=True)
+    short = [_rec(["acc"], 0.07, 0.1, profile="paper", arm="as_published", paper_budget=False) for _ in range(3)]
+    assert prefer_at_budget([full, *short], REG) == ([full], 3)
+    assert prefer_at_budget(short, REG) == (short, 0)  # none at the budget: all of them, marked so elsewhere
+    assert column([full, *short], "random", "as_published", registry=REG).runs == [full]
+    assert len(column([full, *short], "random", "as_published").every) == 4  # without a declaration: no judgement
