@@ -52,10 +52,13 @@ class TrainConfig:
     restore_best: bool = True  # False: keep the final epoch's weights (no model selection)
     drop_last: bool = False  # drop the last, incomplete training batch of each epoch
     stop_on_divergence: bool = False  # True: a non-finite loss ends training and marks it diverged
+    monitor: str = "val_loss"  # what early stopping, the best weights and the scheduler follow: "val_loss" or "val_acc"
 
     def __post_init__(self) -> None:
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"TrainConfig.optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        if self.monitor not in ("val_loss", "val_acc"):
+            raise ValueError(f"TrainConfig.monitor must be 'val_loss' or 'val_acc', got {self.monitor!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -394,10 +397,11 @@ def fit(
         hist.load_average.append(_load_average())
         hist.epoch_seconds.append(round(time.perf_counter() - t_epoch, 3))
         bar.set_postfix(loss=f"{hist.train_loss[-1]:.3f}", val_loss=f"{val_loss:.3f}", val_acc=f"{val_acc:.3f}")
+        score = val_loss if cfg.monitor == "val_loss" else -val_acc  # lower is better either way
         if sched is not None:
-            sched.step(val_loss)
-        if val_loss < best_loss:
-            best_loss, best_state, bad_epochs = val_loss, copy.deepcopy(model.state_dict()), 0
+            sched.step(score)
+        if score < best_loss:
+            best_loss, best_state, bad_epochs = score, copy.deepcopy(model.state_dict()), 0
             hist.best_epoch = epoch
         else:
             bad_epochs += 1
@@ -492,6 +496,26 @@ def spec_augment(
             for _ in range(time_masks):
                 out[i, ..., span(n_t, time_width)] = value
         return out
+
+    return hook
+
+
+def roll_and_noise(max_shift: int, noise_std: float, p: float = 0.5) -> Augment:
+    """Batch hook for images in [0, 1]: each item, with probability ``p``, rolled by a whole number of
+    pixels in [-max_shift, max_shift] along its width, and, with probability ``p``, given N(0, noise_std²)
+    noise clipped back to [0, 1] (the co-author's VGG19 training generator, authors-code.md §2)."""
+
+    def hook(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        out = batch.clone()
+        n = len(batch)
+        roll = torch.rand(n, generator=gen) < p
+        shifts = torch.randint(-max_shift, max_shift + 1, (n,), generator=gen)
+        noisy = torch.rand(n, generator=gen) < p
+        for i in torch.nonzero(roll).flatten().tolist():
+            out[i] = torch.roll(out[i], int(shifts[i]), dims=-1)
+        noise = torch.randn(out.shape, generator=gen).to(out.dtype) * noise_std
+        mask = noisy.view(-1, *([1] * (out.dim() - 1))).to(out.dtype)
+        return (out + noise * mask).clamp_(0.0, 1.0) if noisy.any() else out
 
     return hook
 

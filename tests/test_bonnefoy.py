@@ -496,3 +496,13 @@ def test_tess_speaker_arm_trains_on_one_actress_and_as_published_builds_the_kera
     speakers = data.load_corpus("tess", data_root).set_index("utt_id")["speaker"]
     by_part = split.assign(speaker=split["utt_id"].map(speakers)).groupby("part")["speaker"].agg(set)
     assert len(by_part["test"]) == 1 and not by_part["test"] & (by_part["train"] | by_part["val"])
+
+
+def test_a_pretrained_model_resizes_its_input_and_takes_the_coauthors_head_penalty():
+    from core.models.pretrained import PretrainedClassifier
+
+    m = PretrainedClassifier("mobilenetv3", n_classes=7, l2=0.02, input_size=96).eval()
+    seen = []
+    m.features.register_forward_hook(lambda mod, inp, out: seen.append(tuple(inp[0].shape[-2:])))
+    assert m(torch.rand(2, 3, 64, 64)).shape == (2, 7) and seen == [(96, 96)]
+    assert torch.allclose(m.l2_penalty(), 0.02 * ((m.fc1.weight**2).sum() + (m.fc2.weight**2).sum()))

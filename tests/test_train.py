@@ -343,3 +343,37 @@ def test_every_training_of_a_paper_notebook_is_resumable(notebook):
     assert calls, f"{notebook} trains nothing through train_and_test"
     missing = [c.lineno for c in calls if not any(k.arg == "checkpoint" for k in c.keywords)]
     assert not missing, f"papers/{notebook}.py: train_and_test without checkpoint= at lines {missing}"
+
+
+def test_monitoring_validation_accuracy_keeps_the_most_accurate_epoch():
+    """Keras' EarlyStopping/ModelCheckpoint on val_accuracy (the co-author's VGG19): the best epoch is the
+    first with the highest validation accuracy, and those weights are restored."""
+    x, y = _toy(300)
+    model = _mlp()
+    cfg = TrainConfig(lr=0.01, epochs=12, batch_size=32, patience=4, progress=False, monitor="val_acc", scheduler=True)
+    hist = fit(model, (x[:200], y[:200]), (x[200:], y[200:]), cfg)
+    assert hist.best_epoch == int(np.argmax(hist.val_acc))
+    acc = (predict_proba(model, x[200:]).argmax(1) == y[200:]).mean()
+    assert acc == pytest.approx(max(hist.val_acc))
+    with pytest.raises(ValueError, match="monitor"):
+        TrainConfig(monitor="accuracy")
+
+
+def test_roll_and_noise_is_the_coauthors_vgg_generator():
+    import torch
+
+    from core.train import roll_and_noise
+
+    batch = torch.rand(64, 3, 8, 16)
+    gen = torch.Generator().manual_seed(0)
+    assert torch.equal(roll_and_noise(3, 0.05, p=0.0)(batch, gen), batch)  # p = 0: untouched
+    rolled = roll_and_noise(3, 0.0, p=1.0)(batch, gen)  # every item rolled along its width by at most 3 px
+    for a, b in zip(batch, rolled, strict=True):
+        assert any(torch.equal(torch.roll(a, k, dims=-1), b) for k in range(-3, 4))
+    out = roll_and_noise(3, 0.5, p=0.5)(batch, gen)
+    assert out.min() >= 0 and out.max() <= 1 and out.shape == batch.shape
+    changed = [
+        not torch.allclose(torch.sort(o.flatten())[0], torch.sort(b.flatten())[0])
+        for o, b in zip(out, batch, strict=True)
+    ]
+    assert 10 < sum(changed) < 54  # about half the items got noise

@@ -155,11 +155,13 @@ def mobilenetv3_large_features() -> nn.Sequential:
 class PretrainedClassifier(nn.Module):
     """Backbone -> global average pooling -> the report's head (§3.4.2)."""
 
-    def __init__(self, backbone: str, n_classes: int = 7, dropout: float = 0.6, l2: float = 0.01) -> None:
+    def __init__(
+        self, backbone: str, n_classes: int = 7, dropout: float = 0.6, l2: float = 0.01, input_size: int | None = None
+    ) -> None:
         super().__init__()
         if backbone not in BACKBONES:
             raise ValueError(f"backbone must be one of {BACKBONES}, got {backbone!r}")
-        self.backbone_name, self.l2 = backbone, l2
+        self.backbone_name, self.l2, self.input_size = backbone, l2, input_size
         if backbone == "vgg19":
             self.features: nn.Module = vgg19_features()
             c = 512
@@ -176,6 +178,11 @@ class PretrainedClassifier(nn.Module):
         self.out = nn.Linear(64, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.input_size and tuple(x.shape[-2:]) != (self.input_size, self.input_size):
+            # images resized to the backbone's input, as the co-author's loader resized its PNGs (224 px for VGG19)
+            x = nn.functional.interpolate(
+                x, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False
+            )
         z = self.pool(self.features(x)).flatten(1)
         z = self.drop(self.bn1(torch.relu(self.fc1(z))))
         z = self.drop(self.bn2(torch.relu(self.fc2(z))))
@@ -205,8 +212,11 @@ class PretrainedClassifier(nn.Module):
         return nn.functional.cross_entropy(logits, y, weight=weight) + self.l2_penalty(), logits
 
 
-def build(backbone: str, weights: str | Path | None, n_classes: int = 7) -> PretrainedClassifier:
-    """The report's fine-tuning model with ImageNet weights from a local file, frozen as in §3.4.1.
+def build(
+    backbone: str, weights: str | Path | None, n_classes: int = 7, l2: float = 0.01, input_size: int | None = None
+) -> PretrainedClassifier:
+    """The report's fine-tuning model with ImageNet weights from a local file, frozen as in §3.4.1
+    (``l2``: the head's penalty, 0.02 in the co-author's code; ``input_size``: images resized to it).
 
     Raises :class:`WeightsUnavailable` without a file, and ``ValueError`` when the file's
     tensors do not match the backbone (it reports the first missing or unexpected names)."""
@@ -220,7 +230,7 @@ def build(backbone: str, weights: str | Path | None, n_classes: int = 7) -> Pret
             f"ImageNet weights file for {backbone} not found: {weights}. Check the path, or pass None to "
             "leave this model out (it is then reported as not run)."
         )
-    model = PretrainedClassifier(backbone, n_classes)
+    model = PretrainedClassifier(backbone, n_classes, l2=l2, input_size=input_size)
     state = torch.load(weights, map_location="cpu", weights_only=True)
     state = {k.removeprefix("features.") if backbone == "resnet50" else k: v for k, v in state.items()}
     target = model.features.state_dict()
