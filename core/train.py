@@ -321,11 +321,16 @@ def fit(
         opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     else:
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, eps=cfg.adam_eps)
-    sched = (
-        torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=cfg.scheduler_factor, patience=cfg.scheduler_patience)
-        if cfg.scheduler
-        else None
-    )
+    sched = None
+    if cfg.scheduler and cfg.monitor == "val_acc":  # Keras on val_accuracy: a gain counts above min_delta 1e-4
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            opt, mode="max", factor=cfg.scheduler_factor, patience=cfg.scheduler_patience, threshold=1e-4,
+            threshold_mode="abs",
+        )  # fmt: skip
+    elif cfg.scheduler:
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            opt, factor=cfg.scheduler_factor, patience=cfg.scheduler_patience
+        )
     gen = torch.Generator().manual_seed(cfg.seed)
     hist = History(
         epochs_budget=cfg.epochs,
@@ -399,7 +404,7 @@ def fit(
         bar.set_postfix(loss=f"{hist.train_loss[-1]:.3f}", val_loss=f"{val_loss:.3f}", val_acc=f"{val_acc:.3f}")
         score = val_loss if cfg.monitor == "val_loss" else -val_acc  # lower is better either way
         if sched is not None:
-            sched.step(score)
+            sched.step(val_loss if cfg.monitor == "val_loss" else val_acc)
         if score < best_loss:
             best_loss, best_state, bad_epochs = score, copy.deepcopy(model.state_dict()), 0
             hist.best_epoch = epoch
@@ -435,9 +440,16 @@ def fit(
     return hist
 
 
+_LATER_FIELDS = {"adam_eps": 1e-8, "monitor": "val_loss"}  # TrainConfig fields added on 2026-12-02
+
+
 def _run_key(model: nn.Module, cfg: TrainConfig, train: tuple, val: tuple) -> str:
     """What a checkpoint must match to be resumed: the configuration, the model's shapes and the data."""
-    h = hashlib.sha256(json.dumps(cfg.to_dict(), sort_keys=True, default=str).encode())
+    conf = cfg.to_dict()
+    for name, default in _LATER_FIELDS.items():  # fields added later, at their defaults, keep older checkpoints valid
+        if conf.get(name) == default:
+            conf.pop(name)
+    h = hashlib.sha256(json.dumps(conf, sort_keys=True, default=str).encode())
     h.update(repr([(k, tuple(v.shape)) for k, v in model.state_dict().items()]).encode())
     for arr in (*train, *val):
         a = np.ascontiguousarray(arr)

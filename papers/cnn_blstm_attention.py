@@ -221,22 +221,29 @@ def epochs_for(n_train: int) -> int:
     return declaration.epochs_for_steps(EPOCHS, STEPS, n_train, batch_size)
 
 
+# The co-author's patiences count its epochs; the report's models (paper_text) keep our own patience in
+# their own epochs, since the report names none.
+SCALED = bool(EPOCH_STEPS) and model_variant == "code"
+
+
 def patience_for(patience: int | None, n_train: int) -> int | None:
-    """A patience in the co-author's epochs as epochs of this training set: as many optimizer steps (the
-    profile's ``epoch_steps``), so that a smaller corpus is not stopped, nor its rate halved, 30 times sooner."""
-    return declaration.patience_in_epochs(patience, EPOCH_STEPS, n_train, batch_size)
+    """A patience of the co-author's code, in its epochs, as epochs of this training set: as many optimizer
+    steps (the profile's ``epoch_steps``), so that a smaller corpus is not stopped, nor its rate halved, 30
+    times sooner; unchanged for the report's models."""
+    return declaration.patience_in_epochs(patience, EPOCH_STEPS if SCALED else None, n_train, batch_size)
 
 
 def stopping_for(cfg: TrainConfig) -> str:
     """The stopping rule of one training, in words (with the co-author's patience in steps where scaled)."""
     if cfg.patience is None:
         return "none"
-    if not EPOCH_STEPS:
+    if not SCALED:
         return f"early stopping on validation loss, patience {cfg.patience}"
-    return (
+    text = (
         f"early stopping on validation loss, patience {PATIENCE} of the co-author's epochs of {EPOCH_STEPS} steps "
-        f"= {cfg.patience} epochs here; learning rate halved after {cfg.scheduler_patience} epochs without gain"
+        f"= {cfg.patience} epochs here"
     )
+    return text + (f"; learning rate halved after {cfg.scheduler_patience} epochs without gain" if cfg.scheduler else "")
 
 
 def data_for(balance: str, seed: int, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)):
@@ -246,7 +253,7 @@ def data_for(balance: str, seed: int, fractions: tuple[float, float, float] = (0
         rows = images.undersample(Y_ALL, seed)
     sub = meta.iloc[rows].reset_index(drop=True)
     if protocol == "cross":
-        split = splits.cross_corpus_split(sub, test_corpora, fractions[2], seed)
+        split = splits.cross_corpus_split(sub, test_corpora, fractions[1], seed)  # validation share of the training side
     elif protocol == "random" and not stratify:
         split = splits.random_split(sub, fractions, seed, stratify=None)
     else:
@@ -268,7 +275,7 @@ def record_name(name: str, seed: int) -> str:
     """The results file of one trained model; the arm is part of it unless it is the default one."""
     arm_part = run.arm_tag
     # "-steps": patiences counted in the co-author's epochs (`epoch_steps`); the records before that keep their names
-    steps_part = "-steps" if EPOCH_STEPS else ""
+    steps_part = "-steps" if SCALED and name == "cnn_blstm_attention" else ""
     return f"{CORPUS}-{protocol}{arm_part}-{name}-{run.profile}{steps_part}-seed{seed}"
 
 
@@ -424,7 +431,8 @@ for backbone, path in (("vgg19", vgg19_weights), ("resnet50", resnet50_weights),
     seed = seeds[0]
     if coded_vgg:
         x, y, part, extra, sub, split, _ = data_for("undersampled", seed, (0.65, 0.175, 0.175))
-        cfg = TrainConfig(lr=1e-4, epochs=50, batch_size=32, patience=10, seed=seed, monitor="val_acc",
+        cfg = TrainConfig(lr=1e-4, epochs=50 if run.profile == "paper" else EPOCHS, batch_size=32,
+                          patience=10 if run.profile == "paper" else PATIENCE, seed=seed, monitor="val_acc",
                           scheduler=True, scheduler_factor=0.5, scheduler_patience=3, adam_eps=1e-7)  # fmt: skip
         augment = roll_and_noise(round(20 * x.shape[-1] / 224), 0.05)  # 20 px of the 224-px image
     else:

@@ -135,6 +135,8 @@ def leak_size(
         return float("nan"), float("nan"), float("nan")
     if any(r["diverged"].iloc[0] == r["n_runs"].iloc[0] for r in (a, b)):  # no leak from runs that never trained
         return float("nan"), float("nan"), float("nan")
+    if bool(a["paper_budget"].iloc[0]) != bool(b["paper_budget"].iloc[0]):  # one arm at the paper's budget, the
+        return float("nan"), float("nan"), float("nan")  # other below it: two recipes, not a leak
     return difference_interval(a["values"].iloc[0], b["values"].iloc[0])
 
 
@@ -158,7 +160,9 @@ def arms_table(
             interval += f" ({r['interval']})"
         corpus_cell = f" {r['corpus']} |" if several else ""
         lines.append(
-            f"| {r['arm']} |{corpus_cell} {r['protocol']} | {r['profile']} | {r['n']} | {_pct(r['mean'])} | "
+            f"| {r['arm']} |{corpus_cell} {r['protocol']} | {r['profile']} | {r['n']}"
+            + (f" (+{r['below_budget_left_out']} below budget, left out)" if r.get("below_budget_left_out") else "")
+            + f" | {_pct(r['mean'])} | "
             f"{interval} | "
             f"{'yes' if r['paper_budget'] else 'no'} | {', '.join(map(str, r['epochs'])) or '–'} | "
             f"{r['diverged']} | {r['still_improving']} | {_pct(r['leak'])} | {_pct(r['knn1'])} |"

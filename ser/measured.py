@@ -88,6 +88,8 @@ def parse(query: str, paper: str | None = None) -> dict[str, str]:
         raise MeasuredError(f"{{measured}} `{query}`: of must be one of {', '.join(OFS)}")
     if out.get("vs", "baseline") != "baseline":
         raise MeasuredError(f"{{measured}} `{query}`: vs takes only 'baseline'")
+    if out.get("show") == "positive" and not out.get("vs"):
+        raise MeasuredError(f"{{measured}} `{query}`: show=positive counts runs below their baseline: add vs=baseline")
     if out.get("vs") and out.get("show") == "leak":
         raise MeasuredError(f"{{measured}} `{query}`: show=leak compares arms, not a baseline: drop vs")
     return out
@@ -163,13 +165,31 @@ def _join(texts: list[str]) -> str:
     return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
 
 
+def _declaration(paper: str | None) -> dict | None:
+    """The paper's declaration, or None for a query without one (a test's records)."""
+    from ser import declaration
+
+    try:
+        return declaration.load(paper) if paper else None
+    except (FileNotFoundError, declaration.DeclarationError):
+        return None
+
+
+# accuracies of a part of the test items, or not on the test part at all: no whole-split baseline compares
+PARTIAL_ACCURACIES = ("peak_heldout", "originals")
+
+
 def _versus_baseline(query: str, pairs: list[tuple[dict, float]], metric: str, baselines: list[dict]) -> list[float]:
     """Per run: the best baseline on its split minus the run's value (both as fractions)."""
     from ser.baselines import baseline_for, baseline_metric
 
     key = baseline_metric(metric)
-    if key is None:
-        raise MeasuredError(f"{{measured}} `{query}`: no baseline reports '{metric}'")
+    part = metric.partition("/")[2]
+    partial = part in PARTIAL_ACCURACIES or any(
+        part in (r.get("labels") or []) or part in str(r.get("corpus", "")).split("+") for r, _ in pairs
+    )
+    if key is None or partial:
+        raise MeasuredError(f"{{measured}} `{query}`: no baseline reports '{metric}' (a whole test part's score)")
     out = []
     for r, v in pairs:
         b = baseline_for(r, baselines)
@@ -232,7 +252,12 @@ def answer(
         (corpus, protocol, profile), arms = groups.pop(), {_field(r, "arm") for r in hits}
         if not {"as_published", "clean"} <= arms:
             raise MeasuredError(f"{{measured}} `{query}`: show=leak needs as_published and clean runs among its hits")
-        d, lo, hi = leak_size(arm_rows(hits, metric, scale=scale), profile, corpus=corpus, protocol=protocol)
+        d, lo, hi = leak_size(
+            arm_rows(hits, metric, scale=scale, registry=_declaration(q.get("paper"))),
+            profile,
+            corpus=corpus,
+            protocol=protocol,
+        )  # with the paper's declaration: the budget rules of the arms tables (never a mix of budgets)
         if math.isnan(d):
             raise MeasuredError(f"{{measured}} `{query}`: no leak: every run of an arm diverged")
         return f(d, True) + ("" if math.isnan(lo) else f" [{f(lo, True)}, {f(hi, True)}]"), files

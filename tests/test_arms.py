@@ -142,3 +142,19 @@ def test_the_leak_is_measured_within_one_protocol():
     table = arms_table(recs)
     assert "protocol `sd3`: as published minus clean = **+10.0 points**" in table
     assert "protocol `si3`: as published minus clean = **+20.0 points**" in table
+
+
+def test_no_leak_between_an_arm_at_the_budget_and_one_below_it_and_the_table_names_left_out_runs():
+    def rec(arm, acc, budget):
+        return {"paper": "p", "arm": arm, "corpus": "c", "protocol": "random", "profile": "paper",
+                "metrics": {"accuracy": acc}, "budget": {"paper_budget": budget},
+                "history": {"train_loss": [1.0, 0.5], "val_loss": [1.0, 0.6]}}  # fmt: skip
+
+    reg = {"paper": "p", "profiles": {"paper": {"epochs": 10}}}
+    recs = [rec("as_published", 0.50, True)] + [rec("as_published", 0.3, False) for _ in range(5)]
+    recs += [rec("clean", 0.47, False)]
+    rows = arm_rows(recs, "accuracy", registry=reg)
+    assert all(math.isnan(v) for v in leak_size(rows, "paper"))  # at the budget against below it: two recipes
+    assert "| 1 (+5 below budget, left out) |" in arms_table(recs, registry=reg)
+    recs[-1]["budget"]["paper_budget"] = True
+    assert leak_size(arm_rows(recs, "accuracy", registry=reg), "paper")[0] == pytest.approx(3.0)

@@ -129,3 +129,14 @@ def test_vs_baseline_sets_each_run_beside_the_best_baseline_on_its_own_split():
         answer("paper=p vs=model", recs, baselines=base)
     with pytest.raises(MeasuredError, match="no baseline reports"):
         answer(q + " metric=recall/x scale=1", [r | {"metrics": {"recall/x": 0.5}} for r in recs], baselines=base)
+
+
+def test_vs_baseline_refuses_partial_accuracies_and_positive_needs_it():
+    metrics = {"accuracy/anger": 0.5, "accuracy/peak_heldout": 0.9}
+    recs = [r | {"split_file": "s.csv", "labels": ["anger"], "metrics": metrics} for r in RECS[:1]]
+    base = [{"split_file": "s.csv", "fold": None, "best": {"accuracy": 0.8}}]
+    for metric in ("accuracy/anger", "accuracy/peak_heldout"):
+        with pytest.raises(MeasuredError, match="whole test part"):
+            answer(f"paper=p vs=baseline metric={metric}", recs, baselines=base)
+    with pytest.raises(MeasuredError, match="add vs=baseline"):
+        answer("paper=p show=positive", recs, baselines=base)

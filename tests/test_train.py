@@ -377,3 +377,27 @@ def test_roll_and_noise_is_the_coauthors_vgg_generator():
         for o, b in zip(out, batch, strict=True)
     ]
     assert 10 < sum(changed) < 54  # about half the items got noise
+
+
+def test_the_scheduler_on_validation_accuracy_halves_the_rate_on_a_plateau():
+    """Keras' ReduceLROnPlateau on val_accuracy: an equal accuracy is no gain (min_delta 1e-4), so a flat
+    run halves its rate after `scheduler_patience` epochs without one."""
+    x, y = _toy()
+    cfg = TrainConfig(lr=1e-6, epochs=6, batch_size=32, patience=None, progress=False, monitor="val_acc",
+                      scheduler=True, scheduler_patience=1)  # fmt: skip
+    hist = fit(_mlp(), (x[:80], y[:80]), (x[80:], y[80:]), cfg)
+    assert len(set(hist.val_acc)) == 1 and hist.lr[-1] < hist.lr[0] / 2  # flat accuracy, the rate cut twice or more
+
+
+def test_fields_added_at_their_defaults_keep_the_checkpoint_key():
+    import hashlib
+    import json
+
+    from core.train import _run_key
+
+    x, y = _toy()
+    model, cfg = _mlp(), TrainConfig(progress=False)
+    key = _run_key(model, cfg, (x[:80], y[:80]), (x[80:], y[80:]))
+    old = {k: v for k, v in cfg.to_dict().items() if k not in ("adam_eps", "monitor")}  # a config from before
+    assert hashlib.sha256(json.dumps(old, sort_keys=True, default=str).encode()).hexdigest() != key  # data hashed too
+    assert key != _run_key(model, TrainConfig(progress=False, adam_eps=1e-7), (x[:80], y[:80]), (x[80:], y[80:]))
