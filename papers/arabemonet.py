@@ -55,6 +55,7 @@ spec_masks = [2, 15, 2, 20]  # SpecAugment: freq masks, max width (bins), time m
 masked = False  # True: attention ignores padded frames (ours); False: the paper's plain zero-padding
 bucket = True  # batches of similar length (less padding; batch composition is not stated)
 studies = True  # kernel-size study, augmentation ablation and Transformer variant
+transformer_variant = "ours"  # "ours": the main CNN + a 4-head encoder; "code": the authors' transformer.py
 study_kernels = [3, 5, 9, 11]  # kernels of the Table 3 study besides `kernel`
 seed = 0  # seed of the folds and of every initialisation
 results_dir = None  # None: see `record`
@@ -77,6 +78,7 @@ from core.data import get_corpus
 from core.efficiency import count_macs, latency_ms
 from core.experiment import flat_metrics, train_and_test
 from core.models import ArabEmoNet, count_parameters
+from core.models.arabemonet import authors_transformer
 from core.train import TrainConfig, compose, gaussian_noise, spec_augment
 from ser.run import open_run
 
@@ -266,6 +268,8 @@ if studies:
     CONFIGS.update({f"k{k}": {"kernel": k, "augment": augment, "temporal": "bilstm"} for k in study_kernels})
     CONFIGS["no_augment" if augment else "augment"] = {"kernel": kernel, "augment": not augment, "temporal": "bilstm"}
     CONFIGS["transformer"] = {"kernel": kernel, "augment": augment, "temporal": "transformer"}
+    if transformer_variant == "code":  # the authors' transformer.py: its own, smaller CNN (authors-code.md §3)
+        CONFIGS["transformer"] |= {"kernel": 3, "code": True}
 
 
 def noisy_copies(rows: np.ndarray, fold: int) -> list[np.ndarray]:
@@ -305,6 +309,8 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
         xs = features.Standardizer().fit(x[train], lens[train]).transform(x)[:, None]
 
     def make_model() -> ArabEmoNet:
+        if cfg_model.get("code"):
+            return authors_transformer(len(LABELS), masked=masked, attention_tanh=attention_tanh)
         return ArabEmoNet(
             len(LABELS),
             kernel=cfg_model["kernel"],

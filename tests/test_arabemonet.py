@@ -299,3 +299,27 @@ def test_the_authors_arms_differ_only_in_the_validation_part(tmp_path, arm):
     else:
         n_val = n_clips - n_test - rec["n_train"] // 3
         assert rec["n_train"] % 3 == 0 and n_val >= 4 and "test fold" not in rec["budget"]["stopping"]
+
+
+def test_the_authors_transformer_variant():
+    """authors-code.md §3: transformer.py has its own CNN (16/32/64, 3x3, padding 1), FC to 128, sinusoidal
+    positions and a 2-layer, 8-head encoder (feed-forward 256); the code arms' Transformer study uses it."""
+    from core.models.arabemonet import authors_transformer, sinusoidal_positions
+
+    m = authors_transformer(6, attention_tanh=False)
+    convs = [c for c in m.cnn if isinstance(c, nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [16, 32, 64] and all(c.kernel_size == (3, 3) for c in convs)
+    assert m.cnn(torch.zeros(1, 1, 128, 80)).shape == (1, 64, 16, 10)  # padding 1 keeps the size, 3 poolings
+    layer = m.seq.layers[0]
+    assert layer.self_attn.num_heads == 8 and layer.linear1.out_features == 256 and len(m.seq.layers) == 2
+    assert m.eval()(torch.randn(2, 1, 128, 80)).shape == (2, 6)
+    pe = sinusoidal_positions(5, 4)
+    assert torch.allclose(pe[0], torch.tensor([0.0, 1.0, 0.0, 1.0])) and torch.allclose(
+        pe[3, 0], torch.sin(torch.tensor(3.0))
+    )
+    # the positions change the output: the same weights without them give another
+    plain = authors_transformer(6, attention_tanh=False)
+    plain.load_state_dict(m.state_dict())
+    plain.positional = False
+    x = torch.randn(2, 1, 128, 80)
+    assert not torch.allclose(plain.eval()(x), m(x))

@@ -9,6 +9,8 @@ vectors of size 128*H' that an FC layer maps to 128 (ReLU, dropout 0.3). A 2-lay
 
 ``temporal="transformer"`` swaps the BiLSTM for a Transformer encoder (the paper's "ArabEmoNet
 (Transformer)", Table 2, whose layer sizes are not given: 2 layers, 4 heads, width 128, ours).
+:func:`authors_transformer` builds the authors' ``transformer.py`` instead (authors-code.md §3): a
+smaller CNN (16/32/64 filters, 3x3, padding 1), sinusoidal positional encoding, 8 heads.
 With ``masked=True``, the ``lengths`` passed to ``forward`` make the attention ignore padded
 frames (our option; the paper pads to the batch maximum and attends over the padding too).
 
@@ -44,8 +46,10 @@ class ArabEmoNet(nn.Module):
         masked: bool = False,
         padding: int | None = None,
         attention_tanh: bool = True,
+        positional: bool = False,
     ) -> None:
         super().__init__()
+        self.positional = positional  # sinusoidal positional encoding before the temporal model
         if padding is None and kernel % 2 != 1:
             raise ValueError(
                 f"kernel must be odd so that padding (k-1)/2 keeps the size, got {kernel}; or give padding"
@@ -91,6 +95,8 @@ class ArabEmoNet(nn.Module):
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         f = self.cnn(x)  # (B, C, H', T')
         seq = self.fc(f.permute(0, 3, 1, 2).flatten(2))  # (B, T', C*H') -> (B, T', fc_dim)
+        if self.positional:
+            seq = seq + sinusoidal_positions(seq.shape[1], seq.shape[2]).to(seq)
         mask = None
         if lengths is not None and self.masked:
             t = torch.arange(seq.shape[1], device=seq.device)
@@ -107,3 +113,24 @@ class ArabEmoNet(nn.Module):
         alpha = torch.softmax(e, dim=1)
         context = (alpha.unsqueeze(-1) * h).sum(dim=1)
         return self.classifier(context)
+
+
+def sinusoidal_positions(length: int, dim: int) -> torch.Tensor:
+    """The Transformer's sinusoidal positional encoding ``(length, dim)``: sin on even, cos on odd features."""
+    pos = torch.arange(length, dtype=torch.float32)[:, None]
+    freq = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-torch.log(torch.tensor(10000.0)) / dim))
+    pe = torch.zeros(length, dim)
+    pe[:, 0::2] = torch.sin(pos * freq)
+    pe[:, 1::2] = torch.cos(pos * freq[: dim // 2])
+    return pe
+
+
+def authors_transformer(n_classes: int, n_mels: int = 128, **kw) -> ArabEmoNet:
+    """The authors' ``transformer.py`` (authors-code.md §3), which changes the CNN as well as the temporal
+    model: 16/32/64 filters of 3x3 with padding 1 (batch norm, pooling, dropout 0.3), FC to 128, sinusoidal
+    positional encoding, a 2-layer encoder of width 128 with 8 heads and a feed-forward of 256 (dropout
+    0.3), attention pooling and the class layer. ``kw``: ``attention_tanh``, ``masked``."""
+    return ArabEmoNet(
+        n_classes, n_mels, kernel=3, padding=1, filters=(16, 32, 64), temporal="transformer", n_heads=8,
+        positional=True, **kw,
+    )  # fmt: skip
