@@ -140,3 +140,22 @@ def test_vs_baseline_refuses_partial_accuracies_and_positive_needs_it():
             answer(f"paper=p vs=baseline metric={metric}", recs, baselines=base)
     with pytest.raises(MeasuredError, match="add vs=baseline"):
         answer("paper=p show=positive", recs, baselines=base)
+
+
+def test_the_baved_chapters_per_seed_sentence_holds_on_the_committed_records():
+    """parallel_cnn_lstm.md: on each seed with all three arms, clean minus speaker exceeds as_published minus clean."""
+    from ser.results import read_results
+
+    acc = {}
+    for r in read_results():
+        if (
+            r["paper"] == "parallel_cnn_lstm"
+            and r["profile"] == "paper"
+            and r.get("arm") in ("as_published", "clean", "speaker")
+        ):
+            if r["params"].get("lr") == 0.05:
+                acc[(r["arm"], r["seeds"][0])] = r["metrics"]["accuracy"]
+    seeds = [s for s in range(10) if all((a, s) in acc for a in ("as_published", "clean", "speaker"))]
+    assert len(seeds) >= 3
+    for s in seeds:
+        assert acc[("clean", s)] - acc[("speaker", s)] > acc[("as_published", s)] - acc[("clean", s)], s
