@@ -243,7 +243,8 @@ def stopping_for(cfg: TrainConfig) -> str:
         f"early stopping on validation loss, patience {PATIENCE} of the co-author's epochs of {EPOCH_STEPS} steps "
         f"= {cfg.patience} epochs here"
     )
-    return text + (f"; learning rate halved after {cfg.scheduler_patience} epochs without gain" if cfg.scheduler else "")
+    halved = f"; learning rate halved after {cfg.scheduler_patience} epochs without gain"
+    return text + (halved if cfg.scheduler else "")
 
 
 def data_for(balance: str, seed: int, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)):
@@ -253,7 +254,8 @@ def data_for(balance: str, seed: int, fractions: tuple[float, float, float] = (0
         rows = images.undersample(Y_ALL, seed)
     sub = meta.iloc[rows].reset_index(drop=True)
     if protocol == "cross":
-        split = splits.cross_corpus_split(sub, test_corpora, fractions[1], seed)  # validation share of the training side
+        # the validation share of the training side
+        split = splits.cross_corpus_split(sub, test_corpora, fractions[1], seed)
     elif protocol == "random" and not stratify:
         split = splits.random_split(sub, fractions, seed, stratify=None)
     else:
