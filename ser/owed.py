@@ -250,8 +250,7 @@ def _owed_runs(owed: list[Owed]) -> str:
     """ "N seed runs", and how many notebook runs they take where targets share some."""
     total, distinct = sum(o.missing for o in owed), len(queue(owed))
     # one notebook run per (paper, parameters but the folds): where fewer than the seeds, targets share runs
-    seeds = {json.dumps([o.paper, {k: v for k, v in p.items() if k != "folds"}], sort_keys=True)
-             for o in owed for _, p in o.runs}  # fmt: skip
+    seeds = {_run_key(o, {k: v for k, v in p.items() if k != "folds"}) for o in owed for _, p in o.runs}
     why = (["some targets share one"] if len(seeds) < total else []) + (
         ["one per fold of a cross-validated seed"] if any(len(o.runs) > o.missing for o in owed) else []
     )
