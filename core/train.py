@@ -512,13 +512,18 @@ def spec_augment(
     return hook
 
 
-def roll_and_noise(max_shift: int, noise_std: float, p: float = 0.5) -> Augment:
+def roll_and_noise(max_shift: int, noise_std: float, p: float = 0.5, size: int | None = None) -> Augment:
     """Batch hook for images in [0, 1]: each item, with probability ``p``, rolled by a whole number of
     pixels in [-max_shift, max_shift] along its width, and, with probability ``p``, given N(0, noise_std²)
-    noise clipped back to [0, 1] (the co-author's VGG19 training generator, authors-code.md §2)."""
+    noise clipped back to [0, 1] (the co-author's VGG19 training generator, authors-code.md §2). With
+    ``size``, the batch is first resized (bilinear) to ``size`` x ``size``, so the roll and the noise act on
+    the image the network sees, as the co-author's generator rolled and noised its 224-px images."""
 
     def hook(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-        out = batch.clone()
+        if size is not None and tuple(batch.shape[-2:]) != (size, size):
+            out = torch.nn.functional.interpolate(batch, size=(size, size), mode="bilinear", align_corners=False)
+        else:
+            out = batch.clone()
         n = len(batch)
         roll = torch.rand(n, generator=gen) < p
         shifts = torch.randint(-max_shift, max_shift + 1, (n,), generator=gen)

@@ -436,7 +436,7 @@ for backbone, path in (("vgg19", vgg19_weights), ("resnet50", resnet50_weights),
         cfg = TrainConfig(lr=1e-4, epochs=50 if run.profile == "paper" else EPOCHS, batch_size=32,
                           patience=10 if run.profile == "paper" else PATIENCE, seed=seed, monitor="val_acc",
                           scheduler=True, scheduler_factor=0.5, scheduler_patience=3, adam_eps=1e-7)  # fmt: skip
-        augment = roll_and_noise(round(20 * x.shape[-1] / 224), 0.05)  # 20 px of the 224-px image
+        augment = roll_and_noise(20, 0.05, size=224)  # on the 224-px image, as the co-author's generator
     else:
         x, y, part, extra, sub, split, _ = data_for("oversampled", seed)
         cfg = TrainConfig(lr=lr, epochs=EPOCHS, batch_size=batch_size, patience=PATIENCE, seed=seed)

@@ -379,6 +379,23 @@ def test_roll_and_noise_is_the_coauthors_vgg_generator():
     assert 10 < sum(changed) < 54  # about half the items got noise
 
 
+def test_roll_and_noise_acts_on_the_resized_image():
+    """The co-author rolled 20 px and added noise on the 224-px image: with ``size`` the hook resizes first,
+    so a roll moves whole pixels of the image the network sees and the noise is per 224-px pixel."""
+    import torch
+
+    from core.train import roll_and_noise
+
+    batch = torch.rand(4, 3, 8, 16)
+    resized = torch.nn.functional.interpolate(batch, size=(32, 32), mode="bilinear", align_corners=False)
+    gen = torch.Generator().manual_seed(0)
+    assert torch.equal(roll_and_noise(3, 0.05, p=0.0, size=32)(batch, gen), resized)
+    rolled = roll_and_noise(5, 0.0, p=1.0, size=32)(batch, gen)
+    assert rolled.shape == (4, 3, 32, 32)
+    for a, b in zip(resized, rolled, strict=True):
+        assert any(torch.equal(torch.roll(a, k, dims=-1), b) for k in range(-5, 6))
+
+
 def test_the_scheduler_on_validation_accuracy_halves_the_rate_on_a_plateau():
     """Keras' ReduceLROnPlateau on val_accuracy: an equal accuracy is no gain (min_delta 1e-4), so a flat
     run halves its rate after `scheduler_patience` epochs without one."""
