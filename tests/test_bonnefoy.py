@@ -506,3 +506,31 @@ def test_a_pretrained_model_resizes_its_input_and_takes_the_coauthors_head_penal
     m.features.register_forward_hook(lambda mod, inp, out: seen.append(tuple(inp[0].shape[-2:])))
     assert m(torch.rand(2, 3, 64, 64)).shape == (2, 7) and seen == [(96, 96)]
     assert torch.allclose(m.l2_penalty(), 0.02 * ((m.fc1.weight**2).sum() + (m.fc2.weight**2).sum()))
+
+
+def test_the_code_arms_fine_tune_vgg19_from_a_local_weights_file(tmp_path):
+    """The VGG19 block of the code arms, end to end at the smoke profile: a local weights file (here a random
+    donor in torchvision's layout: a test of the path, not of ImageNet) is loaded, fine-tuned with the
+    co-author's settings on the under-sampled 65/17.5/17.5 split, and recorded."""
+    import papermill as pm
+
+    from ser.results import read_results
+
+    torch.manual_seed(0)
+    donor = PretrainedClassifier("vgg19")
+    path = tmp_path / "vgg19.pth"
+    torch.save({f"features.{k}": v for k, v in donor.features.state_dict().items()}, path)
+    pm.execute_notebook(
+        str(NB),
+        str(tmp_path / "out.ipynb"),
+        progress_bar=False,
+        cwd=str(NB.parent.parent),
+        parameters={"profile": "smoke", "results_dir": str(tmp_path / "res"), "seeds": [0],
+                    "experiments": ["headline"], "arm": "clean", "vgg19_weights": str(path)},  # fmt: skip
+    )
+    recs = {r["params"]["run"]: r for r in read_results(tmp_path / "res")}
+    vgg = recs["vgg19"]
+    assert vgg["arm"] == "clean" and vgg["params"]["weights"] == str(path)
+    train = vgg["params"]["train"]
+    assert train["lr"] == 1e-4 and train["monitor"] == "val_acc" and train["scheduler_factor"] == 0.5
+    assert 0.0 <= vgg["metrics"]["accuracy/vgg19"] <= 1.0 and vgg["n_test"] > 0
