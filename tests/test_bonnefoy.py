@@ -525,8 +525,14 @@ def test_the_code_arms_fine_tune_vgg19_from_a_local_weights_file(tmp_path):
         str(tmp_path / "out.ipynb"),
         progress_bar=False,
         cwd=str(NB.parent.parent),
-        parameters={"profile": "smoke", "results_dir": str(tmp_path / "res"), "seeds": [0],
-                    "experiments": ["headline"], "arm": "clean", "vgg19_weights": str(path)},  # fmt: skip
+        parameters={
+            "profile": "smoke",
+            "results_dir": str(tmp_path / "res"),
+            "seeds": [0],
+            "experiments": ["headline"],
+            "arm": "clean",
+            "vgg19_weights": str(path),
+        },  # fmt: skip
     )
     recs = {r["params"]["run"]: r for r in read_results(tmp_path / "res")}
     vgg = recs["vgg19"]
