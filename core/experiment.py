@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 import torch.nn as nn
 
 from core import evaluate
@@ -98,6 +99,10 @@ def train_and_test(
     y_te = y[te]
     y_pred = proba.argmax(1)
     metrics = evaluate.classification_metrics(y_te, proba)
+    penalty = getattr(model, "l2_penalty", None)
+    if callable(penalty):  # Keras' evaluate reports the cross-entropy plus the kernels' L2 penalty
+        with torch.no_grad():
+            metrics["loss_keras"] = metrics["loss"] + float(penalty())
     return RunOutput(
         metrics=metrics,
         per_class=evaluate.per_class_report(y_te, y_pred, labels),

@@ -53,12 +53,19 @@ class TrainConfig:
     drop_last: bool = False  # drop the last, incomplete training batch of each epoch
     stop_on_divergence: bool = False  # True: a non-finite loss ends training and marks it diverged
     monitor: str = "val_loss"  # what early stopping, the best weights and the scheduler follow: "val_loss" or "val_acc"
+    # "torch": ReduceLROnPlateau as torch counts it (a cut after `scheduler_patience` + 1 epochs without a gain,
+    # relative threshold on a loss); "keras": as Keras does (a cut once `scheduler_patience` epochs pass without a
+    # gain larger than the absolute min_delta 1e-4), for the co-authors' Keras code
+    scheduler_rule: str = "torch"
+    scheduler_min_lr: float = 0.0
 
     def __post_init__(self) -> None:
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"TrainConfig.optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
         if self.monitor not in ("val_loss", "val_acc"):
             raise ValueError(f"TrainConfig.monitor must be 'val_loss' or 'val_acc', got {self.monitor!r}")
+        if self.scheduler_rule not in ("torch", "keras"):
+            raise ValueError(f"TrainConfig.scheduler_rule must be 'torch' or 'keras', got {self.scheduler_rule!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -322,15 +329,15 @@ def fit(
     else:
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, eps=cfg.adam_eps)
     sched = None
-    if cfg.scheduler and cfg.monitor == "val_acc":  # Keras on val_accuracy: a gain counts above min_delta 1e-4
+    if cfg.scheduler:
+        keras = cfg.scheduler_rule == "keras"
+        # torch cuts when the epochs without a gain exceed its patience, Keras when they reach it; on an
+        # accuracy, or with Keras, a gain must pass the absolute min_delta 1e-4
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            opt, mode="max", factor=cfg.scheduler_factor, patience=cfg.scheduler_patience, threshold=1e-4,
-            threshold_mode="abs",
+            opt, mode="max" if cfg.monitor == "val_acc" else "min", factor=cfg.scheduler_factor,
+            patience=max(cfg.scheduler_patience - 1, 0) if keras else cfg.scheduler_patience, threshold=1e-4,
+            threshold_mode="abs" if keras or cfg.monitor == "val_acc" else "rel", min_lr=cfg.scheduler_min_lr,
         )  # fmt: skip
-    elif cfg.scheduler:
-        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            opt, factor=cfg.scheduler_factor, patience=cfg.scheduler_patience
-        )
     gen = torch.Generator().manual_seed(cfg.seed)
     hist = History(
         epochs_budget=cfg.epochs,
@@ -440,7 +447,8 @@ def fit(
     return hist
 
 
-_LATER_FIELDS = {"adam_eps": 1e-8, "monitor": "val_loss"}  # TrainConfig fields added on 2026-12-02
+# TrainConfig fields added later (2026-12-02): at these defaults they leave a checkpoint key as it was
+_LATER_FIELDS = {"adam_eps": 1e-8, "monitor": "val_loss", "scheduler_rule": "torch", "scheduler_min_lr": 0.0}
 
 
 def _run_key(model: nn.Module, cfg: TrainConfig, train: tuple, val: tuple) -> str:

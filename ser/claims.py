@@ -18,7 +18,9 @@ never typed in:
   setting does to training, not whether the claim holds;
 - ``substituted corpus``: the method was run, but on another corpus (or on a
   modified copy, such as the 2-second EmoDB, which the record marks as a substitution);
-- ``data unavailable``: the paper's corpus is not available and no substitute ran;
+- ``data unavailable``: neither the paper's corpus nor a declared stand-in that could answer it is available
+  (a stand-in without the claim's emotion cannot); a claim whose stand-in could answer it but has not yet
+  is ``not yet run``;
 - ``clean arm only: no verdict``: no run of the main arm, but the ``clean`` arm ran for the claim
   (BAVED's Table 2 learning rates, which the issue asks on the clean arm): the claimed number was
   made with the authors' leaks, so a clean run below it says what the leak-free recipe does at that
@@ -215,6 +217,16 @@ def claim_corpus(claim: dict, registry: dict) -> str | None:
     return (
         claim["corpus"] if claim["corpus"] in AVAILABLE_CORPORA else registry.get("substitute", {}).get(claim["corpus"])
     )
+
+
+def _class_missing(metric: str, corpus: str) -> bool:
+    """Whether a per-class metric (``f1/fear``) names an emotion that ``corpus`` does not have, so that no
+    run on it can answer the claim (suffixes that are no corpus's label, e.g. ``accuracy/k3``, are not)."""
+    from core.data import CORPORA
+
+    cls = metric.partition("/")[2]
+    labels = {label for c in CORPORA.values() for label in c.labels}
+    return cls in labels and corpus in CORPORA and cls not in CORPORA[corpus].labels
 
 
 def folds_cover(recs: list[dict], registry: dict) -> bool:
@@ -435,8 +447,8 @@ def compare(
             row.update(arm="clean", profile=clean_profile, corpus_used=", ".join(clean_corpora))
         elif c.get("not_run"):
             status = "not run"
-        elif notebook_exists and c["corpus"] not in AVAILABLE_CORPORA:
-            status = "data unavailable"
+        elif notebook_exists and (corpus is None or _class_missing(c["metric"], corpus)):
+            status = "data unavailable"  # neither the paper's corpus nor a stand-in that could answer is here
         else:
             status = "not yet run"
         row["status"] = status

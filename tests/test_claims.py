@@ -122,7 +122,11 @@ def test_statuses_are_computed():
     assert t.loc["acc", "speaker_mean"] == pytest.approx(70.0) and t.loc["acc", "speaker_n"] == 1
     # 0.91 vs 0.95 is outside 0.02, but these are cpu-profile runs: below the paper's budget
     assert t.loc["f1", "status"] == "inconclusive: reduced budget"
-    assert t.loc["kedas", "status"] == "data unavailable"
+    # KEDAS is not here but its declared stand-in is: the claim waits for a run, it is not out of reach
+    assert t.loc["kedas", "status"] == "not yet run"
+    assert compare({**REG, "substitute": {}}, records, True).set_index("claim").loc["kedas", "status"] == (
+        "data unavailable"
+    )  # no stand-in declared: out of reach
     assert t.loc["sub", "status"] == "substituted corpus" and t.loc["sub", "corpus_used"] == "eyase"
     assert t.loc["sub", "mean"] == pytest.approx(80.0)  # the other stand-in is not averaged in
     assert t.loc["vgg", "status"] == "not run"
@@ -421,3 +425,13 @@ def test_a_column_never_mixes_runs_at_the_papers_budget_with_runs_below_it():
     assert prefer_at_budget(short, REG) == (short, 0)  # none at the budget: all of them, marked so elsewhere
     assert column([full, *short], "random", "as_published", registry=REG).runs == [full]
     assert len(column([full, *short], "random", "as_published").every) == 4  # without a declaration: no judgement
+
+
+def test_a_stand_in_without_the_claims_emotion_leaves_it_out_of_reach():
+    from ser.claims import _class_missing
+
+    assert _class_missing("f1/fear", "eyase")  # EYASE has no fear: no run on it can answer
+    assert not _class_missing("f1/angry", "eyase") and not _class_missing("accuracy/k3", "eyase")
+    fear = {**REG["claims"][2], "id": "fear", "metric": "f1/fear"}  # the KEDAS claim, per class
+    t = compare({**REG, "claims": [fear]}, [], True).set_index("claim")
+    assert t.loc["fear", "status"] == "data unavailable"

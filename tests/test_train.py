@@ -418,3 +418,19 @@ def test_fields_added_at_their_defaults_keep_the_checkpoint_key():
     old = {k: v for k, v in cfg.to_dict().items() if k not in ("adam_eps", "monitor")}  # a config from before
     assert hashlib.sha256(json.dumps(old, sort_keys=True, default=str).encode()).hexdigest() != key  # data hashed too
     assert key != _run_key(model, TrainConfig(progress=False, adam_eps=1e-7), (x[:80], y[:80]), (x[80:], y[80:]))
+
+
+def test_the_keras_plateau_rule_cuts_one_epoch_before_torchs():
+    """Keras' ReduceLROnPlateau cuts once `patience` epochs pass without a gain; torch's after one more.
+    With a flat validation loss (a rate too small to move it by 1e-4) and patience 2, Keras' rule trains
+    epoch 3 at the cut rate and torch's epoch 4; the floor holds the rate."""
+    x, y = _toy()
+    rates = {}
+    for rule in ("torch", "keras"):
+        cfg = TrainConfig(lr=1e-6, epochs=8, batch_size=32, patience=None, progress=False, scheduler=True,
+                          scheduler_patience=2, scheduler_rule=rule, scheduler_min_lr=3e-7)  # fmt: skip
+        rates[rule] = fit(_mlp(), (x[:80], y[:80]), (x[80:], y[80:]), cfg).lr
+    assert rates["keras"] == [1e-6] * 3 + [5e-7] * 2 + [3e-7] * 3  # cut after epochs 2 and 4, then the floor
+    assert rates["torch"] == [1e-6] * 4 + [5e-7] * 3 + [3e-7]  # one epoch later each time
+    with pytest.raises(ValueError, match="scheduler_rule"):
+        TrainConfig(scheduler_rule="tf")
