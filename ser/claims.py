@@ -444,7 +444,8 @@ def compare(
                 status = "reproduced"  # without the leaks, at the paper's budget: the stronger result
             else:
                 status = "clean arm only: no verdict"
-            row.update(arm="clean", profile=clean_profile, corpus_used=", ".join(clean_corpora))
+            # the row's arm and budget are now the clean column's
+            row.update(arm="clean", profile=clean_profile, corpus_used=", ".join(clean_corpora), paper_budget=clean_budget)
         elif c.get("not_run"):
             status = "not run"
         elif notebook_exists and (corpus is None or _class_missing(c["metric"], corpus)):

@@ -255,6 +255,10 @@ def test_a_claim_with_only_clean_runs_gets_no_verdict():
     # the row names the clean arm, its profile and corpus; the reason keeps the unit
     row = compare(REG, recs[:1], True).set_index("claim").loc["acc"]
     assert (row["arm"], row["profile"], row["corpus_used"]) == ("clean", "paper", "baved") and " 80 %" in row["reason"]
+    # and its budget is the clean run's: the table does not call a run at the paper's budget "below" it
+    assert bool(row["paper_budget"]) is False  # recs[0] was set below budget above
+    recs[0]["budget"]["paper_budget"] = True
+    assert bool(compare(REG, recs[:1], True).set_index("claim").loc["acc", "paper_budget"]) is True
 
 
 def test_clean_only_runs_that_reach_collapse_or_stand_in_say_so():
