@@ -445,7 +445,9 @@ def compare(
             else:
                 status = "clean arm only: no verdict"
             # the row's arm and budget are now the clean column's
-            row.update(arm="clean", profile=clean_profile, corpus_used=", ".join(clean_corpora), paper_budget=clean_budget)
+            row.update(
+                arm="clean", profile=clean_profile, corpus_used=", ".join(clean_corpora), paper_budget=clean_budget
+            )
         elif c.get("not_run"):
             status = "not run"
         elif notebook_exists and (corpus is None or _class_missing(c["metric"], corpus)):
