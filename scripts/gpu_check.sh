@@ -5,7 +5,8 @@
 #   1. the training benchmark on the GPU (`ser bench train --device cuda`), every paper model;
 #   2. with the time left, and only where a job's corpus and the audio packages travelled with the
 #      tree: the queue of paper-budget runs in JOBS (ArabEmoNet's arms, then the wavelet model on
-#      RAVDESS), each with its own time limit (ARM_TIMEOUT); records name the GPU in `device`.
+#      RAVDESS), one job per fold, each with its own time limit (ARM_TIMEOUT, default 420 s); records
+#      name the GPU in `device`. A 15-minute lease finishes a fold or two: the folds accumulate over leases.
 #
 # Prepare here (once per session; both folders are ignored by git):
 #   echo /.whl/ >> .git/info/exclude; echo /.gpu-data/ >> .git/info/exclude
@@ -17,6 +18,7 @@
 set -uo pipefail
 OUT=${OUT:-/tmp/gpu-check}
 DEVICE=${DEVICE:-cuda}
+GPU_DATA=${GPU_DATA:-.gpu-data}  # the corpora carried (DRY=1: print the jobs instead of running them)
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 PY=${PY:-python3}
@@ -37,16 +39,29 @@ missing=$($PY -c 'import importlib.util as u; print(" ".join(m for m in ("libros
 # authors' code ran it and clean, on EYASE then BAVED (10 s inputs, kernel 10, 16 GFLOP per item forward: about
 # 80 CPU-hours per arm and corpus at 100 epochs here, minutes per fold on a GPU), its speaker folds, then the
 # wavelet model on RAVDESS (8-s images of 1,440 clips).
-ARAB="-p studies False -y '{folds: [0, 1, 2, 3, 4]}'"
-WAVE="-p studies False -p corpus ravdess -y '{folds: [0, 1, 2]}'"
-JOBS=${JOBS:-"arabemonet:eyase:eyase-as_published:-p arm as_published -p corpus eyase -p protocol kfold $ARAB;\
-arabemonet:eyase:eyase-clean:-p arm clean -p corpus eyase -p protocol kfold $ARAB;\
-arabemonet:baved:baved-as_published:-p arm as_published -p corpus baved -p protocol kfold $ARAB;\
-arabemonet:baved:baved-clean:-p arm clean -p corpus baved -p protocol kfold $ARAB;\
-arabemonet:eyase:eyase-speaker:-p arm speaker -p corpus eyase $ARAB;\
-arabemonet:baved:baved-speaker:-p arm speaker -p corpus baved $ARAB;\
-wavelet_cnn_lstm:ravdess:ravdess-sd-as_published:-p arm as_published -p protocol sd $WAVE;\
-wavelet_cnn_lstm:ravdess:ravdess-sd-clean:-p arm clean -p protocol sd $WAVE"}
+# One job per fold, so that every fold finished inside the lease comes back as its own record (a run cut
+# short leaves nothing: the next lease is a fresh machine), `as_published` and `clean` on the same fold next
+# to each other (two folds of both arms already measure the leak on matched test parts).
+fold_jobs() {  # notebook corpus target "papermill args" fold...: one job per fold
+  local nb=$1 corpus=$2 name=$3 args=$4; shift 4
+  for f in "$@"; do printf '%s:%s:%s-fold%s:%s -y "{folds: [%s]}";' "$nb" "$corpus" "$name" "$f" "$args" "$f"; done
+}
+if [ -z "${JOBS:-}" ]; then
+  JOBS=""
+  for c in eyase baved; do
+    for f in 0 1 2 3 4; do
+      JOBS+=$(fold_jobs arabemonet $c $c-as_published "-p arm as_published -p corpus $c -p protocol kfold -p studies False" $f)
+      JOBS+=$(fold_jobs arabemonet $c $c-clean "-p arm clean -p corpus $c -p protocol kfold -p studies False" $f)
+    done
+  done
+  for c in eyase baved; do
+    JOBS+=$(fold_jobs arabemonet $c $c-speaker "-p arm speaker -p corpus $c -p studies False" 0 1 2 3 4)
+  done
+  for f in 0 1 2; do
+    JOBS+=$(fold_jobs wavelet_cnn_lstm ravdess ravdess-sd-as_published "-p arm as_published -p protocol sd -p studies False -p corpus ravdess" $f)
+    JOBS+=$(fold_jobs wavelet_cnn_lstm ravdess ravdess-sd-clean "-p arm clean -p protocol sd -p studies False -p corpus ravdess" $f)
+  done
+fi
 if [ -n "$missing" ]; then
   echo "paper-budget runs skipped: packages missing: $missing" | tee "$OUT/arms.log"
 else
@@ -55,9 +70,11 @@ else
   IFS=';' read -ra jobs <<< "$JOBS"
   for job in "${jobs[@]}"; do
     IFS=':' read -r nb corpus name args <<< "$(echo "$job" | sed 's/^ *//')"
-    if [ ! -d ".gpu-data/$corpus" ]; then echo "$name skipped: no .gpu-data/$corpus carried" | tee -a "$OUT/arms.log"; continue; fi
+    if [ ! -d "$GPU_DATA/$corpus" ]; then echo "$name skipped: no $GPU_DATA/$corpus carried" | tee -a "$OUT/arms.log"; continue; fi
+    [ -n "$name" ] || continue
     eval "extra=($args)"
-    SER_DATA="$PWD/.gpu-data" SER_CACHE=/tmp/ser-cache timeout "${ARM_TIMEOUT:-240}" $PY -m papermill \
+    if [ -n "${DRY:-}" ]; then echo "would run $nb $name: ${extra[*]}" | tee -a "$OUT/arms.log"; continue; fi
+    SER_DATA="$(cd "$GPU_DATA" && pwd)" SER_CACHE=/tmp/ser-cache timeout "${ARM_TIMEOUT:-420}" $PY -m papermill \
       "papers/$nb.ipynb" "$work/$name.ipynb" -p profile paper -p record True -p results_dir "$work/results/$nb" \
       "${extra[@]}" 2>&1 | tail -5 | tee -a "$OUT/arms.log"
     echo "$name: exit ${PIPESTATUS[0]}" | tee -a "$OUT/arms.log"

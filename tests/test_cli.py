@@ -364,14 +364,21 @@ def test_gpu_script_runs_without_a_gpu_and_writes_as_it_goes(tmp_path):
     import subprocess
     import sys
 
+    (tmp_path / "data" / "eyase").mkdir(parents=True)  # EYASE carried, BAVED and RAVDESS not
     env = {**os.environ, "PY": sys.executable, "DEVICE": "cpu", "MODELS": "emotionnet", "THREADS": "1",
-           "OUT": str(tmp_path)}  # fmt: skip
+           "OUT": str(tmp_path / "out"), "GPU_DATA": str(tmp_path / "data"), "DRY": "1"}  # fmt: skip
     proc = subprocess.run(["bash", "scripts/gpu_check.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    res = json.loads((tmp_path / "train-bench-cpu.json").read_text())
+    res = json.loads((tmp_path / "out" / "train-bench-cpu.json").read_text())
     assert [r["model"] for r in res["models"]] == ["emotionnet"] and res["device"].startswith("cpu")
-    assert "skipped" in (tmp_path / "arms.log").read_text()
+    log = (tmp_path / "out" / "arms.log").read_text().splitlines()
+    planned = [line.split()[3].rstrip(":") for line in log if line.startswith("would run")]
+    # one job per fold, as_published and clean on the same fold side by side, for the corpus carried only
+    assert planned[:4] == ["eyase-as_published-fold0", "eyase-clean-fold0", "eyase-as_published-fold1", "eyase-clean-fold1"]
+    assert len(planned) == 15 and "eyase-speaker-fold4" in planned
+    assert "-p arm clean -p corpus eyase -p protocol kfold -p studies False -y {folds: [0]}" in log[1]
+    assert "baved-clean-fold0 skipped: no " in "\n".join(log)
 
 
 def test_a_run_that_is_up_to_date_is_not_run_again(tmp_path, monkeypatch):
