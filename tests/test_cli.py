@@ -375,7 +375,7 @@ def test_gpu_script_runs_without_a_gpu_and_writes_as_it_goes(tmp_path):
     log = (tmp_path / "out" / "arms.log").read_text().splitlines()
     planned = [line.split()[3].rstrip(":") for line in log if line.startswith("would run")]
     # one job per fold, as_published and clean on the same fold side by side, for the corpus carried only
-    assert planned[:4] == ["eyase-as_published-fold0", "eyase-clean-fold0", "eyase-as_published-fold1", "eyase-clean-fold1"]
+    assert planned[:4] == [f"eyase-{arm}-fold{f}" for f in (0, 1) for arm in ("as_published", "clean")]
     assert len(planned) == 15 and "eyase-speaker-fold4" in planned
     assert "-p arm clean -p corpus eyase -p protocol kfold -p studies False -y {folds: [0]}" in log[1]
     assert "baved-clean-fold0 skipped: no " in "\n".join(log)
