@@ -70,8 +70,8 @@ else
   IFS=';' read -ra jobs <<< "$JOBS"
   for job in "${jobs[@]}"; do
     IFS=':' read -r nb corpus name args <<< "$(echo "$job" | sed 's/^ *//')"
+    [ -n "$name" ] || continue  # an empty job (";;" in a JOBS given by hand)
     if [ ! -d "$GPU_DATA/$corpus" ]; then echo "$name skipped: no $GPU_DATA/$corpus carried" | tee -a "$OUT/arms.log"; continue; fi
-    [ -n "$name" ] || continue
     eval "extra=($args)"
     if [ -n "${DRY:-}" ]; then echo "would run $nb $name: ${extra[*]}" | tee -a "$OUT/arms.log"; continue; fi
     SER_DATA="$(cd "$GPU_DATA" && pwd)" SER_CACHE=/tmp/ser-cache timeout "${ARM_TIMEOUT:-420}" $PY -m papermill \

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+REPO = Path(__file__).resolve().parent.parent
+
 
 @pytest.fixture(scope="session")
 def data_root() -> Path:
@@ -26,3 +28,15 @@ def write_tone(
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, data, sr, subtype="PCM_16")
     return mono
+
+
+def run_notebook(nb: Path, tmp_path: Path, **parameters) -> list[dict]:
+    """Execute a paper's notebook with papermill into ``tmp_path`` (from the repository root), its results
+    written to ``tmp_path / "res"`` unless ``results_dir`` is given; return the records it wrote."""
+    import papermill as pm
+
+    from ser.results import read_results
+
+    res = Path(parameters.setdefault("results_dir", str(tmp_path / "res")))
+    pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), progress_bar=False, cwd=str(REPO), parameters=parameters)
+    return read_results(res)

@@ -15,7 +15,7 @@ from core import data, images
 from core.models import SpectrogramCRNN, count_parameters
 from core.models.crnn import KINDS
 from core.models.pretrained import BACKBONES, VGG19_FROZEN_CONVS, PretrainedClassifier, WeightsUnavailable, build
-from tests.conftest import write_tone
+from tests.conftest import run_notebook, write_tone
 
 NB = Path(__file__).resolve().parent.parent / "papers" / "cnn_blstm_attention.ipynb"
 
@@ -192,22 +192,9 @@ def test_weights_are_required_and_loaded_and_frozen(tmp_path):
 
 
 def test_records_and_claims(tmp_path):
-    from ser.results import read_results
-
-    pm.execute_notebook(
-        str(NB),
-        str(tmp_path / "out.ipynb"),
-        progress_bar=False,
-        cwd=str(NB.parent.parent),
-        parameters={
-            "profile": "smoke",
-            "results_dir": str(tmp_path / "res"),
-            "seeds": [3],
-            "experiments": ["headline", "ablation"],
-            "protocol": "speaker",
-        },  # fmt: skip
-    )
-    recs = {r["params"]["run"]: r for r in read_results(tmp_path / "res")}
+    records = run_notebook(NB, tmp_path, profile="smoke", seeds=[3], experiments=["headline", "ablation"],
+                           protocol="speaker")  # fmt: skip
+    recs = {r["params"]["run"]: r for r in records}
     assert set(recs) == {"cnn_blstm_attention", "no_regularization", "no_dropout", "no_cnn", "no_lstm"}
     assert {Path(r["_file"]).name for r in recs.values()} == {
         f"ravdess-speaker-{name}-smoke-seed3.json" for name in recs
@@ -514,29 +501,13 @@ def test_the_code_arms_fine_tune_vgg19_from_a_local_weights_file(tmp_path):
     """The VGG19 block of the code arms, end to end at the smoke profile: a local weights file (here a random
     donor in torchvision's layout: a test of the path, not of ImageNet) is loaded, fine-tuned with the
     co-author's settings on the under-sampled 65/17.5/17.5 split, and recorded."""
-    import papermill as pm
-
-    from ser.results import read_results
-
     torch.manual_seed(0)
     donor = PretrainedClassifier("vgg19")
     path = tmp_path / "vgg19.pth"
     torch.save({f"features.{k}": v for k, v in donor.features.state_dict().items()}, path)
-    pm.execute_notebook(
-        str(NB),
-        str(tmp_path / "out.ipynb"),
-        progress_bar=False,
-        cwd=str(NB.parent.parent),
-        parameters={
-            "profile": "smoke",
-            "results_dir": str(tmp_path / "res"),
-            "seeds": [0],
-            "experiments": ["headline"],
-            "arm": "clean",
-            "vgg19_weights": str(path),
-        },  # fmt: skip
-    )
-    recs = {r["params"]["run"]: r for r in read_results(tmp_path / "res")}
+    records = run_notebook(NB, tmp_path, profile="smoke", seeds=[0], experiments=["headline"], arm="clean",
+                           vgg19_weights=str(path))  # fmt: skip
+    recs = {r["params"]["run"]: r for r in records}
     vgg = recs["vgg19"]
     assert vgg["arm"] == "clean" and vgg["params"]["weights"] == str(path)
     train = vgg["params"]["train"]
