@@ -30,13 +30,14 @@ def write_tone(
     return mono
 
 
-def run_notebook(nb: Path, tmp_path: Path, **parameters) -> list[dict]:
-    """Execute a paper's notebook with papermill into ``tmp_path`` (from the repository root), its results
-    written to ``tmp_path / "res"`` unless ``results_dir`` is given; return the records it wrote."""
+def run_notebook(nb: Path, tmp_path: Path, *, out_name: str = "out.ipynb", **parameters) -> list[dict]:
+    """Execute a paper's notebook with papermill into ``tmp_path / out_name`` (from the repository root), its
+    results written to ``tmp_path / "res"`` unless ``results_dir`` is given; return the records it wrote.
+    ``out_name`` is not a notebook parameter; papermill's errors (a bad parameter's) propagate."""
     import papermill as pm
 
     from ser.results import read_results
 
     res = Path(parameters.setdefault("results_dir", str(tmp_path / "res")))
-    pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), progress_bar=False, cwd=str(REPO), parameters=parameters)
+    pm.execute_notebook(str(nb), str(tmp_path / out_name), progress_bar=False, cwd=str(REPO), parameters=parameters)
     return read_results(res)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import papermill as pm
 import pytest
 import torch
 import torch.nn as nn
@@ -19,7 +18,7 @@ from core.train import TrainConfig, _batches, fit, predict_proba, spec_augment
 from ser.claims import load_registry
 from ser.params import ParameterError
 from ser.run import notebook_defaults, resolve_params
-from tests.conftest import write_tone
+from tests.conftest import run_notebook, write_tone
 
 NB = Path(__file__).resolve().parent.parent / "papers" / "arabemonet.ipynb"
 REG = load_registry("arabemonet")["arabemonet"]
@@ -219,18 +218,9 @@ def test_profiles_keep_the_budget():
 
 def test_records_speak_to_the_right_claims(tmp_path):
     """A smoke run writes one record per configuration and fold, each tied only to its own claims."""
-    from ser.results import read_results
-
-    pm.execute_notebook(
-        str(NB),
-        str(tmp_path / "out.ipynb"),
-        progress_bar=False,
-        cwd=str(NB.parent.parent),
-        parameters={
-            "profile": "smoke", "results_dir": str(tmp_path / "res"), "study_kernels": [3], "folds": [1], "seed": 2,
-        },
-    )  # fmt: skip
-    recs = {r["params"]["config"]: r for r in read_results(tmp_path / "res")}
+    records = run_notebook(NB, tmp_path, profile="smoke", results_dir=str(tmp_path / "res"), study_kernels=[3],
+                           folds=[1], seed=2)  # fmt: skip
+    recs = {r["params"]["config"]: r for r in records}
     assert set(recs) == {"main", "k3", "no_augment", "transformer"}
     # a seed other than 0 is in the names, so seeds never overwrite each other's records (nor checkpoints)
     names = {Path(r["_file"]).name for r in recs.values()}
@@ -276,17 +266,9 @@ def test_the_authors_code_model():
 def test_the_authors_arms_differ_only_in_the_validation_part(tmp_path, arm):
     """Smoke runs of both arms: two noisy copies of each training-fold clip join the training part only;
     as_published validates on the test fold itself (and says so), clean on a part of the training folds."""
-    from ser.results import read_results
-
-    res = tmp_path / "res"
-    pm.execute_notebook(
-        str(NB),
-        str(tmp_path / "out.ipynb"),
-        progress_bar=False,
-        cwd=str(NB.parent.parent),
-        parameters={"profile": "smoke", "results_dir": str(res), "studies": False, "folds": [0], "arm": arm},
+    (rec,) = run_notebook(
+        NB, tmp_path, profile="smoke", results_dir=str(tmp_path / "res"), studies=False, folds=[0], arm=arm
     )
-    (rec,) = read_results(res)
     assert rec["arm"] == arm and Path(rec["_file"]).name == f"eyase-kfold5-{arm}-main-smoke-fold0.json"
     assert rec["n_params"] == 1_473_061  # kernel 10, padding 4, EYASE's 4 classes
     assert rec["params"]["duration"] == 10.0 and rec["params"]["noise_copies"] == 2

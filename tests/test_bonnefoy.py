@@ -439,14 +439,9 @@ def test_cross_corpus_trains_on_one_corpus_and_tests_on_the_other(tmp_path, data
     and says the report has no such number; without test corpora the notebook stops with a clear error."""
     import pandas as pd
 
-    from ser.results import read_results
-
     res = tmp_path / "res"
-    pm.execute_notebook(str(NB), str(tmp_path / "out.ipynb"), progress_bar=False, cwd=str(NB.parent.parent),
-                        parameters={"profile": "smoke", "arm": "clean", "protocol": "cross", "corpora": ["ravdess"],
-                                    "test_corpora": ["tess"], "seeds": [0], "results_dir": str(res),
-                                    "data_root": str(data_root)})  # fmt: skip
-    (rec,) = read_results(res)
+    (rec,) = run_notebook(NB, tmp_path, profile="smoke", arm="clean", protocol="cross", corpora=["ravdess"],
+                          test_corpora=["tess"], seeds=[0], results_dir=str(res), data_root=str(data_root))  # fmt: skip
     assert rec["corpus"] == "ravdess-to-tess" and rec["protocol"] == "cross" and "cross-corpus" in rec["substitution"]
     # the budget block counts the optimizer steps run: epochs run x batches (the last, smaller one included)
     n_batches = -(-rec["n_train"] // rec["params"]["batch_size"])
@@ -456,13 +451,10 @@ def test_cross_corpus_trains_on_one_corpus_and_tests_on_the_other(tmp_path, data
     assert test_ids and all(u.startswith("tess") for u in test_ids)
     assert not any(u.startswith("tess") for u in split.loc[split["part"] != "test", "utt_id"])
     with pytest.raises(pm.PapermillExecutionError, match="must not train on its test corpus"):
-        bad = {"profile": "smoke", "arm": "as_published", "protocol": "cross", "corpora": ["ravdess"],
-               "test_corpora": ["tess"], "results_dir": str(res)}  # fmt: skip
-        pm.execute_notebook(str(NB), str(tmp_path / "leak.ipynb"), progress_bar=False, cwd=str(NB.parent.parent),
-                            parameters=bad)  # fmt: skip
+        run_notebook(NB, tmp_path, out_name="leak.ipynb", profile="smoke", arm="as_published", protocol="cross",
+                     corpora=["ravdess"], test_corpora=["tess"], results_dir=str(res))  # fmt: skip
     with pytest.raises(pm.PapermillExecutionError, match="protocol 'cross' needs test_corpora"):
-        pm.execute_notebook(str(NB), str(tmp_path / "bad.ipynb"), progress_bar=False, cwd=str(NB.parent.parent),
-                            parameters={"profile": "smoke", "protocol": "cross", "results_dir": str(res)})  # fmt: skip
+        run_notebook(NB, tmp_path, out_name="bad.ipynb", profile="smoke", protocol="cross", results_dir=str(res))
 
 
 def test_tess_speaker_arm_trains_on_one_actress_and_as_published_builds_the_keras_model(tmp_path, data_root):
@@ -471,14 +463,10 @@ def test_tess_speaker_arm_trains_on_one_actress_and_as_published_builds_the_kera
     import pandas as pd
 
     from core import data
-    from ser.results import read_results
 
     for arm in ("speaker", "as_published"):
-        res = tmp_path / arm
-        pm.execute_notebook(str(NB), str(tmp_path / f"{arm}.ipynb"), progress_bar=False, cwd=str(NB.parent.parent),
-                            parameters={"profile": "smoke", "arm": arm, "corpora": ["tess"], "seeds": [0],
-                                        "results_dir": str(res), "data_root": str(data_root)})  # fmt: skip
-        (rec,) = read_results(res)
+        (rec,) = run_notebook(NB, tmp_path, out_name=f"{arm}.ipynb", profile="smoke", arm=arm, corpora=["tess"],
+                              seeds=[0], results_dir=str(tmp_path / arm), data_root=str(data_root))  # fmt: skip
         assert rec["corpus"] == "tess" and rec["arm"] == arm and rec["params"]["keras_defaults"]
         assert rec["params"]["train"]["adam_eps"] == 1e-7 and rec["params"]["model_variant"] == "code"
     split = pd.read_csv(next((tmp_path / "speaker" / "splits").glob("*.csv")))

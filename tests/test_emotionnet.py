@@ -11,7 +11,7 @@ import torch
 from core.baselines import run_baselines
 from core.features import LLD_NAMES, LLDConfig, MinMaxScaler, extract_lld, lld
 from core.models import EmotionNet, PlainDNN, count_parameters
-from tests.conftest import write_tone
+from tests.conftest import run_notebook, write_tone
 
 NB = Path(__file__).resolve().parent.parent / "papers" / "emotionnet.ipynb"
 
@@ -132,25 +132,17 @@ def _kedas_like_csv(path: Path, n_per_class: int = 30) -> None:
     df.to_csv(path, index=False)
 
 
-def _execute(tmp_path: Path, **parameters) -> Path:
-    out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NB), str(out), cwd=str(NB.parent.parent), progress_bar=False, parameters=parameters)
-    return out
-
-
 def test_notebook_with_features_csv(tmp_path):
     csv = tmp_path / "kedas_features.csv"
     _kedas_like_csv(csv)
     res = tmp_path / "res"
-    out = _execute(
-        tmp_path, features_csv=str(csv), protocols=["random"], seeds=[0], profile="smoke", results_dir=str(res)
+    recs = run_notebook(
+        NB, tmp_path, features_csv=str(csv), protocols=["random"], seeds=[0], profile="smoke", results_dir=str(res)
     )
-    text = out.read_text()
+    text = (tmp_path / "out.ipynb").read_text()
     assert "csv: 150 utterances, 1 dropped for NaN/inf" in text
     from ser.declaration import load
-    from ser.results import read_results
 
-    recs = read_results(res)
     assert len(recs) == 1 and recs[0]["corpus"] == "csv" and recs[0]["substitution"] is None
     rec = recs[0]
     assert rec["n_dropped_nonfinite"] == 1 and "accuracy/svm" in rec["metrics"]
@@ -172,10 +164,7 @@ def test_a_reading_of_the_text_is_an_arm_with_its_own_records(tmp_path, arm):
     _kedas_like_csv(csv)
     res = tmp_path / "res"
     common = dict(features_csv=str(csv), protocols=["random"], seeds=[0], profile="smoke", results_dir=str(res))
-    _execute(tmp_path, baselines=False, arm=arm, **common)
-    from ser.results import read_results
-
-    (rec,) = read_results(res)
+    (rec,) = run_notebook(NB, tmp_path, baselines=False, arm=arm, **common)
     assert rec["arm"] == arm and rec["run"] == f"csv-random-{arm}-smoke-seed0"
     expected = {"decoder_iiic": {"decoder": [64, 128, 256, 512]}, "scale_all": {"scale_fit": "all"}}[arm]
     assert {k: rec["params"][k] for k in expected} == expected
@@ -216,15 +205,15 @@ def test_run_context_budget_and_destination(tmp_path, monkeypatch):
 
 def test_bad_parameters_fail_before_any_work(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match=r"parameter 'protocols'=\['loso'\] is invalid"):
-        _execute(tmp_path, protocols=["loso"], profile="smoke", results_dir=str(tmp_path / "r"))
+        run_notebook(NB, tmp_path, protocols=["loso"], profile="smoke", results_dir=str(tmp_path / "r"))
 
 
 def test_features_csv_errors(tmp_path):
     bad = tmp_path / "bad.csv"
     pd.DataFrame({"a": [1.0], "label": ["x"]}).to_csv(bad, index=False)
     with pytest.raises(pm.PapermillExecutionError, match="expected 124"):
-        _execute(
-            tmp_path, features_csv=str(bad), profile="smoke", protocols=["random"], results_dir=str(tmp_path / "r")
+        run_notebook(
+            NB, tmp_path, features_csv=str(bad), profile="smoke", protocols=["random"], results_dir=str(tmp_path / "r")
         )
 
 

@@ -107,17 +107,10 @@ def test_the_authors_arms_run_end_to_end_and_record_the_leak(tmp_path, arm):
     clips have a twin in training, clean after it, so none has; both record the share and a 1-NN accuracy."""
     from pathlib import Path
 
-    import papermill as pm
+    from tests.conftest import REPO, run_notebook
 
-    from ser.results import read_results
-
-    nb = Path(__file__).resolve().parent.parent / "papers" / "parallel_cnn_lstm.ipynb"
-    res = tmp_path / "res"
-    pm.execute_notebook(
-        str(nb), str(tmp_path / "out.ipynb"), progress_bar=False, cwd=str(nb.parent.parent),
-        parameters={"profile": "smoke", "results_dir": str(res), "arm": arm, "seeds": [0]},
-    )  # fmt: skip
-    (rec,) = read_results(res)
+    nb = REPO / "papers" / "parallel_cnn_lstm.ipynb"
+    (rec,) = run_notebook(nb, tmp_path, profile="smoke", results_dir=str(tmp_path / "res"), arm=arm, seeds=[0])
     assert rec["arm"] == arm and rec["n_params"] == 260_452
     assert rec["params"]["train"]["optimizer"] == "sgd" and rec["budget"]["weights"] == "final"
     leak, knn = rec["metrics"]["leak/sibling_in_train"], rec["metrics"]["knn1_accuracy"]

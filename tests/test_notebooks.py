@@ -7,6 +7,8 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
+from tests.conftest import run_notebook
+
 NB = Path(__file__).resolve().parent.parent / "papers" / "parallel_cnn_lstm.ipynb"
 PAPERS = NB.parent
 BAD_PARAMETERS = [
@@ -91,22 +93,9 @@ def test_paired_script_in_sync(notebook):
 
 def test_overrides_reach_the_run(tmp_path):
     """`papermill ... -p lr 0.02 -p protocol speaker` runs, and the results file records the override."""
-    from ser.results import read_results
-
-    pm.execute_notebook(
-        str(NB),
-        str(tmp_path / "out.ipynb"),
-        progress_bar=False,
-        cwd=str(NB.parent.parent),
-        parameters={
-            "lr": 0.02,
-            "protocol": "speaker",
-            "seeds": [3],
-            "profile": "smoke",
-            "results_dir": str(tmp_path / "res"),
-        },
+    (rec,) = run_notebook(
+        NB, tmp_path, lr=0.02, protocol="speaker", seeds=[3], profile="smoke", results_dir=str(tmp_path / "res")
     )
-    (rec,) = read_results(tmp_path / "res")
     assert rec["params"]["lr"] == 0.02 and rec["protocol"] == "speaker" and rec["seeds"] == [3]
     assert rec["profile"] == "smoke" and rec["claim_ids"] == ["lr0.02-acc", "lr0.02-loss"]
     assert (tmp_path / "res" / "splits" / "baved-speaker-seed3.csv").is_file()

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import papermill as pm
 import pytest
 import torch
 import torch.nn as nn
@@ -14,7 +13,7 @@ import torch.nn as nn
 from core import splits
 from core import wavelet as wv
 from core.models import WaveletCNNLSTM, count_parameters
-from tests.conftest import write_tone
+from tests.conftest import run_notebook, write_tone
 
 NB = Path(__file__).resolve().parent.parent / "papers" / "wavelet_cnn_lstm.ipynb"
 CFG = wv.WaveletConfig()
@@ -208,28 +207,16 @@ def test_gender_pair_and_holdout_splits():
 def test_records_carry_the_substitution_and_the_right_claims(tmp_path):
     from ser import declaration
     from ser.claims import match_claims
-    from ser.results import read_results
 
-    pm.execute_notebook(
-        str(NB),
-        str(tmp_path / "out.ipynb"),
-        progress_bar=False,
-        cwd=str(NB.parent.parent),
-        parameters={
-            "profile": "smoke",
-            "results_dir": str(tmp_path / "res"),
-            "protocol": "si",
-            "study_lstm": [],
-            "folds": [2],
-            "seed": 1,
-        },
-    )
     res = tmp_path / "res"
+    records = run_notebook(
+        NB, tmp_path, profile="smoke", results_dir=str(res), protocol="si", study_lstm=[], folds=[2], seed=1
+    )
     # a seed other than 0 is in the names, so seeds never overwrite each other's records
     assert sorted(p.name for p in res.glob("*.json")) == [
         f"emodb-si3-{name}-smoke-fold2-seed1.json" for name in ("avg_pool", "lr0.001", "main")
     ]
-    recs = {r["params"]["config"]: r for r in read_results(res)}
+    recs = {r["params"]["config"]: r for r in records}
     main = recs["main"]
     assert main["protocol"] == "si3" and main["fold"] == 2 and "2-second" in main["substitution"]
     assert main["seeds"] == [1] and (res / "splits" / "emodb-si3-seed1-fold2.csv").is_file()
@@ -254,23 +241,16 @@ def test_records_carry_the_substitution_and_the_right_claims(tmp_path):
 
 
 def test_as_published_reads_the_text_literally_and_selects_on_the_held_out_part(tmp_path):
-    from ser.results import read_results
-
-    pm.execute_notebook(
-        str(NB),
-        str(tmp_path / "out.ipynb"),
-        progress_bar=False,
-        cwd=str(NB.parent.parent),
-        parameters={
-            "profile": "smoke",
-            "arm": "as_published",
-            "results_dir": str(tmp_path / "res"),
-            "studies": False,
-            "conventional_lr": None,
-            "folds": [1],
-        },
+    (rec,) = run_notebook(
+        NB,
+        tmp_path,
+        profile="smoke",
+        arm="as_published",
+        results_dir=str(tmp_path / "res"),
+        studies=False,
+        conventional_lr=None,
+        folds=[1],
     )
-    (rec,) = read_results(tmp_path / "res")
     p = rec["params"]
     assert rec["arm"] == "as_published" and rec["protocol"] == "sd3" and rec["fold"] == 1
     # the arm is in the file names: as_published and clean never overwrite each other or paper_text
