@@ -177,10 +177,18 @@ def oversample_plan(labels: np.ndarray, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(picks)) if picks else np.zeros(0, dtype=int)
 
 
-def undersample(labels: np.ndarray, seed: int) -> np.ndarray:
-    """Sorted indices keeping ``min(class count)`` clips of every class (§3.1.2)."""
+def undersample(labels: np.ndarray, seed: int, only: np.ndarray | None = None) -> np.ndarray:
+    """Sorted indices keeping ``min(class count)`` clips of every class (§3.1.2). With ``only`` (a boolean
+    mask) just those clips are thinned, to the smallest class among them, and every other clip is kept:
+    a cross-corpus run balances its training corpus and tests on the whole other one."""
     rng = np.random.default_rng(seed)
-    counts = np.bincount(labels)
+    labels = np.asarray(labels)
+    mask = np.ones(len(labels), dtype=bool) if only is None else np.asarray(only, dtype=bool)
+    if mask.shape != labels.shape:
+        raise ValueError(f"only must be a mask of {labels.shape[0]} clips, got shape {mask.shape}")
+    if not mask.any():
+        raise ValueError("only selects no clip to under-sample")
+    counts = np.bincount(labels[mask])
     n = counts[counts > 0].min()
-    keep = [rng.choice(np.flatnonzero(labels == k), size=n, replace=False) for k in np.flatnonzero(counts)]
-    return np.sort(np.concatenate(keep))
+    keep = [rng.choice(np.flatnonzero(mask & (labels == k)), size=n, replace=False) for k in np.flatnonzero(counts)]
+    return np.sort(np.concatenate([*keep, np.flatnonzero(~mask)]))

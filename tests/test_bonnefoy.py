@@ -127,6 +127,17 @@ def test_balancing():
     assert set(y[picks]) == {1, 2} and len(set(picks[y[picks] == 1])) == 4  # cycles through every clip
     keep = images.undersample(y, seed=0)
     assert np.bincount(y[keep]).tolist() == [4, 4, 4]
+    assert np.array_equal(images.undersample(y, seed=0, only=np.ones(len(y), bool)), keep)  # same draws
+
+
+def test_cross_corpus_undersampling_keeps_the_whole_test_corpus():
+    y = np.array([0] * 10 + [1] * 4 + [2] * 7 + [0] * 2 + [1] * 5 + [2] * 1)
+    train_corpus = np.arange(len(y)) < 21  # the last 8 clips are the test corpus
+    keep = images.undersample(y, seed=0, only=train_corpus)
+    assert set(range(21, 29)) <= set(keep)  # every test-corpus clip stays, its own smallest class (1) no matter
+    assert np.bincount(y[keep[keep < 21]]).tolist() == [4, 4, 4]  # the training corpus is balanced on its own
+    with pytest.raises(ValueError, match="mask"):
+        images.undersample(y, seed=0, only=train_corpus[:5])
 
 
 @pytest.mark.parametrize("kind", KINDS)
