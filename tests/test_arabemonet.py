@@ -305,3 +305,12 @@ def test_the_authors_transformer_variant():
     plain.positional = False
     x = torch.randn(2, 1, 128, 80)
     assert not torch.allclose(plain.eval()(x), m(x))
+
+
+def test_a_stand_in_with_another_class_count_changes_only_the_output_layer():
+    """book/verdicts.md: EYASE's 4 classes against KSUEmotions' 5 move a parameter count by 129."""
+    from core.models import count_parameters
+    from core.models.arabemonet import ArabEmoNet
+
+    assert count_parameters(ArabEmoNet(n_classes=5)) - count_parameters(ArabEmoNet(n_classes=4)) == 129
+    assert "129 parameters" in (Path(__file__).resolve().parent.parent / "book" / "verdicts.md").read_text()

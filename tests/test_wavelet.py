@@ -283,3 +283,11 @@ def test_fold_means_in_the_registry_follow_from_table4():
     assert len(found) == 5
     for values, mean in found:
         assert f"{sum(map(float, values)) / 3:.2f}" == mean, (values, mean)
+
+
+def test_the_chapter_states_the_parameter_counts_of_the_models():
+    """The chapter types three parameter counts (no record carries the first two); they must be the models'."""
+    text = (Path(__file__).resolve().parent.parent / "book" / "chapters" / "wavelet_cnn_lstm.md").read_text()
+    assert f"{count_parameters(WaveletCNNLSTM(8)):,} parameters for RAVDESS's 8 classes" in text
+    assert f"({count_parameters(WaveletCNNLSTM(7, **LITERAL)):,} parameters for EmoDB's 7 classes, against" in text
+    assert f"against {count_parameters(WaveletCNNLSTM(7)):,})" in text
