@@ -239,6 +239,10 @@ class Run:
         params = {**self.params, **(config or {})}
         extra = {k: repo_relative(v) if isinstance(v, Path) else v for k, v in extra.items()}
         epochs_run = len(history["val_loss"]) if history and "val_loss" in history else None
+        weights = extra.pop("weights", "best")
+        if weights == "final" and history and history.get("diverged") and history.get("restored") == "best":
+            # the trainer restores the best weights of a run that diverged, whatever the run asked for
+            weights = "best (the run diverged; the weights of its lowest validation loss were restored)"
         rec = results.make_record(
             paper=self.paper,
             claim_ids=claims.match_claims(self.decl, params | {"corpus": corpus, "protocol": protocol}, metrics),
@@ -252,9 +256,7 @@ class Run:
             duration_s=duration_s,
             arm=self.arm,
             run=name,
-            budget=self.budget_block(
-                epochs_run, extra.pop("stopping", None), extra.pop("weights", "best"), extra.pop("steps_run", None)
-            ),
+            budget=self.budget_block(epochs_run, extra.pop("stopping", None), weights, extra.pop("steps_run", None)),
             **({"corpus_fingerprint": self.fingerprints[corpus]} if corpus in self.fingerprints else {}),
             **({"history": dict(history)} if history is not None else {}),
             **extra,

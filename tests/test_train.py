@@ -203,6 +203,23 @@ def test_a_record_keeps_the_per_item_predictions_and_the_corpus_fingerprint(tmp_
     assert len(back["predictions"]["pred"]) == back["n_test"] == 20
 
 
+def test_a_diverged_run_asked_for_final_weights_says_it_was_scored_on_the_best(tmp_path, data_root):
+    """fit restores the best weights of a diverged run even with restore_best=False: the record must not
+    call them the final ones."""
+    from ser import results
+    from ser.run import notebook_defaults, open_run
+
+    ns = notebook_defaults("parallel_cnn_lstm") | {"results_dir": str(tmp_path), "profile": "smoke"}
+    run = open_run("parallel_cnn_lstm", ns | {"data_root": str(data_root)})
+    hist = {"val_loss": [1.0, 1.1], "diverged": True, "restored": "best"}
+    for seed, (name, h) in enumerate((("div", hist), ("ok", {**hist, "diverged": False, "restored": "final"}))):
+        run.record(name, corpus="emodb", protocol="random", seeds=[seed], metrics={"accuracy": 0.5}, duration_s=1.0,
+                   history=h, weights="final")  # fmt: skip
+    recs = {r["run"]: r for r in results.read_results(tmp_path, "parallel_cnn_lstm")}
+    assert recs["div"]["budget"]["weights"].startswith("best (the run diverged")
+    assert recs["ok"]["budget"]["weights"] == "final"
+
+
 def test_training_flushes_subnormal_floats():
     """Subnormal weights and optimizer moments (an L2 penalty drives dead units there) made a CPU
     step 10x slower; seed_everything flushes them to zero, and records say so."""
