@@ -666,18 +666,21 @@ def _corpus_parts(corpus: str) -> list[str]:
 
 def headline_records(records: list[dict], registry: dict) -> tuple[dict | None, str | None, list[dict]]:
     """The paper's headline claim, the corpus it is measured on (its own, else the declared stand-in),
-    and the ``paper``- and ``cpu``-profile records that answer it on that corpus or on pools and
-    cross-corpus runs that include it."""
+    and the ``paper``- and ``cpu``-profile records that answer it on that corpus, on pools and
+    cross-corpus runs that include it, and on each other corpus of those pools alone (a pool's members
+    run one by one, as RAVDESS + TESS's TESS)."""
     head = next((c for c in registry["claims"] if c.get("headline")), None)
     if head is None:
         return None, None, []
     corpus = claim_corpus(head, registry)
-    recs = [
+    answering = [
         r
         for r in records
-        if r["paper"] == registry["paper"] and head["id"] in r["claim_ids"] and corpus in _corpus_parts(r["corpus"])
-        and r["profile"] in ("paper", "cpu")
-    ]  # fmt: skip
+        if r["paper"] == registry["paper"] and head["id"] in r["claim_ids"] and r["profile"] in ("paper", "cpu")
+    ]
+    members = {c for r in answering if corpus in _corpus_parts(r["corpus"]) for c in _corpus_parts(r["corpus"])}
+    members = members or {corpus}
+    recs = [r for r in answering if corpus in _corpus_parts(r["corpus"]) or set(_corpus_parts(r["corpus"])) <= members]
     return head, corpus, recs
 
 
@@ -694,7 +697,8 @@ def headline_arms(
         return "This paper's declaration names no headline claim.\n"
     intro = (
         f"The headline claim `{head['id']}` ({head['value']:g}{' %' if head['unit'] == '%' else ''}, {head['source']}) "
-        f"on `{corpus}` (and on pools or cross-corpus runs that include it), arm by arm: mean over seeds or folds "
+        f"on `{corpus}` (and on pools or cross-corpus runs that include it, and on a pool's other corpora alone), "
+        "arm by arm: mean over seeds or folds "
         "with a 95 % t-interval (a single run with per-item predictions: a bootstrap interval over its test items), "
         "and the basis of each number.\n\n"
     )
@@ -783,9 +787,10 @@ def _box_cell(
     mine = rows[(rows["arm"] == arm) & rows["protocol"].isin(protocols)]
     if mine.empty:  # (an empty frame's boolean mask below would drop its columns)
         return "–"
-    mine = mine[mine["corpus"].map(lambda c: ("-to-" in c) == cross and corpus in _corpus_parts(c)).astype(bool)]
-    if basis is not None and not cross:
+    if basis is not None and not cross:  # one row per corpus basis: the claim's, a pool holding it, or a pool member
         mine = mine[mine["corpus"] == basis]
+    else:
+        mine = mine[mine["corpus"].map(lambda c: ("-to-" in c) == cross and corpus in _corpus_parts(c)).astype(bool)]
     if mine.empty:
         return "–"
     order = mine.assign(_p=(mine["profile"] != "paper"), _c=(mine["corpus"] != corpus), _n=-mine["n"]).sort_values(

@@ -365,6 +365,17 @@ def test_verdict_box_sets_each_arm_beside_the_claim():
     assert second[3].startswith("61.0 [") and "(2 runs; paper; baved+eyase)" in second[3] and second[4] == "–"
     assert second[6].startswith("+9.0") and second[6].endswith("(paper; baved+eyase)")
     assert second[8] == "– (the rule reads `baved` alone)"
+    # a pool's other corpus run alone gets its own row too (RAVDESS + TESS's TESS); a corpus in no pool stays out
+    alone = [
+        rec("as_published", 0.99, corpus="eyase"),
+        rec("clean", 0.98, corpus="eyase"),
+        rec("clean", 0.1, corpus="z"),
+    ]
+    lines = verdict_box([*recs, *pool, *alone], reg, table).splitlines()
+    assert [ln.split("|")[2].strip() for ln in lines[2:5]] == ["`baved`", "`baved+eyase`", "`eyase`"] and lines[5] == ""
+    third = [c.strip() for c in lines[4].split("|")[1:-1]]
+    assert third[2] == "99.0 (1 run; paper; eyase)" and third[3] == "98.0 (1 run; paper; eyase)"
+    assert third[8] == "– (the rule reads `baved` alone)"
     # arms on pools only: the verdict (of the claim's corpus, whatever ran there) still shows, on the first row
     pools = [r | {"corpus": "baved+x"} for r in recs[:4]] + pool
     lines = verdict_box(pools, reg, table).splitlines()
