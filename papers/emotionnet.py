@@ -43,6 +43,7 @@ latent = 32  # Table II
 kl_max = 0.1  # Table II: KL weight annealed 0 -> 0.1 over the first 10 % of epochs
 decoder = [128, 256, 512]  # decoder hidden layers: [128, 256, 512] (§II.B.2) or [64, 128, 256, 512] (§III.C)
 rec_reduction = "sum"  # reconstruction error over the 124 features: "sum" (eq. 4) or "mean" (Keras' mse)
+keras_defaults = False  # True: as TensorFlow (§III.E) would by default: Glorot-uniform init, Adam eps 1e-7, Keras' class weights
 scale_fit = "train"  # min-max scaler fitted on "train" rows, or on "all" rows before the split (§III.B's order)
 baselines = True  # LR, SVM, RF, k-NN, MLP, SERDNN (our DNN) and EmotionNet without its VAE
 features_csv = None  # path to a CSV of 124 feature columns plus a label column (e.g. KEDAS); replaces `corpora`
@@ -179,14 +180,16 @@ def make_emotionnet(n_classes: int, use_vae: bool = True):
         use_vae=use_vae,
         decoder=tuple(decoder),
         rec_reduction=rec_reduction,
+        keras=keras_defaults,
     )
 
 
 print(f"EmotionNet parameters (5 classes): {count_parameters(make_emotionnet(5)()):,}")
 # one training set-up for every model, corpus and protocol; only the seed changes
 TRAIN = TrainConfig(
-    lr=lr, epochs=EPOCHS, batch_size=batch_size, patience=patience, class_weights=True, channels_last=False
-)
+    lr=lr, epochs=EPOCHS, batch_size=batch_size, patience=patience, class_weights=True, channels_last=False,
+    adam_eps=1e-7 if keras_defaults else 1e-8,
+)  # fmt: skip
 runs = []
 for name, (meta, raw) in datasets.items():
     labels = sorted(meta["label_name"].unique(), key=lambda n: meta.loc[meta["label_name"] == n, "label"].iloc[0])

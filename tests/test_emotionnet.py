@@ -109,6 +109,28 @@ def test_text_readings_decoder_and_reconstruction_reduction():
         EmotionNet(rec_reduction="median")
 
 
+def test_keras_defaults_init_and_class_weighted_cross_entropy():
+    """``keras=True``: Glorot-uniform kernels with zero biases, and the class-weighted cross-entropy
+    divided by the batch size as Keras' class_weight does (PyTorch divides by the sum of the weights)."""
+    torch.manual_seed(0)
+    k = EmotionNet(n_classes=3, use_vae=False, l2=0.0, keras=True).eval()
+    for lin in (k.hidden, k.out, k.encoder[0]):
+        bound = (6 / (lin.in_features + lin.out_features)) ** 0.5
+        assert lin.weight.abs().max() <= bound and lin.weight.abs().max() > 0.9 * bound
+        assert torch.count_nonzero(lin.bias) == 0
+    assert torch.count_nonzero(EmotionNet(n_classes=3).hidden.bias) > 0  # torch's default draws biases
+    x, y = torch.rand(8, 124), torch.tensor([0, 0, 0, 0, 0, 1, 1, 2])
+    w = torch.tensor([0.5, 2.0, 4.0])
+    loss, logits = k.compound_loss(x, y, 0.5, w)
+    each = torch.nn.functional.cross_entropy(logits, y, reduction="none")
+    assert loss.item() == pytest.approx(1.5 * (each * w[y]).sum().item() / 8, rel=1e-5)
+    t = EmotionNet(n_classes=3, use_vae=False, l2=0.0).eval()
+    t.load_state_dict(k.state_dict())
+    loss_t, _ = t.compound_loss(x, y, 0.5, w)
+    assert loss_t.item() == pytest.approx(1.5 * (each * w[y]).sum().item() / w[y].sum().item(), rel=1e-5)
+    assert abs(loss_t.item() - loss.item()) > 1e-3
+
+
 def test_plain_dnn_and_baselines():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 150)
@@ -156,7 +178,7 @@ def test_notebook_with_features_csv(tmp_path):
     assert rec["claim_ids"] == sorted(c["id"] for c in load("emotionnet")["claims"])
 
 
-@pytest.mark.parametrize("arm", ["decoder_iiic", "scale_all"])
+@pytest.mark.parametrize("arm", ["decoder_iiic", "scale_all", "keras"])
 def test_a_reading_of_the_text_is_an_arm_with_its_own_records(tmp_path, arm):
     """Each ambiguity of the text runs as an arm: its records are named and marked by it, carry the
     reading's parameters, and share the split file with the paper_text arm (same seed, same split)."""
@@ -166,8 +188,10 @@ def test_a_reading_of_the_text_is_an_arm_with_its_own_records(tmp_path, arm):
     common = dict(features_csv=str(csv), protocols=["random"], seeds=[0], profile="smoke", results_dir=str(res))
     (rec,) = run_notebook(NB, tmp_path, baselines=False, arm=arm, **common)
     assert rec["arm"] == arm and rec["run"] == f"csv-random-{arm}-smoke-seed0"
-    expected = {"decoder_iiic": {"decoder": [64, 128, 256, 512]}, "scale_all": {"scale_fit": "all"}}[arm]
+    expected = {"decoder_iiic": {"decoder": [64, 128, 256, 512]}, "scale_all": {"scale_fit": "all"},
+                "keras": {"keras_defaults": True}}[arm]  # fmt: skip
     assert {k: rec["params"][k] for k in expected} == expected
+    assert rec["params"]["train"]["adam_eps"] == (1e-7 if arm == "keras" else 1e-8)
     plain = EmotionNet(n_classes=5)
     extra = 32 * 64 + 64 + 64 * 128 + 128 - (32 * 128 + 128) if arm == "decoder_iiic" else 0
     assert rec["n_params"] == count_parameters(plain) + extra

@@ -8,7 +8,10 @@ L2 ``l2``) -> dropout -> logits. The paper gives 256 units / dropout 0.3 (§II.C
 lambda_KL(t) x KL, with lambda_KL rising linearly from 0 to ``kl_max`` over the first
 ``kl_warmup`` fraction of the epochs (eq. 6). The reconstruction term is the squared error summed
 over the features (eq. 4, ``rec_reduction="sum"``) or averaged over them (``"mean"``, what Keras'
-``mse`` loss does); either way it is averaged over the batch. ``use_vae=False`` is the ablation the authors
+``mse`` loss does); either way it is averaged over the batch. ``keras=True`` builds and scores it as the
+authors' TensorFlow would by default: Glorot-uniform kernels with zero biases, and a class-weighted
+cross-entropy divided by the batch size (Keras' ``class_weight``) rather than by the sum of the
+batch's weights (PyTorch's ``weight=``). ``use_vae=False`` is the ablation the authors
 propose: no decoder and no KL term, the classifier reads the deterministic encoder output.
 """
 
@@ -17,6 +20,8 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from core.models.crnn import keras_init
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
@@ -44,12 +49,13 @@ class EmotionNet(nn.Module):
         use_vae: bool = True,
         decoder: tuple[int, ...] = (128, 256, 512),
         rec_reduction: str = "sum",
+        keras: bool = False,
     ) -> None:
         super().__init__()
         if rec_reduction not in ("sum", "mean"):
             raise ValueError(f"rec_reduction must be 'sum' or 'mean', not {rec_reduction!r}")
         self.use_vae, self.l2, self.w_rec, self.w_cls = use_vae, l2, w_rec, w_cls
-        self.rec_reduction = rec_reduction
+        self.rec_reduction, self.keras = rec_reduction, keras
         self.kl_max, self.kl_warmup = kl_max, kl_warmup
         self.encoder = _mlp([n_features, 512, 256, 128])
         self.to_stats = nn.Linear(128, 2 * latent if use_vae else latent)
@@ -59,6 +65,8 @@ class EmotionNet(nn.Module):
         self.hidden = nn.Linear(2 * latent, units)
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(units, n_classes)
+        if keras:
+            keras_init(self)
 
     def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         h = self.to_stats(self.encoder(x))
@@ -80,6 +88,13 @@ class EmotionNet(nn.Module):
         """Eq. 6 with t/T = ``progress`` (fraction of the maximum epochs done)."""
         return self.kl_max * min(1.0, progress / self.kl_warmup) if self.kl_warmup > 0 else self.kl_max
 
+    def _cross_entropy(self, logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
+        """Class-weighted cross-entropy: PyTorch's mean weighted by the batch's weights, or (``keras``)
+        Keras' sum of weighted losses over the batch size."""
+        if weight is None or not self.keras:
+            return F.cross_entropy(logits, y, weight=weight)
+        return (F.cross_entropy(logits, y, reduction="none") * weight[y]).mean()
+
     def compound_loss(
         self, x: torch.Tensor, y: torch.Tensor, progress: float, class_weight: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -88,13 +103,13 @@ class EmotionNet(nn.Module):
         l2 = self.l2 * self.hidden.weight.pow(2).sum()
         if logvar is None:
             logits = self._classify(mu)
-            return self.w_cls * F.cross_entropy(logits, y, weight=class_weight) + l2, logits
+            return self.w_cls * self._cross_entropy(logits, y, class_weight) + l2, logits
         z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu) if self.training else mu
         logits = self._classify(z)
         err = F.mse_loss(self.decoder(z), x, reduction="none")
         rec = (err.sum(1) if self.rec_reduction == "sum" else err.mean(1)).mean()
         kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).mean()
-        cls = F.cross_entropy(logits, y, weight=class_weight)
+        cls = self._cross_entropy(logits, y, class_weight)
         return self.w_rec * rec + self.w_cls * cls + self.kl_weight(progress) * kl + l2, logits
 
 
