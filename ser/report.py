@@ -743,29 +743,42 @@ SPEAKER_PROTOCOLS = ("speaker", "si3")
 
 
 def _box_baselines(
-    recs: list[dict], head: dict, corpus: str, main: str, baselines: list[dict] | None, registry: dict | None = None
+    recs: list[dict],
+    head: dict,
+    corpus: str,
+    main: str,
+    baselines: list[dict] | None,
+    registry: dict | None = None,
+    cross_corpus: str | None = None,
 ) -> str:
     """The verdict box's baseline cell: the best baseline (chosen on validation) on the splits of the
     main arm's runs and on the clean arm's splits, each named by its arm: a standard recipe on a leaky
     split gains from the leak as well, so the clean split's value is the fair comparison. Runs as
     :func:`ser.claims.compare` counts them (the claim's corpus and protocol, the best profile, diverged
-    runs left out); none for a claim whose metric no baseline reports (a loss, a per-class score)."""
+    runs left out); none for a claim whose metric no baseline reports (a loss, a per-class score). With
+    ``cross_corpus``: instead, the clean splits of each cross-corpus direction that involves that corpus."""
     from ser.baselines import baseline_metric, beside
     from ser.claims import claim_records, column
 
     if not baselines or head["unit"] == "M" or baseline_metric(head["metric"]) is None:
         return "–"
     k = 100.0  # baseline metrics are fractions; the box's cells are in %
+    cross = cross_corpus is not None
     cells = []
-    answering = claim_records(recs, head, corpus)
-    for arm in [main] + (["clean"] if main != "clean" else []):
-        mine = column(answering, head["protocol"], arm, registry=registry).runs
+    groups = {arm: (claim_records(recs, head, corpus), head["protocol"], arm) for arm in [main, "clean"]}
+    if cross:  # each direction's clean splits (train on one corpus, test on another)
+        directions = sorted({r["corpus"] for r in recs if "-to-" in r["corpus"]})
+        directions = [c for c in directions if cross_corpus in _corpus_parts(c)]
+        groups = {c: (claim_records(recs, head, c), "cross", "clean") for c in directions}
+    for label, (answering, protocol, arm) in groups.items():
+        mine = column(answering, protocol, arm, registry=registry).runs
         b = beside(mine, baselines, head["metric"], paired=False) if mine else {"n": 0}
         if not b["n"]:
             continue
-        value = f"{k * b['mean']:.1f}" + ("" if math.isnan(b["low"]) else f" [{k * b['low']:.1f}, {k * b['high']:.1f}]")
-        n = len(b["values"])
-        cells.append(f"`{arm}` split{'s' if n > 1 else ''}: {value} ({n} split{'s' if n > 1 else ''}; {b['baseline']})")
+        low, high = max(0.0, k * b["low"]), min(100.0, k * b["high"])  # an accuracy's interval within [0, 100]
+        value = f"{k * b['mean']:.1f}" + ("" if math.isnan(b["low"]) else f" [{low:.1f}, {high:.1f}]")
+        n, s = len(b["values"]), "s" if len(b["values"]) > 1 else ""
+        cells.append(f"`{label}` split{s}: {value} ({n} split{s}; {b['baseline']})")
     return "; ".join(cells) or "–"
 
 
@@ -877,7 +890,7 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
         claimed += f" ({100 * head['value']:g} %)"
     trow = table[(table["paper"] == registry["paper"]) & (table["claim"] == head["id"])]
     verdict = trow["status"].iloc[0] if len(trow) else "–"
-    baseline = _box_baselines(recs, head, corpus, main, baselines, registry)
+    cross_baseline = _box_baselines(recs, head, corpus, main, baselines, registry, cross_corpus=corpus)
     armed = set()
     if len(rows):
         kept = rows["arm"].isin([main, "clean", speaker_arm]) & ~rows["corpus"].str.contains("-to-")
@@ -898,8 +911,16 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
             "leak (as published - clean), points": _box_leak(
                 rows, corpus, head["protocol"], [basis] if several else None
             ),
-            # computed on the claim's corpus: a pool's row has no baseline of its own (baselines run per corpus)
-            "best baseline, same splits": baseline if basis in (None, corpus) else "–",
+            # each row's own splits (a pool's, a pool member's); the cross-corpus directions' on the first row
+            "best baseline, same splits": "; ".join(
+                c
+                for c in (
+                    _box_baselines(recs, head, basis or corpus, main, baselines, registry),
+                    f"cross-corpus {cross_baseline}" if i == 0 and cross_baseline != "–" else "",
+                )
+                if c and c != "–"
+            )
+            or "–",
             # the rule's verdict reads the claim's corpus alone: on its row, else (no arm ran there) on the first
             "verdict": verdict
             if basis in (None, corpus) or (i == 0 and corpus not in bases)

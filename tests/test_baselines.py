@@ -214,22 +214,64 @@ def test_a_split_with_noisy_copies_in_test_is_not_run(tmp_path, emodb):
         SB.parts_for(job, emodb)
 
 
-def test_a_split_over_two_corpora_is_listed_as_not_runnable(tmp_path, capsys):
-    """A pooled or cross-corpus split has no baseline job; it is reported, and the others still run
-    (``ser baselines --list`` once failed with a traceback on the book's RAVDESS+TESS splits)."""
+def test_pooled_and_cross_corpus_splits_are_named_as_their_runs(tmp_path, capsys):
+    """A pool (``ravdess+tess``) and a cross-corpus split (``ravdess-to-tess``: no test corpus in training)
+    get a job named as the model records name their corpus; only a k-fold file over several corpora is
+    skipped, with the reason (``ser baselines --list`` once failed with a traceback on such splits)."""
     from ser import baselines as SB
     from ser.cli import main
 
-    f = tmp_path / "p" / "splits" / "ravdess+tess-random-seed0.csv"
-    f.parent.mkdir(parents=True)
-    pd.DataFrame(
-        {"utt_id": ["ravdess/a", "tess/b"], "part": ["train", "test"], "seed": 0, "protocol": "random"}
-    ).to_csv(f, index=False)
+    d = tmp_path / "p" / "splits"
+    d.mkdir(parents=True)
+    rows = {
+        "ravdess+tess-random-seed0.csv": (
+            ["ravdess/a", "tess/b", "ravdess/c", "tess/d"],
+            ["train", "train", "val", "test"],
+        ),
+        "ravdess-to-tess-cross-seed0.csv": (["ravdess/a", "ravdess/c", "tess/b"], ["train", "val", "test"]),
+        "ravdess+tess-folds-seed0.csv": (["ravdess/a", "tess/b"], ["0", "1"]),
+    }  # fmt: skip
+    for name, (ids, parts) in rows.items():
+        pd.DataFrame({"utt_id": ids, "part": parts, "seed": 0, "protocol": "random"}).to_csv(d / name, index=False)
     skipped: list = []
-    assert SB.jobs(tmp_path, skipped=skipped) == [] and skipped[0][0] == f and "mixes corpora" in skipped[0][1]
+    got = {j.split_file.name: j.corpus for j in SB.jobs(tmp_path, skipped=skipped)}
+    assert got == {
+        "ravdess+tess-random-seed0.csv": "ravdess+tess",
+        "ravdess-to-tess-cross-seed0.csv": "ravdess-to-tess",
+    }
+    assert [f.name for f, _ in skipped] == ["ravdess+tess-folds-seed0.csv"] and "k-fold" in skipped[0][1]
+    assert SB.corpora_of("ravdess-to-tess") == ["ravdess", "tess"] == SB.corpora_of("ravdess+tess")
     assert main(["baselines", "--list", "--paper", "cnn_blstm_attention"]) == 0
-    out = capsys.readouterr().out
-    assert "ravdess+tess-random-oversampled-seed0-as_published" in out and "not run: mixes corpora" in out
+    assert "ravdess-to-tess-cross-oversampled-seed1-clean" in capsys.readouterr().out
+
+
+def test_cross_corpus_baseline_trains_on_one_corpus_and_tests_on_the_other(tmp_path, data_root):
+    """End to end on a few clips: the seven shared emotions, training and validation on RAVDESS, every
+    test item from TESS; a pooled split with noisy copies in its test part is not run."""
+    from core.data import combine_seven, load_corpus
+    from ser import baselines as SB
+
+    pool = combine_seven({c: load_corpus(c, root=data_root) for c in ("ravdess", "tess")})
+    pick = pd.concat([g.head(3) for _, g in pool.groupby(["corpus", "label_name"])])
+    part = np.where(pick["corpus"] == "tess", "test", "train")
+    part[np.flatnonzero(part == "train")[::3]] = "val"
+    d = tmp_path / "res" / "toy" / "splits"
+    d.mkdir(parents=True)
+    pd.DataFrame({"utt_id": pick["utt_id"], "part": part, "seed": 0, "protocol": "cross"}).to_csv(
+        d / "ravdess-to-tess-cross-seed0.csv", index=False
+    )
+    (job,) = SB.jobs(tmp_path / "res")
+    rec = SB.run_job(job, feature_sets=["mfcc_stats"], classifiers=["linear_svm"], data_root=str(data_root))
+    assert rec["corpus"] == "ravdess-to-tess" and rec["n_test"] == int((part == "test").sum())
+    assert all(u.startswith("tess/") for u in rec["predictions"]["utt_id"])
+    assert set(rec["predictions"]["true"]) <= set(pick["label_name"]) and len(set(rec["predictions"]["true"])) == 7
+    leaky = pd.DataFrame({"utt_id": list(pick["utt_id"]) + [pick["utt_id"].iloc[-1] + "#copy1"],
+                          "part": list(np.where(part == "test", "train", part)[:-1]) + ["test", "test"],
+                          "seed": 0, "protocol": "random"})  # fmt: skip
+    leaky.to_csv(d / "ravdess+tess-random-seed0.csv", index=False)
+    job = next(j for j in SB.jobs(tmp_path / "res") if j.corpus == "ravdess+tess")
+    with pytest.raises(SB.NotRunnable, match="pools several corpora"):
+        SB.parts_for(job, SB.load_meta(job.corpus, str(data_root)))
 
 
 def test_cli_lists_the_book_splits_and_rejects_unknown_names(capsys):

@@ -416,13 +416,21 @@ def test_verdict_box_sets_the_clean_splits_baseline_beside_the_leaky_ones():
         "`as_published` split: 94.5 (1 split; mfcc_stats + rbf_svm); "
         "`clean` splits: 83.0 [70.3, 95.7] (2 splits; mfcc_stats + rbf_svm)"
     )
-    # a pool's row gets none: baselines run per corpus, and the cell above is the claim corpus's
+    # a pool's row gets its own splits' baseline (none without one: the claim corpus's is never repeated),
+    # and the first row the cross-corpus directions' (each corpus's row once showed the claim corpus's or none)
     pool = [rec("clean", 0.7, "pool0") | {"corpus": "baved+eyase"}]
     lines = verdict_box(recs + pool, reg, table, both).splitlines()
     assert (
         lines[2].split("|")[8].strip().startswith("`as_published` split: 94.5")
         and lines[3].split("|")[8].strip() == "–"
     )
+    cross = [rec("clean", 0.3, "cross0") | {"corpus": "baved-to-eyase", "protocol": "cross"}]
+    more = both + [base("pool0", 0.66), base("cross0", 0.25)]
+    lines = verdict_box(recs + pool + cross, reg, table, more).splitlines()
+    assert lines[2].split("|")[8].strip().endswith(
+        "; cross-corpus `baved-to-eyase` split: 25.0 (1 split; mfcc_stats + rbf_svm)"
+    )
+    assert lines[3].split("|")[8].strip() == "`clean` split: 66.0 (1 split; mfcc_stats + rbf_svm)"
     # a paper read from its text has no leaky arm: one entry, named by its arm
     text = [r | {"arm": "paper_text"} for r in recs[:1]]
     assert cell(verdict_box(text, reg, table, both)) == "`paper_text` split: 94.5 (1 split; mfcc_stats + rbf_svm)"
