@@ -280,3 +280,23 @@ def test_the_profile_sets_the_seeds_unless_the_caller_does():
     assert run(profile="smoke", seeds=[4, 5]).budget["seeds"] == [4, 5]
     one = run(profile="paper", seeds=[3])
     assert one.is_paper_budget() and "seeds" not in one.budget_block(epochs_run=100)
+
+
+def test_the_chapter_says_what_the_keras_records_show():
+    """The chapter states that the `keras` arm's mean is above `paper_text`'s on every corpus and protocol:
+    the committed paper-profile records must say so (the sentence goes stale if a record changes it)."""
+    from ser.paths import REPO_ROOT
+    from ser.results import read_results
+
+    recs = [r for r in read_results() if r["paper"] == "emotionnet" and r["profile"] == "paper"]
+    means = {}
+    for r in recs:
+        if r.get("arm", "paper_text") in ("keras", "paper_text") and "-paper-seed" in r["run"]:
+            means.setdefault((r.get("arm", "paper_text"), r["corpus"], r["protocol"]), []).append(
+                r["metrics"]["accuracy"]
+            )
+    cells = {(c, p) for _, c, p in means}
+    assert len(cells) == 8 and all(len(means[(a, c, p)]) == 5 for a in ("keras", "paper_text") for c, p in cells)
+    above = all(np.mean(means[("keras", c, p)]) > np.mean(means[("paper_text", c, p)]) for c, p in cells)
+    text = " ".join((REPO_ROOT / "book" / "chapters" / "emotionnet.md").read_text().split())
+    assert above == ("on every corpus and protocol its mean is above `paper_text`'s" in text)
