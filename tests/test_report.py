@@ -427,9 +427,8 @@ def test_verdict_box_sets_the_clean_splits_baseline_beside_the_leaky_ones():
     cross = [rec("clean", 0.3, "cross0") | {"corpus": "baved-to-eyase", "protocol": "cross"}]
     more = both + [base("pool0", 0.66), base("cross0", 0.25)]
     lines = verdict_box(recs + pool + cross, reg, table, more).splitlines()
-    assert lines[2].split("|")[8].strip().endswith(
-        "; cross-corpus `baved-to-eyase` split: 25.0 (1 split; mfcc_stats + rbf_svm)"
-    )
+    first = lines[2].split("|")[8].strip()
+    assert first.endswith("; cross-corpus `baved-to-eyase` split: 25.0 (1 split; mfcc_stats + rbf_svm)")
     assert lines[3].split("|")[8].strip() == "`clean` split: 66.0 (1 split; mfcc_stats + rbf_svm)"
     # a paper read from its text has no leaky arm: one entry, named by its arm
     text = [r | {"arm": "paper_text"} for r in recs[:1]]
