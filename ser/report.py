@@ -749,26 +749,25 @@ def _box_baselines(
     main: str,
     baselines: list[dict] | None,
     registry: dict | None = None,
-    cross_corpus: str | None = None,
+    cross: bool = False,
 ) -> str:
     """The verdict box's baseline cell: the best baseline (chosen on validation) on the splits of the
     main arm's runs and on the clean arm's splits, each named by its arm: a standard recipe on a leaky
     split gains from the leak as well, so the clean split's value is the fair comparison. Runs as
     :func:`ser.claims.compare` counts them (the claim's corpus and protocol, the best profile, diverged
     runs left out); none for a claim whose metric no baseline reports (a loss, a per-class score). With
-    ``cross_corpus``: instead, the clean splits of each cross-corpus direction that involves that corpus."""
+    ``cross``: instead, the clean splits of each cross-corpus direction that involves ``corpus``."""
     from ser.baselines import baseline_metric, beside
     from ser.claims import claim_records, column
 
     if not baselines or head["unit"] == "M" or baseline_metric(head["metric"]) is None:
         return "–"
     k = 100.0  # baseline metrics are fractions; the box's cells are in %
-    cross = cross_corpus is not None
     cells = []
     groups = {arm: (claim_records(recs, head, corpus), head["protocol"], arm) for arm in [main, "clean"]}
     if cross:  # each direction's clean splits (train on one corpus, test on another)
         directions = sorted({r["corpus"] for r in recs if "-to-" in r["corpus"]})
-        directions = [c for c in directions if cross_corpus in _corpus_parts(c)]
+        directions = [c for c in directions if corpus in _corpus_parts(c)]
         groups = {c: (claim_records(recs, head, c), "cross", "clean") for c in directions}
     for label, (answering, protocol, arm) in groups.items():
         mine = column(answering, protocol, arm, registry=registry).runs
@@ -890,7 +889,7 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
         claimed += f" ({100 * head['value']:g} %)"
     trow = table[(table["paper"] == registry["paper"]) & (table["claim"] == head["id"])]
     verdict = trow["status"].iloc[0] if len(trow) else "–"
-    cross_baseline = _box_baselines(recs, head, corpus, main, baselines, registry, cross_corpus=corpus)
+    cross_baseline = _box_baselines(recs, head, corpus, main, baselines, registry, cross=True)
     armed = set()
     if len(rows):
         kept = rows["arm"].isin([main, "clean", speaker_arm]) & ~rows["corpus"].str.contains("-to-")
@@ -901,6 +900,9 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
     box = []
     for i, basis in enumerate(bases if several else [None]):
         row = {"claim": f"`{head['id']}`: {claimed} on {head['corpus']} ({head['source']})" if i == 0 else "″"}
+        baseline_cells = [_box_baselines(recs, head, basis or corpus, main, baselines, registry)]
+        if i == 0 and cross_baseline != "–":
+            baseline_cells.append(f"cross-corpus {cross_baseline}")
         if several:
             row["trained and tested on"] = f"`{basis}`"
         row |= {
@@ -912,15 +914,7 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
                 rows, corpus, head["protocol"], [basis] if several else None
             ),
             # each row's own splits (a pool's, a pool member's); the cross-corpus directions' on the first row
-            "best baseline, same splits": "; ".join(
-                c
-                for c in (
-                    _box_baselines(recs, head, basis or corpus, main, baselines, registry),
-                    f"cross-corpus {cross_baseline}" if i == 0 and cross_baseline != "–" else "",
-                )
-                if c and c != "–"
-            )
-            or "–",
+            "best baseline, same splits": "; ".join(c for c in baseline_cells if c != "–") or "–",
             # the rule's verdict reads the claim's corpus alone: on its row, else (no arm ran there) on the first
             "verdict": verdict
             if basis in (None, corpus) or (i == 0 and corpus not in bases)
