@@ -44,6 +44,9 @@ kl_max = 0.1  # Table II: KL weight annealed 0 -> 0.1 over the first 10 % of epo
 decoder = [128, 256, 512]  # decoder hidden layers: [128, 256, 512] (§II.B.2) or [64, 128, 256, 512] (§III.C)
 rec_reduction = "sum"  # reconstruction error over the 124 features: "sum" (eq. 4) or "mean" (Keras' mse)
 keras_defaults = False  # True: TensorFlow's defaults (§III.E): Glorot init, Adam eps 1e-7, Keras' class weights
+init = None  # "torch" or "keras" (Glorot-uniform kernels, zero biases); None: "keras" if keras_defaults else "torch"
+adam_eps = None  # Adam's epsilon; None: 1e-7 (TensorFlow's) if keras_defaults else 1e-8 (PyTorch's)
+class_weight_norm = None  # "weights" (PyTorch) or "batch" (Keras' class_weight); None: from keras_defaults
 scale_fit = "train"  # min-max scaler fitted on "train" rows, or on "all" rows before the split (§III.B's order)
 baselines = True  # LR, SVM, RF, k-NN, MLP, SERDNN (our DNN) and EmotionNet without its VAE
 features_csv = None  # path to a CSV of 124 feature columns plus a label column (e.g. KEDAS); replaces `corpora`
@@ -78,6 +81,10 @@ run = open_run("emotionnet", globals())
 pd.set_option("display.max_rows", 200)
 pd.set_option("display.max_columns", 50)
 EPOCHS, SEEDS = run.budget["epochs"], run.budget["seeds"]
+# each of TensorFlow's three defaults can be set on its own; None follows keras_defaults
+INIT = init or ("keras" if keras_defaults else "torch")
+ADAM_EPS = adam_eps if adam_eps is not None else (1e-7 if keras_defaults else 1e-8)
+CW_NORM = class_weight_norm or ("batch" if keras_defaults else "weights")
 # KEDAS class names used by the claims, for the classes a stand-in corpus shares
 ALIASES = {
     "sad": "sadness",
@@ -91,7 +98,9 @@ display(
     Markdown(
         run.header() + f" Patience {patience}, seeds {SEEDS}, classifier {units} units / dropout {dropout}, "
         f"decoder {decoder}, reconstruction error {rec_reduction}med over features, final KL weight {kl_max}, "
-        f"min-max scaler fitted on {'the training rows' if scale_fit == 'train' else 'all rows before the split'}."
+        f"min-max scaler fitted on {'the training rows' if scale_fit == 'train' else 'all rows before the split'}; "
+        f"{INIT} initialisation, Adam epsilon {ADAM_EPS:g}, class-weighted cross-entropy divided by the "
+        f"{'batch size' if CW_NORM == 'batch' else 'sum of the batch weights'}."
     )
 )
 
@@ -180,7 +189,8 @@ def make_emotionnet(n_classes: int, use_vae: bool = True):
         use_vae=use_vae,
         decoder=tuple(decoder),
         rec_reduction=rec_reduction,
-        keras=keras_defaults,
+        init=INIT,
+        class_weight_norm=CW_NORM,
     )
 
 
@@ -188,7 +198,7 @@ print(f"EmotionNet parameters (5 classes): {count_parameters(make_emotionnet(5)(
 # one training set-up for every model, corpus and protocol; only the seed changes
 TRAIN = TrainConfig(
     lr=lr, epochs=EPOCHS, batch_size=batch_size, patience=patience, class_weights=True, channels_last=False,
-    adam_eps=1e-7 if keras_defaults else 1e-8,
+    adam_eps=ADAM_EPS,
 )  # fmt: skip
 runs = []
 for name, (meta, raw) in datasets.items():
@@ -225,7 +235,11 @@ for name, (meta, raw) in datasets.items():
                 f"{corpus_tag}-{protocol}{run.arm_tag}-{run.profile}-seed{seed}",
                 out,
                 metrics=metrics,
-                config={"train": cfg.to_dict(), "lld": features.LLDConfig().__dict__},
+                config={
+                    "train": cfg.to_dict(),
+                    "lld": features.LLDConfig().__dict__,
+                    "model": {"init": INIT, "class_weight_norm": CW_NORM},
+                },
                 corpus=corpus_tag,
                 substitution=substitution,
                 protocol=protocol,

@@ -129,6 +129,18 @@ def test_keras_defaults_init_and_class_weighted_cross_entropy():
     loss_t, _ = t.compound_loss(x, y, 0.5, w)
     assert loss_t.item() == pytest.approx(1.5 * (each * w[y]).sum().item() / w[y].sum().item(), rel=1e-5)
     assert abs(loss_t.item() - loss.item()) > 1e-3
+    # each default on its own: the initialisation without the normalisation, and the reverse
+    torch.manual_seed(0)
+    i = EmotionNet(n_classes=3, use_vae=False, l2=0.0, init="keras").eval()
+    assert torch.equal(i.hidden.weight, k.hidden.weight) and torch.count_nonzero(i.hidden.bias) == 0
+    assert i.compound_loss(x, y, 0.5, w)[0].item() == pytest.approx(loss_t.item(), rel=1e-5)
+    c = EmotionNet(n_classes=3, use_vae=False, l2=0.0, class_weight_norm="batch").eval()
+    assert torch.count_nonzero(c.hidden.bias) > 0
+    c.load_state_dict(k.state_dict())
+    assert c.compound_loss(x, y, 0.5, w)[0].item() == pytest.approx(loss.item(), rel=1e-5)
+    for bad in ({"init": "glorot"}, {"class_weight_norm": "mean"}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            EmotionNet(**bad)
 
 
 def test_plain_dnn_and_baselines():
@@ -178,7 +190,7 @@ def test_notebook_with_features_csv(tmp_path):
     assert rec["claim_ids"] == sorted(c["id"] for c in load("emotionnet")["claims"])
 
 
-@pytest.mark.parametrize("arm", ["decoder_iiic", "scale_all", "keras"])
+@pytest.mark.parametrize("arm", ["decoder_iiic", "scale_all", "keras", "keras_init", "keras_eps", "keras_cw"])
 def test_a_reading_of_the_text_is_an_arm_with_its_own_records(tmp_path, arm):
     """Each ambiguity of the text runs as an arm: its records are named and marked by it, carry the
     reading's parameters, and share the split file with the paper_text arm (same seed, same split)."""
@@ -189,9 +201,15 @@ def test_a_reading_of_the_text_is_an_arm_with_its_own_records(tmp_path, arm):
     (rec,) = run_notebook(NB, tmp_path, baselines=False, arm=arm, **common)
     assert rec["arm"] == arm and rec["run"] == f"csv-random-{arm}-smoke-seed0"
     expected = {"decoder_iiic": {"decoder": [64, 128, 256, 512]}, "scale_all": {"scale_fit": "all"},
-                "keras": {"keras_defaults": True}}[arm]  # fmt: skip
+                "keras": {"keras_defaults": True}, "keras_init": {"init": "keras"}, "keras_eps": {"adam_eps": 1e-7},
+                "keras_cw": {"class_weight_norm": "batch"}}[arm]  # fmt: skip
     assert {k: rec["params"][k] for k in expected} == expected
-    assert rec["params"]["train"]["adam_eps"] == (1e-7 if arm == "keras" else 1e-8)
+    # the keras arm sets TensorFlow's three defaults; each keras_* arm sets one and keeps PyTorch's others
+    assert rec["params"]["train"]["adam_eps"] == (1e-7 if arm in ("keras", "keras_eps") else 1e-8)
+    assert rec["params"]["model"] == {
+        "init": "keras" if arm in ("keras", "keras_init") else "torch",
+        "class_weight_norm": "batch" if arm in ("keras", "keras_cw") else "weights",
+    }
     plain = EmotionNet(n_classes=5)
     extra = 32 * 64 + 64 + 64 * 128 + 128 - (32 * 128 + 128) if arm == "decoder_iiic" else 0
     assert rec["n_params"] == count_parameters(plain) + extra

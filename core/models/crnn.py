@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.models.layers import Dropout
+from core.models.layers import Dropout, keras_init
 
 KINDS = ("cnn", "lstm", "cnn_lstm", "cnn_blstm", "cnn_blstm_attention", "blstm_attention", "cnn_attention")
 
@@ -120,30 +120,6 @@ class SpectrogramCRNN(KerasL2Loss, nn.Module):
                 seq, _ = self.rnn(seq)
             z = self.attention(seq) if self.attention is not None else seq[:, -1]
         return self.out(self.head(z))
-
-
-def keras_init(model: nn.Module) -> nn.Module:
-    """Re-initialise ``model`` as Keras' defaults would: conv and dense kernels Glorot-uniform with zero
-    biases; LSTM input kernels Glorot-uniform, the recurrent kernel orthogonal, biases zero but the forget
-    gate's at 1 (``unit_forget_bias``; torch's second bias vector is zero). Returns ``model``."""
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.xavier_uniform_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.LSTM):
-                for name, w in m.named_parameters():
-                    if name.startswith("weight_ih"):
-                        nn.init.xavier_uniform_(w)  # (4H, in): fans as Keras' (in, 4H) kernel's
-                    elif name.startswith("weight_hh"):  # (4H, H): orthonormal columns, Keras' (H, 4H) rows
-                        nn.init.orthogonal_(w)
-                    elif name.startswith("bias_ih"):
-                        nn.init.zeros_(w)
-                        w[m.hidden_size : 2 * m.hidden_size] = 1.0  # torch's gate order: input, forget, cell, output
-                    elif name.startswith("bias_hh"):
-                        nn.init.zeros_(w)
-    return model
 
 
 class CodedCNNBLSTMAttention(KerasL2Loss, nn.Module):

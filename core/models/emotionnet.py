@@ -8,10 +8,11 @@ L2 ``l2``) -> dropout -> logits. The paper gives 256 units / dropout 0.3 (§II.C
 lambda_KL(t) x KL, with lambda_KL rising linearly from 0 to ``kl_max`` over the first
 ``kl_warmup`` fraction of the epochs (eq. 6). The reconstruction term is the squared error summed
 over the features (eq. 4, ``rec_reduction="sum"``) or averaged over them (``"mean"``, what Keras'
-``mse`` loss does); either way it is averaged over the batch. ``keras=True`` builds and scores it as the
-authors' TensorFlow would by default: Glorot-uniform kernels with zero biases, and a class-weighted
-cross-entropy divided by the batch size (Keras' ``class_weight``) rather than by the sum of the
-batch's weights (PyTorch's ``weight=``). ``use_vae=False`` is the ablation the authors
+``mse`` loss does); either way it is averaged over the batch. Two of TensorFlow's defaults (the
+authors' stack) where PyTorch's differ are parameters: ``init="keras"`` (Glorot-uniform kernels with
+zero biases) and ``class_weight_norm="batch"`` (the class-weighted cross-entropy divided by the batch
+size, as Keras' ``class_weight``, rather than by the sum of the batch's weights, as PyTorch's
+``weight=``); ``keras=True`` sets both. ``use_vae=False`` is the ablation the authors
 propose: no decoder and no KL term, the classifier reads the deterministic encoder output.
 """
 
@@ -21,7 +22,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.models.crnn import keras_init
+from core.models.layers import keras_init
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
@@ -49,13 +50,22 @@ class EmotionNet(nn.Module):
         use_vae: bool = True,
         decoder: tuple[int, ...] = (128, 256, 512),
         rec_reduction: str = "sum",
+        init: str = "torch",
+        class_weight_norm: str = "weights",
         keras: bool = False,
     ) -> None:
         super().__init__()
-        if rec_reduction not in ("sum", "mean"):
-            raise ValueError(f"rec_reduction must be 'sum' or 'mean', not {rec_reduction!r}")
+        if keras:
+            init, class_weight_norm = "keras", "batch"
+        for name, value, allowed in (
+            ("rec_reduction", rec_reduction, ("sum", "mean")),
+            ("init", init, ("torch", "keras")),
+            ("class_weight_norm", class_weight_norm, ("weights", "batch")),
+        ):
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, not {value!r}")
         self.use_vae, self.l2, self.w_rec, self.w_cls = use_vae, l2, w_rec, w_cls
-        self.rec_reduction, self.keras = rec_reduction, keras
+        self.rec_reduction, self.class_weight_norm = rec_reduction, class_weight_norm
         self.kl_max, self.kl_warmup = kl_max, kl_warmup
         self.encoder = _mlp([n_features, 512, 256, 128])
         self.to_stats = nn.Linear(128, 2 * latent if use_vae else latent)
@@ -65,7 +75,7 @@ class EmotionNet(nn.Module):
         self.hidden = nn.Linear(2 * latent, units)
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(units, n_classes)
-        if keras:
+        if init == "keras":
             keras_init(self)
 
     def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -89,9 +99,9 @@ class EmotionNet(nn.Module):
         return self.kl_max * min(1.0, progress / self.kl_warmup) if self.kl_warmup > 0 else self.kl_max
 
     def _cross_entropy(self, logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
-        """Class-weighted cross-entropy: PyTorch's mean weighted by the batch's weights, or (``keras``)
-        Keras' sum of weighted losses over the batch size."""
-        if weight is None or not self.keras:
+        """Class-weighted cross-entropy: PyTorch's mean weighted by the batch's weights, or
+        (``class_weight_norm="batch"``) Keras' sum of weighted losses over the batch size."""
+        if weight is None or self.class_weight_norm == "weights":
             return F.cross_entropy(logits, y, weight=weight)
         return (F.cross_entropy(logits, y, reduction="none") * weight[y]).mean()
 
