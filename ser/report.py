@@ -664,6 +664,12 @@ def _corpus_parts(corpus: str) -> list[str]:
     return corpus.replace("-to-", "+").split("+")
 
 
+def _holds(name: str, corpus: str, cross: bool) -> bool:
+    """Whether record corpus ``name`` involves ``corpus`` and is a cross-corpus run (``cross``) or not:
+    ``ravdess-to-tess`` holds RAVDESS and TESS across corpora, ``ravdess+tess`` and ``ravdess`` within."""
+    return ("-to-" in name) == cross and corpus in _corpus_parts(name)
+
+
 def headline_records(records: list[dict], registry: dict) -> tuple[dict | None, str | None, list[dict]]:
     """The paper's headline claim, the corpus it is measured on (its own, else the declared stand-in),
     and the ``paper``- and ``cpu``-profile records that answer it on that corpus, on pools and
@@ -766,8 +772,7 @@ def _box_baselines(
     cells = []
     groups = {arm: (claim_records(recs, head, corpus), head["protocol"], arm) for arm in [main, "clean"]}
     if cross:  # each direction's clean splits (train on one corpus, test on another)
-        directions = sorted({r["corpus"] for r in recs if "-to-" in r["corpus"]})
-        directions = [c for c in directions if corpus in _corpus_parts(c)]
+        directions = sorted({r["corpus"] for r in recs if _holds(r["corpus"], corpus, cross=True)})
         groups = {c: (claim_records(recs, head, c), "cross", "clean") for c in directions}
     for label, (answering, protocol, arm) in groups.items():
         mine = column(answering, protocol, arm, registry=registry).runs
@@ -802,7 +807,7 @@ def _box_cell(
     if basis is not None and not cross:  # one row per corpus basis: the claim's, a pool holding it, or a pool member
         mine = mine[mine["corpus"] == basis]
     else:
-        mine = mine[mine["corpus"].map(lambda c: ("-to-" in c) == cross and corpus in _corpus_parts(c)).astype(bool)]
+        mine = mine[mine["corpus"].map(lambda c: _holds(c, corpus, cross)).astype(bool)]
     if mine.empty:
         return "–"
     order = mine.assign(_p=(mine["profile"] != "paper"), _c=(mine["corpus"] != corpus), _n=-mine["n"]).sort_values(
@@ -842,7 +847,7 @@ def _box_leak(rows: pd.DataFrame, corpus: str, protocol: str, bases: list[str] |
         return "–"
     for profile in ("paper", "cpu"):
         both = leak_pair(rows, profile, protocol=protocol)
-        pools = bases or [c for c in both["corpus"].unique() if corpus in _corpus_parts(c) and "-to-" not in c]
+        pools = bases or [c for c in both["corpus"].unique() if _holds(c, corpus, cross=False)]
         for c in sorted(pools, key=lambda c: c != corpus):
             d, lo, hi = leak_size(rows, profile, corpus=c, protocol=protocol)
             if math.isnan(d):

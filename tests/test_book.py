@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -122,11 +123,23 @@ def test_comparison_page_in_headless_chromium(built_book, tmp_path):
     driver = _chromium(tmp_path, "1400,2400")
     try:
         driver.get((built_book / "comparison.html").as_uri())
-        rows = driver.execute_script("return Array.from(document.querySelectorAll('article table tbody tr')).length")
-        cells = driver.execute_script(
-            "return Array.from(document.querySelectorAll('article table tbody td'))"
-            ".filter(td => td.innerText.trim().length > 0).length"
+        rows = cells = 0
+        # rows and cells counted in one call, once the page has loaded and two counts half a second apart
+        # agree (counted in two calls on a page still loading, they once read 0 rows beside 1,677 cells)
+        count = (
+            "if (document.readyState !== 'complete') return [-1, -1];"
+            "return [document.querySelectorAll('article table tbody tr').length,"
+            " Array.from(document.querySelectorAll('article table tbody td'))"
+            ".filter(td => td.innerText.trim().length > 0).length];"
         )
+        last = None
+        for _ in range(60):
+            now = driver.execute_script(count)
+            if now == last and now[0] > 0:
+                break
+            last = now
+            time.sleep(0.5)
+        rows, cells = last
         images = driver.execute_script(
             "return Array.from(document.querySelectorAll('article img'))"
             ".map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])"
@@ -143,8 +156,6 @@ def test_comparison_page_in_headless_chromium(built_book, tmp_path):
 
 
 def test_the_explorer_lists_every_run_and_filters(built_book, tmp_path):
-    import time
-
     driver = _chromium(tmp_path, "1280,800")
     try:
         driver.get((built_book / "explore.html").as_uri())
