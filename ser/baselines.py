@@ -229,6 +229,7 @@ def split_features(
     feature_sets: Sequence[str],
     recipe: dict[str, Any] | None = None,
     progress: bool = False,
+    data_root: str | None = None,
 ) -> dict[str, np.ndarray]:
     """Each feature set's matrix for ``rows`` (originals of ``meta``, and with a ``recipe`` their
     noisy copies: the same SNR per clip and seeds as the model run, noise on the clip as read)."""
@@ -243,12 +244,37 @@ def split_features(
     snr = copy_snrs(len(meta), recipe["seed"], recipe["snr_range"], recipe["awgn_snr_db"]) if n_copies else None
     out = {}
     for fs in feature_sets:
-        blocks = [B.functionals(paths, fs, progress=progress)]
+        blocks = [_originals(meta, fs, data_root, progress)]
         blocks += [
             B.functionals(paths, fs, noise_snr_db=snr, noise_seed=copy_noise_seed(recipe["seed"], k), progress=progress)
             for k in range(1, n_copies + 1)
         ]
         out[fs] = np.concatenate(blocks)[index]
+    return out
+
+
+def _originals(meta: pd.DataFrame, name: str, data_root: str | None, progress: bool) -> np.ndarray:
+    """Feature set ``name`` of ``meta``'s clips. Rows from several corpora (a pool or a cross-corpus
+    split) are read from each corpus's own matrix, cached for its one-corpus splits: the cache is keyed
+    by the list of clips, so a pool's concatenated list would extract every clip again (ComParE's 6,373
+    functionals of RAVDESS and TESS take longer than all the classifiers)."""
+    from core import baselines as B
+    from core.data import load_corpus
+
+    names = meta["corpus"].unique().tolist() if "corpus" in meta else []
+    if len(names) < 2:
+        return B.functionals(meta["path"].tolist(), name, progress=progress)
+    out = None
+    for c in names:
+        whole = load_corpus(c, root=data_root)
+        feats = B.functionals(whole["path"].tolist(), name, progress=progress)
+        mine = np.flatnonzero((meta["corpus"] == c).to_numpy())
+        at = pd.Index(whole["path"]).get_indexer(meta["path"].iloc[mine])
+        if (at < 0).any():
+            raise ValueError(f"{(at < 0).sum()} {c} clips of the split are not in the corpus as loaded")
+        if out is None:
+            out = np.empty((len(meta), feats.shape[1]), dtype=feats.dtype)
+        out[mine] = feats[at]
     return out
 
 
@@ -274,7 +300,7 @@ def run_job(
     rows, part = parts_for(job, meta, recipe)
     leaky = "copy" in rows
     feature_sets = list(feature_sets or B.FEATURE_SETS)
-    feats = split_features(meta, rows, feature_sets, recipe if leaky else None, progress)
+    feats = split_features(meta, rows, feature_sets, recipe if leaky else None, progress, data_root)
     y = rows["label"].to_numpy()
     groups = rows["speaker"].astype(str).to_numpy()
     table, best = B.evaluate_split(

@@ -274,6 +274,30 @@ def test_cross_corpus_baseline_trains_on_one_corpus_and_tests_on_the_other(tmp_p
         SB.parts_for(job, SB.load_meta(job.corpus, str(data_root)))
 
 
+def test_a_pool_reads_each_corpus_features_from_its_own_cached_matrix(monkeypatch, data_root):
+    """Features of a pool or cross-corpus split come from each corpus's whole list of clips (the list its
+    one-corpus splits cache), never from the pool's concatenated list, and land on the right rows."""
+    from core import baselines as B
+    from core.data import combine_seven, load_corpus
+    from ser import baselines as SB
+
+    calls = []
+
+    def fake(paths, name, **kw):
+        calls.append(list(paths))
+        return np.array([[float(hash(p) % 9973), len(p)] for p in paths])
+
+    monkeypatch.setattr(B, "functionals", fake)
+    whole = {c: load_corpus(c, root=data_root) for c in ("ravdess", "tess")}
+    pool = combine_seven(whole)
+    feats = SB.split_features(pool, pool.iloc[::7], ["mfcc_stats"], data_root=str(data_root))["mfcc_stats"]
+    assert calls == [whole["ravdess"]["path"].tolist(), whole["tess"]["path"].tolist()]
+    assert np.array_equal(feats, fake(pool["path"].iloc[::7].tolist(), "mfcc_stats"))
+    calls.clear()
+    one = SB.split_features(whole["tess"], whole["tess"].iloc[::5], ["mfcc_stats"])["mfcc_stats"]
+    assert calls == [whole["tess"]["path"].tolist()] and len(one) == len(whole["tess"].iloc[::5])
+
+
 def test_cli_lists_the_book_splits_and_rejects_unknown_names(capsys):
     from ser import baselines as SB
     from ser.cli import main
