@@ -44,8 +44,8 @@ kl_max = 0.1  # Table II: KL weight annealed 0 -> 0.1 over the first 10 % of epo
 decoder = [128, 256, 512]  # decoder hidden layers: [128, 256, 512] (§II.B.2) or [64, 128, 256, 512] (§III.C)
 rec_reduction = "sum"  # reconstruction error over the 124 features: "sum" (eq. 4) or "mean" (Keras' mse)
 keras_defaults = False  # True: TensorFlow's defaults (§III.E): Glorot init, Adam eps 1e-7, Keras' class weights
-init = None  # "torch" or "keras" (Glorot-uniform kernels, zero biases); None: "keras" if keras_defaults else "torch"
-adam_eps = None  # Adam's epsilon; None: 1e-7 (TensorFlow's) if keras_defaults else 1e-8 (PyTorch's)
+init = None  # "torch" or "keras" (Glorot-uniform kernels, zero biases); None: from keras_defaults
+adam_eps = None  # Adam's epsilon; None: 1e-7 (TensorFlow's) with keras_defaults, else 1e-8 (PyTorch's)
 class_weight_norm = None  # "weights" (PyTorch) or "batch" (Keras' class_weight); None: from keras_defaults
 scale_fit = "train"  # min-max scaler fitted on "train" rows, or on "all" rows before the split (§III.B's order)
 baselines = True  # LR, SVM, RF, k-NN, MLP, SERDNN (our DNN) and EmotionNet without its VAE
@@ -73,6 +73,7 @@ from core import evaluate, features, splits
 from core.baselines import run_baselines
 from core.experiment import flat_metrics, train_and_test
 from core.models import EmotionNet, PlainDNN, count_parameters
+from core.models.emotionnet import framework_defaults
 from core.train import TrainConfig
 from ser.arms import readings_table
 from ser.run import open_run
@@ -81,10 +82,9 @@ run = open_run("emotionnet", globals())
 pd.set_option("display.max_rows", 200)
 pd.set_option("display.max_columns", 50)
 EPOCHS, SEEDS = run.budget["epochs"], run.budget["seeds"]
-# each of TensorFlow's three defaults can be set on its own; None follows keras_defaults
-INIT = init or ("keras" if keras_defaults else "torch")
-ADAM_EPS = adam_eps if adam_eps is not None else (1e-7 if keras_defaults else 1e-8)
-CW_NORM = class_weight_norm or ("batch" if keras_defaults else "weights")
+# TensorFlow's three defaults together (keras_defaults) or one at a time; None: PyTorch's
+FRAMEWORK = framework_defaults(keras_defaults, init=init, adam_eps=adam_eps, class_weight_norm=class_weight_norm)
+INIT, ADAM_EPS, CW_NORM = FRAMEWORK["init"], FRAMEWORK["adam_eps"], FRAMEWORK["class_weight_norm"]
 # KEDAS class names used by the claims, for the classes a stand-in corpus shares
 ALIASES = {
     "sad": "sadness",

@@ -243,8 +243,9 @@ def split_features(
     index = pd.Index(items["utt_id"]).get_indexer(rows["utt_id"])
     snr = copy_snrs(len(meta), recipe["seed"], recipe["snr_range"], recipe["awgn_snr_db"]) if n_copies else None
     out = {}
+    wholes: dict[str, pd.DataFrame] = {}  # each corpus as loaded, once for every feature set
     for fs in feature_sets:
-        blocks = [_originals(meta, fs, data_root, progress)]
+        blocks = [_originals(meta, fs, data_root, progress, wholes)]
         blocks += [
             B.functionals(paths, fs, noise_snr_db=snr, noise_seed=copy_noise_seed(recipe["seed"], k), progress=progress)
             for k in range(1, n_copies + 1)
@@ -253,7 +254,9 @@ def split_features(
     return out
 
 
-def _originals(meta: pd.DataFrame, name: str, data_root: str | None, progress: bool) -> np.ndarray:
+def _originals(
+    meta: pd.DataFrame, name: str, data_root: str | None, progress: bool, wholes: dict[str, pd.DataFrame]
+) -> np.ndarray:
     """Feature set ``name`` of ``meta``'s clips. Rows from several corpora (a pool or a cross-corpus
     split) are read from each corpus's own matrix, cached for its one-corpus splits: the cache is keyed
     by the list of clips, so a pool's concatenated list would extract every clip again (ComParE's 6,373
@@ -266,7 +269,7 @@ def _originals(meta: pd.DataFrame, name: str, data_root: str | None, progress: b
         return B.functionals(meta["path"].tolist(), name, progress=progress)
     out = None
     for c in names:
-        whole = load_corpus(c, root=data_root)
+        whole = wholes[c] if c in wholes else wholes.setdefault(c, load_corpus(c, root=data_root))
         feats = B.functionals(whole["path"].tolist(), name, progress=progress)
         mine = np.flatnonzero((meta["corpus"] == c).to_numpy())
         at = pd.Index(whole["path"]).get_indexer(meta["path"].iloc[mine])

@@ -25,7 +25,9 @@ show=values``:
 - ``vs=baseline``: each run's value becomes the best reference baseline on the run's own split (chosen on
   that split's validation part, :mod:`ser.baselines`) minus the run's value, in points; a run whose split
   has no baseline is an error; ``show=positive`` then says on how many runs the baseline scored higher
-  ("k of n").
+  ("k of n"); ``vs=arm:<name>``: each run's value minus that of the run of arm ``<name>`` on the same split
+  file, corpus, protocol and profile (a paired difference, in points; ``show=interval`` gives its
+  Student t interval over the pairs); a run without such a twin is an error.
 
 A query that matches no record is an error, so a number whose evidence is gone fails the build.
 """
@@ -86,8 +88,11 @@ def parse(query: str, paper: str | None = None) -> dict[str, str]:
         raise MeasuredError(f"{{measured}} `{query}`: show must be one of {', '.join(SHOWS)}")
     if out.get("of", "max") not in OFS:
         raise MeasuredError(f"{{measured}} `{query}`: of must be one of {', '.join(OFS)}")
-    if out.get("vs", "baseline") != "baseline":
-        raise MeasuredError(f"{{measured}} `{query}`: vs takes only 'baseline'")
+    vs = out.get("vs", "baseline")
+    if vs != "baseline" and not (vs.startswith("arm:") and len(vs) > 4):
+        raise MeasuredError(f"{{measured}} `{query}`: vs takes 'baseline' or 'arm:<name>'")
+    if out.get("show") == "positive" and vs.startswith("arm:"):
+        raise MeasuredError(f"{{measured}} `{query}`: show=positive counts runs below their baseline: use vs=baseline")
     if out.get("show") == "positive" and not out.get("vs"):
         raise MeasuredError(f"{{measured}} `{query}`: show=positive counts runs below their baseline: add vs=baseline")
     if out.get("vs") and out.get("show") == "leak":
@@ -200,6 +205,24 @@ def _versus_baseline(query: str, pairs: list[tuple[dict, float]], metric: str, b
     return out
 
 
+def _versus_arm(query: str, pairs: list[tuple[dict, float]], metric: str, records: list[dict], arm: str) -> list[float]:
+    """Per run: its value minus that of arm ``arm``'s run on the same split file, corpus, protocol and profile."""
+
+    def key(r: dict) -> tuple:
+        return (r.get("paper"), r.get("split_file") or None, r.get("corpus"), r.get("protocol"), r.get("profile"))
+
+    twins = {key(r): r for r in records if _field(r, "arm") == arm and r.get("split_file")}
+    out = []
+    for r, v in pairs:
+        twin = twins.get(key(r))
+        w = None if twin is None else _value(twin, metric)
+        if w is None:
+            name = Path(r.get("_file", r.get("run", "?"))).name
+            raise MeasuredError(f"{{measured}} `{query}`: no run of arm {arm!r} with '{metric}' on the split of {name}")
+        out.append(v - w)
+    return out
+
+
 def answer(
     query: str, records: list[dict], paper: str | None = None, baselines: list[dict] | None = None
 ) -> tuple[str, list[str]]:
@@ -222,15 +245,18 @@ def answer(
     missing = [Path(r.get("_file", "?")).name for r, v in pairs if v is None]
     if missing:
         raise MeasuredError(f"{{measured}} `{query}`: no numeric '{metric}' in {', '.join(missing)}")
-    if q.get("vs"):
+    if q.get("vs", "").startswith("arm:"):
+        pairs = list(zip(hits, _versus_arm(query, pairs, metric, records, q["vs"][4:]), strict=True))
+    elif q.get("vs"):
         if baselines is None:
             from ser.baselines import read_baselines
 
             baselines = read_baselines()
         pairs = list(zip(hits, _versus_baseline(query, pairs, metric, baselines), strict=True))
     vals = [v * scale + add for _, v in pairs]
+    paired = q.get("vs", "").startswith("arm:")  # differences between arms carry their sign
 
-    def f(x: float, signed: bool = False) -> str:
+    def f(x: float, signed: bool = paired) -> str:
         return "–" if math.isnan(x) else (f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}")
 
     if show == "values":
@@ -265,8 +291,8 @@ def answer(
     sd = statistics.stdev(vals) if len(vals) > 1 else float("nan")
     text = {
         "mean": f(m),
-        "sd": f(sd),
-        "mean_sd": f"{f(m)} ± {f(sd)}",
+        "sd": f(sd, False),
+        "mean_sd": f"{f(m)} ± {f(sd, False)}",
         "min": f(min(vals)),
         "max": f(max(vals)),
         "range": f"{f(min(vals))} to {f(max(vals))}",

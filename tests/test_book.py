@@ -123,7 +123,6 @@ def test_comparison_page_in_headless_chromium(built_book, tmp_path):
     driver = _chromium(tmp_path, "1400,2400")
     try:
         driver.get((built_book / "comparison.html").as_uri())
-        rows = cells = 0
         # rows and cells counted in one call, once the page has loaded and two counts half a second apart
         # agree (counted in two calls on a page still loading, they once read 0 rows beside 1,677 cells)
         count = (

@@ -125,10 +125,28 @@ def test_vs_baseline_sets_each_run_beside_the_best_baseline_on_its_own_split():
     assert answer(q + " show=positive", recs, baselines=base)[0] == "2 of 3"
     with pytest.raises(MeasuredError, match="no baseline on the split of a-fold2.json"):
         answer(q, recs, baselines=base[:2])
-    with pytest.raises(MeasuredError, match="vs takes only"):
+    with pytest.raises(MeasuredError, match="vs takes 'baseline' or 'arm:<name>'"):
         answer("paper=p vs=model", recs, baselines=base)
     with pytest.raises(MeasuredError, match="no baseline reports"):
         answer(q + " metric=recall/x scale=1", [r | {"metrics": {"recall/x": 0.5}} for r in recs], baselines=base)
+
+
+def test_vs_arm_pairs_each_run_with_the_other_arms_run_on_the_same_split():
+    """as_published minus clean fold by fold (same split file), signed, with a paired interval; a run
+    whose split the other arm never ran on is an error, never a silent drop."""
+    recs = [r | {"split_file": f"s/fold{r['run'][-1]}.csv"} for r in RECS[:6]]
+    q = "paper=p arm=as_published vs=arm:clean"
+    # fold0 0.710 - 0.636, fold1 0.776 - 0.748, fold2 0.794 - 0.673
+    assert answer(q + " show=values", recs)[0] == "+7.4, +2.8 and +12.1"
+    assert answer(q + " show=interval", recs)[0] == "+7.4 [-4.1, +19.0]"
+    assert answer(q + " show=sd", recs)[0] == "4.7"  # unsigned
+    other = [r | {"protocol": "si3"} if r["arm"] == "clean" else r for r in recs]  # another protocol: no twin
+    with pytest.raises(MeasuredError, match="no run of arm 'clean' with 'accuracy' on the split of a-fold0.json"):
+        answer(q, other)
+    with pytest.raises(MeasuredError, match="vs takes"):
+        answer("paper=p vs=arm:", recs)
+    with pytest.raises(MeasuredError, match="use vs=baseline"):
+        answer(q + " show=positive", recs)
 
 
 def test_vs_baseline_refuses_partial_accuracies_and_positive_needs_it():

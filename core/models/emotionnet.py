@@ -12,8 +12,9 @@ over the features (eq. 4, ``rec_reduction="sum"``) or averaged over them (``"mea
 authors' stack) where PyTorch's differ are parameters: ``init="keras"`` (Glorot-uniform kernels with
 zero biases) and ``class_weight_norm="batch"`` (the class-weighted cross-entropy divided by the batch
 size, as Keras' ``class_weight``, rather than by the sum of the batch's weights, as PyTorch's
-``weight=``); ``keras=True`` sets both. ``use_vae=False`` is the ablation the authors
-propose: no decoder and no KL term, the classifier reads the deterministic encoder output.
+``weight=``); ``keras=True`` sets both (:func:`framework_defaults`; a conflicting explicit value is an
+error). ``use_vae=False`` is the ablation the authors propose: no decoder and no KL term, the
+classifier reads the deterministic encoder output.
 """
 
 from __future__ import annotations
@@ -23,6 +24,31 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from core.models.layers import keras_init
+
+# Where the authors' TensorFlow and our PyTorch differ by default (§III.E): the initialisation, Adam's
+# epsilon and how a class-weighted cross-entropy is normalised.
+TF_DEFAULTS = {"init": "keras", "adam_eps": 1e-7, "class_weight_norm": "batch"}
+TORCH_DEFAULTS = {"init": "torch", "adam_eps": 1e-8, "class_weight_norm": "weights"}
+
+
+def framework_defaults(keras: bool, **given: object) -> dict:
+    """The three settings of :data:`TF_DEFAULTS`: each one ``given`` (not None), the others TensorFlow's
+    (``keras``) or PyTorch's. With ``keras`` a given value that differs from TensorFlow's is an error:
+    to change one default alone, leave ``keras`` False and give that one."""
+    unknown = sorted(set(given) - set(TF_DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown setting(s) {unknown}; known: {sorted(TF_DEFAULTS)}")
+    base = TF_DEFAULTS if keras else TORCH_DEFAULTS
+    out = {}
+    for name, default in base.items():
+        value = given.get(name)
+        if keras and value is not None and value != default:
+            raise ValueError(
+                f"{name}={value!r} conflicts with TensorFlow's defaults ({name}={default!r}); to change one "
+                "default alone, leave keras (keras_defaults) False and set that one"
+            )
+        out[name] = default if value is None else value
+    return out
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
@@ -50,13 +76,13 @@ class EmotionNet(nn.Module):
         use_vae: bool = True,
         decoder: tuple[int, ...] = (128, 256, 512),
         rec_reduction: str = "sum",
-        init: str = "torch",
-        class_weight_norm: str = "weights",
+        init: str | None = None,
+        class_weight_norm: str | None = None,
         keras: bool = False,
     ) -> None:
         super().__init__()
-        if keras:
-            init, class_weight_norm = "keras", "batch"
+        chosen = framework_defaults(keras, init=init, class_weight_norm=class_weight_norm)
+        init, class_weight_norm = chosen["init"], chosen["class_weight_norm"]
         for name, value, allowed in (
             ("rec_reduction", rec_reduction, ("sum", "mean")),
             ("init", init, ("torch", "keras")),
