@@ -163,6 +163,46 @@ def _step_times(
     return [sorted(ts)[len(ts) // 2] for ts in times], [(min(ts), max(ts)) for ts in times]
 
 
+# Kinds of operation a training step spends its time in, by the aten operator's name (first match wins).
+OP_KINDS = (
+    ("batch_norm", ("batch_norm",)),
+    ("convolution", ("convolution", "conv2d", "conv1d")),
+    ("pooling", ("pool",)),
+    ("recurrent", ("rnn", "lstm")),
+    ("matmul", ("mm", "addmm", "linear", "matmul", "bmm")),
+    ("zero_fill", ("fill_", "zero_")),
+    ("random", ("uniform_", "bernoulli", "normal_", "rand")),
+)
+
+
+def op_shares(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int = 4) -> dict[str, float]:
+    """Fraction of the self CPU time of ``steps`` training steps (after one warm-up step) spent in each
+    kind of :data:`OP_KINDS`, the rest under ``other``: where a step goes, which FLOP counts do not say
+    (a batch norm at full resolution is memory-bound and counts no FLOPs)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.8)
+    model.train()
+
+    def step() -> None:
+        opt.zero_grad(set_to_none=True)
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            step()
+    times: dict[str, float] = {}
+    for e in prof.key_averages():
+        if not e.key.startswith("aten::"):
+            continue
+        kind = next((k for k, words in OP_KINDS if any(w in e.key for w in words)), "other")
+        times[kind] = times.get(kind, 0.0) + e.self_cpu_time_total
+    total = sum(times.values()) or 1.0
+    return {k: times[k] / total for k in sorted(times, key=times.get, reverse=True)}
+
+
 def _eval_time(model: nn.Module, x: torch.Tensor, repeat: int) -> float:
     model.eval()
     times = []
@@ -223,9 +263,11 @@ def measure(
     dev: torch.device | None = None,
     compile: bool = False,
     block: int = 4,
+    profile: bool = False,
 ) -> dict:
-    """One model's row; ``compile=True`` also times the ``torch.compile`` build of it, interleaved with
-    the eager model's steps (its first steps, which compile, are timed apart as ``compile_s``)."""
+    """One model's row (``profile``: with :func:`op_shares` of its step); ``compile=True`` also times the
+    ``torch.compile`` build of it, interleaved with the eager model's steps (its first steps, which compile,
+    are timed apart as ``compile_s``)."""
     from core.models import count_parameters
 
     dev = dev or torch.device("cpu")
@@ -257,6 +299,8 @@ def measure(
         extra["speedup_step_compiled"] = step / comp_step  # compiled over eager (> 1: compiling helps)
     else:
         (step, base_step), (spread, _) = _step_times([model, base], x, y, repeat, block)
+    if profile:
+        extra["op_shares"] = op_shares(model, x, y)
     xe = torch.randn(256, *spec.shape, device=dev)
     if conv:
         xe = xe.contiguous(memory_format=torch.channels_last)
@@ -297,6 +341,7 @@ def run(
     sync: Callable[[], object] | None = None,
     block: int = 4,
     progress: bool = True,
+    profile: bool = False,
 ) -> dict:
     """Measure every model (or those in ``only``) with the trainer's settings; ``keep_memory=False``
     leaves glibc's allocator as it is (the trainer's setting before it kept freed memory), which a
@@ -327,7 +372,7 @@ def run(
         if progress:
             elapsed = time.perf_counter() - t0
             print(f"[{i}/{len(chosen)}] {s.name} ({elapsed:.0f} s so far)", file=sys.stderr, flush=True)
-        rows.append(measure(s, threads, peak, repeat, dev, compile, block))
+        rows.append(measure(s, threads, peak, repeat, dev, compile, block, profile))
     return {
         "device": device_info() if dev.type == "cpu" else f"cuda: {torch.cuda.get_device_name(dev)}",
         "threads": threads,
@@ -413,6 +458,13 @@ def table(res: dict) -> str:
                 else ""
             )
         )
+    shares = [
+        f"{r['model']}: " + ", ".join(f"{k} {100 * v:.0f} %" for k, v in r["op_shares"].items())
+        for r in res["models"]
+        if "op_shares" in r
+    ]
+    if shares:
+        lines += ["", "share of a training step's CPU time by kind of operation:", *shares]
     return head + "\n".join(lines)
 
 
@@ -432,12 +484,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="also time each model built by torch.compile, interleaved with the eager one")  # fmt: skip
     p.add_argument("--concurrent", type=int, default=1,
                    help="processes measuring at once (2: as ser reproduce's two one-thread workers train)")  # fmt: skip
+    p.add_argument("--profile", action="store_true",
+                   help="also profile each model's training step: its time by kind of operation")  # fmt: skip
     a = p.parse_args(argv)
     for name in ("concurrent", "repeat", "block"):
         if getattr(a, name) < 1:
             p.error(f"--{name} must be at least 1, got {getattr(a, name)}")
     kw = dict(threads=a.threads, only=a.model, repeat=a.repeat, device=a.device,
-              keep_memory=not a.no_keep_freed_memory, compile=a.compile, block=a.block)  # fmt: skip
+              keep_memory=not a.no_keep_freed_memory, compile=a.compile, block=a.block, profile=a.profile)  # fmt: skip
     res = run(**kw) if a.concurrent == 1 else run_concurrent(a.concurrent, **kw)
     print(table(res))
     if a.out:

@@ -286,6 +286,29 @@ def _fanout_args(out: Path) -> list[str]:
     return ["reproduce", "--profile", "smoke", *[a for r in FANOUT_RUNS for a in ("--only", r)], "--out", str(out)]
 
 
+def test_the_benchmark_profiles_where_a_training_step_goes(tmp_path, capsys):
+    """--profile: each model's step split by kind of operation, shares summing to one; a batch norm at full
+    resolution shows up as its own kind (it counts no FLOPs, so the fraction of peak cannot show it)."""
+    import json
+
+    import torch
+    import torch.nn as nn
+
+    from ser.bench_train import op_shares
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.MaxPool2d(2), nn.Flatten(),
+                        nn.Linear(8 * 16 * 16, 3))  # fmt: skip
+    shares = op_shares(net, torch.randn(16, 1, 32, 32), torch.randint(0, 3, (16,)))
+    assert {"convolution", "batch_norm", "pooling"} <= set(shares) and sum(shares.values()) == pytest.approx(1)
+    assert list(shares.values()) == sorted(shares.values(), reverse=True)
+    out = tmp_path / "prof.json"
+    assert main(["bench", "train", "--model", "emotionnet", "--repeat", "1", "--profile", "--out", str(out)]) == 0
+    (row,) = json.loads(out.read_text())["models"]
+    assert sum(row["op_shares"].values()) == pytest.approx(1) and "matmul" in row["op_shares"]
+    assert "share of a training step's CPU time by kind of operation" in capsys.readouterr().out
+
+
 def test_two_smoke_runs_on_a_two_worker_local_dask_cluster(tmp_path, private_cache, capsys):
     """`--workers 2`: both runs execute as Dask tasks; the client writes their records and notebooks."""
     from ser.paths import RESULTS_DIR
