@@ -126,6 +126,11 @@ def bench_table(res: dict) -> str:
             if "compile_s" in r
             else {}
         )
+        | (  # `ser bench train --profile`: the step's largest kinds of operation
+            {"where a step goes": ", ".join(f"{k} {100 * v:.0f} %" for k, v in list(r["op_shares"].items())[:4])}
+            if "op_shares" in r
+            else {}
+        )
         for r in res["models"]
     ]
     head = (

@@ -512,3 +512,18 @@ def test_the_speakers_column_takes_the_clean_arm_on_speaker_folds_where_no_speak
     assert _speaker_arm(rows.iloc[:2]) == "paper_text"  # clean on sd3 only: no speakers held out
     assert _speaker_arm(pd.concat([rows, pd.DataFrame({"arm": ["speaker"], "protocol": ["speaker"]})])) == "speaker"
     assert _speaker_arm(pd.DataFrame()) == "paper_text"
+
+
+def test_speed_table_says_where_a_profiled_step_goes():
+    """A benchmark file made with --profile adds a column of the step's largest kinds of operation."""
+    from ser.report_speed import bench_table
+
+    model = {"model": "m", "params": 1, "gflop_fwd_per_item": 0.1, "train_items_per_s": 50.0,
+             "train_fraction_of_peak": 0.1, "eval_items_per_s": 100.0, "s_per_epoch": 1.0,
+             "paper_fit_minutes": 1.0, "speedup_epoch": 1.2}  # fmt: skip
+    res = {"_file": "train-x.json", "device": "cpu: x", "threads": 1, "matmul_peak_gflops": 100.0,
+           "deterministic": True, "load_average_at_start": 0.1, "models": [model]}  # fmt: skip
+    assert "where a step goes" not in bench_table(res)
+    shares = {"convolution": 0.5, "batch_norm": 0.3, "pooling": 0.1, "other": 0.06, "random": 0.04}
+    text = bench_table(res | {"models": [model | {"op_shares": shares}]})
+    assert "| where a step goes |" in text and "| convolution 50 %, batch_norm 30 %, pooling 10 %, other 6 % |" in text
