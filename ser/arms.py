@@ -204,6 +204,18 @@ def arms_table(
     return out
 
 
+def pair_key(rec: dict) -> tuple:
+    """What pairs the runs of two arms: the same paper, corpus, protocol and profile on the same split
+    file (the run's name where a record keeps no split file)."""
+    return (
+        rec.get("paper"),
+        rec.get("corpus", ""),
+        rec.get("protocol"),
+        rec.get("profile"),
+        rec.get("split_file") or rec.get("run"),
+    )
+
+
 def readings_table(
     records: list[dict], base: str = "paper_text", profile: str = "paper", metric: str = "accuracy"
 ) -> str:
@@ -222,7 +234,7 @@ def readings_table(
         if convergence(r)["diverged"]:
             diverged[key] = diverged.get(key, 0) + 1
             continue
-        ok.setdefault(key, {})[r.get("split_file") or r["run"]] = 100 * r["metrics"][metric]
+        ok.setdefault(key, {})[pair_key(r)] = 100 * r["metrics"][metric]
     if not ok and not diverged:
         return f"No `{profile}`-profile runs of the readings yet.\n"
     keys = set(ok) | set(diverged)

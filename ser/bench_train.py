@@ -138,6 +138,13 @@ def count_flops(model: nn.Module, x: torch.Tensor) -> tuple[float, float]:
     return fwd / len(x), total / len(x)
 
 
+def _train_step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor) -> None:
+    """One training step as the benchmark times it: cross-entropy, backward, SGD with momentum."""
+    opt.zero_grad(set_to_none=True)
+    nn.functional.cross_entropy(model(x), y).backward()
+    opt.step()
+
+
 def _step_times(
     models: list[nn.Module], x: torch.Tensor, y: torch.Tensor, repeat: int, block: int = 4
 ) -> tuple[list[float], list[tuple[float, float]]]:
@@ -154,9 +161,7 @@ def _step_times(
         for k, (m, opt) in order if i % 2 == 0 else order[::-1]:  # ABBA: neither variant always goes first
             t = time.perf_counter()
             for _ in range(block):
-                opt.zero_grad(set_to_none=True)
-                nn.functional.cross_entropy(m(x), y).backward()
-                opt.step()
+                _train_step(m, opt, x, y)
             _sync(x.device)
             if i >= 1:  # the first round warms up every model
                 times[k].append((time.perf_counter() - t) / block)
@@ -183,16 +188,10 @@ def op_shares(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int = 4
 
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.8)
     model.train()
-
-    def step() -> None:
-        opt.zero_grad(set_to_none=True)
-        nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
-
-    step()
+    _train_step(model, opt, x, y)
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         for _ in range(steps):
-            step()
+            _train_step(model, opt, x, y)
     times: dict[str, float] = {}
     for e in prof.key_averages():
         if not e.key.startswith("aten::"):

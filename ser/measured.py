@@ -41,7 +41,7 @@ import statistics
 from pathlib import Path
 
 from core.stats import mean_interval
-from ser.arms import is_proportion
+from ser.arms import is_proportion, pair_key
 from ser.results import run_name
 
 FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "diverged", "classes")
@@ -206,15 +206,12 @@ def _versus_baseline(query: str, pairs: list[tuple[dict, float]], metric: str, b
 
 
 def _versus_arm(query: str, pairs: list[tuple[dict, float]], metric: str, records: list[dict], arm: str) -> list[float]:
-    """Per run: its value minus that of arm ``arm``'s run on the same split file, corpus, protocol and profile."""
-
-    def key(r: dict) -> tuple:
-        return (r.get("paper"), r.get("split_file") or None, r.get("corpus"), r.get("protocol"), r.get("profile"))
-
-    twins = {key(r): r for r in records if _field(r, "arm") == arm and r.get("split_file")}
+    """Per run: its value minus that of arm ``arm``'s run on the same split file, corpus, protocol and
+    profile (:func:`ser.arms.pair_key`, as the readings table pairs them)."""
+    twins = {pair_key(r): r for r in records if _field(r, "arm") == arm}
     out = []
     for r, v in pairs:
-        twin = twins.get(key(r))
+        twin = twins.get(pair_key(r))
         w = None if twin is None else _value(twin, metric)
         if w is None:
             name = Path(r.get("_file", r.get("run", "?"))).name
