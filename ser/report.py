@@ -830,6 +830,9 @@ def _box_value(r: pd.Series, corpus: str, owed: dict | None = None) -> str:
         basis.append(f"{r['diverged']} more diverged, left out")
     if r.get("below_budget_left_out"):
         basis.append(f"{r['below_budget_left_out']} below the budget, left out")
+    if r.get("still_improving"):  # a number that is no verdict on its own: say so where it is shown
+        k = int(r["still_improving"])
+        basis.append("still improving at the end" if k == r["n_runs"] else f"{k} still improving at the end")
     if r["corpus"] != corpus:
         basis.append(r["corpus"])
     done_asked = (owed or {}).get((r["arm"], r["corpus"], r["protocol"])) if r["profile"] == "paper" else None

@@ -459,6 +459,15 @@ def test_verdict_box_says_when_a_cell_has_fewer_seeds_than_its_issue_asks():
     cells = [c.strip() for c in verdict_box(recs, reg, table).splitlines()[2].split("|")[1:-1]]
     assert cells[1].endswith("(3 runs; paper; 3 of the 5 seeds its issue asks)")
     assert cells[2].endswith("(2 runs; paper)")  # its target is complete: nothing to add
+    # a cell whose runs were still improving at their end says so: no verdict rests on them unsaid
+    falling = {"val_loss": [1.0 - 0.01 * i for i in range(20)], "still_improving": True, "diverged": False}
+    recs[3]["history"] = falling
+    cells = [c.strip() for c in verdict_box(recs, reg, table).splitlines()[2].split("|")[1:-1]]
+    assert cells[2].endswith("(2 runs; paper; 1 still improving at the end)")
+    recs[4]["history"] = falling
+    cells = [c.strip() for c in verdict_box(recs, reg, table).splitlines()[2].split("|")[1:-1]]
+    assert cells[2].endswith("(2 runs; paper; still improving at the end)")
+    assert cells[1].endswith("(3 runs; paper; 3 of the 5 seeds its issue asks)")
 
 
 def test_learning_curves_take_any_number_of_arms(tmp_path):
