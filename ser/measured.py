@@ -7,7 +7,8 @@ show=values``:
 
 - filters (each value an ``fnmatch`` pattern or a number, ``a|b`` for either): ``paper`` (a chapter's own by
   default), ``arm`` (``paper_text`` where a record names none), ``profile``, ``protocol``,
-  ``corpus``, ``run``, ``seed``, ``diverged`` (``yes``/``no``), ``params.<name>``,
+  ``corpus``, ``run``, ``seed``, ``diverged`` (``yes``/``no``), ``improving`` (``yes``/``no``: still
+  improving at its end as the tables count it; a run ended by early stopping is not), ``params.<name>``,
   ``history.<field>`` and ``budget.<field>`` (e.g. ``history.stopped_early=False``); ``diverged``
   counts a run as the tables do (a stored flag, a training loss back at the chance level, or one
   class predicted for every test item); ``classes``: how many classes the model predicted on its
@@ -44,7 +45,7 @@ from core.stats import mean_interval
 from ser.arms import is_proportion, pair_key
 from ser.results import run_name
 
-FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "diverged", "classes")
+FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "diverged", "improving", "classes")
 PATH_FILTERS = ("params.", "history.", "budget.")  # a dotted path into the record, compared as text
 OPTIONS = ("metric", "of", "show", "scale", "digits", "add", "vs")
 SHOWS = ("mean", "values", "same", "n", "sd", "mean_sd", "min", "max", "range", "interval", "leak", "positive")
@@ -111,6 +112,10 @@ def _field(rec: dict, key: str) -> object:
         from ser.claims import convergence
 
         return "yes" if convergence(rec)["diverged"] else "no"
+    if key == "improving":  # still improving at its end, as the tables count it (an early stop ends that)
+        from ser.claims import convergence
+
+        return "yes" if convergence(rec)["still_improving"] else "no"
     if key == "classes":
         from ser.claims import classes_predicted
 

@@ -99,6 +99,15 @@ def test_queries_count_diverged_runs_as_the_tables_do_and_sort_folds_naturally()
     collapsed = _rec("c-fold3", "clean", 0.25) | {"confusion": [[3, 0], [9, 0]]}
     recs = [*RECS, collapsed]
     assert answer("diverged=yes show=n", recs, "p")[0] == "2"  # the stored flag and the collapse
+    # still improving as the tables count it: a stored flag beside an early stop is not
+    falling = {"val_loss": [1.0 - 0.01 * i for i in range(20)], "still_improving": True, "diverged": False}
+    late = [
+        _rec("i0", "clean", 0.5) | {"history": falling},
+        _rec("i1", "clean", 0.5) | {"history": falling | {"stopped_early": True}},
+    ]
+    assert answer("improving=yes show=n", late, "p")[0] == "1"
+    assert answer("improving=no show=values", late, "p")[0] == "50.0"
+    assert answer("history.still_improving=True show=n", late, "p")[0] == "2"  # the raw flag counts both
     assert answer("protocol=sd3 show=leak", recs, "p")[0] == "+7.4 [-4.4, +19.3]"  # the collapse left out
     with pytest.raises(MeasuredError, match="one corpus, protocol and profile"):
         answer("arm=as_published|clean show=leak", [*RECS, _rec("c-cpu", "clean", 0.5, profile="cpu")], "p")
