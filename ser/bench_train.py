@@ -457,11 +457,9 @@ def table(res: dict) -> str:
                 else ""
             )
         )
-    shares = [
-        f"{r['model']}: " + ", ".join(f"{k} {100 * v:.0f} %" for k, v in r["op_shares"].items())
-        for r in res["models"]
-        if "op_shares" in r
-    ]
+    from ser.report_speed import op_shares_text
+
+    shares = [f"{r['model']}: {op_shares_text(r['op_shares'])}" for r in res["models"] if "op_shares" in r]
     if shares:
         lines += ["", "share of a training step's CPU time by kind of operation:", *shares]
     return head + "\n".join(lines)

@@ -105,6 +105,12 @@ def _range(r: dict) -> str:
     return "" if not lo_hi else f" ({_f(lo_hi[0])}-{_f(lo_hi[1])})"
 
 
+def op_shares_text(shares: dict[str, float], top: int | None = None) -> str:
+    """``ser bench train --profile``'s shares of a step by kind of operation, largest first: "convolution 50 %, ..."
+    (the ``top`` largest only, when given)."""
+    return ", ".join(f"{k} {100 * v:.0f} %" for k, v in list(shares.items())[:top])
+
+
 def bench_table(res: dict) -> str:
     rows = [
         {
@@ -127,9 +133,7 @@ def bench_table(res: dict) -> str:
             else {}
         )
         | (  # `ser bench train --profile`: the step's largest kinds of operation
-            {"where a step goes": ", ".join(f"{k} {100 * v:.0f} %" for k, v in list(r["op_shares"].items())[:4])}
-            if "op_shares" in r
-            else {}
+            {"where a step goes": op_shares_text(r["op_shares"], top=4)} if "op_shares" in r else {}
         )
         for r in res["models"]
     ]
