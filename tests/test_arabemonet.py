@@ -95,7 +95,14 @@ def test_extract_padded(tmp_path, monkeypatch):
     assert x.shape == (2, 128, lengths.max())
     assert np.all(x[0, :, lengths[0] :] == -80.0) and x[0, :, : lengths[0]].max() == 0.0
     np.testing.assert_array_equal(x[1], features.logmel(features.load_audio(str(paths[1]), 16000), cfg))
-    x2, _ = features.extract_padded(paths, cfg, progress=False)  # from the cache
+    assert len(list((tmp_path / "cache" / "features").glob("logmel-padded-*.npz"))) == 1
+
+    def boom(*a, **k):
+        raise AssertionError("audio was decoded again despite the cache")
+
+    monkeypatch.setattr(features, "load_audio", boom)
+    x2, l2 = features.extract_padded(paths, cfg, progress=False)  # from the cache, or the hook fails
+    np.testing.assert_array_equal(lengths, l2)
     np.testing.assert_array_equal(x, x2)
     with pytest.raises(ValueError, match="duration=None"):
         features.extract_padded(paths, features.LogMelConfig(duration=2.0))

@@ -66,11 +66,21 @@ def _guard(matrix):
         raise AssertionError("a test row reached fit")
 
 
+def _counting(calls):
+    def hook(matrix):
+        calls.append(len(matrix))
+        _guard(matrix)
+
+    return hook
+
+
 def test_no_test_row_reaches_any_fit():
     x, y, part = _toy()
     x[part == "test", 1] = 1e9  # the sentinel
-    rows, best = B.evaluate_split({"toy": x}, y, part, hook=_guard)
+    calls = []
+    rows, best = B.evaluate_split({"toy": x}, y, part, hook=_counting(calls))
     assert len(rows) == len(B.CLASSIFIERS)
+    assert len(calls) >= len(B.CLASSIFIERS) and min(calls) > 0  # the guard saw every classifier's fits
     # and the guard does fire when a test row is fitted on
     with pytest.raises(AssertionError, match="test row"):
         B.select_and_fit(x, y, np.where(part == "test", "train", part), "logreg", hook=_guard)
@@ -95,7 +105,9 @@ def test_inner_folds_never_see_the_test_rows_either():
     x, y, part = _toy()
     part = np.where(part == "val", "train", part)  # no validation part: inner folds choose C
     x[part == "test", 1] = 1e9
-    fit = B.select_and_fit(x, y, part, "linear_svm", hook=_guard, groups=np.arange(len(y)) % 5)
+    calls = []
+    fit = B.select_and_fit(x, y, part, "linear_svm", hook=_counting(calls), groups=np.arange(len(y)) % 5)
+    assert len(calls) > 3  # three inner folds per C, then the refit: the guard saw them all
     assert fit["selection"] == "3 inner folds of the training part grouped by speaker"
     assert (fit["model"].predict(x[part == "train"]) == y[part == "train"]).mean() > 0.6
 

@@ -45,7 +45,13 @@ def test_extract_lld_cache(tmp_path, monkeypatch):
     first = extract_lld(paths, progress=False)
     assert first.shape == (2, 124)
     assert len(list((tmp_path / "c" / "features").glob("lld-*.npy"))) == 1
-    np.testing.assert_array_equal(extract_lld(paths, progress=False), first)
+    import core.features
+
+    def boom(*a, **k):
+        raise AssertionError("audio was decoded again despite the cache")
+
+    monkeypatch.setattr(core.features, "load_audio", boom)
+    np.testing.assert_array_equal(extract_lld(paths, progress=False), first)  # from the cache, or the hook fails
 
 
 def test_minmax_fitted_on_training_rows_only():

@@ -4,7 +4,8 @@
 declaration or to one of those files does.
 
 Regenerate on purpose (after a change meant to alter a page) with
-``SER_REGEN_GOLDEN=1 pytest tests/test_golden_pages.py`` and review the diff.
+``SER_REGEN_GOLDEN=1 pytest tests/test_golden_pages.py`` (which fails when it changed a page), review
+the diff, and rerun without it.
 """
 
 from __future__ import annotations
@@ -42,10 +43,17 @@ def pages(tmp_path_factory) -> dict[str, str]:
 def test_every_golden_page_is_generated(pages):
     if os.environ.get("SER_REGEN_GOLDEN"):
         GOLDEN.mkdir(exist_ok=True)
+        before = {p.name: p.read_text() for p in GOLDEN.glob("*.md")}
         for old in GOLDEN.glob("*.md"):
             old.unlink()
         for name, text in pages.items():
             (GOLDEN / name).write_text(text)
+        if before != pages:  # a regeneration is never a pass: the diff is for a person to review
+            changed = sorted(n for n in before.keys() | pages.keys() if before.get(n) != pages.get(n))
+            pytest.fail(
+                f"regenerated {len(changed)} golden page(s): review `git diff tests/golden`, then rerun "
+                f"without SER_REGEN_GOLDEN ({', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''})"
+            )
     assert sorted(pages) == sorted(p.name for p in GOLDEN.glob("*.md"))
 
 

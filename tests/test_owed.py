@@ -236,7 +236,7 @@ def test_declare_adds_a_run_and_its_page_and_undeclare_takes_both_back(tmp_path)
     assert {p: (root / p).read_text() for p in before} == before
 
 
-def test_run_owed_runs_the_queue_and_takes_back_a_failed_run(tmp_path, monkeypatch):
+def test_run_owed_runs_the_queue_and_takes_back_a_failed_run(tmp_path, monkeypatch, capsys):
     """``ser reproduce --owed --run``: every queued run is declared and handed to ``reproduce`` at the paper
     profile; one that left no executed notebook is taken back."""
     from ser import cli, paths
@@ -262,7 +262,12 @@ def test_run_owed_runs_the_queue_and_takes_back_a_failed_run(tmp_path, monkeypat
     decl, toc = (root / "papers/claims/cnn_blstm_attention.yaml").read_text(), (root / "_toc.yml").read_text()
     assert "cnn_blstm_attention-tess-clean-seed1" in decl and "replications/cnn_blstm_attention-tess-clean-seed1" in toc
     assert "cnn_blstm_attention-tess-clean-seed2" not in decl + toc
-    assert cli.run_owed([o], 1, out, 1, True) == 0  # --plan: prints, declares nothing more
+    monkeypatch.setattr(cli, "reproduce", lambda *a, **k: pytest.fail("--plan ran a notebook"))
+    capsys.readouterr()
+    assert cli.run_owed([o], 1, out, 1, True) == 0  # --plan: prints, declares and runs nothing more
+    assert "would run cnn_blstm_attention-tess-clean-seed" in capsys.readouterr().out
+    assert (root / "papers/claims/cnn_blstm_attention.yaml").read_text() == decl
+    assert (root / "_toc.yml").read_text() == toc
 
 
 def test_an_interrupted_queue_takes_its_declarations_back_and_one_queue_runs_at_a_time(tmp_path, monkeypatch):

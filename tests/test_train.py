@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -31,9 +32,7 @@ def test_same_seed_same_metrics():
     b = train_and_test(_mlp, x, y, part, cfg, ["a", "b", "c"])
     assert a.metrics == b.metrics
     assert a.history.val_loss == b.history.val_loss
-    c = train_and_test(
-        _mlp, x, y, part, TrainConfig(lr=0.01, epochs=5, batch_size=16, seed=4, progress=False), ["a", "b", "c"]
-    )
+    c = train_and_test(_mlp, x, y, part, dataclasses.replace(cfg, seed=4), ["a", "b", "c"])  # the seed alone differs
     assert c.history.train_loss != a.history.train_loss
 
 
@@ -47,15 +46,32 @@ def test_learns_and_restores_best_weights():
     proba = predict_proba(model, x[200:])
     loss = -np.mean(np.log(proba[np.arange(100), y[200:]]))
     assert loss == pytest.approx(min(hist.val_loss), rel=1e-4)  # the restored model is the best one
-    if hist.stopped_early:
-        assert len(hist.val_loss) - 1 - hist.best_epoch == 3
+    assert hist.stopped_early  # patience 3 ends this run before its 40 epochs
+    assert len(hist.val_loss) - 1 - hist.best_epoch == 3
 
 
 def test_class_weights_and_augment_hook_run():
-    x, y = _toy()
-    cfg = TrainConfig(epochs=2, class_weights=True, progress=False)
-    hist = fit(_mlp(), (x[:80], y[:80]), (x[80:], y[80:]), cfg, augment=gaussian_noise(0.1))
+    from core.train import _class_weights
+
+    assert _class_weights(np.array([0, 0, 0, 1]), 2).tolist() == pytest.approx([2 / 3, 2])  # n / (classes * count)
+    assert _class_weights(np.array([0, 0, 1]), 3).tolist() == pytest.approx([0.5, 1.0, 1.0])  # an absent class: 1 clip
+    x, y = _toy(200)
+    keep = (y != 2) | (np.arange(len(y)) % 4 == 0)  # class 2 made rare, so weighting changes the loss
+    xi, yi = x[keep], y[keep]
+    calls = []
+    noise = gaussian_noise(0.1)
+
+    def hook(batch, gen):
+        calls.append(len(batch))
+        return noise(batch, gen)
+
+    cfg = TrainConfig(epochs=2, batch_size=16, class_weights=True, progress=False, patience=None)
+    hist = fit(_mlp(), (xi[:80], yi[:80]), (xi[80:], yi[80:]), cfg, augment=hook)
     assert len(hist.train_loss) == 2
+    assert sum(calls) == 2 * 80 and len(calls) == 2 * 5  # every training item, every batch, both epochs
+    unweighted = dataclasses.replace(cfg, class_weights=False)
+    plain = fit(_mlp(), (xi[:80], yi[:80]), (xi[80:], yi[80:]), unweighted, augment=hook)
+    assert plain.train_loss != hist.train_loss  # same seed and data: only the weights differ
 
 
 def test_divergence_is_reported():
@@ -423,18 +439,21 @@ def test_the_scheduler_on_validation_accuracy_halves_the_rate_on_a_plateau():
     assert len(set(hist.val_acc)) == 1 and hist.lr[-1] < hist.lr[0] / 2  # flat accuracy, the rate cut twice or more
 
 
-def test_fields_added_at_their_defaults_keep_the_checkpoint_key():
-    import hashlib
-    import json
-
-    from core.train import _run_key
+def test_fields_added_at_their_defaults_keep_the_checkpoint_key(monkeypatch):
+    from core.train import _LATER_FIELDS, _run_key
 
     x, y = _toy()
-    model, cfg = _mlp(), TrainConfig(progress=False)
-    key = _run_key(model, cfg, (x[:80], y[:80]), (x[80:], y[80:]))
-    old = {k: v for k, v in cfg.to_dict().items() if k not in ("adam_eps", "monitor")}  # a config from before
-    assert hashlib.sha256(json.dumps(old, sort_keys=True, default=str).encode()).hexdigest() != key  # data hashed too
-    assert key != _run_key(model, TrainConfig(progress=False, adam_eps=1e-7), (x[:80], y[:80]), (x[80:], y[80:]))
+    model, cfg, data = _mlp(), TrainConfig(progress=False), ((x[:80], y[:80]), (x[80:], y[80:]))
+    key = _run_key(model, cfg, *data)
+    old = {k: v for k, v in cfg.to_dict().items() if k not in _LATER_FIELDS}  # a config from before they existed
+    assert set(_LATER_FIELDS) <= set(cfg.to_dict()) and len(old) < len(cfg.to_dict())
+    with monkeypatch.context() as m:
+        m.setattr(TrainConfig, "to_dict", lambda self: dict(old))
+        assert _run_key(model, cfg, *data) == key  # an older checkpoint's key still matches
+    changed = {"adam_eps": 1e-7, "monitor": "val_acc", "scheduler_rule": "keras", "scheduler_min_lr": 1e-5}
+    assert set(changed) == set(_LATER_FIELDS)
+    for name, value in changed.items():  # away from its default, each field is part of the key
+        assert key != _run_key(model, TrainConfig(progress=False, **{name: value}), *data), name
 
 
 def test_the_keras_plateau_rule_cuts_one_epoch_before_torchs():

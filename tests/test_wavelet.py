@@ -63,7 +63,12 @@ def test_extract_wavelet_cache(tmp_path, monkeypatch):
     assert x.shape == (2, 64, 128) and list(lengths) == [8, 32]
     assert not x[0, :, 8:].any()
     assert len(list((tmp_path / "cache").rglob("wavelet-*.npy"))) == 2
-    x2, l2 = wv.extract_wavelet(paths, CFG, progress=False)
+
+    def boom(*a, **k):
+        raise AssertionError("audio was decoded again despite the cache")
+
+    monkeypatch.setattr(wv, "load_audio", boom)
+    x2, l2 = wv.extract_wavelet(paths, CFG, progress=False)  # from the cache, or the hook fails
     np.testing.assert_array_equal(x, x2)
     np.testing.assert_array_equal(lengths, l2)
 
@@ -233,7 +238,11 @@ def test_records_carry_the_substitution_and_the_right_claims(tmp_path):
     decl = declaration.load("wavelet_cnn_lstm")
     claims = {c["id"]: c for c in decl["claims"]}
     config = main["params"] | {"corpus": "emodb", "protocol": "si3"}
-    assert main["claim_ids"] == match_claims(decl, config, main["metrics"])
+    assert main["claim_ids"] == match_claims(decl, config, main["metrics"]) == [  # the record, the rule, written out
+        "emodb-anger-f1", "emodb-disgust-f1", "emodb-fear-f1", "emodb-happiness-f1", "emodb-sadness-f1",
+        "emodb-sd-acc", "emodb-si-acc", "emodb-si-acc-text", "iemocap-si-acc", "ravdess-sd-acc-conclusion",
+        "ravdess-sd-acc-text", "ravdess-si-acc-conclusion", "ravdess-si-acc-text",
+    ]  # fmt: skip
     own = [i for i in main["claim_ids"] if (claims[i]["corpus"], claims[i]["protocol"]) == ("emodb", "si3")]
     assert own == ["emodb-si-acc", "emodb-si-acc-text"]
     assert recs["lr0.001"]["claim_ids"] == [] and "accuracy/lr0.001" in recs["lr0.001"]["metrics"]
