@@ -56,9 +56,9 @@ def arm_rows(
         g = kept
         vals = [r["metrics"][metric] * scale for r in g]
         mean, lo, hi = mean_interval(vals)
-        if is_proportion(metric) and not math.isnan(lo):  # a t interval of few runs can pass 0 or 100 %
-            lo, hi = max(lo, 0.0), min(hi, scale)
-        kind = "t over runs"
+        kind = "t over runs"  # never clipped to the scale: an interval past 0 or 100 % says how little n runs pin
+        if len(vals) == 2:  # a t interval on two runs spans most of the scale: the two values say more
+            lo, hi, kind = math.nan, math.nan, "two runs: their values"
         boot = run_intervals(g[0], baselines or []) if len(g) == 1 and metric in ("accuracy", "macro_f1") else None
         if boot is not None and "confusion matrix" not in boot["unit"]:  # per-item predictions only: a clip
             # bootstrap from a confusion matrix cannot see speakers or near-duplicate copies, and would be too narrow
@@ -156,6 +156,8 @@ def arms_table(
     ]
     for _, r in rows.iterrows():
         interval = "–" if math.isnan(r["low"]) else f"{_pct(r['low'])} – {_pct(r['high'])}"
+        if r["n"] == 2:
+            interval = f"two runs: {' and '.join(_pct(v) for v in r['values'])}"
         if r["interval"].startswith("bootstrap") and not math.isnan(r["low"]):
             interval += f" ({r['interval']})"
         corpus_cell = f" {r['corpus']} |" if several else ""
@@ -227,13 +229,16 @@ def readings_table(
 
     ok: dict[tuple, dict[str, float]] = {}
     diverged: dict[tuple, int] = {}
+    improving: dict[tuple, int] = {}
     for r in records:
         if r["profile"] != profile or metric not in r["metrics"]:
             continue
         key = (_arm(r), r.get("corpus", ""), r["protocol"])
-        if convergence(r)["diverged"]:
+        conv = convergence(r)
+        if conv["diverged"]:
             diverged[key] = diverged.get(key, 0) + 1
             continue
+        improving[key] = improving.get(key, 0) + conv["still_improving"]  # counted: no number hides it
         ok.setdefault(key, {})[pair_key(r)] = 100 * r["metrics"][metric]
     if not ok and not diverged:
         return f"No `{profile}`-profile runs of the readings yet.\n"
@@ -241,21 +246,25 @@ def readings_table(
     arms = sorted({k[0] for k in keys}, key=lambda a: (a != base, a))
     lines = [
         f"| reading (arm) | corpus | protocol | runs | mean % [95 % interval] | minus `{base}`, points [95 % interval, "
-        "paired by split] | diverged |",
-        "|---|---|---|---|---|---|---|",
+        "paired by split] | diverged | still improving |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for arm in arms:
         for key in sorted(k for k in keys if k[0] == arm):
             vals = ok.get(key, {})
             m, lo, hi = mean_interval(list(vals.values()))
-            if is_proportion(metric) and not math.isnan(lo):
-                lo, hi = max(lo, 0.0), min(hi, 100.0)
-            cell = "–" if not vals else f"{m:.1f}" + ("" if math.isnan(lo) else f" [{lo:.1f}, {hi:.1f}]")
+            if len(vals) == 2:  # two runs: their values, not a t interval spanning most of the scale
+                cell = f"{m:.1f} ({' and '.join(f'{v:.1f}' for v in vals.values())})"
+            else:
+                cell = "–" if not vals else f"{m:.1f}" + ("" if math.isnan(lo) else f" [{lo:.1f}, {hi:.1f}]")
             diff = "–"
             base_vals = ok.get((base, key[1], key[2]), {})
             shared = sorted(set(vals) & set(base_vals))
             if arm != base and shared:
                 d, dlo, dhi = mean_interval([vals[s] - base_vals[s] for s in shared])
                 diff = f"{d:+.1f}" + ("" if math.isnan(dlo) else f" [{dlo:+.1f}, {dhi:+.1f}]") + f" ({len(shared)})"
-            lines.append(f"| {arm} | {key[1]} | {key[2]} | {len(vals)} | {cell} | {diff} | {diverged.get(key, 0)} |")
+            lines.append(
+                f"| {arm} | {key[1]} | {key[2]} | {len(vals)} | {cell} | {diff} | {diverged.get(key, 0)} "
+                f"| {improving.get(key, 0)} |"
+            )
     return "\n".join(lines) + "\n"

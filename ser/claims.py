@@ -173,6 +173,7 @@ class Column(NamedTuple):
     n_diverged: int
     all_diverged: bool
     every: list[dict]  # every run of that profile, diverged ones included
+    short: int = 0  # runs of that profile below the paper's budget, left out beside runs at it
 
 
 def column(
@@ -187,10 +188,11 @@ def column(
     runs left out of the mean unless all diverged. ``records`` are a claim's (:func:`claim_records`);
     :func:`compare` and the chapters' verdict box both take their columns here."""
     every, profile = _best_profile([r for r in records if r["protocol"] == protocol and arm_of(r) == arm], profiles)
+    short = 0
     if registry is not None:
-        every, _ = prefer_at_budget(every, registry)
+        every, short = prefer_at_budget(every, registry)
     runs, bad, all_bad = _usable(every)
-    return Column(runs, profile, bad, all_bad, every)
+    return Column(runs, profile, bad, all_bad, every, short)
 
 
 def prefer_at_budget(recs: list[dict], registry: dict) -> tuple[list[dict], int]:
@@ -335,6 +337,24 @@ def baseline_columns(claim: dict, records: list[dict], baselines: list[dict] | N
     return cols
 
 
+def _selects_on_test(rec: dict) -> bool:
+    """Whether a run picked its epoch on its test part (the authors' code of some papers)."""
+    return bool((rec.get("params") or {}).get("select_on_test"))
+
+
+def _mean_all(claim: dict, col: Column) -> float:
+    """A column's mean with its diverged runs included."""
+    return float(np.mean([r["metrics"][claim["metric"]] * _scale(claim) for r in col.every]))
+
+
+def _met_only_without(claim: dict, col: Column, row: dict) -> bool:
+    """Whether the claim is met by the column's mean only because diverged runs were left out of it (a
+    collapsed run is known by its test predictions too, so a "reproduced" must hold with them included)."""
+    if not col.n_diverged or col.all_diverged:
+        return False
+    return not _meets(claim, _mean_all(claim, col), row["tolerance"])
+
+
 def compare(
     registry: dict,
     records: Iterable[dict],
@@ -367,7 +387,7 @@ def compare(
         col = column(mine, c["protocol"], main_arm, profiles, registry)
         same, profile, n_diverged, all_diverged = col.runs, col.profile, col.n_diverged, col.all_diverged
         all_folds = folds_cover(col.every, registry)  # every fold ran, diverged ones included
-        clean, clean_profile, clean_diverged, clean_all_diverged, _ = column(
+        clean, clean_profile, clean_diverged, clean_all_diverged, _, _ = column(
             mine, c["protocol"], "clean", profiles, registry
         )
         # the clean column at the paper's budget on every fold, and, besides, done learning
@@ -375,8 +395,10 @@ def compare(
         clean_done = clean_budget and not any(convergence(r)["still_improving"] for r in clean)
         speakers = [r for r in mine if r["protocol"] == "speaker" and c["protocol"] != "speaker"]
         spk_arm = "speaker" if any(arm_of(r) == "speaker" for r in speakers) else "paper_text"
-        spk, spk_profile, spk_diverged, _, _ = column(speakers, "speaker", spk_arm, profiles, registry)
-        n_diverged += clean_diverged + spk_diverged
+        spk_col = column(speakers, "speaker", spk_arm, profiles, registry)
+        spk, spk_profile, spk_diverged, spk_all_diverged = spk_col[:4]
+        main_diverged = n_diverged
+        n_diverged += clean_diverged + spk_diverged  # the row's total; the notes count each column
         k = _scale(c)
         vals = np.array([r["metrics"][c["metric"]] * k for r in same], dtype=float)
         clean_vals = np.array([r["metrics"][c["metric"]] * k for r in clean], dtype=float)
@@ -409,12 +431,17 @@ def compare(
             "clean_profile": clean_profile if len(clean_vals) else "",
             "diverged": n_diverged,
             "all_diverged": all_diverged,
+            "clean_all_diverged": clean_all_diverged,
+            "speaker_all_diverged": spk_all_diverged,
             "tolerance": tolerance(c),
             "files": sorted(r.get("_file", "") for r in same + clean + spk),
         }
         row["paper_budget"] = row["at_budget"] and row["all_folds"]
         row["difference"] = row["mean"] - c["value"] if len(vals) else np.nan
         improving = sum(convergence(r)["still_improving"] for r in same)
+        row["improving"] = improving
+        row["below_budget_left_out"] = col.short
+        leak_note = ""
         row.update(baseline_columns(c, same, baselines))
         # a model-size claim (unit M) does not depend on the data, so a stand-in corpus still gives a verdict
         size_claim = c["unit"] == "M"
@@ -423,11 +450,24 @@ def compare(
             status = "substituted corpus"
         elif len(vals) and all_diverged and not size_claim:
             status = "diverged: no verdict"
-        elif len(vals) and _meets(c, row["mean"], row["tolerance"]):
+        elif len(vals) and _meets(c, row["mean"], row["tolerance"]) and not _met_only_without(c, col, row):
             status = "reproduced"
             clean_at_budget = clean_done and not clean_all_diverged  # a collapsed clean arm measures no leak
             if main_arm == "as_published" and clean_at_budget and not _meets(c, row["clean_mean"], row["tolerance"]):
                 status = "reproduced only with the leak"
+            elif main_arm == "as_published" and not clean_at_budget:
+                leak_note = (
+                    "as published, with the authors' leaks"
+                    + (" (the epoch chosen on the test part)" if any(_selects_on_test(r) for r in same) else "")
+                    + "; the clean arm has not run to the paper's budget, so whether the number needs the leaks "
+                    "is not yet measured"
+                )
+        elif len(vals) and _meets(c, row["mean"], row["tolerance"]):  # met only with collapsed runs left out
+            status = "diverged: no verdict"
+            leak_note = (
+                f"the claim is met only with the {col.n_diverged} diverged run(s) left out (with them the mean "
+                f"is {_mean_all(c, col):.4g}), and a verdict may not rest on which runs were called collapsed"
+            )
         elif len(vals) and size_claim:  # a parameter count does not depend on training
             status = "not reproduced"
         elif len(vals) and row["paper_budget"]:
@@ -455,16 +495,22 @@ def compare(
         else:
             status = "not yet run"
         row["status"] = status
-        notes = [c.get("not_run", "")]
+        notes = [c.get("not_run", ""), leak_note]
         clean_only = not len(vals) and row["arm"] == "clean"
-        if n_diverged:
-            if all_diverged or (clean_only and clean_all_diverged):
-                kept = f"all runs of the {'clean' if clean_only else 'main'} column diverged"
-            else:
-                kept = "left out"
-            notes.append(f"{n_diverged} diverged run(s), {kept}")
+        # diverged runs counted column by column: a total over columns would set one column's runs beside
+        # another's "all diverged"
+        for name, bad, every_bad, shown in (
+            ("main", main_diverged, all_diverged, not clean_only),
+            ("clean", clean_diverged, clean_all_diverged, True),
+            ("speakers-held-out", spk_diverged, False, True),
+        ):
+            if bad and shown:
+                kept = f"all runs of the {name} column diverged" if every_bad else f"of the {name} column, left out"
+                notes.append(f"{bad} diverged run(s), {kept}" if every_bad else f"{bad} diverged run(s) {kept}")
         if improving:
             notes.append(f"{improving} of {len(same)} run(s) still improving at their last epoch")
+        if col.short:
+            notes.append(f"{col.short} run(s) below the paper's budget left out beside those at it")
         if clean_only:
             unit = " %" if c["unit"] == "%" else ""
             budget = "at the paper's budget" if clean_budget else "below budget"

@@ -20,7 +20,8 @@ show=values``:
   "a, b and c"), ``same`` (the one value every run shares, an error if they differ), ``n`` (how
   many runs), ``sd``, ``mean_sd`` ("m ± sd"), ``min``, ``max``, ``range`` ("min to max"),
   ``interval`` ("m [low, high]", Student t), ``leak`` (``as_published`` minus ``clean`` as the arms
-  table measures it: one corpus, protocol and profile, diverged runs left out; "+d [low, high]");
+  table measures it: one corpus, protocol and profile, diverged runs left out; "+d [low, high]"; like
+  the arms table it refuses runs below the paper's budget unless the query adds ``budget=below``);
 - ``scale``: 100 by default for fractions (accuracy, F1, recall metrics), else 1; ``digits``: 1
   by default; ``add``: a number added to each value (``add=1`` turns 0-based epochs into ordinals);
 - ``vs=baseline``: each run's value becomes the best reference baseline on the run's own split (chosen on
@@ -47,7 +48,7 @@ from ser.results import run_name
 
 FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "diverged", "improving", "classes")
 PATH_FILTERS = ("params.", "history.", "budget.")  # a dotted path into the record, compared as text
-OPTIONS = ("metric", "of", "show", "scale", "digits", "add", "vs")
+OPTIONS = ("metric", "of", "show", "scale", "digits", "add", "vs", "budget")
 SHOWS = ("mean", "values", "same", "n", "sd", "mean_sd", "min", "max", "range", "interval", "leak", "positive")
 OFS = {"max": max, "min": min, "first": lambda v: v[0], "last": lambda v: v[-1], "len": len}
 FRACTION_METRICS = (
@@ -87,6 +88,10 @@ def parse(query: str, paper: str | None = None) -> dict[str, str]:
         out[key] = value
     if out.get("show", "mean") not in SHOWS:
         raise MeasuredError(f"{{measured}} `{query}`: show must be one of {', '.join(SHOWS)}")
+    if out.get("budget", "below") != "below":
+        raise MeasuredError(
+            f"{{measured}} `{query}`: budget takes only 'below' (a leak stated below the paper's budget)"
+        )
     if out.get("of", "max") not in OFS:
         raise MeasuredError(f"{{measured}} `{query}`: of must be one of {', '.join(OFS)}")
     vs = out.get("vs", "baseline")
@@ -280,14 +285,18 @@ def answer(
         (corpus, protocol, profile), arms = groups.pop(), {_field(r, "arm") for r in hits}
         if not {"as_published", "clean"} <= arms:
             raise MeasuredError(f"{{measured}} `{query}`: show=leak needs as_published and clean runs among its hits")
-        d, lo, hi = leak_size(
-            arm_rows(hits, metric, scale=scale, registry=_declaration(q.get("paper"))),
-            profile,
-            corpus=corpus,
-            protocol=protocol,
-        )  # with the paper's declaration: the budget rules of the arms tables (never a mix of budgets)
+        rows = arm_rows(hits, metric, scale=scale, registry=_declaration(q.get("paper")))
+        d, lo, hi = leak_size(rows, profile, corpus=corpus, protocol=protocol)
+        # with the paper's declaration: the budget rules of the arms tables (never a mix of budgets)
         if math.isnan(d):
-            raise MeasuredError(f"{{measured}} `{query}`: no leak: every run of an arm diverged")
+            raise MeasuredError(
+                f"{{measured}} `{query}`: no leak: every run of an arm diverged, or one arm alone is below budget"
+            )
+        if not rows["paper_budget"].all() and q.get("budget") != "below":  # as the arms table: below the budget,
+            raise MeasuredError(  # a difference is not the leak of the published number unless the query says so
+                f"{{measured}} `{query}`: show=leak on runs below the paper's budget; add budget=below to state "
+                "such a difference, and say in the text that it is below budget"
+            )
         return f(d, True) + ("" if math.isnan(lo) else f" [{f(lo, True)}, {f(hi, True)}]"), files
     m, lo, hi = mean_interval(vals)
     sd = statistics.stdev(vals) if len(vals) > 1 else float("nan")

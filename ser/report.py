@@ -70,7 +70,7 @@ def _arm_points(table: pd.DataFrame) -> pd.DataFrame:
     for _, r in table.iterrows():
         for arm, prefix in (("as run", ""), ("clean", "clean_"), ("speaker-independent", "speaker_")):
             n = int(r[f"{prefix}n"] or 0)
-            if not n or r.get("all_diverged"):
+            if not n or r.get(f"{prefix}all_diverged"):  # a column whose runs all diverged has no point
                 continue
             std = r[f"{prefix}std"]
             half = float(st.t.ppf(0.975, n - 1) * std / math.sqrt(n)) if n > 1 and not math.isnan(std) else math.nan
@@ -87,6 +87,7 @@ def _arm_points(table: pd.DataFrame) -> pd.DataFrame:
                     "half": half,
                     "n": n,
                     "headline": bool(r.get("headline")),
+                    "status": r.get("status", ""),
                 }
             )
     return pd.DataFrame(rows)
@@ -183,18 +184,20 @@ def gap_figure(table: pd.DataFrame, registries: dict, path: Path) -> bool:
     frac = pts["unit"] == ""  # a claim printed as a fraction (0.76): in points like the others
     pts.loc[frac, ["claimed", "mean", "half"]] *= 100
     rows = list(dict.fromkeys(zip(pts["paper"], pts["claim"], strict=True)))
-    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.4))
+    fig, ax = plt.subplots(figsize=(9, 0.75 * len(rows) + 1.4))
     offsets = {"as run": -0.2, "clean": 0.0, "speaker-independent": 0.2}
     for arm, g in pts.groupby("arm", sort=False):
         y = [rows.index((p, c)) + offsets[arm] for p, c in zip(g["paper"], g["claim"], strict=True)]
         _plot_runs(ax, g["mean"] - g["claimed"], y, g["half"], g["n"], ARM_COLOURS[arm], arm, horizontal=True)
     ax.axvline(0, color="grey", lw=1, ls="--")
-    ax.set_yticks(range(len(rows)), [f"{p}: {c}" for p, c in rows], fontsize=8)
+    status = {(p, c): st for p, c, st in zip(pts["paper"], pts["claim"], pts["status"], strict=True)}
+    # each row says its verdict: a gap on a stand-in corpus or below the budget is no verdict on the claim
+    ax.set_yticks(range(len(rows)), [f"{p}: {c}\n({status[(p, c)]})" for p, c in rows], fontsize=8)
     ax.invert_yaxis()
     ax.set(
         xlabel="reproduced minus claimed (points); left of the line: below the claim", title="headline claims by arm"
     )
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the rows, never over one
     _save_figure(fig, path, dpi=110)
     return True
 
@@ -281,10 +284,11 @@ def _summary_value(rec: dict, metric: str) -> float | None:
 
 
 def _order(key: tuple, paper: str) -> tuple:
-    """Corpus, protocol and profile, then the main model first and the others in natural order (k3 < k11)."""
+    """Corpus, protocol and profile, then the main model first and the others in natural order (k3 < k11,
+    lr 0.02 < lr 0.1)."""
     *group, name = key
     main = name == "main" or name.split(" (")[0] == paper
-    return (*group, not main, [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)])
+    return (*group, not main, [float(t) if i % 2 else t for i, t in enumerate(re.split(r"(\d+(?:\.\d+)?)", name))])
 
 
 def _mean_sd(values: list[float]) -> str:
@@ -304,36 +308,74 @@ def summary_metrics(registry: dict) -> tuple[str, ...]:
     )
 
 
+# training settings that tell two runs of one arm and configuration apart in the runs table (a study of
+# learning rates, a run without its scheduler): shown in the run's name where they differ within a group
+_SETTINGS = ("lr", "scheduler", "epochs", "batch_size", "optimizer", "weight_decay", "pool", "duration")
+
+
+def _setting_labels(recs: list[dict]) -> list[str]:
+    """Per record, the settings of :data:`_SETTINGS` whose values differ across ``recs`` (``lr 0.02``)."""
+    params = [r.get("params", {}) for r in recs]
+    varying = [k for k in _SETTINGS if len({repr(p.get(k)) for p in params}) > 1]
+    return [", ".join(f"{k} {p.get(k)}" for k in varying) for p in params]
+
+
 def runs_summary(records: list[dict], paper: str, metrics: tuple[str, ...] = ("accuracy", "macro_f1")) -> str:
     """Markdown table of every configuration one paper's results files hold, on every corpus and
-    protocol (substitutes and studies included): ``metrics`` in %, mean ± std over the seeds or
-    folds run."""
+    protocol (substitutes and studies included), one row per arm, configuration and training setting:
+    ``metrics`` in %, mean ± std over the seeds or folds run, diverged runs left out of the mean unless
+    all diverged (as in the verdicts), with how many diverged, were still improving at their end, and whether
+    they ran at the paper's budget (runs at and below it are separate rows)."""
+    from ser.claims import _usable, arm_of, at_paper_budget, convergence, load_registry
+
     recs = [r for r in records if r["paper"] == paper and r["profile"] in ("paper", "cpu")]
     if not recs:
         return "No results files yet.\n"
-    groups: dict[tuple, list[dict]] = {}
+    registry = load_registry(paper)[paper]
+    first: dict[tuple, list[dict]] = {}
     for r in recs:
         corpus = r["corpus"] + (" (substitution)" if r.get("substitution") else "")
-        groups.setdefault((corpus, r["protocol"], r["profile"], _run_name(r)), []).append(r)
+        budget = at_paper_budget(r, registry)  # a mean never mixes runs at and below the paper's budget
+        first.setdefault((corpus, r["protocol"], r["profile"], arm_of(r), _run_name(r), budget), []).append(r)
+    groups: dict[tuple, list[dict]] = {}
+    for (corpus, protocol, profile, arm, name, budget), g in first.items():
+        for r, label in zip(g, _setting_labels(g), strict=True):
+            key = (corpus, protocol, profile, arm, f"{name} ({label})" if label else name, budget)
+            groups.setdefault(key, []).append(r)
     shown = {m: m.replace("_f1", "-F1").replace("_", " ") + " %" for m in metrics}
-    rows = pd.DataFrame(
-        [
+    rows = []
+    arms = list(registry.get("arms") or {})  # the declaration's order of arms, then any other by name
+
+    def order(key: tuple) -> tuple:
+        corpus, protocol, profile, arm, name, budget = key
+        rank = arms.index(arm) if arm in arms else len(arms)
+        return (corpus, protocol, profile != "paper", rank, arm, *_order((name,), paper), not budget)
+
+    for (corpus, protocol, profile, arm, name, budget), g in sorted(groups.items(), key=lambda kv: order(kv[0])):
+        used, bad, all_bad = _usable(g)
+        mean_note = " (all diverged)" if all_bad else ""
+        rows.append(
             {
                 "corpus": corpus,
                 "protocol": protocol,
+                "arm": arm,
                 "run": name,
                 "runs": len(g),
-                **{col: _mean_sd([_summary_value(r, m) for r in g]) for m, col in shown.items()},
+                **{col: _mean_sd([_summary_value(r, m) for r in used]) + mean_note for m, col in shown.items()},
+                "diverged": bad,
+                "still improving": sum(convergence(r)["still_improving"] for r in g),
+                "paper's budget": "yes" if budget else "no",
                 "profile": profile,
             }
-            for (corpus, protocol, profile, name), g in sorted(groups.items(), key=lambda kv: _order(kv[0], paper))
-        ]
-    )
+        )
     note = (
-        "\n\nEvery configuration in this paper's results files, mean ± standard deviation over the seeds or "
-        "folds run (*runs*); read from the files when the book is built.\n"
+        "\n\nEvery configuration in this paper's results files, one row per arm, configuration and training "
+        "setting; mean ± standard deviation over the seeds or folds run (*runs*), diverged runs left out "
+        "of the mean unless all diverged, as in the verdicts; *still improving*: runs whose validation loss "
+        "was still falling at their last epoch; runs at and below the paper's budget are separate rows; read from "
+        "the files when the book is built.\n"
     )
-    return _md_table(rows) + note
+    return _md_table(pd.DataFrame(rows)) + note
 
 
 def _t_interval(row: pd.Series) -> str:
@@ -347,6 +389,9 @@ def _t_interval(row: pd.Series) -> str:
         return f"all {n} runs diverged ({_fmt(mean, unit)})"
     if n < 2 or math.isnan(std):
         return f"{_fmt(mean, unit)} (1 run)"
+    if n == 2:  # a t interval on two runs spans most of the scale: their two values (mean ± sd/√2) say more
+        d = std / math.sqrt(2)
+        return f"{_fmt(mean, unit)} ({_fmt(mean - d, unit)} and {_fmt(mean + d, unit)}; 2 runs)"
     half = float(st.t.ppf(0.975, n - 1) * std / math.sqrt(n))
     return f"{_fmt(mean, unit)} [{_fmt(mean - half, unit)}, {_fmt(mean + half, unit)}] ({n} runs)"
 
@@ -356,6 +401,12 @@ def _why(row: pd.Series) -> str:
     status, unit = row["status"], row["unit"]
     pts = " points" if unit == "%" else ""
     diverged = f"; {row['diverged']} run(s) diverged" if row.get("diverged") else ""
+    if row.get("improving") and status != "inconclusive: still improving":  # no number hides that it was still
+        diverged += f"; {int(row['improving'])} still improving at the end"  # learning (nor below-budget runs)
+    if status == "reproduced" and "not yet measured" in (row.get("reason") or ""):
+        diverged += "; the clean arm has not run to the paper's budget"
+    if status == "diverged: no verdict" and "met only with" in (row.get("reason") or ""):
+        return next(n for n in row["reason"].split("; ") if "met only with" in n)
     if status == "reproduced only with the leak":
         gap = row["mean"] - row["clean_mean"]
         return f"the leak is worth {_fmt(gap, unit)}{pts}: clean arm {_fmt(row['clean_mean'], unit)}"
@@ -462,7 +513,9 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
             "Each point is one claim and arm: the number the paper prints (x) against our mean over seeds or "
             "folds (y) with its 95 % t interval; a hollow marker is a single run (no interval). Colour: the run "
             "as the paper or its code ran it (*as run*), the *clean* rerun with leaks removed, the "
-            "*speaker-independent* rerun. Points below the diagonal are claims we measured lower.",
+            "*speaker-independent* rerun. Points below the diagonal are claims we measured lower; whether a gap "
+            "is a verdict is the claim's status in the table (a stand-in corpus, a run below the paper's budget "
+            "or one still improving gives none).",
             "```",
             "",
         ]
@@ -473,7 +526,8 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
             ":alt: gap from claim to each arm, headline claims",
             "",
             "The headline claim of each paper: how far each arm lands from it, in points, with 95 % intervals "
-            "(hollow: one run), at the budget each ran (the tables say which). Where the *as run* arm is the "
+            "(hollow: one run), at the budget each ran (the tables say which); under each claim, its status: "
+            "a gap on a stand-in corpus or below the budget is no verdict. Where the *as run* arm is the "
             "authors' code with its leak (`as_published`) and both it and *clean* ran at the paper's budget, the "
             "gap between them is what the leak is worth (the chapter's arms table states it)."
             + _missing_headlines(table, registries),
@@ -825,6 +879,8 @@ def _box_value(r: pd.Series, corpus: str, owed: dict | None = None) -> str:
     value = "all diverged" if all_diverged else f"{r['mean']:.1f}"
     if not all_diverged and not math.isnan(r["low"]):
         value += f" [{r['low']:.1f}, {r['high']:.1f}]"
+    elif not all_diverged and r["n"] == 2:  # two runs: their values, not a t interval spanning most of the scale
+        value += f" ({' and '.join(f'{v:.1f}' for v in r['values'])})"
     basis = [f"{r['n']} run{'s' if r['n'] > 1 else ''}", r["profile"] + ("" if r["paper_budget"] else ", below budget")]
     if r["diverged"] and not all_diverged:
         basis.append(f"{r['diverged']} more diverged, left out")
@@ -848,6 +904,7 @@ def _box_leak(rows: pd.DataFrame, corpus: str, protocol: str, bases: list[str] |
 
     if rows.empty:
         return "–"
+    below = False
     for profile in ("paper", "cpu"):
         both = leak_pair(rows, profile, protocol=protocol)
         pools = bases or [c for c in both["corpus"].unique() if _holds(c, corpus, cross=False)]
@@ -855,10 +912,15 @@ def _box_leak(rows: pd.DataFrame, corpus: str, protocol: str, bases: list[str] |
             d, lo, hi = leak_size(rows, profile, corpus=c, protocol=protocol)
             if math.isnan(d):
                 continue
-            budget = leak_pair(rows, profile, corpus=c, protocol=protocol)["paper_budget"].all()
+            pair = leak_pair(rows, profile, corpus=c, protocol=protocol)
+            if not pair["paper_budget"].all():  # as the arms table: below the budget, no leak of the published number
+                below = True
+                continue
             leak = f"{d:+.1f}" + ("" if math.isnan(lo) else f" [{lo:+.1f}, {hi:+.1f}]") + f" ({profile}"
-            return leak + ("" if budget else ", below budget") + (f"; {c}" if c != corpus else "") + ")"
-    return "–"
+            if improving := int(pair["still_improving"].sum()):
+                leak += f", {improving} of {int(pair['n_runs'].sum())} runs still improving"
+            return leak + (f"; {c}" if c != corpus else "") + ")"
+    return "– (arms below the paper's budget only)" if below else "–"
 
 
 def _speaker_arm(rows: pd.DataFrame) -> str:
@@ -930,7 +992,8 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
         }
         box.append(row)
     note = (
-        "\n\nMeans in % over runs with a 95 % interval (a single run with per-item predictions: a bootstrap interval "
+        "\n\nMeans in % over runs with a 95 % Student-t interval (two runs: their two values instead, since a t "
+        "interval on two runs spans most of the scale; a single run with per-item predictions: a bootstrap interval "
         "over its test items), then the basis: runs, profile, corpus when it is a pool or a stand-in. "
         f"Corpus `{corpus}`" + (f", standing in for `{head['corpus']}`" if corpus != head["corpus"] else "") + "."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from core.stats import difference_interval, mean_interval
@@ -99,19 +100,22 @@ def test_readings_are_compared_with_the_base_reading_split_by_split():
     assert list(lines) == ["paper_text", "kl_001", "rec_mean"]  # the base first
     diff = mean_interval([5.0, 6.0, 4.0])
     assert f"+{diff[0]:.1f} [{diff[1]:+.1f}, {diff[2]:+.1f}] (3)" in lines["rec_mean"]
-    assert "| 4 |" in lines["rec_mean"] and lines["kl_001"].rstrip().endswith("| 1 |")
+    assert "| 4 |" in lines["rec_mean"] and lines["kl_001"].rstrip().endswith("| 1 | 0 |")  # diverged, improving
+    recs[3]["history"] = {"val_loss": [1.0, 0.5], "diverged": False, "still_improving": True}
+    lines = {ln.split("|")[1].strip(): ln for ln in readings_table(recs).splitlines()[2:]}
+    assert lines["rec_mean"].rstrip().endswith("| 0 | 1 |")  # a reading still improving says so
     assert "No `paper`-profile runs" in readings_table([r | {"profile": "cpu"} for r in recs])
 
 
-def test_an_interval_of_few_runs_stays_within_0_and_100_percent():
-    rows = arm_rows([_rec("clean", a) for a in (0.804, 0.845)])
-    assert rows["high"].iloc[0] == 100.0 and 0 < rows["low"].iloc[0] < 80.4
-    assert (
-        arm_rows([_rec("clean", a) | {"metrics": {"loss": a * 10}} for a in (0.1, 0.9)], "loss", scale=1.0)[
-            "high"
-        ].iloc[0]
-        > 9
-    )  # a loss is not clipped
+def test_an_interval_is_never_clipped_and_two_runs_show_their_values():
+    """A t interval on two runs spans most of the scale: the rows give the two values instead; with three or
+    more the interval is shown as computed, past 100 % if so, never clipped to look like a real bound."""
+    two = arm_rows([_rec("clean", a) for a in (0.804, 0.845)]).iloc[0]
+    assert np.isnan(two["low"]) and two["interval"] == "two runs: their values"
+    assert two["values"] == pytest.approx([80.4, 84.5])
+    three = arm_rows([_rec("clean", a) for a in (0.95, 0.99, 1.0)]).iloc[0]
+    assert three["high"] > 100.0 and three["low"] < 95.0  # as computed
+    assert "two runs: 80.4 and 84.5" in arms_table([_rec("clean", a) for a in (0.804, 0.845)])
 
 
 def test_diverged_runs_are_counted_and_left_out_of_the_mean():

@@ -282,6 +282,22 @@ def test_diverged_runs_are_left_out_and_counted():
     recs = [_rec(["acc"], 0.9, 0.9), _rec(["acc"], 0.1, 0.1, diverged=True)]
     row = compare(REG, recs, True).set_index("claim").loc["acc"]
     assert row["n"] == 1 and row["mean"] == pytest.approx(90.0) and row["diverged"] == 1
+    # a "reproduced" must hold with them included: a collapsed run is known by its test predictions too
+    assert row["status"] == "diverged: no verdict" and "met only with the 1 diverged run(s) left out" in row["reason"]
+    recs = [_rec(["acc"], 0.91, 0.91), _rec(["acc"], 0.9, 0.9), _rec(["acc"], 0.89, 0.89, diverged=True)]
+    assert compare(REG, recs, True).set_index("claim").loc["acc", "status"] == "reproduced"  # holds either way
+
+
+def test_as_published_reproduced_without_a_clean_arm_at_budget_says_so():
+    recs = [
+        _rec(["acc"], a, a, profile="paper", arm="as_published", paper_budget=True)
+        | {"params": {"select_on_test": True}}
+        for a in (0.90, 0.91)
+    ]
+    row = compare(REG, recs, True).set_index("claim").loc["acc"]
+    assert row["status"] == "reproduced"
+    assert "with the authors' leaks (the epoch chosen on the test part)" in row["reason"]
+    assert "clean arm has not run to the paper's budget" in row["reason"]
 
 
 def test_runs_that_all_diverged_get_no_verdict_and_never_hide_their_column():
@@ -293,6 +309,11 @@ def test_runs_that_all_diverged_get_no_verdict_and_never_hide_their_column():
     row = compare(REG, dead + alive, True).set_index("claim").loc["acc"]
     assert row["status"] == "diverged: no verdict" and row["all_diverged"] and row["n"] == 3
     assert row["speaker_n"] == 1 and "all runs of the main column diverged" in row["reason"]
+    # each column's diverged runs are counted in its own words, never summed into another's "all diverged"
+    clean = [_rec(["acc"], a, a, profile="paper", arm="clean", paper_budget=True, diverged=a < 0.5) for a in (0.2, 0.7)]
+    reason = compare(REG, dead + clean, True).set_index("claim").loc["acc", "reason"]
+    assert "3 diverged run(s), all runs of the main column diverged" in reason
+    assert "1 diverged run(s) of the clean column, left out" in reason and "4 diverged" not in reason
     # a clean arm that collapsed measures no leak
     recs = [_rec(["acc"], a, a, profile="paper", arm="as_published", paper_budget=True) for a in (0.90, 0.91)]
     recs += [_rec(["acc"], 0.3, 0.3, profile="paper", arm="clean", paper_budget=True, diverged=True)]

@@ -8,7 +8,8 @@ from ser.measured import MeasuredError, answer, chapter_paper, parse, select
 def _rec(run, arm, acc, protocol="sd3", profile="paper", diverged=False, seeds=(0,), **metrics):
     return {"paper": "p", "run": run, "arm": arm, "protocol": protocol, "profile": profile, "corpus": "emodb",
             "seeds": list(seeds), "metrics": {"accuracy": acc, **metrics}, "params": {"lr": 0.1},
-            "history": {"diverged": diverged, "best_epoch": 4}, "_file": f"/r/{run}.json"}  # fmt: skip
+            "history": {"diverged": diverged, "best_epoch": 4}, "_file": f"/r/{run}.json",
+            "budget": {"paper_budget": True}}  # fmt: skip
 
 
 RECS = [
@@ -30,6 +31,12 @@ def test_values_means_counts_and_the_leak_come_from_the_records():
     assert answer("arm=as_published", RECS, "p")[0] == "76.0"
     assert answer("arm=clean|as_published show=n", RECS, "p")[0] == "6"
     assert answer("protocol=sd3 show=leak", RECS, "p")[0] == "+7.4 [-4.4, +19.3]"  # Welch t
+    short = [r | {"budget": {"paper_budget": False}} for r in RECS]  # below the paper's budget: as the arms table,
+    with pytest.raises(MeasuredError, match="add budget=below"):  # no leak of the published number unless asked
+        answer("protocol=sd3 show=leak", short, "p")
+    assert answer("protocol=sd3 show=leak budget=below", short, "p")[0] == "+7.4 [-4.4, +19.3]"
+    with pytest.raises(MeasuredError, match="budget takes only 'below'"):
+        answer("protocol=sd3 show=leak budget=any", RECS, "p")
     assert answer("arm=paper_text show=values diverged=yes", RECS, "p")[0] == "24.3"  # no arm: paper_text
     assert answer("run=c-fold* show=range", RECS, "p")[0] == "63.6 to 74.8"
     assert answer("arm=clean show=mean_sd digits=2", RECS, "p")[0].startswith("68.57 ± ")

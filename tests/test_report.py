@@ -87,9 +87,28 @@ def test_runs_summary_groups_configurations_and_studies(tmp_path):
     recs.append({**recs[0], "profile": "smoke", "params": {"config": "k5"}})  # smoke runs are not shown
     table = runs_summary(recs, "arabemonet")
     lines = [line for line in table.splitlines() if line.startswith("| eyase")]
-    assert lines[0] == "| eyase (substitution) | kfold5 | main | 2 | 50.0 ± 14.1 | 40.0 ± 14.1 | cpu |"
-    assert lines[1] == "| eyase (substitution) | kfold5 | k3 | 1 | 25.0 | 20.0 | cpu |"
+    assert (
+        lines[0]
+        == "| eyase (substitution) | kfold5 | paper_text | main | 2 | 50.0 ± 14.1 | 40.0 ± 14.1 | 0 | 0 | no | cpu |"
+    )
+    assert lines[1] == "| eyase (substitution) | kfold5 | paper_text | k3 | 1 | 25.0 | 20.0 | 0 | 0 | no | cpu |"
     assert len(lines) == 2
+    # arms, learning rates and budgets are never averaged together; a collapsed run is left out of the mean
+    collapsed = {"accuracy": 0.2, "macro_f1": 0.1}
+    more = [
+        {**recs[0], "arm": "as_published", "metrics": {"accuracy": 0.9, "macro_f1": 0.9}},
+        {**recs[0], "arm": "clean", "params": {"config": "main", "lr": 0.1}},
+        {**recs[0], "arm": "clean", "params": {"config": "main", "lr": 0.01}},
+        {**recs[0], "arm": "clean", "params": {"config": "main", "lr": 0.01}, "metrics": collapsed,
+         "confusion": [[3, 0], [4, 0]]},
+    ]  # fmt: skip
+    table = runs_summary(more, "arabemonet")
+    lines = [line.split(" | ")[2:10] for line in table.splitlines() if line.startswith("| eyase")]
+    assert lines == [
+        ["as_published", "main", "1", "90.0", "90.0", "0", "0", "no"],
+        ["clean", "main (lr 0.01)", "2", "40.0", "30.0", "1", "0", "no"],
+        ["clean", "main (lr 0.1)", "1", "40.0", "30.0", "0", "0", "no"],
+    ]
     assert runs_summary(recs, "emotionnet").startswith("No results files yet")
     assert summary_metrics(load_registry("cnn_blstm_attention")["cnn_blstm_attention"]) == (
         "accuracy",
@@ -342,8 +361,8 @@ def test_verdict_box_sets_each_arm_beside_the_claim():
     box = verdict_box(recs, reg, table)
     cells = [c.strip() for c in box.splitlines()[2].split("|")[1:-1]]
     assert cells[0].startswith("`c`: 96 % on baved (Table 1)")
-    assert cells[1].startswith("96.0 [") and "(2 runs; paper)" in cells[1]
-    assert cells[2].startswith("82.0 [") and "(2 runs; paper)" in cells[2]  # the cpu run is not mixed in
+    assert cells[1] == "96.0 (95.0 and 97.0) (2 runs; paper)"  # two runs: their values, no t interval
+    assert cells[2] == "82.0 (80.0 and 84.0) (2 runs; paper)"  # the cpu run is not mixed in
     assert cells[3] == "50.0 (1 run; paper)" and cells[4] == "30.0 (1 run; paper; baved-to-eyase)"
     assert cells[5].startswith("+14.0 [") and cells[5].endswith("(paper)")
     assert cells[6] == "–" and cells[7] == "reproduced only with the leak"
@@ -359,15 +378,24 @@ def test_verdict_box_sets_each_arm_beside_the_claim():
     box = verdict_box([*recs, *short], reg, table)
     cells = [c.strip() for c in box.splitlines()[2].split("|")[1:-1]]
     assert cells[5].startswith("+14.0 [") and cells[5].endswith("(paper)"), cells[5]
+    # as the arms table: arms below the paper's budget give no leak size, and the cell says why
+    below = [r | {"budget": {"paper_budget": False}} for r in recs]
+    cells = [c.strip() for c in verdict_box(below, reg, table).splitlines()[2].split("|")[1:-1]]
+    assert cells[5] == "– (arms below the paper's budget only)"
+    # still-improving runs in the pair are counted in the cell
+    rising = {"val_loss": [1.0] * 10, "still_improving": True, "diverged": False}
+    growing = [r | {"history": rising} if r["arm"] == "clean" else r for r in recs]
+    cells = [c.strip() for c in verdict_box(growing, reg, table).splitlines()[2].split("|")[1:-1]]
+    assert "2 of 4 runs still improving" in cells[5], cells[5]
     # arms on the claim's corpus and on a pool that holds it: a row each, the claim's corpus first, never mixed
     pool = [rec(a, v, corpus="baved+eyase") for a, v in (("as_published", 0.70), ("clean", 0.60), ("clean", 0.62))]
     lines = verdict_box([*recs, *pool], reg, table).splitlines()
     first, second = ([c.strip() for c in ln.split("|")[1:-1]] for ln in lines[2:4])
     assert lines[0].split("|")[2].strip() == "trained and tested on" and lines[4] == ""
-    assert first[1] == "`baved`" and first[2].startswith("96.0 [") and "(2 runs; paper)" in first[2]
+    assert first[1] == "`baved`" and first[2] == "96.0 (95.0 and 97.0) (2 runs; paper)"
     assert first[6].startswith("+14.0 [") and first[8] == "reproduced only with the leak"
     assert second[1] == "`baved+eyase`" and second[2] == "70.0 (1 run; paper; baved+eyase)"
-    assert second[3].startswith("61.0 [") and "(2 runs; paper; baved+eyase)" in second[3] and second[4] == "–"
+    assert second[3] == "61.0 (60.0 and 62.0) (2 runs; paper; baved+eyase)" and second[4] == "–"
     assert second[6].startswith("+9.0") and second[6].endswith("(paper; baved+eyase)")
     assert second[8] == "– (the rule reads `baved` alone)"
     # a pool's other corpus run alone gets its own row too (RAVDESS + TESS's TESS); a corpus in no pool stays out
@@ -541,3 +569,15 @@ def test_speed_table_says_where_a_profiled_step_goes():
     shares = {"convolution": 0.5, "batch_norm": 0.3, "pooling": 0.1, "other": 0.06, "random": 0.04}
     text = bench_table(res | {"models": [model | {"op_shares": shares}]})
     assert "| where a step goes |" in text and "| convolution 50 %, batch_norm 30 %, pooling 10 %, other 6 % |" in text
+
+
+def test_two_runs_show_their_values_not_a_t_interval():
+    """A t interval on two runs spans most of the scale (and was once clipped to [0, 100] to hide it)."""
+    import pandas as pd
+
+    from ser.report import _t_interval
+
+    row = {"n": 2, "mean": 49.0, "std": pd.Series([53.8, 44.2]).std(), "unit": "%"}
+    assert _t_interval(pd.Series(row)) == "49.00 (44.20 and 53.80; 2 runs)"
+    three = _t_interval(pd.Series(row | {"n": 3}))
+    assert three.startswith("49.00 [") and three.endswith("(3 runs)")
