@@ -479,7 +479,7 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
         "below the paper's budget (or on fewer folds than its protocol) exist, so under-training may explain "
         "the gap. *diverged: no verdict*: every run of the "
         "reproduced column diverged (non-finite loss, training loss back at the chance level, or one class "
-        "for every item), so it shows "
+        "for every item), or the claim is met only with diverged runs left out of the mean, so it shows "
         "what the setting does to training, not whether the claim holds. *substituted corpus*: the method "
         "ran on another corpus because the paper's is not available, so no verdict. *clean arm only: no "
         "verdict*: only the leak-free arm ran for a claim the authors' leaky code made (its mean is in the "
