@@ -261,8 +261,12 @@ def readings_table(
             base_vals = ok.get((base, key[1], key[2]), {})
             shared = sorted(set(vals) & set(base_vals))
             if arm != base and shared:
-                d, dlo, dhi = mean_interval([vals[s] - base_vals[s] for s in shared])
-                diff = f"{d:+.1f}" + ("" if math.isnan(dlo) else f" [{dlo:+.1f}, {dhi:+.1f}]") + f" ({len(shared)})"
+                pairs = [vals[s] - base_vals[s] for s in shared]
+                d, dlo, dhi = mean_interval(pairs)
+                if len(pairs) == 2:  # two pairs: their values, not a t interval spanning most of the scale
+                    diff = f"{d:+.1f} ({pairs[0]:+.1f} and {pairs[1]:+.1f}) (2)"
+                else:
+                    diff = f"{d:+.1f}" + ("" if math.isnan(dlo) else f" [{dlo:+.1f}, {dhi:+.1f}]") + f" ({len(shared)})"
             lines.append(
                 f"| {arm} | {key[1]} | {key[2]} | {len(vals)} | {cell} | {diff} | {diverged.get(key, 0)} "
                 f"| {improving.get(key, 0)} |"

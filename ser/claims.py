@@ -387,9 +387,8 @@ def compare(
         col = column(mine, c["protocol"], main_arm, profiles, registry)
         same, profile, n_diverged, all_diverged = col.runs, col.profile, col.n_diverged, col.all_diverged
         all_folds = folds_cover(col.every, registry)  # every fold ran, diverged ones included
-        clean, clean_profile, clean_diverged, clean_all_diverged, _, _ = column(
-            mine, c["protocol"], "clean", profiles, registry
-        )
+        clean_col = column(mine, c["protocol"], "clean", profiles, registry)
+        clean, clean_profile, clean_diverged, clean_all_diverged = clean_col[:4]
         # the clean column at the paper's budget on every fold, and, besides, done learning
         clean_budget = bool(clean) and all(at_paper_budget(r, registry) for r in clean) and folds_cover(clean, registry)
         clean_done = clean_budget and not any(convergence(r)["still_improving"] for r in clean)
@@ -440,6 +439,13 @@ def compare(
         row["difference"] = row["mean"] - c["value"] if len(vals) else np.nan
         improving = sum(convergence(r)["still_improving"] for r in same)
         row["improving"] = improving
+        row["main_diverged"] = main_diverged
+        # the clean column meets the claim with its diverged runs counted too (as the main column must)
+        clean_meets = (
+            bool(len(clean_vals))
+            and _meets(c, row["clean_mean"], row["tolerance"])
+            and not _met_only_without(c, clean_col, row)
+        )
         row["below_budget_left_out"] = col.short
         leak_note = ""
         row.update(baseline_columns(c, same, baselines))
@@ -453,14 +459,20 @@ def compare(
         elif len(vals) and _meets(c, row["mean"], row["tolerance"]) and not _met_only_without(c, col, row):
             status = "reproduced"
             clean_at_budget = clean_done and not clean_all_diverged  # a collapsed clean arm measures no leak
-            if main_arm == "as_published" and clean_at_budget and not _meets(c, row["clean_mean"], row["tolerance"]):
+            if main_arm == "as_published" and clean_at_budget and not clean_meets:
                 status = "reproduced only with the leak"
             elif main_arm == "as_published" and not clean_at_budget:
+                why_not = (
+                    "all its runs diverged"
+                    if clean and clean_all_diverged
+                    else "its runs were still improving at their end"
+                    if clean_budget
+                    else "it has not run to the paper's budget"
+                )
                 leak_note = (
                     "as published, with the authors' leaks"
                     + (" (the epoch chosen on the test part)" if any(_selects_on_test(r) for r in same) else "")
-                    + "; the clean arm has not run to the paper's budget, so whether the number needs the leaks "
-                    "is not yet measured"
+                    + f"; the clean arm gives no word yet on whether the number needs the leaks: {why_not}"
                 )
         elif len(vals) and _meets(c, row["mean"], row["tolerance"]):  # met only with collapsed runs left out
             status = "diverged: no verdict"
@@ -480,8 +492,15 @@ def compare(
                 status = "substituted corpus"
             elif clean_all_diverged:
                 status = "diverged: no verdict"
-            elif clean_done and _meets(c, row["clean_mean"], row["tolerance"]):
+            elif clean_done and clean_meets:
                 status = "reproduced"  # without the leaks, at the paper's budget: the stronger result
+            elif clean_done and _meets(c, row["clean_mean"], row["tolerance"]):  # only with collapsed runs left out
+                status = "diverged: no verdict"
+                leak_note = (
+                    f"the claim is met only with the {clean_col.n_diverged} diverged run(s) left out (with them the "
+                    f"mean is {_mean_all(c, clean_col):.4g}), and a verdict may not rest on which runs were called "
+                    "collapsed"
+                )
             else:
                 status = "clean arm only: no verdict"
             # the row's arm and budget are now the clean column's
@@ -502,7 +521,7 @@ def compare(
         for name, bad, every_bad, shown in (
             ("main", main_diverged, all_diverged, not clean_only),
             ("clean", clean_diverged, clean_all_diverged, True),
-            ("speakers-held-out", spk_diverged, False, True),
+            ("speakers-held-out", spk_diverged, spk_all_diverged, True),
         ):
             if bad and shown:
                 kept = f"all runs of the {name} column diverged" if every_bad else f"of the {name} column, left out"

@@ -19,9 +19,10 @@ show=values``:
 - ``show``: ``mean`` (default), ``values`` (each run in the order of its results file's name, joined
   "a, b and c"), ``same`` (the one value every run shares, an error if they differ), ``n`` (how
   many runs), ``sd``, ``mean_sd`` ("m ± sd"), ``min``, ``max``, ``range`` ("min to max"),
-  ``interval`` ("m [low, high]", Student t), ``leak`` (``as_published`` minus ``clean`` as the arms
-  table measures it: one corpus, protocol and profile, diverged runs left out; "+d [low, high]"; like
-  the arms table it refuses runs below the paper's budget unless the query adds ``budget=below``);
+  ``interval`` ("m [low, high]", Student t; two runs: "m (a and b)"), ``leak`` (``as_published``
+  minus ``clean`` as the arms table measures it: one corpus, protocol and profile, diverged runs left
+  out; "+d [low, high]"; like the arms table it refuses arms below the paper's budget unless the query
+  adds ``budget=below``);
 - ``scale``: 100 by default for fractions (accuracy, F1, recall metrics), else 1; ``digits``: 1
   by default; ``add``: a number added to each value (``add=1`` turns 0-based epochs into ordinals);
 - ``vs=baseline``: each run's value becomes the best reference baseline on the run's own split (chosen on
@@ -88,6 +89,8 @@ def parse(query: str, paper: str | None = None) -> dict[str, str]:
         out[key] = value
     if out.get("show", "mean") not in SHOWS:
         raise MeasuredError(f"{{measured}} `{query}`: show must be one of {', '.join(SHOWS)}")
+    if "budget" in out and out.get("show") != "leak":
+        raise MeasuredError(f"{{measured}} `{query}`: budget=below only qualifies show=leak")
     if out.get("budget", "below") != "below":
         raise MeasuredError(
             f"{{measured}} `{query}`: budget takes only 'below' (a leak stated below the paper's budget)"
@@ -277,7 +280,7 @@ def answer(
             )
         return f(vals[0]), files
     if show == "leak":  # as the arms table measures it: within one corpus, protocol and profile
-        from ser.arms import arm_rows, leak_size
+        from ser.arms import arm_rows, leak_pair, leak_size
 
         groups = {(r["corpus"], r["protocol"], r["profile"]) for r in hits}
         if len(groups) != 1:
@@ -292,7 +295,8 @@ def answer(
             raise MeasuredError(
                 f"{{measured}} `{query}`: no leak: every run of an arm diverged, or one arm alone is below budget"
             )
-        if not rows["paper_budget"].all() and q.get("budget") != "below":  # as the arms table: below the budget,
+        pair = leak_pair(rows, profile, corpus, protocol)  # the two arms compared, not every arm of the hits
+        if not pair["paper_budget"].all() and q.get("budget") != "below":  # as the arms table: below the budget,
             raise MeasuredError(  # a difference is not the leak of the published number unless the query says so
                 f"{{measured}} `{query}`: show=leak on runs below the paper's budget; add budget=below to state "
                 "such a difference, and say in the text that it is below budget"
@@ -307,7 +311,9 @@ def answer(
         "min": f(min(vals)),
         "max": f(max(vals)),
         "range": f"{f(min(vals))} to {f(max(vals))}",
-        "interval": f(m) + ("" if math.isnan(lo) else f" [{f(lo)}, {f(hi)}]"),
+        # two runs: their values, not a t interval spanning most of the scale (as every table of the book)
+        "interval": f(m)
+        + (f" ({f(vals[0])} and {f(vals[1])})" if len(vals) == 2 else "" if math.isnan(lo) else f" [{f(lo)}, {f(hi)}]"),
     }[show]
     return text, files
 

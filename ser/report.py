@@ -73,7 +73,8 @@ def _arm_points(table: pd.DataFrame) -> pd.DataFrame:
             if not n or r.get(f"{prefix}all_diverged"):  # a column whose runs all diverged has no point
                 continue
             std = r[f"{prefix}std"]
-            half = float(st.t.ppf(0.975, n - 1) * std / math.sqrt(n)) if n > 1 and not math.isnan(std) else math.nan
+            # a t interval on two runs spans most of the scale: three or more runs get a bar
+            half = float(st.t.ppf(0.975, n - 1) * std / math.sqrt(n)) if n > 2 and not math.isnan(std) else math.nan
             rows.append(
                 {
                     "paper": r["paper"],
@@ -104,8 +105,8 @@ def _save_figure(fig, path: Path, dpi: int) -> None:
 
 
 def _plot_runs(ax, x, y, half, n, colour: str, label: str, horizontal: bool = False) -> None:
-    """Points of one arm: filled with a 95 % error bar where several runs make the mean (``n`` > 1),
-    hollow for a single run; one legend entry."""
+    """Points of one arm: filled where several runs make the mean (``n`` > 1), with a 95 % error bar from
+    three runs on (two runs: no bar), hollow for a single run; one legend entry."""
     import numpy as np
 
     many = np.asarray(n) > 1
@@ -148,7 +149,7 @@ def scatter(table: pd.DataFrame, path: Path) -> bool:
 
 
 def _missing_headlines(table: pd.DataFrame, registries: dict) -> str:
-    """A sentence naming the headline claims the gap figure cannot show, and why."""
+    """A sentence naming the headline claims the gap figure draws no point for, and why, column by column."""
     out = []
     for paper, reg in registries.items():
         for c in reg["claims"]:
@@ -158,10 +159,14 @@ def _missing_headlines(table: pd.DataFrame, registries: dict) -> str:
             if row.empty:
                 continue
             r = row.iloc[0]
-            if r.get("all_diverged"):
-                out.append(f"{paper}: {c['id']} (all {r['diverged']} runs diverged)")
-            elif not (r["n"] or r["clean_n"] or r["speaker_n"]):
-                out.append(f"{paper}: {c['id']} ({r['status']})")
+            if not _arm_points(row).empty:
+                continue
+            why = [
+                f"all {name} runs diverged"
+                for name, prefix in (("main", ""), ("clean", "clean_"), ("speaker-independent", "speaker_"))
+                if r.get(f"{prefix}n") and r.get(f"{prefix}all_diverged")
+            ]
+            out.append(f"{paper}: {c['id']} ({'; '.join(why) or r['status']})")
     return f" Not shown: {'; '.join(out)}." if out else ""
 
 
@@ -315,9 +320,14 @@ _SETTINGS = ("lr", "scheduler", "epochs", "batch_size", "optimizer", "weight_dec
 
 def _setting_labels(recs: list[dict]) -> list[str]:
     """Per record, the settings of :data:`_SETTINGS` whose values differ across ``recs`` (``lr 0.02``)."""
-    params = [r.get("params", {}) for r in recs]
-    varying = [k for k in _SETTINGS if len({repr(p.get(k)) for p in params}) > 1]
-    return [", ".join(f"{k} {p.get(k)}" for k in varying) for p in params]
+
+    # a setting at the top of the params, or (records that keep it there alone) in their training config
+    def setting(params: dict, k: str):
+        return params.get(k, (params.get("train") or {}).get(k))
+
+    params = [{k: setting(r.get("params") or {}, k) for k in _SETTINGS} for r in recs]
+    varying = [k for k in _SETTINGS if len({repr(p[k]) for p in params}) > 1]
+    return [", ".join(f"{k} {p[k]}" for k in varying) for p in params]
 
 
 def runs_summary(records: list[dict], paper: str, metrics: tuple[str, ...] = ("accuracy", "macro_f1")) -> str:
@@ -363,7 +373,7 @@ def runs_summary(records: list[dict], paper: str, metrics: tuple[str, ...] = ("a
                 "runs": len(g),
                 **{col: _mean_sd([_summary_value(r, m) for r in used]) + mean_note for m, col in shown.items()},
                 "diverged": bad,
-                "still improving": sum(convergence(r)["still_improving"] for r in g),
+                "still improving": sum(convergence(r)["still_improving"] for r in used),  # as the verdicts count
                 "paper's budget": "yes" if budget else "no",
                 "profile": profile,
             }
@@ -400,11 +410,12 @@ def _why(row: pd.Series) -> str:
     """The main reason behind a verdict, in a few words."""
     status, unit = row["status"], row["unit"]
     pts = " points" if unit == "%" else ""
-    diverged = f"; {row['diverged']} run(s) diverged" if row.get("diverged") else ""
+    bad = row.get("main_diverged", row.get("diverged"))  # the reproduced column's own (the notes count the others)
+    diverged = f"; {int(bad)} run(s) diverged" if bad else ""
     if row.get("improving") and status != "inconclusive: still improving":  # no number hides that it was still
         diverged += f"; {int(row['improving'])} still improving at the end"  # learning (nor below-budget runs)
-    if status == "reproduced" and "not yet measured" in (row.get("reason") or ""):
-        diverged += "; the clean arm has not run to the paper's budget"
+    if status == "reproduced" and "gives no word yet" in (row.get("reason") or ""):
+        diverged += "; " + next(n for n in row["reason"].split("; ") if "gives no word yet" in n)
     if status == "diverged: no verdict" and "met only with" in (row.get("reason") or ""):
         return next(n for n in row["reason"].split("; ") if "met only with" in n)
     if status == "reproduced only with the leak":
@@ -467,7 +478,8 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
         "Generated when the book is built, from the claims registry (`papers/claims/*.yaml`) and the "
         "results files (`papers/results/**.json`); no number on this page is typed in.",
         "",
-        "**Status.** *reproduced*: run on the paper's corpus and protocol, and the mean over seeds is within "
+        "**Status.** *reproduced*: run on the paper's corpus and protocol, and the mean over seeds (with any "
+        "diverged runs counted, too) is within "
         f"{TOLERANCE['%']:g} percentage points of a % claim, {TOLERANCE['']:g} of a fraction, or "
         f"{TOLERANCE['loss']:g} of a loss, {TOLERANCE['M']:g} M of a parameter count (the printed precision; model "
         "sizes get a verdict on any corpus), or better than the claim. *reproduced only with the leak*: the "
@@ -488,7 +500,8 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
         "The reproduced value comes from the `as_published` arm where it exists, else from the paper's text "
         "read literally (`paper_text`); the `clean` column removes the leaks. Each column takes the `paper` "
         "profile where it exists, else the `cpu` profile (full data, reduced budget); the arm and profile are "
-        "shown. Runs that diverged are left out of every mean. *Best baseline, same split*: the reference "
+        "shown. Runs that diverged are left out of every mean, and a *reproduced* must hold with them counted "
+        "too. *Best baseline, same split*: the reference "
         "baseline chosen on the validation part of the very splits behind the reproduced value (mean over "
         "splits with a 95 % interval; [Baselines](baselines.md)); *model vs baseline* compares the two on "
         "the same test items (paired bootstrap over speakers) where the model's records keep per-item "
@@ -511,7 +524,8 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
             ":alt: claimed vs reproduced",
             "",
             "Each point is one claim and arm: the number the paper prints (x) against our mean over seeds or "
-            "folds (y) with its 95 % t interval; a hollow marker is a single run (no interval). Colour: the run "
+            "folds (y) with its 95 % t interval (from three runs; two runs: no bar); a hollow marker is a single "
+            "run. Colour: the run "
             "as the paper or its code ran it (*as run*), the *clean* rerun with leaks removed, the "
             "*speaker-independent* rerun. Points below the diagonal are claims we measured lower; whether a gap "
             "is a verdict is the claim's status in the table (a stand-in corpus, a run below the paper's budget "
@@ -526,8 +540,9 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
             ":alt: gap from claim to each arm, headline claims",
             "",
             "The headline claim of each paper: how far each arm lands from it, in points, with 95 % intervals "
-            "(hollow: one run), at the budget each ran (the tables say which); under each claim, its status: "
-            "a gap on a stand-in corpus or below the budget is no verdict. Where the *as run* arm is the "
+            "(from three runs; two runs: no bar; hollow: one run), at the budget each ran (the tables say "
+            "which); under each claim, its status: a gap on a stand-in corpus or below the budget is no verdict. "
+            "Where the *as run* arm is the "
             "authors' code with its leak (`as_published`) and both it and *clean* ran at the paper's budget, the "
             "gap between them is what the leak is worth (the chapter's arms table states it)."
             + _missing_headlines(table, registries),
@@ -909,18 +924,18 @@ def _box_leak(rows: pd.DataFrame, corpus: str, protocol: str, bases: list[str] |
         both = leak_pair(rows, profile, protocol=protocol)
         pools = bases or [c for c in both["corpus"].unique() if _holds(c, corpus, cross=False)]
         for c in sorted(pools, key=lambda c: c != corpus):
+            pair = leak_pair(rows, profile, corpus=c, protocol=protocol)
+            if pair["arm"].nunique() == 2 and not pair["paper_budget"].all():
+                below = True  # as the arms table: an arm below the budget gives no leak of the published number
+                continue
             d, lo, hi = leak_size(rows, profile, corpus=c, protocol=protocol)
             if math.isnan(d):
-                continue
-            pair = leak_pair(rows, profile, corpus=c, protocol=protocol)
-            if not pair["paper_budget"].all():  # as the arms table: below the budget, no leak of the published number
-                below = True
                 continue
             leak = f"{d:+.1f}" + ("" if math.isnan(lo) else f" [{lo:+.1f}, {hi:+.1f}]") + f" ({profile}"
             if improving := int(pair["still_improving"].sum()):
                 leak += f", {improving} of {int(pair['n_runs'].sum())} runs still improving"
             return leak + (f"; {c}" if c != corpus else "") + ")"
-    return "– (arms below the paper's budget only)" if below else "–"
+    return "– (an arm below the paper's budget)" if below else "–"
 
 
 def _speaker_arm(rows: pd.DataFrame) -> str:

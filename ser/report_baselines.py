@@ -198,7 +198,7 @@ def _model_wa(runs: list[dict]) -> str:
     the paper's text, then the authors' code), then the setting with the most runs; diverged runs left out.
     Runs of the other arms, profiles or settings are counted, not averaged in."""
     from ser.claims import arm_of, at_paper_budget, load_registry
-    from ser.report import _setting_labels
+    from ser.report import _run_name, _setting_labels
 
     if not runs:
         return "–"
@@ -208,26 +208,29 @@ def _model_wa(runs: list[dict]) -> str:
         registry = {}
     first: dict[tuple, list[dict]] = {}
     for r in runs:
-        first.setdefault((r["profile"], arm_of(r), at_paper_budget(r, registry)), []).append(r)
+        first.setdefault((r["profile"], arm_of(r), at_paper_budget(r, registry), _run_name(r)), []).append(r)
     groups: dict[tuple, list[dict]] = {}
     for key, g in first.items():
         for r, label in zip(g, _setting_labels(g), strict=True):
-            groups.setdefault((*key, label), []).append(r)
+            groups.setdefault((*key[:3], f"{key[3]}, {label}" if label else key[3]), []).append(r)
     rank = ("clean", "speaker", "paper_text", "as_published")
 
     def order(kv: tuple) -> tuple:
         (profile, arm, budget, _label), g = kv
-        return (profile != "paper", not budget, rank.index(arm) if arm in rank else len(rank), arm, -len(g))
+        healthy = sum(not diverged(r) for r in g)  # runs that trained count, not collapsed ones
+        return (profile != "paper", not budget, rank.index(arm) if arm in rank else len(rank), arm, -healthy)
 
     (profile, arm, budget, label), g = min(groups.items(), key=order)
     kept = [r for r in g if not diverged(r)]
-    basis = f"{len(kept)}; `{arm}`, {profile}" + (f", {label}" if label else "") + ("" if budget else ", below budget")
+    what = f"`{arm}`, {profile}" + ("" if label == "main" else f", {label.removeprefix('main, ')}")
+    what += "" if budget else ", below budget"
+    basis = f"{len(kept)}; {what}"
     if kept and len(kept) < len(g):
         basis += f", {len(g) - len(kept)} diverged left out"
     others = len(runs) - len(g)
     more = f"; {others} other run(s) of other arms, profiles, budgets or settings not averaged in" if others else ""
     if not kept:
-        return f"all {len(g)} runs diverged (`{arm}`, {profile}){more}"
+        return f"all {len(g)} runs diverged ({what}){more}"
     return f"{_with_interval([r['metrics']['accuracy'] for r in kept])} ({basis}){more}"
 
 

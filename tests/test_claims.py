@@ -297,7 +297,30 @@ def test_as_published_reproduced_without_a_clean_arm_at_budget_says_so():
     row = compare(REG, recs, True).set_index("claim").loc["acc"]
     assert row["status"] == "reproduced"
     assert "with the authors' leaks (the epoch chosen on the test part)" in row["reason"]
-    assert "clean arm has not run to the paper's budget" in row["reason"]
+    assert "the clean arm gives no word yet on whether the number needs the leaks" in row["reason"]
+    assert "it has not run to the paper's budget" in row["reason"]
+    # the note says why the clean arm gives no word: still improving, or collapsed, is not "below budget"
+    growing = {"val_loss": [1.0, 0.5], "diverged": False, "still_improving": True}
+    clean = [_rec(["acc"], 0.8, 0.8, profile="paper", arm="clean", paper_budget=True, **growing)]
+    reason = compare(REG, recs + clean, True).set_index("claim").loc["acc", "reason"]
+    assert "its runs were still improving at their end" in reason and "not run to the paper's budget" not in reason
+    dead = [_rec(["acc"], 0.2, 0.2, profile="paper", arm="clean", paper_budget=True, diverged=True)]
+    reason = compare(REG, recs + dead, True).set_index("claim").loc["acc", "reason"]
+    assert "all its runs diverged" in reason
+
+
+def test_the_clean_column_meets_a_claim_only_with_its_diverged_runs_counted():
+    """As for the main column: a clean run that collapsed is seen on the test items, so neither a clean-only
+    'reproduced' nor a leak-free reading of an as_published 'reproduced' may rest on leaving it out."""
+    clean = [_rec(["acc"], a, a, profile="paper", arm="clean", paper_budget=True, diverged=a < 0.5) for a in (0.9, 0.1)]
+    row = compare(REG, clean, True).set_index("claim").loc["acc"]
+    assert row["status"] == "diverged: no verdict" and "met only with the 1 diverged run(s) left out" in row["reason"]
+    pub = [_rec(["acc"], a, a, profile="paper", arm="as_published", paper_budget=True) for a in (0.90, 0.91)]
+    assert compare(REG, pub + clean, True).set_index("claim").loc["acc", "status"] == "reproduced only with the leak"
+    # a speakers-held-out column whose runs all diverged is called so, never "left out"
+    spk = [_rec(["acc"], 0.2, 0.2, protocol="speaker", profile="paper", paper_budget=True, diverged=True)] * 2
+    reason = compare(REG, pub + spk, True).set_index("claim").loc["acc", "reason"]
+    assert "2 diverged run(s), all runs of the speakers-held-out column diverged" in reason
 
 
 def test_runs_that_all_diverged_get_no_verdict_and_never_hide_their_column():

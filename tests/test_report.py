@@ -109,6 +109,21 @@ def test_runs_summary_groups_configurations_and_studies(tmp_path):
         ["clean", "main (lr 0.01)", "2", "40.0", "30.0", "1", "0", "no"],
         ["clean", "main (lr 0.1)", "1", "40.0", "30.0", "0", "0", "no"],
     ]
+    # runs at and below the paper's budget are separate rows; a still-improving run is counted where it is
+    # in the mean (a diverged one is not)
+    rising = {"val_loss": [1.0, 0.5], "diverged": False, "still_improving": True}
+    paper = {"profile": "paper", "arm": "clean", "params": {"config": "main", "train": {"lr": 0.01}}}
+    staged = [
+        {**recs[0], **paper, "budget": {"paper_budget": True}, "history": rising},
+        {**recs[0], **paper, "budget": {"paper_budget": True}},
+        {**recs[0], **paper, "budget": {"paper_budget": True}, "history": rising | {"diverged": True}},
+        {**recs[0], **paper, "budget": {"paper_budget": False}},
+    ]
+    lines = [line.split(" | ")[2:10] for line in runs_summary(staged, "arabemonet").splitlines()]
+    assert [ln for ln in lines if ln[:2] == ["clean", "main"]] == [
+        ["clean", "main", "3", "40.0 ± 0.0", "30.0 ± 0.0", "1", "1", "yes"],
+        ["clean", "main", "1", "40.0", "30.0", "0", "0", "no"],
+    ]  # the lr in params.train is one setting for all: no label
     assert runs_summary(recs, "emotionnet").startswith("No results files yet")
     assert summary_metrics(load_registry("cnn_blstm_attention")["cnn_blstm_attention"]) == (
         "accuracy",
@@ -235,10 +250,19 @@ def test_figures_plot_intervals_by_arm_and_name_what_they_leave_out(tmp_path):
     assert scatter(pd.DataFrame([row]), tmp_path / "s.png") and (tmp_path / "s.png").stat().st_size > 0
     assert gap_figure(pd.DataFrame([row]), regs, tmp_path / "g.png") and (tmp_path / "g.png").stat().st_size > 0
     dead = row | {"diverged": 3, "all_diverged": True, "clean_n": 0}
-    assert _missing_headlines(pd.DataFrame([dead]), regs) == " Not shown: p: c (all 3 runs diverged)."
+    assert _missing_headlines(pd.DataFrame([dead]), regs) == " Not shown: p: c (all main runs diverged)."
     assert _arm_points(pd.DataFrame([dead])).empty
     # three diverged runs of another arm do not hide three healthy ones
     assert set(_arm_points(pd.DataFrame([row | {"diverged": 3}]))["arm"]) == {"as run", "clean"}
+    # a column whose own runs all diverged has no point; the others keep theirs, and nothing is named missing
+    mixed = row | {"all_diverged": True, "clean_all_diverged": False}
+    assert set(_arm_points(pd.DataFrame([mixed]))["arm"]) == {"clean"}
+    assert _missing_headlines(pd.DataFrame([mixed]), regs) == ""
+    clean_dead = row | {"n": 0, "clean_n": 2, "clean_all_diverged": True}
+    assert _missing_headlines(pd.DataFrame([clean_dead]), regs) == " Not shown: p: c (all clean runs diverged)."
+    # two runs: no t bar (it would span most of the scale), a filled marker
+    two = _arm_points(pd.DataFrame([row | {"n": 2}])).set_index("arm")
+    assert math.isnan(two.loc["as run", "half"]) and two.loc["as run", "n"] == 2
 
 
 def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
@@ -381,7 +405,7 @@ def test_verdict_box_sets_each_arm_beside_the_claim():
     # as the arms table: arms below the paper's budget give no leak size, and the cell says why
     below = [r | {"budget": {"paper_budget": False}} for r in recs]
     cells = [c.strip() for c in verdict_box(below, reg, table).splitlines()[2].split("|")[1:-1]]
-    assert cells[5] == "– (arms below the paper's budget only)"
+    assert cells[5] == "– (an arm below the paper's budget)"
     # still-improving runs in the pair are counted in the cell
     rising = {"val_loss": [1.0] * 10, "still_improving": True, "diverged": False}
     growing = [r | {"history": rising} if r["arm"] == "clean" else r for r in recs]
@@ -581,3 +605,40 @@ def test_two_runs_show_their_values_not_a_t_interval():
     assert _t_interval(pd.Series(row)) == "49.00 (44.20 and 53.80; 2 runs)"
     three = _t_interval(pd.Series(row | {"n": 3}))
     assert three.startswith("49.00 [") and three.endswith("(3 runs)")
+
+
+def test_the_scorecard_reason_names_what_keeps_a_verdict_back():
+    import pandas as pd
+
+    from ser.report import _why
+
+    base = {"unit": "%", "metric": "accuracy", "arm": "as_published", "profile": "paper", "tolerance": 2.0,
+            "diverged": 5, "main_diverged": 1, "improving": 2}  # fmt: skip
+    why = _why(pd.Series(base | {"status": "reproduced", "reason": "a; as published, with the authors' leaks; the "
+                                 "clean arm gives no word yet on whether the number needs the leaks: x"}))  # fmt: skip
+    assert "; 1 run(s) diverged" in why and "5 run(s)" not in why  # the reproduced column's own count
+    assert "2 still improving at the end" in why and "the clean arm gives no word yet" in why
+    met = "the claim is met only with the 1 diverged run(s) left out (with them the mean is 50), and a verdict"
+    why = _why(pd.Series(base | {"status": "diverged: no verdict", "reason": f"2 diverged run(s) x; {met}"}))
+    assert why.startswith("the claim is met only with the 1 diverged run(s) left out")
+
+
+def test_the_baselines_page_model_column_never_mixes_arms_budgets_or_configurations():
+    from ser.report_baselines import _model_wa
+
+    def rec(arm, acc, profile="paper", config="main", lr=0.05, budget=True, diverged=False):
+        return {"paper": "parallel_cnn_lstm", "arm": arm, "profile": profile, "metrics": {"accuracy": acc},
+                "params": {"config": config, "lr": lr}, "budget": {"paper_budget": budget},
+                "history": {"diverged": diverged, "still_improving": False}}  # fmt: skip
+
+    runs = [rec("clean", 0.80), rec("clean", 0.82), rec("clean", 0.84), rec("as_published", 0.96)]
+    runs += [rec("clean", 0.5, lr=0.1), rec("clean", 0.7, config="k3"), rec("clean", 0.6, profile="cpu")]
+    runs += [rec("clean", 0.3, budget=False)]
+    cell = _model_wa(runs)
+    assert cell.startswith("82.0 [") and "(3; `clean`, paper, lr 0.05)" in cell, cell
+    assert "5 other run(s)" in cell
+    # a setting whose runs all diverged never beats one that trained; two runs show their values
+    dead = [rec("clean", 0.2, lr=0.1, diverged=True)] * 3
+    cell = _model_wa(dead + [rec("clean", 0.80), rec("clean", 0.84)])
+    assert cell.startswith("82.0 (values 80.0 and 84.0) (2; `clean`, paper, lr 0.05)"), cell
+    assert _model_wa(dead) == "all 3 runs diverged (`clean`, paper)" and _model_wa([]) == "–"
