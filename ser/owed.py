@@ -201,7 +201,8 @@ def page(owed: list[Owed]) -> str:
             f"{o.state} | {minutes} |"
         )
     complete = sum(not o.missing for o in owed)
-    text = head + "\n".join(rows) + f"\n\n{complete} of {len(owed)} targets complete; {_owed_runs(owed)} still owed.\n"
+    text = head + "\n".join(rows) + f"\n\n{complete} of {len(owed)} targets complete; {_owed_runs(owed)} still owed"
+    text += f" ({estimate}).\n" if (estimate := time_owed(owed)) else ".\n"
     owing = [o for o in owed if o.commands]
     if owing:
         text += "\n## The runs still owed\n\n"
@@ -257,6 +258,17 @@ def _owed_runs(owed: list[Owed]) -> str:
     return f"{total} seed runs" + (f" ({distinct} notebook runs: {' and '.join(why)})" if why else "")
 
 
+def time_owed(owed: list[Owed]) -> str:
+    """The owed runs' time from each target's median recorded minutes per seed (one process), and how many
+    targets have no recorded seed to estimate from: ``about 12.5 h (3 targets without an estimate)``."""
+    known = [o.missing * o.median_minutes for o in owed if o.missing and o.median_minutes is not None]
+    unknown = sum(1 for o in owed if o.missing and o.median_minutes is None)
+    text = f"about {sum(known) / 60:.1f} h of one process from the recorded minutes per seed" if known else ""
+    if unknown:
+        text += (", and " if text else "") + f"{unknown} target(s) with no recorded seed to estimate from"
+    return text
+
+
 def report(owed: list[Owed]) -> str:
     """Plain text for ``ser reproduce --owed``: a line per target, then the commands."""
     lines = []
@@ -274,6 +286,8 @@ def report(owed: list[Owed]) -> str:
             owner = _other_owner(first, o, c)
             lines.append(f"    (the same run as {owner}'s)" if owner else f"    {c}")
     lines.append(f"{sum(not o.missing for o in owed)} of {len(owed)} targets complete; {_owed_runs(owed)} owed")
+    if estimate := time_owed(owed):
+        lines.append(f"time owed: {estimate}")
     return "\n".join(lines)
 
 

@@ -310,3 +310,17 @@ def test_owed_options_that_would_be_ignored_are_errors(argv, message, capsys):
     with pytest.raises(SystemExit):
         main(argv)
     assert message in capsys.readouterr().err
+
+
+def test_the_time_owed_is_summed_from_recorded_minutes_and_says_what_it_cannot_estimate():
+    from ser.owed import Owed, time_owed
+
+    a = Owed("p", "a", 16, 3, None, done=[0], minutes=[60.0])  # 2 seeds owed at 60 min
+    b = Owed("p", "b", 16, 3, None, done=[0, 1], minutes=[30.0, 50.0])  # 1 owed at the median, 40
+    c = Owed("p", "c", 16, 3, None)  # nothing recorded: no estimate
+    done = Owed("p", "d", 16, 1, None, done=[0], minutes=[999.0])  # complete: owes nothing
+    assert time_owed([a, b, c, done]) == (
+        "about 2.7 h of one process from the recorded minutes per seed, and 1 target(s) with no recorded seed "
+        "to estimate from"
+    )
+    assert time_owed([done]) == ""
