@@ -40,7 +40,8 @@ def test_seeds_at_budget_count_and_the_missing_ones_get_commands():
     assert "p                    clean" in report([o]) and "seeds 2/3 (0, 2, ~10 min per seed): 1 to run" in report([o])
     text = page([o])
     assert "| p | `clean` | #15 | 3 | 2 (0, 2) | – | – | 1 to run | 10 |" in text
-    assert "0 of 1 targets complete; 1 seed runs still owed." in text and "p-clean-seed1.ipynb" in text
+    assert "0 of 1 targets complete; 1 seed runs still owed (about 0.2 h of one process" in text
+    assert "p-clean-seed1.ipynb" in text and "time owed: about 0.2 h" in report([o])
 
 
 def test_a_diverged_seed_counts_as_run_and_is_named():
@@ -173,10 +174,12 @@ def test_report_and_page_list_a_shared_run_once():
     md = page([k3, k5])
     assert md.count("papermill ") == 1 and "  - the same run as `eyase-clean-k3`'s" in md
     assert "2 seed runs (1 notebook runs: some targets share one) owed" in text
-    assert "2 seed runs (1 notebook runs: some targets share one) still owed." in md
+    assert "2 seed runs (1 notebook runs: some targets share one) still owed" in md
     k5.runs = [("arabemonet-eyase-clean-k5-seed0", {"arm": "clean", "studies": True, "seed": 1})]
     assert report([k3, k5]).count("papermill ") == 2  # other parameters: a run of its own
-    assert report([k3, k5]).endswith("0 of 2 targets complete; 2 seed runs owed")
+    assert report([k3, k5]).endswith(
+        "0 of 2 targets complete; 2 seed runs owed\ntime owed: 2 target(s) with no recorded seed to estimate from"
+    )
 
 
 def test_a_shared_run_is_listed_under_the_target_the_queue_runs_it_for():
