@@ -174,8 +174,12 @@ def summary_table(baselines: list[dict], records: list[dict]) -> pd.DataFrame:
     for (paper, corpus, protocol), bs in sorted(groups.items()):
         ua = [b["best"]["ua"] for b in bs]
         wa = [b["best"]["accuracy"] for b in bs]
-        answering = [r for b in bs for r in models_on(b, records) if r["claim_ids"] and "accuracy" in r["metrics"]]
+        on = {id(b): [r for r in models_on(b, records) if r["claim_ids"] and "accuracy" in r["metrics"]] for b in bs}
+        answering = [r for b in bs for r in on[id(b)]]
         choice = Counter(f"{b['best']['features']} + {b['best']['classifier']}" for b in bs).most_common(1)[0]
+        shown = {id(r) for r in _model_group(answering)}
+        # the baseline on the very splits the model cell's runs used: the comparison the row invites
+        paired = [b["best"]["accuracy"] for b in bs if any(id(r) in shown for r in on[id(b)])]
         rows.append(
             {
                 "paper": paper,
@@ -186,22 +190,28 @@ def summary_table(baselines: list[dict], records: list[dict]) -> pd.DataFrame:
                 "baseline UA": _with_interval(ua),
                 "baseline WA": _with_interval(wa),
                 "replicated model WA (runs)": _model_wa(answering),
+                "baseline WA on the model's splits": f"{_with_interval(paired)} ({len(paired)})" if paired else "–",
             }
         )
     return pd.DataFrame(rows)
 
 
-def _model_wa(runs: list[dict]) -> str:
-    """The model's mean accuracy on a group's (leak-free) splits from one arm, profile, budget and training
-    setting only, never leaky and clean arms, budgets or learning rates averaged together: the ``paper``
-    profile first, runs at the paper's budget first, the leak-free arms first (``clean``, ``speaker``,
-    the paper's text, then the authors' code), then the setting with the most runs; diverged runs left out.
-    Runs of the other arms, profiles or settings are counted, not averaged in."""
+def _model_group(runs: list[dict]) -> list[dict]:
+    """The runs :func:`_model_wa` averages: its chosen arm, profile, budget, configuration and setting, diverged
+    runs left out (all of them when every one diverged)."""
+    if not runs:
+        return []
+    g = _choose_model_group(runs)[1]
+    return [r for r in g if not diverged(r)] or g
+
+
+def _choose_model_group(runs: list[dict]) -> tuple[tuple, list[dict]]:
+    """One arm, profile, budget, configuration and setting of ``runs``: the ``paper`` profile first, runs at
+    the paper's budget first, the leak-free arms first (``clean``, ``speaker``, the paper's text, then the
+    authors' code), then the group with the most runs that trained."""
     from ser.claims import arm_of, at_paper_budget, load_registry
     from ser.report import _run_name, _setting_labels
 
-    if not runs:
-        return "–"
     try:
         registry = load_registry(runs[0]["paper"])[runs[0]["paper"]]
     except (FileNotFoundError, KeyError):
@@ -220,7 +230,17 @@ def _model_wa(runs: list[dict]) -> str:
         healthy = sum(not diverged(r) for r in g)  # runs that trained count, not collapsed ones
         return (profile != "paper", not budget, rank.index(arm) if arm in rank else len(rank), arm, -healthy)
 
-    (profile, arm, budget, label), g = min(groups.items(), key=order)
+    return min(groups.items(), key=order)
+
+
+def _model_wa(runs: list[dict]) -> str:
+    """The model's mean accuracy on a group's (leak-free) splits from one arm, profile, budget,
+    configuration and training setting only (:func:`_choose_model_group`), never leaky and clean arms,
+    budgets or learning rates averaged together; diverged runs left out. Runs of the other arms, profiles
+    or settings are counted, not averaged in."""
+    if not runs:
+        return "–"
+    (profile, arm, budget, label), g = _choose_model_group(runs)
     kept = [r for r in g if not diverged(r)]
     what = f"`{arm}`, {profile}" + ("" if label == "main" else f", {label.removeprefix('main, ')}")
     what += "" if budget else ", below budget"
@@ -331,8 +351,9 @@ def baselines_page(baselines: list[dict], records: list[dict]) -> str:
         "WA*: the mean test accuracy of the model records that answer a claim on these splits, from one arm, "
         "profile, budget and training setting only (the `paper` profile, runs at the paper's budget and the "
         "leak-free arms first; diverged runs left out), named in brackets with its run count; runs of other "
-        "arms, profiles or settings are counted, never averaged in. The model may have run on fewer of the "
-        "splits than the baseline: each chapter compares them split by split.",
+        "arms, profiles or settings are counted, never averaged in. *Baseline WA on the model's splits*: the "
+        "baseline on exactly the splits of the runs in the model cell (their count in brackets), the "
+        "comparison the row invites; the chapters compare the two split by split.",
         "",
         _md(summary_table(baselines, records)),
         "",

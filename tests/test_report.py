@@ -642,3 +642,30 @@ def test_the_baselines_page_model_column_never_mixes_arms_budgets_or_configurati
     cell = _model_wa(dead + [rec("clean", 0.80), rec("clean", 0.84)])
     assert cell.startswith("82.0 (values 80.0 and 84.0) (2; `clean`, paper, lr 0.05)"), cell
     assert _model_wa(dead) == "all 3 runs diverged (`clean`, paper)" and _model_wa([]) == "–"
+
+
+def test_the_baselines_summary_sets_the_model_beside_the_baseline_on_its_own_splits():
+    from ser.report_baselines import summary_table
+
+    def base(i, acc):
+        best = {"ua": acc, "accuracy": acc, "features": "egemaps", "classifier": "svm"}
+        return {"paper": "parallel_cnn_lstm", "corpus": "baved", "protocol": "random",
+                "split_file": f"nowhere/s{i}.csv", "fold": None, "best": best}  # fmt: skip
+
+    def rec(i, acc, diverged=False):
+        return {"paper": "parallel_cnn_lstm", "arm": "clean", "profile": "paper", "claim_ids": ["x"],
+                "split_file": f"nowhere/s{i}.csv", "metrics": {"accuracy": acc}, "params": {"config": "main"},
+                "budget": {"paper_budget": True},
+                "history": {"diverged": diverged, "still_improving": False}}  # fmt: skip
+
+    bases = [base(0, 0.80), base(1, 0.90), base(2, 0.70), base(3, 0.60)]
+    runs = [rec(0, 0.75), rec(1, 0.85), rec(2, 0.65), rec(3, 0.2, diverged=True)]
+    row = summary_table(bases, runs).iloc[0]
+    assert row["splits"] == 4 and row["baseline WA"].startswith("75.0 [")
+    assert (
+        row["replicated model WA (runs)"].startswith("75.0 [")
+        and "(3; `clean`, paper, 1 diverged" in (row["replicated model WA (runs)"])
+    )
+    assert row["baseline WA on the model's splits"].startswith("80.0 [") and row[
+        "baseline WA on the model's splits"
+    ].endswith("(3)")  # the diverged run's split is not the comparison's
