@@ -119,6 +119,31 @@ def _best_profile(records: list[dict], profiles: tuple[str, ...]) -> tuple[list[
     return [r for r in records if r["profile"] == profile], profile
 
 
+def config_name(rec: dict) -> str:
+    """The configuration a record belongs to: its ``config`` or ``run`` parameter, with the balance."""
+    params = rec.get("params", {})
+    name = params.get("config") or params.get("run") or "main"
+    balance = params.get("balance")
+    return f"{name} ({balance})" if balance and balance not in name else name
+
+
+# training settings that tell two runs of one arm and configuration apart in the runs table (a study of
+# learning rates, a run without its scheduler): shown in the run's name where they differ within a group
+SETTINGS = ("lr", "scheduler", "epochs", "batch_size", "optimizer", "weight_decay", "pool", "duration")
+
+
+def setting_labels(recs: list[dict]) -> list[str]:
+    """Per record, the settings of :data:`SETTINGS` whose values differ across ``recs`` (``lr 0.02``)."""
+
+    # a setting at the top of the params, or (records that keep it there alone) in their training config
+    def setting(params: dict, k: str):
+        return params.get(k, (params.get("train") or {}).get(k))
+
+    params = [{k: setting(r.get("params") or {}, k) for k in SETTINGS} for r in recs]
+    varying = [k for k in SETTINGS if len({repr(p[k]) for p in params}) > 1]
+    return [", ".join(f"{k} {p[k]}" for k in varying) for p in params]
+
+
 def arm_of(rec: dict) -> str:
     """A record's arm; records made before arms existed read the paper's text literally."""
     return rec.get("arm", "paper_text")
@@ -334,6 +359,7 @@ def baseline_columns(claim: dict, records: list[dict], baselines: list[dict] | N
     word, diff = versus(claim["metric"], b)
     cols.update(baseline=b["baseline"], baseline_mean=b["mean"] * k, baseline_low=b["low"] * k)
     cols.update(baseline_high=b["high"] * k, baseline_n=b["n"], vs_baseline=word, vs_baseline_diff=diff * k)
+    cols["baseline_values"] = [v * k for v in b.get("values", [])]  # one per distinct split
     return cols
 
 

@@ -15,6 +15,8 @@ import pandas as pd
 
 from ser.baselines import read_baselines
 from ser.claims import STATUSES, TOLERANCE, claim_corpus, compare_all, is_loss, load_registry
+from ser.claims import config_name as _run_name
+from ser.claims import setting_labels as _setting_labels
 from ser.markdown import md_table as _md_table
 from ser.report_baselines import baselines_page, paper_baselines
 from ser.report_evidence import paper_evidence
@@ -233,6 +235,9 @@ def _baseline_cell(row: pd.Series) -> str:
         return "–"
     low, high = row["baseline_low"], row["baseline_high"]
     interval = "" if math.isnan(low) else f" [{_fmt(low, row['unit'])}, {_fmt(high, row['unit'])}]"
+    values = row.get("baseline_values")
+    if isinstance(values, list) and len(values) == 2:  # two splits: their values, not a t interval
+        interval = f" ({_fmt(values[0], row['unit'])} and {_fmt(values[1], row['unit'])})"
     return f"{_fmt(row['baseline_mean'], row['unit'])}{interval} (n={row['baseline_n']})"
 
 
@@ -270,14 +275,6 @@ def paper_table(t: pd.DataFrame) -> str:
     return _md_table(shown)
 
 
-def _run_name(rec: dict) -> str:
-    """The configuration a record belongs to: its ``config`` or ``run`` parameter, with the balance."""
-    params = rec.get("params", {})
-    name = params.get("config") or params.get("run") or "main"
-    balance = params.get("balance")
-    return f"{name} ({balance})" if balance and balance not in name else name
-
-
 def _summary_value(rec: dict, metric: str) -> float | None:
     """``metric`` of a record, or its one study-tagged form (``accuracy/k3``); per-class values are skipped."""
     metrics = rec["metrics"]
@@ -311,23 +308,6 @@ def summary_metrics(registry: dict) -> tuple[str, ...]:
     return tuple(
         dict.fromkeys(["accuracy", "macro_f1", *(m for m in claimed if m.endswith("_f1") and m != "micro_f1")])
     )
-
-
-# training settings that tell two runs of one arm and configuration apart in the runs table (a study of
-# learning rates, a run without its scheduler): shown in the run's name where they differ within a group
-_SETTINGS = ("lr", "scheduler", "epochs", "batch_size", "optimizer", "weight_decay", "pool", "duration")
-
-
-def _setting_labels(recs: list[dict]) -> list[str]:
-    """Per record, the settings of :data:`_SETTINGS` whose values differ across ``recs`` (``lr 0.02``)."""
-
-    # a setting at the top of the params, or (records that keep it there alone) in their training config
-    def setting(params: dict, k: str):
-        return params.get(k, (params.get("train") or {}).get(k))
-
-    params = [{k: setting(r.get("params") or {}, k) for k in _SETTINGS} for r in recs]
-    varying = [k for k in _SETTINGS if len({repr(p[k]) for p in params}) > 1]
-    return [", ".join(f"{k} {p[k]}" for k in varying) for p in params]
 
 
 def runs_summary(records: list[dict], paper: str, metrics: tuple[str, ...] = ("accuracy", "macro_f1")) -> str:
@@ -848,9 +828,13 @@ def _box_baselines(
         b = beside(mine, baselines, head["metric"], paired=False) if mine else {"n": 0}
         if not b["n"]:
             continue
-        low, high = max(0.0, k * b["low"]), min(100.0, k * b["high"])  # an accuracy's interval within [0, 100]
-        value = f"{k * b['mean']:.1f}" + ("" if math.isnan(b["low"]) else f" [{low:.1f}, {high:.1f}]")
         n, s = len(b["values"]), "s" if len(b["values"]) > 1 else ""
+        # never clipped to [0, 100] (as every interval of the book); two splits: their two values
+        if n == 2:
+            value = f"{k * b['mean']:.1f} ({k * b['values'][0]:.1f} and {k * b['values'][1]:.1f})"
+        else:
+            interval = "" if math.isnan(b["low"]) else f" [{k * b['low']:.1f}, {k * b['high']:.1f}]"
+            value = f"{k * b['mean']:.1f}{interval}"
         cells.append(f"`{label}` split{s}: {value} ({n} split{s}; {b['baseline']})")
     return "; ".join(cells) or "–"
 

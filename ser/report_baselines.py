@@ -209,8 +209,7 @@ def _choose_model_group(runs: list[dict]) -> tuple[tuple, list[dict]]:
     """One arm, profile, budget, configuration and setting of ``runs``: the ``paper`` profile first, runs at
     the paper's budget first, the leak-free arms first (``clean``, ``speaker``, the paper's text, then the
     authors' code), then the group with the most runs that trained."""
-    from ser.claims import arm_of, at_paper_budget, load_registry
-    from ser.report import _run_name, _setting_labels
+    from ser.claims import arm_of, at_paper_budget, config_name, load_registry, setting_labels
 
     try:
         registry = load_registry(runs[0]["paper"])[runs[0]["paper"]]
@@ -218,10 +217,10 @@ def _choose_model_group(runs: list[dict]) -> tuple[tuple, list[dict]]:
         registry = {}
     first: dict[tuple, list[dict]] = {}
     for r in runs:
-        first.setdefault((r["profile"], arm_of(r), at_paper_budget(r, registry), _run_name(r)), []).append(r)
+        first.setdefault((r["profile"], arm_of(r), at_paper_budget(r, registry), config_name(r)), []).append(r)
     groups: dict[tuple, list[dict]] = {}
     for key, g in first.items():
-        for r, label in zip(g, _setting_labels(g), strict=True):
+        for r, label in zip(g, setting_labels(g), strict=True):
             groups.setdefault((*key[:3], f"{key[3]}, {label}" if label else key[3]), []).append(r)
     rank = ("clean", "speaker", "paper_text", "as_published")
 

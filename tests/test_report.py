@@ -471,7 +471,7 @@ def test_verdict_box_sets_the_clean_splits_baseline_beside_the_leaky_ones():
     both = [base("leaky0", 0.945), base("clean0", 0.82), base("clean1", 0.84)]
     assert cell(verdict_box(recs, reg, table, both)) == (
         "`as_published` split: 94.5 (1 split; mfcc_stats + rbf_svm); "
-        "`clean` splits: 83.0 [70.3, 95.7] (2 splits; mfcc_stats + rbf_svm)"
+        "`clean` splits: 83.0 (82.0 and 84.0) (2 splits; mfcc_stats + rbf_svm)"
     )
     # a pool's row gets its own splits' baseline (none without one: the claim corpus's is never repeated),
     # and the first row the cross-corpus directions' (each corpus's row once showed the claim corpus's or none)
@@ -669,3 +669,14 @@ def test_the_baselines_summary_sets_the_model_beside_the_baseline_on_its_own_spl
     assert row["baseline WA on the model's splits"].startswith("80.0 [") and row[
         "baseline WA on the model's splits"
     ].endswith("(3)")  # the diverged run's split is not the comparison's
+
+
+def test_the_comparison_baseline_cell_shows_two_splits_as_values():
+    import pandas as pd
+
+    from ser.report import _baseline_cell
+
+    row = {"baseline_n": 2, "baseline_mean": 83.0, "baseline_low": 70.3, "baseline_high": 95.7, "unit": "%"}
+    assert _baseline_cell(pd.Series(row | {"baseline_values": [82.0, 84.0]})) == "83.00 (82.00 and 84.00) (n=2)"
+    three = _baseline_cell(pd.Series(row | {"baseline_n": 3, "baseline_values": [82.0, 84.0, 83.0]}))
+    assert three == "83.00 [70.30, 95.70] (n=3)"  # as computed, never clipped
