@@ -381,6 +381,13 @@ def _met_only_without(claim: dict, col: Column, row: dict) -> bool:
     return not _meets(claim, _mean_all(claim, col), row["tolerance"])
 
 
+def _met_only_note(claim: dict, col: Column) -> str:
+    return (
+        f"the claim is met only with the {col.n_diverged} diverged run(s) left out (with them the mean is "
+        f"{_mean_all(claim, col):.4g}), and a verdict may not rest on which runs were called collapsed"
+    )
+
+
 def compare(
     registry: dict,
     records: Iterable[dict],
@@ -472,7 +479,6 @@ def compare(
             and _meets(c, row["clean_mean"], row["tolerance"])
             and not _met_only_without(c, clean_col, row)
         )
-        row["below_budget_left_out"] = col.short
         leak_note = ""
         row.update(baseline_columns(c, same, baselines))
         # a model-size claim (unit M) does not depend on the data, so a stand-in corpus still gives a verdict
@@ -502,10 +508,7 @@ def compare(
                 )
         elif len(vals) and _meets(c, row["mean"], row["tolerance"]):  # met only with collapsed runs left out
             status = "diverged: no verdict"
-            leak_note = (
-                f"the claim is met only with the {col.n_diverged} diverged run(s) left out (with them the mean "
-                f"is {_mean_all(c, col):.4g}), and a verdict may not rest on which runs were called collapsed"
-            )
+            leak_note = _met_only_note(c, col)
         elif len(vals) and size_claim:  # a parameter count does not depend on training
             status = "not reproduced"
         elif len(vals) and row["paper_budget"]:
@@ -522,11 +525,7 @@ def compare(
                 status = "reproduced"  # without the leaks, at the paper's budget: the stronger result
             elif clean_done and _meets(c, row["clean_mean"], row["tolerance"]):  # only with collapsed runs left out
                 status = "diverged: no verdict"
-                leak_note = (
-                    f"the claim is met only with the {clean_col.n_diverged} diverged run(s) left out (with them the "
-                    f"mean is {_mean_all(c, clean_col):.4g}), and a verdict may not rest on which runs were called "
-                    "collapsed"
-                )
+                leak_note = _met_only_note(c, clean_col)
             else:
                 status = "clean arm only: no verdict"
             # the row's arm and budget are now the clean column's
@@ -540,6 +539,7 @@ def compare(
         else:
             status = "not yet run"
         row["status"] = status
+        row["verdict_note"] = leak_note  # the scorecard's reason reads it (also joined into the reason below)
         notes = [c.get("not_run", ""), leak_note]
         clean_only = not len(vals) and row["arm"] == "clean"
         # diverged runs counted column by column: a total over columns would set one column's runs beside

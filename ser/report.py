@@ -394,10 +394,11 @@ def _why(row: pd.Series) -> str:
     diverged = f"; {int(bad)} run(s) diverged" if bad else ""
     if row.get("improving") and status != "inconclusive: still improving":  # no number hides that it was still
         diverged += f"; {int(row['improving'])} still improving at the end"  # learning (nor below-budget runs)
-    if status == "reproduced" and "gives no word yet" in (row.get("reason") or ""):
-        diverged += "; " + next(n for n in row["reason"].split("; ") if "gives no word yet" in n)
-    if status == "diverged: no verdict" and "met only with" in (row.get("reason") or ""):
-        return next(n for n in row["reason"].split("; ") if "met only with" in n)
+    note = row.get("verdict_note") or ""  # why a reproduced or a diverged status needs a word more
+    if status == "reproduced" and note:
+        diverged += f"; {note.split('; ', 1)[-1]}"
+    if status == "diverged: no verdict" and note:
+        return note
     if status == "reproduced only with the leak":
         gap = row["mean"] - row["clean_mean"]
         return f"the leak is worth {_fmt(gap, unit)}{pts}: clean arm {_fmt(row['clean_mean'], unit)}"

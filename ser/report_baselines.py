@@ -177,7 +177,8 @@ def summary_table(baselines: list[dict], records: list[dict]) -> pd.DataFrame:
         on = {id(b): [r for r in models_on(b, records) if r["claim_ids"] and "accuracy" in r["metrics"]] for b in bs}
         answering = [r for b in bs for r in on[id(b)]]
         choice = Counter(f"{b['best']['features']} + {b['best']['classifier']}" for b in bs).most_common(1)[0]
-        shown = {id(r) for r in _model_group(answering)}
+        chosen = _choose_model_group(answering) if answering else None  # chosen once, for both cells
+        shown = {id(r) for r in _model_group(chosen)}
         # the baseline on the very splits the model cell's runs used: the comparison the row invites
         paired = [b["best"]["accuracy"] for b in bs if any(id(r) in shown for r in on[id(b)])]
         rows.append(
@@ -189,19 +190,19 @@ def summary_table(baselines: list[dict], records: list[dict]) -> pd.DataFrame:
                 "usual best (times chosen)": f"{choice[0]} ({choice[1]})",
                 "baseline UA": _with_interval(ua),
                 "baseline WA": _with_interval(wa),
-                "replicated model WA (runs)": _model_wa(answering),
+                "replicated model WA (runs)": _model_wa(answering, chosen),
                 "baseline WA on the model's splits": f"{_with_interval(paired)} ({len(paired)})" if paired else "–",
             }
         )
     return pd.DataFrame(rows)
 
 
-def _model_group(runs: list[dict]) -> list[dict]:
-    """The runs :func:`_model_wa` averages: its chosen arm, profile, budget, configuration and setting, diverged
-    runs left out (all of them when every one diverged)."""
-    if not runs:
+def _model_group(chosen: tuple[tuple, list[dict]] | None) -> list[dict]:
+    """The runs :func:`_model_wa` averages of a :func:`_choose_model_group` choice, diverged runs left out
+    (all of them when every one diverged)."""
+    if chosen is None:
         return []
-    g = _choose_model_group(runs)[1]
+    g = chosen[1]
     return [r for r in g if not diverged(r)] or g
 
 
@@ -232,14 +233,14 @@ def _choose_model_group(runs: list[dict]) -> tuple[tuple, list[dict]]:
     return min(groups.items(), key=order)
 
 
-def _model_wa(runs: list[dict]) -> str:
+def _model_wa(runs: list[dict], chosen: tuple[tuple, list[dict]] | None = None) -> str:
     """The model's mean accuracy on a group's (leak-free) splits from one arm, profile, budget,
     configuration and training setting only (:func:`_choose_model_group`), never leaky and clean arms,
     budgets or learning rates averaged together; diverged runs left out. Runs of the other arms, profiles
     or settings are counted, not averaged in."""
     if not runs:
         return "–"
-    (profile, arm, budget, label), g = _choose_model_group(runs)
+    (profile, arm, budget, label), g = chosen or _choose_model_group(runs)
     kept = [r for r in g if not diverged(r)]
     what = f"`{arm}`, {profile}" + ("" if label == "main" else f", {label.removeprefix('main, ')}")
     what += "" if budget else ", below budget"

@@ -614,12 +614,13 @@ def test_the_scorecard_reason_names_what_keeps_a_verdict_back():
 
     base = {"unit": "%", "metric": "accuracy", "arm": "as_published", "profile": "paper", "tolerance": 2.0,
             "diverged": 5, "main_diverged": 1, "improving": 2}  # fmt: skip
-    why = _why(pd.Series(base | {"status": "reproduced", "reason": "a; as published, with the authors' leaks; the "
-                                 "clean arm gives no word yet on whether the number needs the leaks: x"}))  # fmt: skip
+    note = "as published, with the authors' leaks; the clean arm gives no word yet on whether the number needs x"
+    why = _why(pd.Series(base | {"status": "reproduced", "reason": f"a; {note}", "verdict_note": note}))
     assert "; 1 run(s) diverged" in why and "5 run(s)" not in why  # the reproduced column's own count
     assert "2 still improving at the end" in why and "the clean arm gives no word yet" in why
     met = "the claim is met only with the 1 diverged run(s) left out (with them the mean is 50), and a verdict"
-    why = _why(pd.Series(base | {"status": "diverged: no verdict", "reason": f"2 diverged run(s) x; {met}"}))
+    why = _why(pd.Series(base | {"status": "diverged: no verdict", "reason": f"2 diverged run(s) x; {met}",
+                                 "verdict_note": met}))  # fmt: skip
     assert why.startswith("the claim is met only with the 1 diverged run(s) left out")
 
 
