@@ -5,6 +5,7 @@ minus ``clean``) with its interval. Read from results records only."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
@@ -19,13 +20,26 @@ def _arm(rec: dict) -> str:
 
 
 def is_proportion(metric: str) -> bool:
-    """Whether a metric lies in [0, 1] (accuracies, recalls, F1 scores), so its interval can be clipped."""
+    """Whether a metric lies in [0, 1] (accuracies, recalls, F1 scores), and its value is shown in %."""
     head = metric.split("/")[0]
     return head in ("accuracy", "macro_f1", "weighted_f1", "micro_f1", "ua", "uar", "recall", "precision", "f1")
 
 
 def _pct(v: float) -> str:
     return "–" if v is None or math.isnan(v) else f"{v:.1f}"
+
+
+def mean_spread(values: Sequence[float], fmt: Callable[[float], str] = "{:.1f}".format) -> str:
+    """The mean of runs (seeds, folds or splits) with its spread, as every table of the book shows it:
+    ``mean [low, high]`` with the 95 % t interval, never clipped to the scale; ``mean (a and b)`` for two
+    runs, whose t interval would span most of the scale; the mean alone for one; ``–`` for none."""
+    vals = list(values)
+    if not vals:
+        return "–"
+    m, lo, hi = mean_interval(vals)
+    if len(vals) == 2:
+        return f"{fmt(m)} ({fmt(vals[0])} and {fmt(vals[1])})"
+    return fmt(m) + ("" if math.isnan(lo) else f" [{fmt(lo)}, {fmt(hi)}]")
 
 
 def arm_rows(
@@ -252,21 +266,13 @@ def readings_table(
     for arm in arms:
         for key in sorted(k for k in keys if k[0] == arm):
             vals = ok.get(key, {})
-            m, lo, hi = mean_interval(list(vals.values()))
-            if len(vals) == 2:  # two runs: their values, not a t interval spanning most of the scale
-                cell = f"{m:.1f} ({' and '.join(f'{v:.1f}' for v in vals.values())})"
-            else:
-                cell = "–" if not vals else f"{m:.1f}" + ("" if math.isnan(lo) else f" [{lo:.1f}, {hi:.1f}]")
+            cell = mean_spread(vals.values())
             diff = "–"
             base_vals = ok.get((base, key[1], key[2]), {})
             shared = sorted(set(vals) & set(base_vals))
             if arm != base and shared:
                 pairs = [vals[s] - base_vals[s] for s in shared]
-                d, dlo, dhi = mean_interval(pairs)
-                if len(pairs) == 2:  # two pairs: their values, not a t interval spanning most of the scale
-                    diff = f"{d:+.1f} ({pairs[0]:+.1f} and {pairs[1]:+.1f}) (2)"
-                else:
-                    diff = f"{d:+.1f}" + ("" if math.isnan(dlo) else f" [{dlo:+.1f}, {dhi:+.1f}]") + f" ({len(shared)})"
+                diff = f"{mean_spread(pairs, '{:+.1f}'.format)} ({len(shared)})"
             lines.append(
                 f"| {arm} | {key[1]} | {key[2]} | {len(vals)} | {cell} | {diff} | {diverged.get(key, 0)} "
                 f"| {improving.get(key, 0)} |"

@@ -33,7 +33,7 @@ never typed in:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -142,6 +142,20 @@ def setting_labels(recs: list[dict]) -> list[str]:
     params = [{k: setting(r.get("params") or {}, k) for k in SETTINGS} for r in recs]
     varying = [k for k in SETTINGS if len({repr(p[k]) for p in params}) > 1]
     return [", ".join(f"{k} {p[k]}" for k in varying) for p in params]
+
+
+def by_configuration(records: list[dict], key: Callable[[dict], tuple]) -> dict[tuple, list[dict]]:
+    """``records`` grouped by ``key(record)``, then by configuration (:func:`config_name`), then by the
+    training settings that tell that configuration's runs apart (:func:`setting_labels`): keys are
+    ``(*key(record), name, label)``, with ``label`` empty where no setting differs."""
+    first: dict[tuple, list[dict]] = {}
+    for r in records:
+        first.setdefault((*key(r), config_name(r)), []).append(r)
+    groups: dict[tuple, list[dict]] = {}
+    for k, g in first.items():
+        for r, label in zip(g, setting_labels(g), strict=True):
+            groups.setdefault((*k, label), []).append(r)
+    return groups
 
 
 def arm_of(rec: dict) -> str:

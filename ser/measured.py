@@ -44,7 +44,7 @@ import statistics
 from pathlib import Path
 
 from core.stats import mean_interval
-from ser.arms import is_proportion, pair_key
+from ser.arms import is_proportion, mean_spread, pair_key
 from ser.results import run_name
 
 FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "diverged", "improving", "classes")
@@ -302,7 +302,7 @@ def answer(
                 "such a difference, and say in the text that it is below budget"
             )
         return f(d, True) + ("" if math.isnan(lo) else f" [{f(lo, True)}, {f(hi, True)}]"), files
-    m, lo, hi = mean_interval(vals)
+    m, _, _ = mean_interval(vals)
     sd = statistics.stdev(vals) if len(vals) > 1 else float("nan")
     text = {
         "mean": f(m),
@@ -311,9 +311,7 @@ def answer(
         "min": f(min(vals)),
         "max": f(max(vals)),
         "range": f"{f(min(vals))} to {f(max(vals))}",
-        # two runs: their values, not a t interval spanning most of the scale (as every table of the book)
-        "interval": f(m)
-        + (f" ({f(vals[0])} and {f(vals[1])})" if len(vals) == 2 else "" if math.isnan(lo) else f" [{f(lo)}, {f(hi)}]"),
+        "interval": mean_spread(vals, f),  # as every table of the book: two runs show their values
     }[show]
     return text, files
 

@@ -15,8 +15,6 @@ import pandas as pd
 
 from ser.baselines import read_baselines
 from ser.claims import STATUSES, TOLERANCE, claim_corpus, compare_all, is_loss, load_registry
-from ser.claims import config_name as _run_name
-from ser.claims import setting_labels as _setting_labels
 from ser.markdown import md_table as _md_table
 from ser.report_baselines import baselines_page, paper_baselines
 from ser.report_evidence import paper_evidence
@@ -316,22 +314,21 @@ def runs_summary(records: list[dict], paper: str, metrics: tuple[str, ...] = ("a
     ``metrics`` in %, mean ± std over the seeds or folds run, diverged runs left out of the mean unless
     all diverged (as in the verdicts), with how many diverged, were still improving at their end, and whether
     they ran at the paper's budget (runs at and below it are separate rows)."""
-    from ser.claims import _usable, arm_of, at_paper_budget, convergence, load_registry
+    from ser.claims import _usable, arm_of, at_paper_budget, by_configuration, convergence, load_registry
 
     recs = [r for r in records if r["paper"] == paper and r["profile"] in ("paper", "cpu")]
     if not recs:
         return "No results files yet.\n"
     registry = load_registry(paper)[paper]
-    first: dict[tuple, list[dict]] = {}
-    for r in recs:
+
+    def key(r: dict) -> tuple:  # a mean never mixes runs at and below the paper's budget
         corpus = r["corpus"] + (" (substitution)" if r.get("substitution") else "")
-        budget = at_paper_budget(r, registry)  # a mean never mixes runs at and below the paper's budget
-        first.setdefault((corpus, r["protocol"], r["profile"], arm_of(r), _run_name(r), budget), []).append(r)
-    groups: dict[tuple, list[dict]] = {}
-    for (corpus, protocol, profile, arm, name, budget), g in first.items():
-        for r, label in zip(g, _setting_labels(g), strict=True):
-            key = (corpus, protocol, profile, arm, f"{name} ({label})" if label else name, budget)
-            groups.setdefault(key, []).append(r)
+        return (corpus, r["protocol"], r["profile"], arm_of(r), at_paper_budget(r, registry))
+
+    groups = {
+        (corpus, protocol, profile, arm, f"{name} ({label})" if label else name, budget): g
+        for (corpus, protocol, profile, arm, budget, name, label), g in by_configuration(recs, key).items()
+    }
     shown = {m: m.replace("_f1", "-F1").replace("_", " ") + " %" for m in metrics}
     rows = []
     arms = list(registry.get("arms") or {})  # the declaration's order of arms, then any other by name

@@ -10,12 +10,12 @@ import math
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from core.baselines import FEATURE_SETS, GRIDS, SKIP
-from core.stats import MIN_SPEAKERS, mean_interval
+from core.stats import MIN_SPEAKERS
+from ser.arms import mean_spread
 from ser.baselines import baseline_for, beside, interval_is_meaningful
 from ser.claims import diverged
 from ser.markdown import md_table
@@ -210,19 +210,18 @@ def _choose_model_group(runs: list[dict]) -> tuple[tuple, list[dict]]:
     """One arm, profile, budget, configuration and setting of ``runs``: the ``paper`` profile first, runs at
     the paper's budget first, the leak-free arms first (``clean``, ``speaker``, the paper's text, then the
     authors' code), then the group with the most runs that trained."""
-    from ser.claims import arm_of, at_paper_budget, config_name, load_registry, setting_labels
+    from ser.claims import arm_of, at_paper_budget, by_configuration, load_registry
 
     try:
         registry = load_registry(runs[0]["paper"])[runs[0]["paper"]]
     except (FileNotFoundError, KeyError):
         registry = {}
-    first: dict[tuple, list[dict]] = {}
-    for r in runs:
-        first.setdefault((r["profile"], arm_of(r), at_paper_budget(r, registry), config_name(r)), []).append(r)
-    groups: dict[tuple, list[dict]] = {}
-    for key, g in first.items():
-        for r, label in zip(g, setting_labels(g), strict=True):
-            groups.setdefault((*key[:3], f"{key[3]}, {label}" if label else key[3]), []).append(r)
+    groups = {
+        (profile, arm, budget, f"{name}, {label}" if label else name): g
+        for (profile, arm, budget, name, label), g in by_configuration(
+            runs, lambda r: (r["profile"], arm_of(r), at_paper_budget(r, registry))
+        ).items()
+    }
     rank = ("clean", "speaker", "paper_text", "as_published")
 
     def order(kv: tuple) -> tuple:
@@ -255,14 +254,8 @@ def _model_wa(runs: list[dict], chosen: tuple[tuple, list[dict]] | None = None) 
 
 
 def _with_interval(values: list[float]) -> str:
-    """Mean [t interval] over splits; with two or fewer, the values themselves (a t interval on two
-    values spans most of the scale and says less than they do)."""
-    if len(values) <= 2:
-        return _pct(float(np.mean(values))) + (
-            f" (values {' and '.join(_pct(v) for v in values)})" if len(values) == 2 else ""
-        )
-    m, low, high = mean_interval(values)
-    return f"{_pct(m)} [{_pct(low)}, {_pct(high)}]"
+    """Mean over splits with its spread, in % (:func:`ser.arms.mean_spread`)."""
+    return mean_spread(values, _pct)
 
 
 def sanity_table(baselines: list[dict]) -> pd.DataFrame:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from core.stats import difference_interval, mean_interval
-from ser.arms import arm_rows, arms_table, leak_size
+from ser.arms import arm_rows, arms_table, leak_size, mean_spread
+from ser.claims import by_configuration
 
 
 def _rec(arm, acc, profile="paper", leak=None, epochs=100, diverged=False, paper_budget=True):
@@ -33,6 +34,29 @@ def test_difference_interval_is_welch():
     d, lo, hi = difference_interval([10, 11, 12], [1, 2, 3])
     assert d == 9 and lo < 9 < hi
     assert difference_interval([1, 1], [1, 1]) == (0.0, 0.0, 0.0)
+
+
+def test_mean_spread_shows_an_unclipped_interval_two_values_or_the_mean_alone():
+    half = 4.302653 * 1.0 / math.sqrt(3)
+    assert mean_spread([98.0, 99.0, 100.0]) == f"99.0 [{99 - half:.1f}, {99 + half:.1f}]"  # past 100: not clipped
+    assert mean_spread([80.0, 84.0]) == "82.0 (80.0 and 84.0)"
+    assert mean_spread([-1.25, 3.0], "{:+.2f}".format) == "+0.88 (-1.25 and +3.00)"
+    assert mean_spread([61.7]) == "61.7" and mean_spread([]) == "–"
+
+
+def test_by_configuration_splits_a_configuration_by_the_settings_that_differ_only():
+    def rec(arm, config, lr, scheduler="plateau"):
+        return {"arm": arm, "params": {"config": config, "lr": lr, "scheduler": scheduler}}
+
+    runs = [rec("clean", "main", 0.05), rec("clean", "main", 0.1), rec("clean", "main", 0.05), rec("clean", "k3", 0.05)]
+    runs += [rec("as_published", "main", 0.05, None)]
+    groups = by_configuration(runs, lambda r: (r["arm"],))
+    assert {k: len(g) for k, g in groups.items()} == {
+        ("clean", "main", "lr 0.05"): 2,
+        ("clean", "main", "lr 0.1"): 1,
+        ("clean", "k3", ""): 1,  # one run: nothing differs
+        ("as_published", "main", ""): 1,  # its scheduler differs from no other run of its group
+    }
 
 
 def test_arm_rows_and_leak():

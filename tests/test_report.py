@@ -641,7 +641,7 @@ def test_the_baselines_page_model_column_never_mixes_arms_budgets_or_configurati
     # a setting whose runs all diverged never beats one that trained; two runs show their values
     dead = [rec("clean", 0.2, lr=0.1, diverged=True)] * 3
     cell = _model_wa(dead + [rec("clean", 0.80), rec("clean", 0.84)])
-    assert cell.startswith("82.0 (values 80.0 and 84.0) (2; `clean`, paper, lr 0.05)"), cell
+    assert cell.startswith("82.0 (80.0 and 84.0) (2; `clean`, paper, lr 0.05)"), cell
     assert _model_wa(dead) == "all 3 runs diverged (`clean`, paper)" and _model_wa([]) == "–"
 
 
