@@ -114,6 +114,37 @@ def test_every_declared_target_names_known_parameters_and_counts_on_the_committe
     assert {0, 1, 2} <= set(owed["as_published"].done) and owed["as_published"].seeds_required == 5
 
 
+def test_issue_16_targets_ask_five_seeds_where_a_run_takes_under_15_minutes():
+    """Issue 16's rule: at least 3 seeds, 5 where a run (one training: one fold of a fold target) takes
+    under 15 minutes, judged on the median recorded run of the target; a target with no record yet is
+    judged when its first runs land."""
+    import fnmatch
+    import statistics
+
+    from ser.paths import RESULTS_DIR
+    from ser.results import read_results, run_name
+
+    records = [r for r in read_results(RESULTS_DIR) if r.get("profile") == "paper" and r.get("duration_s")]
+    judged = 0
+    for paper, decl in declaration.load_all().items():
+        for t in decl.get("targets", []):
+            if t["issue"] != 16:
+                continue
+            minutes = [
+                r["duration_s"] / 60
+                for r in records
+                if r["paper"] == paper and fnmatch.fnmatchcase(run_name(r), t["runs"])
+            ]
+            assert t["seeds"] >= 3, (paper, t["name"])
+            if minutes:
+                judged += 1
+                wanted = 5 if statistics.median(minutes) < 15 else 3
+                assert t["seeds"] >= wanted, (
+                    f"{paper} {t['name']}: runs take {statistics.median(minutes):.0f} min, so {wanted} seeds"
+                )
+    assert judged >= 10
+
+
 @pytest.mark.parametrize(
     "edit, message",
     [
