@@ -32,7 +32,9 @@ show=values``:
   file, corpus, protocol and profile (a paired difference, in points; ``show=interval`` gives its
   Student t interval over the pairs); a run without such a twin is an error.
 
-A query that matches no record is an error, so a number whose evidence is gone fails the build.
+A query that matches no record is an error, so a number whose evidence is gone fails the build; only
+``show=n`` with ``diverged``, ``improving`` or ``classes`` may count none (``0``), when the runs it counts
+among exist.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ from ser.arms import is_proportion, mean_spread, pair_key
 from ser.results import run_name
 
 FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "diverged", "improving", "classes")
+# filters that count a kind of run among the runs the rest of a query selects: with ``show=n`` they may count none
+COUNT_FILTERS = frozenset({"diverged", "improving", "classes"})
 PATH_FILTERS = ("params.", "history.", "budget.")  # a dotted path into the record, compared as text
 OPTIONS = ("metric", "of", "show", "scale", "digits", "add", "vs", "budget")
 SHOWS = ("mean", "values", "same", "n", "sd", "mean_sd", "min", "max", "range", "interval", "leak", "positive")
@@ -240,9 +244,14 @@ def answer(
     records for ``vs=baseline``, read from ``papers/results/baselines`` when not given)."""
     q = parse(query, paper)
     hits = select(records, q)
+    metric, show = q.get("metric", "accuracy"), q.get("show", "mean")
+    if not hits and show == "n" and COUNT_FILTERS & set(q):
+        # "how many of these runs are still improving" may be none: the runs asked about must exist
+        base = select(records, {k: v for k, v in q.items() if k not in COUNT_FILTERS})
+        if base:
+            return "0", [Path(r.get("_file", r.get("run", "?"))).name for r in base]
     if not hits:
         raise MeasuredError(f"{{measured}} `{query}` matches no results record (paper {q.get('paper')})")
-    metric, show = q.get("metric", "accuracy"), q.get("show", "mean")
     files = [Path(r.get("_file", r.get("run", "?"))).name for r in hits]
     if show == "n":
         return str(len(hits)), files

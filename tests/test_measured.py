@@ -56,6 +56,12 @@ def test_values_means_counts_and_the_leak_come_from_the_records():
 def test_a_query_without_evidence_or_with_a_typo_is_an_error():
     with pytest.raises(MeasuredError, match="matches no results record"):
         answer("arm=speaker", RECS, "p")
+    # "how many of these runs diverged" may be none, but only where the runs it counts among exist
+    assert answer("arm=clean diverged=yes show=n", RECS, "p") == ("0", ["c-fold0.json", "c-fold1.json", "c-fold2.json"])
+    assert answer("arm=clean classes=1 show=n", RECS, "p")[0] == "0"
+    for query in ("arm=speaker diverged=yes show=n", "arm=clean diverged=yes show=values"):
+        with pytest.raises(MeasuredError, match="matches no results record"):
+            answer(query, RECS, "p")
     with pytest.raises(MeasuredError, match="unknown key 'prtocol'"):
         parse("prtocol=sd3")
     with pytest.raises(MeasuredError, match="not key=value"):
