@@ -45,7 +45,6 @@ import re
 import statistics
 from pathlib import Path
 
-from core.stats import mean_interval
 from ser.arms import is_proportion, mean_spread, pair_key
 from ser.results import run_name
 
@@ -311,7 +310,7 @@ def answer(
                 "such a difference, and say in the text that it is below budget"
             )
         return f(d, True) + ("" if math.isnan(lo) else f" [{f(lo, True)}, {f(hi, True)}]"), files
-    m, _, _ = mean_interval(vals)
+    m = statistics.fmean(vals)
     sd = statistics.stdev(vals) if len(vals) > 1 else float("nan")
     text = {
         "mean": f(m),

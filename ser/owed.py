@@ -36,6 +36,7 @@ class Owed:
     partial: dict[int, list[int]] = field(default_factory=dict)  # seed: folds recorded so far
     diverged: list[int] = field(default_factory=list)
     minutes: list[float] = field(default_factory=list)  # per complete seed, summed over its folds
+    run_minutes: list[float] = field(default_factory=list)  # per recorded training (one fold of a fold target)
     commands: list[str] = field(default_factory=list)
     runs: list[tuple[str, dict]] = field(default_factory=list)  # (run name, papermill parameters) per command
     cells: set[tuple[str, str, str]] = field(default_factory=set)  # (arm, corpus, protocol) of its records
@@ -129,6 +130,7 @@ def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Ow
         o = Owed(decl["paper"], t["name"], t["issue"], t["seeds"], t.get("folds"), about=t.get("about", ""))
         hits = [r for r in mine if fnmatch.fnmatchcase(run_name(r), t["runs"])]
         o.cells = {(r.get("arm", "paper_text"), r.get("corpus", ""), r.get("protocol", "")) for r in hits}
+        o.run_minutes = [r["duration_s"] / 60 for r in hits if r.get("duration_s")]
         by_seed: dict[int, list[dict]] = {}
         for r in hits:
             for s in _seeds_of(r):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ser.arms import mean_spread
 from ser.baselines import read_baselines
 from ser.claims import STATUSES, TOLERANCE, claim_corpus, compare_all, is_loss, load_registry
 from ser.markdown import md_table as _md_table
@@ -231,12 +232,13 @@ def _baseline_cell(row: pd.Series) -> str:
     """The best reference baseline on the same splits: value [interval] in the claim's unit."""
     if not row.get("baseline_n"):
         return "–"
+    unit, values = row["unit"], row.get("baseline_values")
+    if isinstance(values, list) and len(values) > 1:  # over splits, as every table writes runs
+        return f"{mean_spread(values, lambda v: _fmt(v, unit))} (n={row['baseline_n']})"
+    # one split: the baseline's own bootstrap interval over its test items (from ser.baselines.beside)
     low, high = row["baseline_low"], row["baseline_high"]
-    interval = "" if math.isnan(low) else f" [{_fmt(low, row['unit'])}, {_fmt(high, row['unit'])}]"
-    values = row.get("baseline_values")
-    if isinstance(values, list) and len(values) == 2:  # two splits: their values, not a t interval
-        interval = f" ({_fmt(values[0], row['unit'])} and {_fmt(values[1], row['unit'])})"
-    return f"{_fmt(row['baseline_mean'], row['unit'])}{interval} (n={row['baseline_n']})"
+    interval = "" if math.isnan(low) else f" [{_fmt(low, unit)}, {_fmt(high, unit)}]"
+    return f"{_fmt(row['baseline_mean'], unit)}{interval} (n={row['baseline_n']})"
 
 
 def _versus_cell(row: pd.Series) -> str:
@@ -827,10 +829,9 @@ def _box_baselines(
         if not b["n"]:
             continue
         n, s = len(b["values"]), "s" if len(b["values"]) > 1 else ""
-        # never clipped to [0, 100] (as every interval of the book); two splits: their two values
-        if n == 2:
-            value = f"{k * b['mean']:.1f} ({k * b['values'][0]:.1f} and {k * b['values'][1]:.1f})"
-        else:
+        if n > 1:  # over splits, as every table writes runs (never clipped; two splits: their values)
+            value = mean_spread([k * v for v in b["values"]])
+        else:  # one split: the baseline's bootstrap interval over its test items
             interval = "" if math.isnan(b["low"]) else f" [{k * b['low']:.1f}, {k * b['high']:.1f}]"
             value = f"{k * b['mean']:.1f}{interval}"
         cells.append(f"`{label}` split{s}: {value} ({n} split{s}; {b['baseline']})")

@@ -679,5 +679,9 @@ def test_the_comparison_baseline_cell_shows_two_splits_as_values():
 
     row = {"baseline_n": 2, "baseline_mean": 83.0, "baseline_low": 70.3, "baseline_high": 95.7, "unit": "%"}
     assert _baseline_cell(pd.Series(row | {"baseline_values": [82.0, 84.0]})) == "83.00 (82.00 and 84.00) (n=2)"
-    three = _baseline_cell(pd.Series(row | {"baseline_n": 3, "baseline_values": [82.0, 84.0, 83.0]}))
-    assert three == "83.00 [70.30, 95.70] (n=3)"  # as computed, never clipped
+    # three splits: the t interval over the splits' values, never clipped to 100
+    three = _baseline_cell(pd.Series(row | {"baseline_n": 3, "baseline_values": [95.0, 99.0, 100.0]}))
+    assert three == "98.00 [91.43, 104.57] (n=3)"
+    # one split: the baseline's own bootstrap interval over its test items, as given
+    one = _baseline_cell(pd.Series(row | {"baseline_n": 1, "baseline_values": [83.0]}))
+    assert one == "83.00 [70.30, 95.70] (n=1)"
