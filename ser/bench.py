@@ -94,8 +94,14 @@ def main(argv: list[str] | None = None) -> int:
         from ser.bench_train import main as train_main
 
         return train_main(argv[1:])
+    if argv and argv[0] == "ab":  # the whole trainer at two commits
+        from ser.bench_ab import main as ab_main
+
+        return ab_main(argv[1:])
     p = argparse.ArgumentParser(
-        prog="ser bench", description=__doc__.splitlines()[0], epilog="ser bench train --help: the training benchmark"
+        prog="ser bench",
+        description=__doc__.splitlines()[0],
+        epilog="ser bench train --help: the training benchmark; ser bench ab --help: the trainer at two commits",
     )
     p.add_argument("--corpus", default="eyase")
     p.add_argument("--files", type=int, default=40)

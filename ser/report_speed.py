@@ -285,6 +285,19 @@ def agreement(rows: list[dict]) -> str:
     return " ".join(out)
 
 
+def _ab_conditions(res: dict) -> str:
+    """The run's own sentence, then what ``ser bench ab`` measured of the conditions (files it wrote)."""
+    parts = [res.get("conditions", "")]
+    if "mode" in res:
+        parts.append(
+            ("the two sides at the same time" if res["mode"] == "pair" else "the sides one after the other")
+            + f", started {res['started']} at load {res['load_average_at_start']:.2f}"
+            + (f"; the {'after' if res['lag_s'] > 0 else 'before'} side ended {abs(res['lag_s']):.0f} s before the "
+               "other, which then ran alone" if res["mode"] == "pair" and abs(res["lag_s"]) >= 1 else "")
+        )  # fmt: skip
+    return "; ".join(p for p in parts if p)
+
+
 def trainer_ab(bench_dir: Path) -> str:
     """Markdown: the whole trainer then and now (``ab-*.json``: one model's notebook run at two commits, side by
     side on the same machine at the same time), seconds per epoch and their ratio; empty without such files."""
@@ -299,11 +312,13 @@ def trainer_ab(bench_dir: Path) -> str:
                 "before (commit)": b["commit"][:7],
                 "after (commit)": a["commit"][:7],
                 "epochs each": res["epochs"],
-                "training items per epoch": f"{b['n_train']:,} / {a['n_train']:,}",
+                "training items per epoch": " / ".join(
+                    f"{x['n_train']:,}" if x.get("n_train") else "–" for x in [b, a]
+                ),
                 "s per epoch before": _f(b["s_per_epoch"]),
                 "s per epoch after": _f(a["s_per_epoch"]),
                 "speed-up (before / after)": _f(b["s_per_epoch"] / a["s_per_epoch"], 2),
-                "conditions": f"{res['device']}; {res['conditions']}",
+                "conditions": f"{res['device']}; {_ab_conditions(res)}",
             }
         )
     if not rows:
