@@ -680,10 +680,9 @@ def versus(metric: str, b: dict) -> tuple[str, float]:
 def write_bench(path: Path, statuses: Sequence[dict[str, Any]], wall_s: float, workers: int) -> dict[str, Any]:
     """Record the timing of a baseline matrix: wall time, CPU time in the jobs, and their ratio to
     ``workers`` cores (how well the fan-out used the machine), with the load average and commit."""
-    import json
     import os
 
-    from core.io import atomic_write
+    from core.io import write_json
     from ser.results import device_info, git_commit
 
     done = [s for s in statuses if s["status"] == "done"]
@@ -702,8 +701,5 @@ def write_bench(path: Path, statuses: Sequence[dict[str, Any]], wall_s: float, w
         "device": device_info(),
         "git_commit": git_commit(),
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as fh:
-        fh.write(json.dumps(rec, indent=1) + "\n")
+    write_json(path, rec)
     return rec

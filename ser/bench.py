@@ -111,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     res = run(a.corpus, a.files, a.root)
     print(json.dumps(res, indent=1))
     if a.out:
-        a.out.write_text(json.dumps(res, indent=1) + "\n")
+        from core.io import write_json
+
+        write_json(a.out, res)
     return 0
 
 

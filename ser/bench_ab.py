@@ -211,10 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{res['model']}: {b['s_per_epoch']:.1f} s per epoch at {b['commit'][:7]}, {f['s_per_epoch']:.1f} at "
           f"{f['commit'][:7]}: {res['speedup']:.2f}x ({res['mode']})")  # fmt: skip
     if a.out:
-        from core.io import atomic_write
+        from core.io import write_json
 
-        with atomic_write(a.out) as fh:
-            fh.write(json.dumps(res, indent=1) + "\n")
+        write_json(a.out, res)
     return 0
 
 

@@ -17,7 +17,6 @@ recorded with them).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import time
@@ -492,10 +491,9 @@ def main(argv: list[str] | None = None) -> int:
     res = run(**kw) if a.concurrent == 1 else run_concurrent(a.concurrent, **kw)
     print(table(res))
     if a.out:
-        from core.io import atomic_write
+        from core.io import write_json
 
-        with atomic_write(a.out) as fh:
-            fh.write(json.dumps(res, indent=1) + "\n")
+        write_json(a.out, res)
     return 0
 
 

@@ -194,3 +194,14 @@ def test_a_malformed_manifest_is_an_error_naming_its_line(tmp_path):
     (tmp_path / "SHA256SUMS").write_text("abc  x.flac\n")
     with pytest.raises(ValueError, match=r"SHA256SUMS:1: not a"):
         read_manifest(tmp_path / "SHA256SUMS")
+
+
+def test_write_json_writes_whole_indented_json_and_leaves_the_old_file_on_error(tmp_path):
+    from core.io import write_json
+
+    path = tmp_path / "sub" / "r.json"
+    write_json(path, {"a": [1, 2]})
+    assert path.read_text() == '{\n "a": [\n  1,\n  2\n ]\n}\n'
+    with pytest.raises(TypeError):
+        write_json(path, {"b": object()})  # not serialisable: the earlier file stays whole
+    assert json.loads(path.read_text()) == {"a": [1, 2]} and [p.name for p in path.parent.iterdir()] == ["r.json"]
