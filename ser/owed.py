@@ -308,6 +308,32 @@ def queue(owed: list[Owed], limit: int | None = None) -> list[tuple[str, str, di
     return out[:limit] if limit is not None else out
 
 
+def nav_title(paper: str, name: str) -> str:
+    """A replication page's title in the sidebar: its run name less the paper's prefix (``emodb-sd-clean-seed1``),
+    since the sidebar already nests it under the paper's chapter; the page keeps its full title."""
+    rest = name[len(paper) + 1 :] if name.startswith(paper + "-") else ""
+    return rest or "default run"
+
+
+def titled_toc(toc: str) -> str:
+    """``toc`` with a ``title:`` line (:func:`nav_title`) under every replication page that has none (the page's
+    paper is the chapter it sits under); titles already there are kept."""
+    lines, out, paper = toc.split("\n"), [], ""
+    for i, ln in enumerate(lines):
+        out.append(ln)
+        entry = ln.strip()
+        if entry.startswith("- file: chapters/"):
+            paper = entry.removeprefix("- file: chapters/")
+        elif entry.startswith("- file: replications/"):
+            following = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if not following.startswith("title:"):
+                indent = ln[: len(ln) - len(ln.lstrip())] + "  "
+                out.append(
+                    f"{indent}title: {json.dumps(nav_title(paper, entry.removeprefix('- file: replications/')))}"
+                )
+    return "\n".join(out)
+
+
 def _toc_lines(toc: str, paper: str) -> list[str]:
     return [ln for ln in toc.split("\n") if ln.strip() in (f"- file: replications/{paper}", f"- file: chapters/{paper}")
             or ln.strip().startswith(f"- file: replications/{paper}-")]  # fmt: skip
@@ -344,8 +370,10 @@ def declare(paper: str, name: str, params: dict, root: Path | None = None) -> No
     if lines[last].strip() == f"- file: chapters/{paper}":
         raise ValueError(f"_toc.yml: chapters/{paper} has no sections yet: add its first page by hand")
     indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())]
+    if last + 1 < len(lines) and lines[last + 1].strip().startswith("title:"):  # the last page's own title line
+        last += 1
     lines.insert(last + 1, indent + f"- file: replications/{name}")
-    atomic_text(toc_path, "\n".join(lines))
+    atomic_text(toc_path, titled_toc("\n".join(lines)))
 
 
 def undeclare(paper: str, name: str, root: Path | None = None) -> None:
@@ -358,7 +386,13 @@ def undeclare(paper: str, name: str, root: Path | None = None) -> None:
         (root / "_toc.yml", lambda ln: ln.strip() == f"- file: replications/{name}"),
     ):
         lines = path.read_text().split("\n")
-        kept = [ln for ln in lines if not gone(ln)]
+        kept: list[str] = []
+        for i, ln in enumerate(lines):
+            if gone(ln):
+                continue
+            if i and gone(lines[i - 1]) and ln.strip().startswith("title:"):  # the page's sidebar title goes with it
+                continue
+            kept.append(ln)
         if kept != lines:
             atomic_text(path, "\n".join(kept))
 

@@ -250,8 +250,10 @@ def test_declare_adds_a_run_and_its_page_and_undeclare_takes_both_back(tmp_path)
     declaration.validate_declaration(decl, "cnn_blstm_attention.yaml")
     toc = (root / "_toc.yml").read_text().split("\n")
     at = toc.index("          - file: replications/cnn_blstm_attention-tess-clean-seed7")
-    assert toc[at - 1].strip().startswith("- file: replications/cnn_blstm_attention-")  # after the chapter's pages
-    assert toc[at + 1].strip().startswith("- file: chapters/")  # before the next chapter
+    assert toc[at + 1] == '            title: "tess-clean-seed7"'  # its short sidebar title
+    assert toc[at - 2].strip().startswith("- file: replications/cnn_blstm_attention-")  # after the chapter's pages
+    assert toc[at - 1].strip().startswith("title:")  # (and the last one's title)
+    assert toc[at + 2].strip().startswith("- file: chapters/")  # before the next chapter
     with pytest.raises(ValueError, match="declared with other parameters"):
         declare("cnn_blstm_attention", "cnn_blstm_attention-tess-clean-seed7", params | {"seeds": [8]}, root)
     undeclare("cnn_blstm_attention", "cnn_blstm_attention-tess-clean-seed7", root)
@@ -350,3 +352,27 @@ def test_the_time_owed_is_summed_from_recorded_minutes_and_says_what_it_cannot_e
         "to estimate from"
     )
     assert time_owed([done]) == ""
+
+
+def test_every_replication_page_has_its_short_title_in_the_sidebar():
+    """The sidebar nests each run's page under its paper's chapter, so it shows the run name less the paper's
+    prefix (the page itself keeps the paper's full title); `declare` writes it, `titled_toc` adds missing ones."""
+    import yaml
+
+    from ser.owed import nav_title, titled_toc
+    from ser.paths import REPO_ROOT
+
+    toc_text = (REPO_ROOT / "_toc.yml").read_text()
+    assert titled_toc(toc_text) == toc_text
+    toc = yaml.safe_load(toc_text)
+    chapters = [c for part in toc["parts"] for c in part["chapters"] if c["file"].startswith("chapters/")]
+    pages = [(c["file"].removeprefix("chapters/"), s) for c in chapters for s in c.get("sections", [])]
+    assert len(pages) > 50
+    for paper, s in pages:
+        assert s["title"] == nav_title(paper, s["file"].removeprefix("replications/")), s
+    assert nav_title("emotionnet", "emotionnet") == "default run"
+    assert nav_title("wavelet_cnn_lstm", "wavelet_cnn_lstm-emodb-sd-clean-seed1") == "emodb-sd-clean-seed1"
+    # a title already written (by hand) is kept
+    assert titled_toc("  - file: chapters/p\n    sections:\n      - file: replications/p-x\n        title: Mine") == (
+        "  - file: chapters/p\n    sections:\n      - file: replications/p-x\n        title: Mine"
+    )
