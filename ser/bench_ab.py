@@ -128,6 +128,7 @@ def ab(
     if not (repo / "papers" / f"{paper}.ipynb").exists():
         raise ABError(f"no notebook papers/{paper}.ipynb in {repo}")
     commits = {"before": _git(repo, "rev-parse", before), "after": _git(repo, "rev-parse", after)}
+    own_work = work is None  # a folder of our own is removed after a success (a failure keeps its logs)
     work = Path(work or tempfile.mkdtemp(prefix="ser-ab-"))
     trees: dict[str, Path] = {}
     try:
@@ -159,6 +160,8 @@ def ab(
     finally:
         for tree in trees.values():
             subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)], capture_output=True)
+    if own_work:  # the two sides' feature caches can take hundreds of MB
+        shutil.rmtree(work, ignore_errors=True)
     arm = params.get("arm") or "paper_text"
     lag = ended["before"] - ended["after"] + 0.0 if mode == "pair" else 0.0
     return {

@@ -89,6 +89,7 @@ def test_ab_runs_both_commits_with_the_same_parameters_and_own_caches(repo, tmp_
     assert all(p["corpus"] == "c" and p["profile"] == "cpu" for _, p, _ in calls)
     caches = {s: env["SER_CACHE"] for s, _, env in calls}
     assert caches["old"] != caches["new"] and all(env["OMP_NUM_THREADS"] == "1" for *_, env in calls)
+    assert (tmp_path / "w" / "after" / "timed.log").exists()  # a folder given by the caller is kept
     # the worktrees are gone afterwards
     listed = subprocess.run(["git", "-C", str(repo), "worktree", "list"], capture_output=True, text=True).stdout
     assert len(listed.strip().splitlines()) == 1
@@ -123,3 +124,29 @@ def test_the_speed_page_shows_an_ab_file_with_its_measured_conditions(repo, tmp_
     row = next(line for line in md.splitlines() if line.startswith("| ab-toy-pair.json"))
     assert "| 5.0 | 4.0 | 1.25 |" in row and "a test; the two sides at the same time, started" in row
     assert "| 40 / 40 |" in row
+
+
+def test_a_folder_of_its_own_is_removed_after_a_success_and_kept_after_a_failure(repo, tmp_path, monkeypatch):
+    import tempfile
+
+    made = []
+
+    def mkdtemp(prefix=""):
+        made.append(tmp_path / f"own{len(made)}")
+        made[-1].mkdir()
+        return str(made[-1])
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    ab("toy", {}, before="HEAD~1", epochs=1, repo=repo, runner=_fake_runner({"old": 2.0, "new": 1.0}),
+       progress=lambda _: None)  # fmt: skip
+    assert not made[0].exists()  # its feature caches and logs are gone
+    with pytest.raises(ABError):
+        ab(
+            "toy",
+            {},
+            before="HEAD~1",
+            repo=repo,
+            runner=_fake_runner({"new": 1.0}, fail="old"),
+            progress=lambda _: None,
+        )
+    assert (made[1] / "before" / "warmup.log").exists()  # the failed side's log is kept for the error it names
