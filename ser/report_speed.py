@@ -332,7 +332,9 @@ def trainer_ab(bench_dir: Path) -> str:
             "change of load touches both), for a few epochs of the same profile and seed; the seconds per epoch are "
             "each run's fit time over its epochs, validation included. The step-level speed-ups in the tables above "
             "time only the last changes to the step; this times all of them at once, loader and evaluation "
-            "included.",
+            "included. Made by `ser bench ab` (its `--help` says how); the conditions column gives the machine's "
+            "state and, for files it wrote, how long the later side ran alone at the end (which makes the ratio an "
+            "underestimate).",
             "",
             md_table(pd.DataFrame(rows)),
             "",
