@@ -41,15 +41,19 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def side_env(work: Path, tree: Path, data_root: str | None) -> dict[str, str]:
-    """The environment of one side: its own tree first on the path, its own caches, one thread."""
+    """The environment of one side: its own tree first on the path, its own caches (numba's too: two
+    processes compiling librosa into one cache at once corrupt it, see ``core.config.private_numba_cache``),
+    one thread (the variables ``ser reproduce``'s workers set)."""
+    from ser.fanout import THREAD_VARS
+
     env = dict(os.environ)
     env.update(
         PYTHONPATH=str(tree),
         SER_CACHE=str(work / "cache"),
         XDG_CACHE_HOME=str(work / "xdg"),
-        OMP_NUM_THREADS="1",
-        MKL_NUM_THREADS="1",
+        NUMBA_CACHE_DIR=str(work / "numba"),
     )
+    env.update(dict.fromkeys(THREAD_VARS, "1"))
     if data_root:
         env["SER_DATA"] = data_root
     return env

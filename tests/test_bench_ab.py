@@ -89,6 +89,8 @@ def test_ab_runs_both_commits_with_the_same_parameters_and_own_caches(repo, tmp_
     assert all(p["corpus"] == "c" and p["profile"] == "cpu" for _, p, _ in calls)
     caches = {s: env["SER_CACHE"] for s, _, env in calls}
     assert caches["old"] != caches["new"] and all(env["OMP_NUM_THREADS"] == "1" for *_, env in calls)
+    numba = {s: env["NUMBA_CACHE_DIR"] for s, _, env in calls}
+    assert numba["old"] != numba["new"]  # never one numba cache for two processes at once
     assert (tmp_path / "w" / "after" / "timed.log").exists()  # a folder given by the caller is kept
     # the worktrees are gone afterwards
     listed = subprocess.run(["git", "-C", str(repo), "worktree", "list"], capture_output=True, text=True).stdout
