@@ -86,6 +86,12 @@ def summarize(results: Path) -> dict:
     }
 
 
+def timing_budget(profile: str | None, epochs: int) -> dict:
+    """The ``budget`` block of an A/B file: a few epochs per side to time the trainer, never a result."""
+    return {"profile": profile, "epochs": epochs, "paper_budget": False,
+            "purpose": "timing: each side trains this many epochs to measure seconds per epoch; no result"}  # fmt: skip
+
+
 Runner = Callable[[list[str], dict[str, str], Path], "subprocess.Popen"]
 
 
@@ -175,6 +181,7 @@ def ab(
         "params": params,
         "seed": params.get("seed", 0),
         "epochs": epochs,
+        "budget": timing_budget(params.get("profile"), epochs),
         "threads": 1,
         "concurrent": 2 if mode == "pair" else 1,
         "mode": mode,

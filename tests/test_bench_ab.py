@@ -84,6 +84,7 @@ def test_ab_runs_both_commits_with_the_same_parameters_and_own_caches(repo, tmp_
              runner=_fake_runner({"old": 6.0, "new": 2.0}, calls=calls), progress=lambda _: None)  # fmt: skip
     assert res["speedup"] == pytest.approx(3.0) and res["before"]["s_per_epoch"] == pytest.approx(6.0)
     assert res["model"] == "toy/paper_text" and res["mode"] == "pair" and res["epochs"] == 3
+    assert res["budget"]["paper_budget"] is False and res["budget"]["epochs"] == 3  # a timing run, never a result
     # a warm-up epoch then the timed epochs, on each side, with the same parameters otherwise
     assert sorted((s, p["epochs"]) for s, p, _ in calls) == [("new", 1), ("new", 3), ("old", 1), ("old", 3)]
     assert all(p["corpus"] == "c" and p["profile"] == "cpu" for _, p, _ in calls)
