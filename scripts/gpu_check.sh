@@ -30,8 +30,10 @@ fi
 
 model_args=()
 for m in ${MODELS:-}; do model_args+=(--model "$m"); done
+fail=0  # the exit status: 1 when the benchmark failed, 2 when a job of step 2 did (both still run)
 $PY -m ser.bench_train --device "$DEVICE" --threads "${THREADS:-8}" \
   "${model_args[@]}" --out "$OUT/train-bench-$DEVICE.json" 2>&1 | tee "$OUT/bench.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "the benchmark failed: $OUT/bench.log" | tee -a "$OUT/bench.log"; fail=1; }
 
 missing=$($PY -c 'import importlib.util as u; print(" ".join(m for m in ("librosa", "soundfile", "papermill", "ipykernel") if u.find_spec(m) is None))')
 # The paper-budget runs a CPU cannot afford, in order of value (JOBS overrides: "notebook:corpus:name:papermill
@@ -77,8 +79,11 @@ else
     SER_DATA="$(cd "$GPU_DATA" && pwd)" SER_CACHE=/tmp/ser-cache timeout "${ARM_TIMEOUT:-420}" $PY -m papermill \
       "papers/$nb.ipynb" "$work/$name.ipynb" -p profile paper -p record True -p results_dir "$work/results/$nb" \
       "${extra[@]}" 2>&1 | tail -5 | tee -a "$OUT/arms.log"
-    echo "$name: exit ${PIPESTATUS[0]}" | tee -a "$OUT/arms.log"
+    rc=${PIPESTATUS[0]}
+    echo "$name: exit $rc" | tee -a "$OUT/arms.log"
+    [ "$rc" -eq 0 ] || [ "$fail" -ne 0 ] || fail=2
     tar -czf "$OUT/arms.tar.gz" -C "$work" . 2>/dev/null
   done
 fi
 ls -la "$OUT"
+exit $fail

@@ -499,7 +499,8 @@ def test_a_pretrained_model_resizes_its_input_and_takes_the_coauthors_head_penal
 def test_the_code_arms_fine_tune_vgg19_from_a_local_weights_file(tmp_path):
     """The VGG19 block of the code arms, end to end at the smoke profile: a local weights file (here a random
     donor in torchvision's layout: a test of the path, not of ImageNet) is loaded, fine-tuned with the
-    co-author's settings on the under-sampled 65/17.5/17.5 split, and recorded."""
+    co-author's settings (Adam 1e-4, best validation accuracy, Keras' plateau rule halving the rate) on the
+    under-sampled set (every class cut to the same count) split 65/17.5/17.5, and recorded."""
     torch.manual_seed(0)
     donor = PretrainedClassifier("vgg19")
     path = tmp_path / "vgg19.pth"
@@ -512,6 +513,11 @@ def test_the_code_arms_fine_tune_vgg19_from_a_local_weights_file(tmp_path):
     train = vgg["params"]["train"]
     assert train["lr"] == 1e-4 and train["monitor"] == "val_acc" and train["scheduler_factor"] == 0.5
     assert 0.0 <= vgg["metrics"]["accuracy/vgg19"] <= 1.0 and vgg["n_test"] > 0
+    hist, n_labels = vgg["history"], len(vgg["labels"])
+    total = hist["train_items"] + hist["val_items"] + vgg["n_test"]
+    assert total % n_labels == 0  # under-sampled: every class has the smallest class's count
+    for n in (hist["val_items"], vgg["n_test"]):  # 17.5 % each, to the item (a 70/15/15 split is 1.75 items off here)
+        assert abs(n - 0.175 * total) <= 1, (total, hist["train_items"], hist["val_items"], vgg["n_test"])
 
 
 def test_the_chapter_says_what_the_tess_step_budget_records_show():

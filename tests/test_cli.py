@@ -379,9 +379,10 @@ def test_the_default_is_two_one_thread_workers_only_for_several_runs_on_two_core
     assert default_workers(1, cores=2) == 1 and default_workers(5, cores=1) == 1
 
 
-def test_gpu_script_runs_without_a_gpu_and_writes_as_it_goes(tmp_path):
+def test_gpu_script_runs_without_a_gpu_and_says_when_a_step_failed(tmp_path):
     """scripts/gpu_check.sh, prepared for a lent GPU, checked here on the CPU: the benchmark file
-    lands in $OUT and the BAVED arms say why they were skipped."""
+    lands in $OUT, the BAVED arms say why they were skipped, and a failed benchmark makes the
+    script's exit status non-zero (the later steps still run)."""
     import json
     import os
     import subprocess
@@ -402,6 +403,13 @@ def test_gpu_script_runs_without_a_gpu_and_writes_as_it_goes(tmp_path):
     assert len(planned) == 15 and "eyase-speaker-fold4" in planned
     assert "-p arm clean -p corpus eyase -p protocol kfold -p studies False -y {folds: [0]}" in log[1]
     assert "baved-clean-fold0 skipped: no " in "\n".join(log)
+
+    env["MODELS"], env["OUT"] = "no_such_model", str(tmp_path / "out2")
+    proc = subprocess.run(["bash", "scripts/gpu_check.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "the benchmark failed" in (tmp_path / "out2" / "bench.log").read_text()
+    assert (tmp_path / "out2" / "arms.log").exists()  # step 2 still ran (here: its dry plan)
 
 
 def test_a_run_that_is_up_to_date_is_not_run_again(tmp_path, monkeypatch):
