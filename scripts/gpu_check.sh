@@ -31,7 +31,7 @@ fi
 
 model_args=()
 for m in ${MODELS:-}; do model_args+=(--model "$m"); done
-fail=0  # the exit status: 1 when the benchmark failed, 2 when a job of step 2 did (both still run)
+fail=0  # the exit status the header states
 $PY -m ser.bench_train --device "$DEVICE" --threads "${THREADS:-8}" \
   "${model_args[@]}" --out "$OUT/train-bench-$DEVICE.json" 2>&1 | tee "$OUT/bench.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "the benchmark failed: $OUT/bench.log" | tee -a "$OUT/bench.log"; fail=1; }
