@@ -37,6 +37,7 @@ class Owed:
     diverged: list[int] = field(default_factory=list)
     minutes: list[float] = field(default_factory=list)  # per complete seed, summed over its folds
     run_minutes: list[float] = field(default_factory=list)  # per recorded training (one fold of a fold target)
+    fold_minutes: list[float] = field(default_factory=list)  # per recorded (seed, fold) of a fold target, summed
     commands: list[str] = field(default_factory=list)
     runs: list[tuple[str, dict]] = field(default_factory=list)  # (run name, papermill parameters) per command
     cells: set[tuple[str, str, str]] = field(default_factory=set)  # (arm, corpus, protocol) of its records
@@ -57,6 +58,27 @@ class Owed:
         often stops early, so it would understate what the next seed costs)."""
         kept = [m for s, m in zip(self.done, self.minutes, strict=True) if s not in self.diverged] or self.minutes
         return statistics.median(kept) if kept else None
+
+    @property
+    def fold_median(self) -> float | None:
+        """Median minutes per fold (a fold's records summed: the main run and its companions), complete seed
+        or not: the estimate of a fold target that has no complete seed yet."""
+        return statistics.median(self.fold_minutes) if self.folds and self.fold_minutes else None
+
+    @property
+    def seed_estimate(self) -> float | None:
+        """Minutes per seed: the median of complete seeds, else the median fold times the folds."""
+        if self.median_minutes is not None:
+            return self.median_minutes
+        return None if self.fold_median is None else self.fold_median * len(self.folds or [])
+
+    @property
+    def seeds_owed(self) -> float:
+        """Seeds still to run, a started seed counting by the fraction of its folds still missing."""
+        if not self.folds:
+            return float(self.missing)
+        started = [self.partial[s] for s in sorted(self.partial)][: self.missing]  # finished first, as owed
+        return self.missing - sum(len(set(f) & set(self.folds)) / len(self.folds) for f in started)
 
     @property
     def state(self) -> str:
@@ -117,6 +139,18 @@ def _owe(o: Owed, decl: dict, t: dict, seed: int, folds: list[int] | None, per_f
         o.runs.append((name, run_params(decl, t["params"], seed, part)))
 
 
+def _tie(r: dict) -> tuple:
+    """What ties the records one notebook run wrote: cell, seed, fold and commit."""
+    return (r.get("arm"), r.get("corpus"), r.get("protocol"), tuple(_seeds_of(r)), r.get("fold"), r.get("git_commit"))
+
+
+def _companions(hits: list[dict], records: list[dict]) -> list[dict]:
+    """The records written beside ``hits`` by the same notebook runs that a target's pattern does not name
+    (the wavelet notebook's lr-0.001 companion of each fold): their time is part of what a seed costs."""
+    ties = {_tie(r) for r in hits if r.get("git_commit")}
+    return [r for r in records if _tie(r) in ties and not any(r is h for h in hits)]
+
+
 def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Owed]:
     """Every target of ``decl`` against ``records`` (read by :func:`ser.results.read_results`); with
     ``per_fold``, a seed of a fold target is owed as one run per fold (each short enough to end within a
@@ -131,6 +165,12 @@ def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Ow
         hits = [r for r in mine if fnmatch.fnmatchcase(run_name(r), t["runs"])]
         o.cells = {(r.get("arm", "paper_text"), r.get("corpus", ""), r.get("protocol", "")) for r in hits}
         o.run_minutes = [r["duration_s"] / 60 for r in hits if r.get("duration_s")]
+        by_fold: dict[tuple[int, int], float] = {}
+        for r in hits + _companions(hits, mine):
+            if r.get("fold") is not None and r.get("duration_s"):
+                key = (_seeds_of(r)[0], int(r["fold"]))
+                by_fold[key] = by_fold.get(key, 0.0) + r["duration_s"] / 60
+        o.fold_minutes = list(by_fold.values())
         by_seed: dict[int, list[dict]] = {}
         for r in hits:
             for s in _seeds_of(r):
@@ -141,7 +181,7 @@ def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Ow
                 o.partial[s] = have
                 continue
             o.done.append(s)
-            o.minutes.append(sum(r.get("duration_s", 0.0) for r in recs) / 60)
+            o.minutes.append(sum(r.get("duration_s", 0.0) for r in recs + _companions(recs, mine)) / 60)
             if any(diverged(r) for r in recs):
                 o.diverged.append(s)
         taken = set(o.done) | set(o.partial)
@@ -190,12 +230,14 @@ def page(owed: list[Owed]) -> str:
         return head + "No paper declares targets.\n"
     rows = [
         "| paper | target | issue | seeds asked | seeds recorded | of which diverged | started, folds missing | "
-        "still to run | minutes per seed (median of recorded) |",
+        "still to run | minutes per seed (median of recorded, or folds x median per fold) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for o in owed:
         partial = "; ".join(f"seed {s}: has folds {_seeds(f)}" for s, f in o.partial.items()) or "–"
-        minutes = "–" if o.median_minutes is None else _minutes(o.median_minutes)
+        minutes = "–" if o.seed_estimate is None else _minutes(o.seed_estimate)
+        if o.median_minutes is None and o.fold_median is not None:
+            minutes += f" ({len(o.folds or [])} folds x {_minutes(o.fold_median)})"
         rows.append(
             f"| {o.paper} | `{o.name}` | #{o.issue} | {o.seeds_required}"
             + (f" x folds {_seeds(o.folds)}" if o.folds else "")
@@ -260,15 +302,48 @@ def _owed_runs(owed: list[Owed]) -> str:
     return f"{total} seed runs" + (f" ({distinct} notebook runs: {' and '.join(why)})" if why else "")
 
 
+def _corpus(o: Owed) -> str | None:
+    return next((p.get("corpus") for _, p in o.runs if p.get("corpus")), None)
+
+
 def time_owed(owed: list[Owed]) -> str:
-    """The owed runs' time from each target's median recorded minutes per seed (one process), and how many
-    targets have no recorded seed to estimate from: ``about 12.5 h (3 targets without an estimate)``."""
-    known = [o.missing * o.median_minutes for o in owed if o.missing and o.median_minutes is not None]
-    unknown = sum(1 for o in owed if o.missing and o.median_minutes is None)
-    text = f"about {sum(known) / 60:.1f} h of one process from the recorded minutes per seed" if known else ""
+    """The owed runs' time from each target's median recorded minutes per seed (one process), or, for a fold
+    target with no complete seed, its median minutes per fold times the folds; a started seed counts by
+    the folds it still lacks. A target with nothing recorded borrows the estimate of a target of the same
+    paper, corpus and folds (said apart); the rest are counted as without an estimate:
+    ``about 12.5 h of one process ..., about 30.0 h more ..., and 3 target(s) with no ... to estimate from``."""
+    known = [o.seeds_owed * o.seed_estimate for o in owed if o.missing and o.seed_estimate is not None]
+    by_fold = any(o.missing and o.median_minutes is None and o.seed_estimate is not None for o in owed)
+    borrowed, unknown = [], 0
+    for o in (o for o in owed if o.missing and o.seed_estimate is None):
+        kin = [
+            k.seed_estimate
+            for k in owed
+            if k.seed_estimate is not None and (k.paper, k.folds) == (o.paper, o.folds) and _corpus(k) == _corpus(o)
+        ]
+        if kin and _corpus(o):
+            borrowed.append(o.seeds_owed * statistics.median(kin))
+        else:
+            unknown += 1
+    text = ""
+    if known:
+        text = f"about {sum(known) / 60:.1f} h of one process from the recorded minutes per seed"
+        text += " (per fold where no seed is complete)" if by_fold else ""
+    if borrowed:
+        text += (", " if text else "") + (
+            f"about {sum(borrowed) / 60:.1f} h more for {len(borrowed)} target(s) with nothing recorded, "
+            "from the targets of the same paper and corpus"
+        )
     if unknown:
-        text += (", and " if text else "") + f"{unknown} target(s) with no recorded seed to estimate from"
+        text += (", and " if text else "") + f"{unknown} target(s) with no recorded seed or fold to estimate from"
     return text
+
+
+def _per_seed(o: Owed) -> str:
+    """``~15 min per seed``, or for a fold target with no complete seed ``~152 min per fold``; "" if unknown."""
+    if o.median_minutes is not None:
+        return f"~{_minutes(o.median_minutes)} min per seed"
+    return "" if o.fold_median is None else f"~{_minutes(o.fold_median)} min per fold"
 
 
 def report(owed: list[Owed]) -> str:
@@ -279,7 +354,7 @@ def report(owed: list[Owed]) -> str:
         state = o.state
         extra = f", diverged {_seeds(o.diverged)}" if o.diverged else ""
         extra += "".join(f", seed {s} lacks folds" for s in o.partial)
-        mins = "" if o.median_minutes is None else f", ~{_minutes(o.median_minutes)} min per seed"
+        mins = f", {_per_seed(o)}" if _per_seed(o) else ""
         lines.append(
             f"{o.paper:<20} {o.name:<34} #{o.issue} seeds {len(o.done)}/{o.seeds_required}"
             f" ({_seeds(o.done)}{extra}{mins}): {state}"

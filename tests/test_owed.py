@@ -72,6 +72,39 @@ def test_fold_targets_need_every_fold_and_finish_a_started_seed_first():
     assert "seed 1: has folds 1" in page([o])
 
 
+def test_a_seeds_cost_counts_the_companions_its_notebook_run_wrote_and_a_fold_estimates_an_unfinished_target():
+    """The wavelet notebook writes, per fold, the main run (which the target's pattern names) and an lr-0.001
+    companion: both are the seed's time. With no seed complete, the median fold times the folds estimates a
+    seed, a started seed owes only its missing folds, and a target of the same corpus with nothing recorded
+    borrows that estimate (said apart); one of another corpus has none."""
+    from ser.owed import time_owed
+
+    def rec(run: str, fold: int, minutes: float, commit: str = "c1", **kw) -> dict:
+        return _rec(run, 0, fold, duration_s=minutes * 60, git_commit=commit, arm="a", corpus="x", protocol="sd") | kw
+
+    t = {"name": "x-sd-a", "issue": 16, "runs": "x-a-main-paper-fold*", "seeds": 3, "folds": [0, 1, 2]}
+    t["params"] = {"arm": "a", "corpus": "x"}
+    twin = t | {"name": "x-sd-b", "runs": "x-b-main-paper-fold*", "params": {"arm": "b", "corpus": "x"}}
+    other = t | {"name": "y-sd-a", "runs": "y-a-main-paper-fold*", "params": {"arm": "a", "corpus": "y"}}
+    recs = [rec("x-a-main-paper-fold0", 0, 50.0), rec("x-a-lr0.001-paper-fold0", 0, 100.0),
+            rec("x-a-lr0.001-paper-fold1", 1, 70.0, commit="c2"),  # another run's: not fold 1 of this one
+            rec("x-z-main-paper-fold0", 0, 999.0, arm="z")]  # another arm: not a companion  # fmt: skip
+    o, b, y = standing(_decl([t, twin, other], seed_param="seed"), recs)
+    assert o.partial == {0: [0]} and o.fold_minutes == [150.0] and o.median_minutes is None
+    assert o.seed_estimate == 450.0 and o.seeds_owed == pytest.approx(3 - 1 / 3)
+    assert "~150 min per fold" in report([o]) and "| 450 (3 folds x 150) |" in page([o])
+    assert b.seed_estimate is None and b.seeds_owed == 3
+    assert time_owed([o, b, y]) == (
+        "about 20.0 h of one process from the recorded minutes per seed (per fold where no seed is complete), "
+        "about 22.5 h more for 1 target(s) with nothing recorded, from the targets of the same paper and corpus, "
+        "and 1 target(s) with no recorded seed or fold to estimate from"
+    )
+    # once the seed is complete, its minutes are its folds' with their companions
+    recs += [rec(f"x-a-{c}-paper-fold{f}", f, 10.0) for f in (1, 2) for c in ("main", "lr0.001")]
+    (o,) = standing(_decl([t], seed_param="seed"), recs)
+    assert o.done == [0] and o.minutes == [190.0] and o.seed_estimate == 190.0
+
+
 def test_per_fold_owes_one_run_per_missing_fold():
     t = {"name": "k", "issue": 15, "runs": "k-main-paper-fold*", "seeds": 2, "folds": [0, 1, 2]}
     t["params"] = {"arm": "clean"}
@@ -201,7 +234,8 @@ def test_report_and_page_list_a_shared_run_once():
     k5.runs = [("arabemonet-eyase-clean-k5-seed0", {"arm": "clean", "studies": True, "seed": 1})]
     assert report([k3, k5]).count("papermill ") == 2  # other parameters: a run of its own
     assert report([k3, k5]).endswith(
-        "0 of 2 targets complete; 2 seed runs owed\ntime owed: 2 target(s) with no recorded seed to estimate from"
+        "0 of 2 targets complete; 2 seed runs owed\n"
+        "time owed: 2 target(s) with no recorded seed or fold to estimate from"
     )
 
 
@@ -349,7 +383,7 @@ def test_the_time_owed_is_summed_from_recorded_minutes_and_says_what_it_cannot_e
     done = Owed("p", "d", 16, 1, None, done=[0], minutes=[999.0])  # complete: owes nothing
     assert time_owed([a, b, c, done]) == (
         "about 2.7 h of one process from the recorded minutes per seed, and 1 target(s) with no recorded seed "
-        "to estimate from"
+        "or fold to estimate from"
     )
     assert time_owed([done]) == ""
 
