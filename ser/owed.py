@@ -147,8 +147,8 @@ def _tie(r: dict) -> tuple:
 def _companions(hits: list[dict], records: list[dict]) -> list[dict]:
     """The records written beside ``hits`` by the same notebook runs that a target's pattern does not name
     (the wavelet notebook's lr-0.001 companion of each fold): their time is part of what a seed costs."""
-    ties = {_tie(r) for r in hits if r.get("git_commit")}
-    return [r for r in records if _tie(r) in ties and not any(r is h for h in hits)]
+    ties, own = {_tie(r) for r in hits if r.get("git_commit")}, {id(r) for r in hits}
+    return [r for r in records if id(r) not in own and _tie(r) in ties]
 
 
 def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Owed]:
@@ -165,11 +165,16 @@ def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Ow
         hits = [r for r in mine if fnmatch.fnmatchcase(run_name(r), t["runs"])]
         o.cells = {(r.get("arm", "paper_text"), r.get("corpus", ""), r.get("protocol", "")) for r in hits}
         o.run_minutes = [r["duration_s"] / 60 for r in hits if r.get("duration_s")]
+        timed = hits + _companions(hits, mine)  # the target's records and those its notebook runs wrote beside
         by_fold: dict[tuple[int, int], float] = {}
-        for r in hits + _companions(hits, mine):
-            if r.get("fold") is not None and r.get("duration_s"):
+        seed_minutes: dict[int, float] = {}
+        for r in timed:
+            minutes = r.get("duration_s", 0.0) / 60
+            for s in _seeds_of(r):
+                seed_minutes[s] = seed_minutes.get(s, 0.0) + minutes
+            if r.get("fold") is not None and minutes:
                 key = (_seeds_of(r)[0], int(r["fold"]))
-                by_fold[key] = by_fold.get(key, 0.0) + r["duration_s"] / 60
+                by_fold[key] = by_fold.get(key, 0.0) + minutes
         o.fold_minutes = list(by_fold.values())
         by_seed: dict[int, list[dict]] = {}
         for r in hits:
@@ -181,7 +186,7 @@ def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Ow
                 o.partial[s] = have
                 continue
             o.done.append(s)
-            o.minutes.append(sum(r.get("duration_s", 0.0) for r in recs + _companions(recs, mine)) / 60)
+            o.minutes.append(seed_minutes[s])
             if any(diverged(r) for r in recs):
                 o.diverged.append(s)
         taken = set(o.done) | set(o.partial)
@@ -354,7 +359,7 @@ def report(owed: list[Owed]) -> str:
         state = o.state
         extra = f", diverged {_seeds(o.diverged)}" if o.diverged else ""
         extra += "".join(f", seed {s} lacks folds" for s in o.partial)
-        mins = f", {_per_seed(o)}" if _per_seed(o) else ""
+        mins = f", {per}" if (per := _per_seed(o)) else ""
         lines.append(
             f"{o.paper:<20} {o.name:<34} #{o.issue} seeds {len(o.done)}/{o.seeds_required}"
             f" ({_seeds(o.done)}{extra}{mins}): {state}"
