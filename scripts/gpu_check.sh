@@ -5,8 +5,8 @@
 #   1. the training benchmark on the GPU (`ser bench train --device cuda`), every paper model;
 #   2. with the time left, and only where a job's corpus and the audio packages travelled with the
 #      tree: the queue of paper-budget runs in JOBS (ArabEmoNet's arms, then the wavelet model on
-#      RAVDESS), one job per fold, each with its own time limit (ARM_TIMEOUT, default 420 s); records
-#      name the GPU in `device`. A 15-minute lease finishes a fold or two: the folds accumulate over leases.
+#      RAVDESS), one job per fold, each with its own time limit (ARM_TIMEOUT, default 420 s), PARALLEL of
+#      them at once (default 1); records name the GPU in `device`. A 15-minute lease finishes a fold or two: the folds accumulate over leases.
 #
 # Prepare here (once per session; both folders are ignored by git):
 #   echo /.whl/ >> .git/info/exclude; echo /.gpu-data/ >> .git/info/exclude
@@ -21,6 +21,8 @@ OUT=${OUT:-/tmp/gpu-check}
 DEVICE=${DEVICE:-cuda}
 GPU_DATA=${GPU_DATA:-.gpu-data}  # the corpora carried (DRY=1: print the jobs instead of running them)
 mkdir -p "$OUT"
+# the commit this tree was sent from (the copy there has no .git): `git rev-parse HEAD > .gpu-data/COMMIT` here
+[ -f "$GPU_DATA/COMMIT" ] && export SER_GIT_COMMIT=$(cat "$GPU_DATA/COMMIT")
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 PY=${PY:-python3}
 if [ -d .whl ] && ls .whl/*.whl >/dev/null 2>&1; then
@@ -68,22 +70,42 @@ fi
 if [ -n "$missing" ]; then
   echo "paper-budget runs skipped: packages missing: $missing" | tee "$OUT/arms.log"
 else
-  # notebooks and records outside $OUT (at most 8 files come back); one archive of the results after each job
-  work=/tmp/gpu-arms; mkdir -p "$work"
+  # notebooks and records outside $OUT (at most 8 files come back); one archive of the results after each job.
+  # PARALLEL jobs share the GPU at once (default 1): that gains where one job leaves the GPU idle between its
+  # small kernels, and loses where it does not, since jobs that share it all finish late and a lease cut short
+  # then returns fewer of them.
+  work=/tmp/gpu-arms; mkdir -p "$work/rc"
+  par=${PARALLEL:-1}
+  export OMP_NUM_THREADS=$(( $(nproc) / par > 0 ? $(nproc) / par : 1 ))
+  run_job() {  # nb name papermill-args...: one fold; its exit status in $work/rc, the archive renewed
+    local nb=$1 name=$2; shift 2
+    local t0=$SECONDS
+    echo "$name: started $(date -u +%H:%M:%S)" | tee -a "$OUT/arms.log"
+    SER_DATA="$(cd "$GPU_DATA" && pwd)" SER_CACHE=/tmp/ser-cache timeout "${ARM_TIMEOUT:-420}" $PY -m papermill \
+      "papers/$nb.ipynb" "$work/$name.ipynb" -p profile paper -p record True -p results_dir "$work/results/$nb" \
+      "$@" > "$work/$name.log" 2>&1
+    local rc=$?
+    tail -5 "$work/$name.log" >> "$OUT/arms.log"
+    echo "$name: exit $rc after $((SECONDS - t0)) s" | tee -a "$OUT/arms.log"
+    echo "$rc" > "$work/rc/$name"
+    tar -czf "/tmp/arms-$BASHPID.tar.gz" -C "$work" . 2>/dev/null && mv -f "/tmp/arms-$BASHPID.tar.gz" "$OUT/arms.tar.gz"
+  }
   IFS=';' read -ra jobs <<< "$JOBS"
+  running=0
   for job in "${jobs[@]}"; do
     IFS=':' read -r nb corpus name args <<< "$(echo "$job" | sed 's/^ *//')"
     [ -n "$name" ] || continue  # an empty job (";;" in a JOBS given by hand)
     if [ ! -d "$GPU_DATA/$corpus" ]; then echo "$name skipped: no $GPU_DATA/$corpus carried" | tee -a "$OUT/arms.log"; continue; fi
     eval "extra=($args)"
     if [ -n "${DRY:-}" ]; then echo "would run $nb $name: ${extra[*]}" | tee -a "$OUT/arms.log"; continue; fi
-    SER_DATA="$(cd "$GPU_DATA" && pwd)" SER_CACHE=/tmp/ser-cache timeout "${ARM_TIMEOUT:-420}" $PY -m papermill \
-      "papers/$nb.ipynb" "$work/$name.ipynb" -p profile paper -p record True -p results_dir "$work/results/$nb" \
-      "${extra[@]}" 2>&1 | tail -5 | tee -a "$OUT/arms.log"
-    rc=${PIPESTATUS[0]}
-    echo "$name: exit $rc" | tee -a "$OUT/arms.log"
-    [ "$rc" -eq 0 ] || [ "$fail" -ne 0 ] || fail=2
-    tar -czf "$OUT/arms.tar.gz" -C "$work" . 2>/dev/null
+    if [ "$running" -ge "$par" ]; then wait -n; running=$((running - 1)); fi
+    run_job "$nb" "$name" "${extra[@]}" &
+    running=$((running + 1))
+  done
+  wait
+  for f in "$work"/rc/*; do
+    [ -e "$f" ] || continue
+    [ "$(cat "$f")" -eq 0 ] || [ "$fail" -ne 0 ] || fail=2
   done
 fi
 ls -la "$OUT"

@@ -38,7 +38,8 @@ REQUIRED = (
 
 def git_commit(repo: Path = REPO_ROOT) -> str:
     """``HEAD`` commit, suffixed ``-dirty`` if tracked files other than run outputs
-    (:data:`OUTPUT_PATHS`) differ from it; ``unknown`` outside git."""
+    (:data:`OUTPUT_PATHS`) differ from it. Outside git (a copy of the tree sent to a lent GPU), the
+    commit the copy was made from, given as ``$SER_GIT_COMMIT``, else ``unknown``."""
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
@@ -53,7 +54,7 @@ def git_commit(repo: Path = REPO_ROOT) -> str:
         ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return os.environ.get("SER_GIT_COMMIT") or "unknown"
 
 
 def device_info() -> str:

@@ -81,6 +81,16 @@ def test_git_commit_dirty_only_for_code(tmp_path):
     assert git_commit(tmp_path / "nowhere") == "unknown"
 
 
+def test_outside_git_the_commit_is_the_one_the_tree_was_sent_from(tmp_path, monkeypatch):
+    """A copy of the tree without .git (the lent GPU's) names the commit it came from, never a guess."""
+    from ser.results import git_commit
+
+    monkeypatch.setenv("SER_GIT_COMMIT", "6cbdb93")
+    assert git_commit(tmp_path) == "6cbdb93"
+    monkeypatch.setenv("SER_GIT_COMMIT", "")
+    assert git_commit(tmp_path) == "unknown"
+
+
 def test_reader_names_a_corrupt_file(tmp_path):
     from ser.results import ResultsError
 
