@@ -44,6 +44,7 @@ protocol = "sd"  # "sd": speaker-dependent, random 20 % hold-out; "si": one fema
 folds = None  # None: the profile's folds; else a list of fold indices in 0..2
 lr = 0.1  # Adam learning rate (paper, Table 2: 0.1)
 conventional_lr = 0.001  # a second learning rate run on every fold beside the paper's; None: skip
+configs = None  # None: every configuration; else only these, e.g. ["lr0.001"] (one process each, side by side)
 pool = "max"  # "max" or "avg" in every LFLB (Table 3 names none; §4.4 finds avg better, §3.5 cites max)
 lstm_units = 100  # LSTM size (paper, Table 3: 100; 64, 128 and 256 tried)
 merge = "sum"  # how the three first-half pipes join: "sum" (ours) or "concat" (§3.2: the resolutions "combined")
@@ -216,7 +217,7 @@ print(
 # quantity of Table 4.
 # Configurations: the paper's (`main`, lr 0.1), the same at `conventional_lr` on every fold, and
 # the pooling and LSTM-size studies at `study_lr` on the study folds (with their reference, the
-# main model at `study_lr`, on the same folds).
+# main model at `study_lr`, on the same folds); `configs` keeps some of them (each records alone).
 
 # %%
 CONFIGS = {"main": {"lr": lr, "pool": pool, "lstm_units": lstm_units}}
@@ -233,6 +234,11 @@ if studies:
     if S_LR != lr:  # the reference of the studies: the main model at the studies' learning rate
         CONFIGS.setdefault(f"lr{S_LR:g}", {"lr": S_LR, "pool": pool, "lstm_units": lstm_units})
 ALL_FOLD_CONFIGS = {"main"} | ({f"lr{conventional_lr:g}"} if conventional_lr is not None else set())
+if configs is not None:  # a subset, e.g. the paper's lr and the conventional one in two processes at once
+    unknown = sorted(set(configs) - set(CONFIGS))
+    if unknown:
+        raise ValueError(f"configs {unknown} are not among this run's configurations {sorted(CONFIGS)}")
+    CONFIGS = {k: v for k, v in CONFIGS.items() if k in configs}
 
 
 def make_split(fold: int) -> pd.DataFrame:

@@ -30,6 +30,7 @@ BAD_PARAMETERS = [
     ("wavelet_cnn_lstm", {"folds": [3]}, "parameter 'folds'"),
     ("wavelet_cnn_lstm", {"pool": "min"}, "parameter 'pool' must be one of"),
     ("wavelet_cnn_lstm", {"lstm_unit": 64}, "Did you mean 'lstm_units'"),
+    ("wavelet_cnn_lstm", {"profile": "smoke", "configs": ["lr0.01"]}, "configs ['lr0.01'] are not among"),
     ("cnn_blstm_attention", {"corpora": ["eyase"]}, "parameter 'corpora'"),
     ("cnn_blstm_attention", {"experiments": ["vgg"]}, "parameter 'experiments'"),
     ("cnn_blstm_attention", {"protocol": "loso"}, "parameter 'protocol' must be one of"),

@@ -257,7 +257,7 @@ def test_as_published_reads_the_text_literally_and_selects_on_the_held_out_part(
         arm="as_published",
         results_dir=str(tmp_path / "res"),
         studies=False,
-        conventional_lr=None,
+        configs=["main"],  # the lr-0.001 companion is left to a process of its own
         folds=[1],
     )
     p = rec["params"]
