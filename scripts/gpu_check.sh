@@ -13,7 +13,15 @@
 #   AUDIO=1 scripts/gpu_wheels.sh         # what the device image lacks (AUDIO=1: also for step 2)
 #   mkdir -p .gpu-data && cp -r ../shared/data/{eyase,SHA256SUMS} .gpu-data/   # optional, step 2: the
 #   corpora of the jobs to run (a carry holds 64 MiB: EYASE 20, BAVED 50, RAVDESS 52 MiB; jobs without theirs skip)
-# Then: run(command="bash scripts/gpu_check.sh", carry=[".whl", ".gpu-data"], timeout_s=540)
+#   the commit file (below), then keep the book's executed pages and results here (140 MiB; the tree that
+#   travels holds 64 MiB with the carried folders):
+#   git sparse-checkout set --no-cone '/*' '!/book/replications/' '!/papers/results/'
+# Then: run(command="PARALLEL=2 ARM_TIMEOUT=570 bash scripts/gpu_check.sh", carry=[".whl", ".gpu-data"], timeout_s=600)
+# and afterwards: git sparse-checkout disable; tar -xzf <files_at>/arms.tar.gz -C /tmp/gpuN; ser land /tmp/gpuN/results
+# (each fold's executed notebook becomes a page with ser.fanout.retitle and ser.owed.declare).
+# Measured on 2026-12-04 (H200, PARALLEL=2):
+# an EYASE ArabEmoNet fold of either arm took 66-89 s of training, 103-150 s with the notebook around it, and
+# the GPU was near 100 % busy with two, so a third at once would gain little; eight folds ended inside 600 s.
 # Locally, DEVICE=cpu MODELS=emotionnet bash scripts/gpu_check.sh checks the script without a GPU.
 # Exit status: 0; 1 when the benchmark failed, 2 when a job of step 2 failed (every step runs either way).
 set -uo pipefail
@@ -21,7 +29,8 @@ OUT=${OUT:-/tmp/gpu-check}
 DEVICE=${DEVICE:-cuda}
 GPU_DATA=${GPU_DATA:-.gpu-data}  # the corpora carried (DRY=1: print the jobs instead of running them)
 mkdir -p "$OUT"
-# the commit this tree was sent from (the copy there has no .git): `git rev-parse HEAD > .gpu-data/COMMIT` here
+# the commit this tree was sent from (the .git that travels with the copy can be older than the tree), written here:
+#   (git rev-parse HEAD | tr -d '\n'; [ -z "$(git status --porcelain --untracked-files=no)" ] || printf -- -dirty) > .gpu-data/COMMIT
 [ -f "$GPU_DATA/COMMIT" ] && export SER_GIT_COMMIT=$(cat "$GPU_DATA/COMMIT")
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 PY=${PY:-python3}

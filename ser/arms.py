@@ -42,6 +42,20 @@ def mean_spread(values: Sequence[float], fmt: Callable[[float], str] = "{:.1f}".
     return fmt(m) + ("" if math.isnan(lo) else f" [{fmt(lo)}, {fmt(hi)}]")
 
 
+def _folds_short(runs: list[dict], registry: dict | None) -> str:
+    """``4 of 5 folds``: the folds of the ``paper`` profile that the runs hold (each seed counted apart)."""
+    folds = ((registry or {}).get("profiles") or {}).get("paper", {}).get("folds") or []
+    have = {r.get("fold") for r in runs} & set(folds)
+    return f"{len(have)} of {len(folds)} folds"
+
+
+def budget_cell(r: dict) -> str:
+    """The arms table's budget column: yes, no, or each run at it but not every fold of the protocol run."""
+    if r["paper_budget"]:
+        return "yes"
+    return f"each run; {r['folds_short']}" if r.get("runs_at_budget") and r.get("folds_short") else "no"
+
+
 def arm_rows(
     records: list[dict],
     metric: str = "accuracy",
@@ -79,6 +93,10 @@ def arm_rows(
             lo, hi = boot[metric][1] * scale, boot[metric][2] * scale
             kind = f"bootstrap over {boot['unit_short']}"
         hist = [r.get("history", {}) for r in runs]
+        each = all(
+            at_paper_budget(r, registry) if registry else r.get("budget", {}).get("paper_budget", False) for r in runs
+        )
+        all_folds = folds_cover(runs, registry) if registry else True  # every fold of the paper's protocol
         rows.append(
             {
                 "arm": arm,
@@ -91,11 +109,9 @@ def arm_rows(
                 "low": lo,
                 "high": hi,
                 "interval": kind,
-                "paper_budget": all(
-                    at_paper_budget(r, registry) if registry else r.get("budget", {}).get("paper_budget", False)
-                    for r in runs
-                )
-                and (folds_cover(runs, registry) if registry else True),  # every fold of the paper's protocol
+                "paper_budget": each and all_folds,
+                "runs_at_budget": each,  # every run at the paper's budget, whether or not every fold is there
+                "folds_short": "" if all_folds else _folds_short(runs, registry),  # e.g. "4 of 5 folds"
                 "epochs": sorted({len(h.get("val_loss", [])) for h in hist if h}),
                 "diverged": sum(c["diverged"] for c in conv),
                 "below_budget_left_out": short,  # runs of this profile below the paper's budget, beside some at it
@@ -180,7 +196,7 @@ def arms_table(
             + (f" (+{r['below_budget_left_out']} below budget, left out)" if r.get("below_budget_left_out") else "")
             + f" | {_pct(r['mean'])} | "
             f"{interval} | "
-            f"{'yes' if r['paper_budget'] else 'no'} | {', '.join(map(str, r['epochs'])) or '–'} | "
+            f"{budget_cell(r)} | {', '.join(map(str, r['epochs'])) or '–'} | "
             f"{r['diverged']} | {r['still_improving']} | {_pct(r['leak'])} | {_pct(r['knn1'])} |"
         )
     out = "\n".join(lines) + "\n"
@@ -191,6 +207,13 @@ def arms_table(
             continue
         on = (f" on `{corpus}`" if several else "") + (f", protocol `{protocol}`" if protocols else "")
         both = leak_pair(rows, profile, corpus, protocol)
+        if both["runs_at_budget"].all() and not both["paper_budget"].all():
+            short = "; ".join(f"`{a}` {f}" for a, f in zip(both["arm"], both["folds_short"], strict=True) if f)
+            out += (
+                f"\nNo leak size at the `{profile}` profile{on} yet: every run is at the paper's budget, but not every "
+                f"fold of its protocol has run ({short}), and a mean over part of the folds is not the protocol's.\n"
+            )
+            continue
         if not both["paper_budget"].all():
             out += (
                 f"\nNo leak size at the `{profile}` profile{on}: it is below the paper's budget, where the authors' "

@@ -81,11 +81,18 @@ def readme_times() -> str:
         ("`ser reproduce --all --profile paper`", "paper", True),
     ):
         selected = select_runs(profile, everything=everything)
-        est = [estimate_seconds(p, params, records) for p, _, params in selected]
-        known = sum(e for e in est if e is not None)
-        missing = sum(e is None for e in est)
+        est = [(estimate_seconds(p, params, records), timed_on_gpu(p, params, records)) for p, _, params in selected]
+        known = sum(e for e, gpu in est if e is not None and not gpu)
+        on_gpu = [(e, gpu) for e, gpu in est if e is not None and gpu]
+        missing = sum(e is None for e, _ in est)
         note = f" ({missing} of them never recorded yet)" if missing else ""
-        rows.append(f"| {label} | {len(selected)}{note} | {known / 3600:.1f} h |")
+        gpus = ", ".join(sorted({g for _, gpu in on_gpu for g in gpu}))
+        gpu_note = (
+            f" (and {len(on_gpu)} run(s) timed only on a GPU, {gpus}: {sum(e for e, _ in on_gpu) / 60:.0f} min there)"
+            if on_gpu
+            else ""
+        )
+        rows.append(f"| {label} | {len(selected)}{note} | {known / 3600:.1f} h{gpu_note} |")
     return "\n".join(
         [
             "| command | runs | summed recorded durations of the committed runs |",
@@ -103,23 +110,38 @@ def corpora_of(paper: str, params: dict) -> list[str]:
     return [merged["corpus"]] if merged.get("corpus") else list(merged.get("corpora") or [])
 
 
-def estimate_seconds(paper: str, params: dict, records: list[dict]) -> float | None:
-    """The recorded duration of the last execution of this run: the summed durations of the newest
-    commit's records of that paper and profile whose parameters include the run's; None if none."""
+def _last_records(paper: str, params: dict, records: list[dict]) -> list[dict]:
+    """The records of the last execution of this run: the newest commit's records of that paper and
+    profile whose parameters include the run's."""
     profile = params.get("profile", "cpu")
     keys = {k: v for k, v in params.items() if k not in ("profile", "record")}
+    # a run that names no arm runs the declaration's default one: another arm's records are not its own
+    default_arm = declaration.load(paper).get("default_arm") if paper not in BOOK_NOTEBOOKS else None
     mine = [
         r
         for r in records
         if r["paper"] == paper
         and r["profile"] == profile
         and all(r["params"].get(k, r.get(k)) == v for k, v in keys.items() if k != "arm")
-        and r.get("arm", "paper_text") == keys.get("arm", r.get("arm", "paper_text"))
+        and r.get("arm", "paper_text") == keys.get("arm", default_arm or r.get("arm", "paper_text"))
     ]
     if not mine:
-        return None
+        return []
     newest = max(mine, key=lambda r: r.get("created", ""))["git_commit"]
-    return float(sum(r["duration_s"] for r in mine if r["git_commit"] == newest))
+    return [r for r in mine if r["git_commit"] == newest]
+
+
+def estimate_seconds(paper: str, params: dict, records: list[dict]) -> float | None:
+    """The recorded duration of the last execution of this run (:func:`_last_records`, summed); None if none."""
+    mine = _last_records(paper, params, records)
+    return float(sum(r["duration_s"] for r in mine)) if mine else None
+
+
+def timed_on_gpu(paper: str, params: dict, records: list[dict]) -> list[str]:
+    """The GPUs the last execution of this run was timed on (its seconds are then not CPU seconds)."""
+    return sorted(
+        {str(r["device"]) for r in _last_records(paper, params, records) if str(r.get("device", "")).startswith("cuda")}
+    )
 
 
 def plan(selected: list[tuple[str, str, dict]], workers: int = 1) -> str:
@@ -130,20 +152,25 @@ def plan(selected: list[tuple[str, str, dict]], workers: int = 1) -> str:
     records = read_results()
     here = set(available_corpora())
     lines = [f"{'#':>3}  {'run':<42} {'arm':<13} {'profile':<8} {'corpora':<28} {'estimate':>9}"]
-    total, unknown = 0.0, 0
+    total, gpu_total, unknown = 0.0, 0.0, 0
     for k, (paper, name, params) in enumerate(selected, 1):
         corpora = corpora_of(paper, params)
         missing = [c for c in corpora if c not in here]
         shown = ", ".join(c + (" (missing)" if c in missing else "") for c in corpora) or "-"
         est = estimate_seconds(paper, params, records)
-        total += est or 0.0
+        gpu = timed_on_gpu(paper, params, records)
+        if gpu:  # GPU seconds are not what this machine will take: counted apart
+            gpu_total += est or 0.0
+        else:
+            total += est or 0.0
         unknown += est is None
         arm = params.get("arm") or (declaration.load(paper)["default_arm"] if paper not in BOOK_NOTEBOOKS else "-")
-        when = f"{est / 60:.0f} min" if est is not None else "unknown"
+        when = f"{est / 60:.0f} min" + (" GPU" if gpu else "") if est is not None else "unknown"
         lines.append(f"{k:>3}  {name:<42} {arm:<13} {params['profile']:<8} {shown:<28} {when:>9}")
     lines.append(
         f"{len(selected)} runs; estimated {total / 3600:.1f} h from recorded durations"
         + (f" ({unknown} without a recorded duration)" if unknown else "")
+        + (f", and {gpu_total / 60:.0f} min of runs timed on a GPU (marked GPU; far longer here)" if gpu_total else "")
         + (
             f"; at best {total / 3600 / workers:.1f} h on {workers} workers, if they do not share cores (on 2 cores "
             "2 workers measured 1.16-1.3x faster, not 2x)"
@@ -546,6 +573,16 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--list", action="store_true", help="list the splits and whether each has a record, run nothing")
     b.add_argument("--data-root", default=None, help="data root (default: $SER_DATA or the user cache)")
     b.add_argument("--bench", type=Path, default=None, help="also write the timing of this call to a JSON file")
+    ld = sub.add_parser(
+        "land",
+        help="copy results written elsewhere (a lent GPU's results_dir) into papers/results",
+        description="Copy each record under DIR/<paper>/ into papers/results/<paper>/, pointing its split file at "
+        "the book's copy (which must hold the same bytes; the path it ran with is kept as split_file_as_run). "
+        "Nothing else in a record changes. A name taken by another record is refused; nothing is written "
+        "unless every record checks.",
+        epilog="example: ser land /tmp/gpu1/results",
+    )
+    ld.add_argument("source", help="the results_dir the runs wrote to (holding <paper>/<run>.json)")
     sub.add_parser(
         "bench",
         help="speed ratios: extraction x real time, cache and channels-last speed-ups "
@@ -607,6 +644,10 @@ def main(argv: list[str] | None = None) -> int:
 
         _check_papers(parser, args.paper)
         print(verdicts_text(args.paper, args.claims))
+    elif args.cmd == "land":
+        from ser.land import main as land_main
+
+        return land_main(args.source)
     elif args.cmd == "download":
         from core.data import load_corpus
 

@@ -41,6 +41,7 @@ class Owed:
     commands: list[str] = field(default_factory=list)
     runs: list[tuple[str, dict]] = field(default_factory=list)  # (run name, papermill parameters) per command
     cells: set[tuple[str, str, str]] = field(default_factory=set)  # (arm, corpus, protocol) of its records
+    gpus: list[str] = field(default_factory=list)  # the GPUs its timed records ran on (their minutes are GPU minutes)
     about: str = ""
 
     @property
@@ -176,6 +177,7 @@ def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Ow
                 key = (_seeds_of(r)[0], int(r["fold"]))
                 by_fold[key] = by_fold.get(key, 0.0) + minutes
         o.fold_minutes = list(by_fold.values())
+        o.gpus = sorted({str(r["device"]) for r in timed if str(r.get("device", "")).startswith("cuda")})
         by_seed: dict[int, list[dict]] = {}
         for r in hits:
             for s in _seeds_of(r):
@@ -243,6 +245,8 @@ def page(owed: list[Owed]) -> str:
         minutes = "–" if o.seed_estimate is None else _minutes(o.seed_estimate)
         if o.median_minutes is None and o.fold_median is not None:
             minutes += f" ({len(o.folds or [])} folds x {_minutes(o.fold_median)})"
+        if o.gpus and o.seed_estimate is not None:
+            minutes += f" on {', '.join(o.gpus)}"
         rows.append(
             f"| {o.paper} | `{o.name}` | #{o.issue} | {o.seeds_required}"
             + (f" x folds {_seeds(o.folds)}" if o.folds else "")
@@ -317,38 +321,55 @@ def time_owed(owed: list[Owed]) -> str:
     the folds it still lacks. A target with nothing recorded borrows the estimate of a target of the same
     paper, corpus and folds (said apart); the rest are counted as without an estimate:
     ``about 12.5 h of one process ..., about 30.0 h more ..., and 3 target(s) with no ... to estimate from``."""
-    known = [o.seeds_owed * o.seed_estimate for o in owed if o.missing and o.seed_estimate is not None]
-    by_fold = any(o.missing and o.median_minutes is None and o.seed_estimate is not None for o in owed)
-    borrowed, unknown = [], 0
+    estimated = [o for o in owed if o.missing and o.seed_estimate is not None]
+    known = [o.seeds_owed * o.seed_estimate for o in estimated if not o.gpus]
+    on_gpu = [o.seeds_owed * o.seed_estimate for o in estimated if o.gpus]
+    gpus = sorted({g for o in estimated for g in o.gpus})
+    by_fold = any(o.median_minutes is None for o in estimated if not o.gpus)
+    borrowed, borrowed_gpu, unknown = [], [], 0
     for o in (o for o in owed if o.missing and o.seed_estimate is None):
         kin = [
-            k.seed_estimate
+            k
             for k in owed
             if k.seed_estimate is not None and (k.paper, k.folds) == (o.paper, o.folds) and _corpus(k) == _corpus(o)
         ]
         if kin and _corpus(o):
-            borrowed.append(o.seeds_owed * statistics.median(kin))
+            gpu_kin = [k.seed_estimate for k in kin if k.gpus]
+            cpu_kin = [k.seed_estimate for k in kin if not k.gpus]
+            # a CPU estimate where there is one (the machine a user has), else the GPU's, said apart
+            (borrowed if cpu_kin else borrowed_gpu).append(o.seeds_owed * statistics.median(cpu_kin or gpu_kin))
+            gpus = sorted(set(gpus) | {g for k in kin if k.gpus and not cpu_kin for g in k.gpus})
         else:
             unknown += 1
-    text = ""
+    parts = []
     if known:
-        text = f"about {sum(known) / 60:.1f} h of one process from the recorded minutes per seed"
-        text += " (per fold where no seed is complete)" if by_fold else ""
+        parts.append(
+            f"about {sum(known) / 60:.1f} h of one process from the recorded minutes per seed"
+            + (" (per fold where no seed is complete)" if by_fold else "")
+        )
     if borrowed:
-        text += (", " if text else "") + (
+        parts.append(
             f"about {sum(borrowed) / 60:.1f} h more for {len(borrowed)} target(s) with nothing recorded, "
             "from the targets of the same paper and corpus"
         )
+    if on_gpu or borrowed_gpu:
+        text = f"about {sum(on_gpu) + sum(borrowed_gpu):.0f} min on a GPU ({', '.join(gpus)}) for "
+        text += f"{len(on_gpu) + len(borrowed_gpu)} target(s) timed there"
+        text += f" ({len(borrowed_gpu)} of them from the targets of the same paper and corpus)" if borrowed_gpu else ""
+        parts.append(text + ", not CPU time")
     if unknown:
-        text += (", and " if text else "") + f"{unknown} target(s) with no recorded seed or fold to estimate from"
-    return text
+        parts.append(f"{unknown} target(s) with no recorded seed or fold to estimate from")
+    if len(parts) > 1:
+        parts[-1] = "and " + parts[-1]
+    return ", ".join(parts)
 
 
 def _per_seed(o: Owed) -> str:
     """``~15 min per seed``, or for a fold target with no complete seed ``~152 min per fold``; "" if unknown."""
+    where = f" on {', '.join(o.gpus)}" if o.gpus else ""
     if o.median_minutes is not None:
-        return f"~{_minutes(o.median_minutes)} min per seed"
-    return "" if o.fold_median is None else f"~{_minutes(o.fold_median)} min per fold"
+        return f"~{_minutes(o.median_minutes)} min per seed{where}"
+    return "" if o.fold_median is None else f"~{_minutes(o.fold_median)} min per fold{where}"
 
 
 def report(owed: list[Owed]) -> str:

@@ -879,7 +879,9 @@ def _box_value(r: pd.Series, corpus: str, owed: dict | None = None) -> str:
         value += f" [{r['low']:.1f}, {r['high']:.1f}]"
     elif not all_diverged and r["n"] == 2:  # two runs: their values, not a t interval spanning most of the scale
         value += f" ({' and '.join(f'{v:.1f}' for v in r['values'])})"
-    basis = [f"{r['n']} run{'s' if r['n'] > 1 else ''}", r["profile"] + ("" if r["paper_budget"] else ", below budget")]
+    short = r.get("folds_short") if r.get("runs_at_budget") else ""  # at the budget, on part of the folds
+    budget = "" if r["paper_budget"] else f", {short}" if short else ", below budget"
+    basis = [f"{r['n']} run{'s' if r['n'] > 1 else ''}", r["profile"] + budget]
     if r["diverged"] and not all_diverged:
         basis.append(f"{r['diverged']} more diverged, left out")
     if r.get("below_budget_left_out"):
@@ -902,14 +904,18 @@ def _box_leak(rows: pd.DataFrame, corpus: str, protocol: str, bases: list[str] |
 
     if rows.empty:
         return "–"
-    below = False
+    below, folds = False, False
     for profile in ("paper", "cpu"):
         both = leak_pair(rows, profile, protocol=protocol)
         pools = bases or [c for c in both["corpus"].unique() if _holds(c, corpus, cross=False)]
         for c in sorted(pools, key=lambda c: c != corpus):
             pair = leak_pair(rows, profile, corpus=c, protocol=protocol)
             if pair["arm"].nunique() == 2 and not pair["paper_budget"].all():
-                below = True  # as the arms table: an arm below the budget gives no leak of the published number
+                # as the arms table: an arm below the budget, or on part of the folds, gives no leak of the number
+                if "runs_at_budget" in pair and pair["runs_at_budget"].all():
+                    folds = True
+                else:
+                    below = True
                 continue
             d, lo, hi = leak_size(rows, profile, corpus=c, protocol=protocol)
             if math.isnan(d):
@@ -918,7 +924,9 @@ def _box_leak(rows: pd.DataFrame, corpus: str, protocol: str, bases: list[str] |
             if improving := int(pair["still_improving"].sum()):
                 leak += f", {improving} of {int(pair['n_runs'].sum())} runs still improving"
             return leak + (f"; {c}" if c != corpus else "") + ")"
-    return "– (an arm below the paper's budget)" if below else "–"
+    if below:
+        return "– (an arm below the paper's budget)"
+    return "– (not every fold of the protocol has run yet)" if folds else "–"
 
 
 def _speaker_arm(rows: pd.DataFrame) -> str:

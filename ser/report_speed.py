@@ -342,6 +342,18 @@ def trainer_ab(bench_dir: Path) -> str:
     )
 
 
+def gpu_note(res: dict) -> str:
+    """What a GPU file's fraction of peak is measured against, and why it can pass 100 %."""
+    over = [r["model"] for r in res["models"] if r.get("train_fraction_of_peak", 0) > 1]
+    text = (
+        f"Measured on {res['device']} (torch {res.get('torch', '?')}, {res.get('threads', '?')} CPU threads). The "
+        f"peak is a float32 matrix product with TF32 off ({_f(res['matmul_peak_gflops'] / 1000)} TFLOP/s), while "
+        "cuDNN runs convolutions in TF32 (PyTorch's default, which the trainer keeps), so a convolutional model "
+        "can train above it"
+    )
+    return text + (f": {', '.join(over)} did." if over else ".")
+
+
 def speed_page(bench_dir: Path, records: list[dict], root: Path | None = None) -> str:
     """MyST source of the speed page (split files, for validation sizes, are read under ``root``)."""
     benches = read_benches(bench_dir)
@@ -367,6 +379,8 @@ def speed_page(bench_dir: Path, records: list[dict], root: Path | None = None) -
         text += [ab]
     for res in benches:
         text += [f"## {res['_file'].removesuffix('.json')}", "", bench_table(res), ""]
+        if str(res.get("device", "")).startswith("cuda"):
+            text += [gpu_note(res), ""]
     rows = estimate_rows(records, benches, root)
     text += [
         "## Estimates against measured runs",

@@ -38,8 +38,11 @@ REQUIRED = (
 
 def git_commit(repo: Path = REPO_ROOT) -> str:
     """``HEAD`` commit, suffixed ``-dirty`` if tracked files other than run outputs
-    (:data:`OUTPUT_PATHS`) differ from it. Outside git (a copy of the tree sent to a lent GPU), the
-    commit the copy was made from, given as ``$SER_GIT_COMMIT``, else ``unknown``."""
+    (:data:`OUTPUT_PATHS`) differ from it; ``unknown`` outside git. ``$SER_GIT_COMMIT``, where set, is
+    taken instead: ``scripts/gpu_check.sh`` sets it to the commit a lent GPU's copy of the tree was sent
+    from, since the ``.git`` that travels with that copy can be older than the tree."""
+    if os.environ.get("SER_GIT_COMMIT"):
+        return os.environ["SER_GIT_COMMIT"]
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
@@ -54,7 +57,7 @@ def git_commit(repo: Path = REPO_ROOT) -> str:
         ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        return os.environ.get("SER_GIT_COMMIT") or "unknown"
+        return "unknown"
 
 
 def device_info() -> str:

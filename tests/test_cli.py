@@ -183,6 +183,25 @@ def test_plan_lists_runs_corpora_and_estimates(capsys, data_root, monkeypatch):
     assert " min" in out and "estimated" in out  # the committed cpu records give a duration
 
 
+def test_a_runs_estimate_is_its_own_arms_and_gpu_seconds_are_said_apart():
+    """A run that names no arm runs the declaration's default arm: other arms' records are not its time. A
+    run last timed on a GPU says so (its minutes there are not this machine's)."""
+    from ser.cli import estimate_seconds, timed_on_gpu
+
+    def rec(arm, seconds, device="cpu: x"):
+        return {"paper": "arabemonet", "profile": "paper", "arm": arm, "git_commit": "c", "created": "2026",
+                "duration_s": seconds, "device": device, "params": {"corpus": "eyase", "folds": [0]}}  # fmt: skip
+
+    recs = [rec("as_published", 85.0, "cuda: NVIDIA H200"), rec("clean", 89.0, "cuda: NVIDIA H200")]
+    params = {"corpus": "eyase", "profile": "paper"}
+    assert estimate_seconds("arabemonet", params, recs) is None  # paper_text has no record here
+    recs.append(rec("paper_text", 3600.0))
+    assert estimate_seconds("arabemonet", params, recs) == 3600.0 and timed_on_gpu("arabemonet", params, recs) == []
+    mine = params | {"arm": "as_published", "folds": [0]}
+    assert estimate_seconds("arabemonet", mine, recs) == 85.0
+    assert timed_on_gpu("arabemonet", mine, recs) == ["cuda: NVIDIA H200"]
+
+
 def test_list_names_every_run_with_its_arm(capsys):
     assert main(["reproduce", "--list"]) == 0
     out = capsys.readouterr().out

@@ -388,6 +388,24 @@ def test_the_time_owed_is_summed_from_recorded_minutes_and_says_what_it_cannot_e
     assert time_owed([done]) == ""
 
 
+def test_minutes_timed_on_a_gpu_are_said_apart_and_never_summed_as_cpu_time():
+    """A fold that took 1.4 min on a lent H200 would take hours here: the estimate names the GPU."""
+    from ser.owed import time_owed
+
+    t = {"name": "g", "issue": 15, "runs": "g-fold*", "seeds": 1, "folds": [0, 1], "params": {"corpus": "a"}}
+    cpu = {"name": "c", "issue": 15, "runs": "c-fold*", "seeds": 1, "folds": [0, 1], "params": {"corpus": "b"}}
+    gpu = "cuda: NVIDIA H200"
+    recs = [_rec("g-fold0", 0, fold=0, duration_s=90.0, device=gpu), _rec("c-fold0", 0, fold=0, device="cpu")]
+    g, c = standing(_decl([t, cpu]), recs)
+    assert g.gpus == [gpu] and c.gpus == []
+    assert "~2 min per fold on cuda: NVIDIA H200" in report([g]) and "on cuda" not in report([c])
+    assert time_owed([g, c]) == (
+        "about 0.2 h of one process from the recorded minutes per seed (per fold where no seed is complete), "
+        "and about 2 min on a GPU (cuda: NVIDIA H200) for 1 target(s) timed there, not CPU time"
+    )
+    assert "| 1 to run | 3 (2 folds x 2) on cuda: NVIDIA H200 |" in page([g])
+
+
 def test_every_replication_page_has_its_short_title_in_the_sidebar():
     """The sidebar nests each run's page under its paper's chapter, so it shows the run name less the paper's
     prefix (the page itself keeps the paper's full title); `declare` writes it, `titled_toc` adds missing ones."""

@@ -349,6 +349,22 @@ def test_speed_page_sets_measured_runs_beside_the_benchmark(tmp_path):
     assert page.count("torch.compile: items/s") == 1 and "| 5.0 (0.50x; 30 s) |" in page  # only the file that has it
 
 
+def test_a_gpu_file_says_its_peak_is_float32_so_tf32_convolutions_can_pass_it(tmp_path):
+    import json
+
+    from ser.report_speed import speed_page
+
+    row = {"model": "arabemonet/as_published", "params": 1, "gflop_fwd_per_item": 16.0, "train_items_per_s": 1523.0,
+           "train_fraction_of_peak": 1.43, "eval_items_per_s": 7335.0, "s_per_epoch": 0.9, "paper_fit_minutes": 1.5,
+           "speedup_epoch": 1.0}  # fmt: skip
+    gpu = {"device": "cuda: NVIDIA H200", "threads": 8, "torch": "2.11.0+cu130", "matmul_peak_gflops": 50871.0,
+           "load_average_at_start": 0.34, "deterministic": True}  # fmt: skip
+    (tmp_path / "train-cuda.json").write_text(json.dumps(gpu | {"models": [row]}))
+    page = speed_page(tmp_path, [], root=tmp_path)
+    assert "| 143.0 |" in page  # the measured fraction is shown as measured
+    assert "float32 matrix product with TF32 off (50.9 TFLOP/s)" in page and "arabemonet/as_published did." in page
+
+
 def test_speed_page_sets_the_whole_trainer_then_and_now(tmp_path):
     """An ``ab-*.json`` file (one model's notebook at two commits, side by side) gets its own table with the
     ratio of seconds per epoch; without one the section is absent."""

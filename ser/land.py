@@ -1,0 +1,81 @@
+"""Land results written elsewhere (a lent GPU's ``results_dir``, ``scripts/gpu_check.sh``) in the book's results.
+
+``ser land DIR`` copies each record under ``DIR/<paper>/`` to ``papers/results/<paper>/``. A record names the
+split file its run wrote, by the path it had there (``/tmp/gpu-arms/results/<paper>/splits/...``); landing
+points it at the same file in the book (``papers/results/<paper>/splits/...``), which must hold the same bytes
+(or, if the book has no such file yet, is copied from ``DIR``), and keeps the path it ran with as
+``split_file_as_run``. Nothing else in a record changes: its numbers, device and commit stay as written.
+A record whose name is taken by a different one is refused, and nothing is written until every record checks.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from core.io import atomic_write
+from ser.paths import RESULTS_DIR, repo_relative
+from ser.results import NOT_RECORDS, write_result
+
+
+class LandError(ValueError):
+    """A record cannot land: its split file is missing or differs, or its name is taken by another record."""
+
+
+def _plan(source: Path, results_dir: Path) -> list[tuple[Path, dict, Path | None, Path | None]]:
+    """Every record under ``source`` checked: (destination, record to write, split to copy from, to)."""
+    plan = []
+    files = sorted(p for p in source.glob("*/*.json") if p.parent.name not in NOT_RECORDS)
+    if not files:
+        raise LandError(f"{source} holds no records (<paper>/<run>.json); give the results_dir the runs wrote to")
+    for path in files:
+        rec = json.loads(path.read_text())
+        paper = path.parent.name
+        if rec.get("paper") != paper:
+            raise LandError(f"{path}: a record of paper {rec.get('paper')!r} in the folder of {paper!r}")
+        copy_from = copy_to = None
+        if split := rec.get("split_file"):
+            name = Path(split).name
+            here, there = results_dir / paper / "splits" / name, source / paper / "splits" / name
+            if not there.is_file():
+                raise LandError(f"{path}: its split file {split} is not in {there.parent}; land it with its splits")
+            if here.is_file() and here.read_bytes() != there.read_bytes():
+                raise LandError(
+                    f"{path}: {there} differs from the book's {here}; a run on other splits cannot land beside "
+                    "the book's runs under the same split name"
+                )
+            if not here.is_file():
+                copy_from, copy_to = there, here
+            rec = rec | {"split_file": repo_relative(here), "split_file_as_run": split}
+        dest = results_dir / paper / path.name
+        if dest.exists() and json.loads(dest.read_text()) != rec:
+            raise LandError(f"{dest} exists and holds another record; not overwritten")
+        plan.append((dest, rec, copy_from, copy_to))
+    return plan
+
+
+def land(source: str | Path, results_dir: str | Path = RESULTS_DIR) -> list[Path]:
+    """Copy the records under ``source`` into ``results_dir`` (see the module); return the files written."""
+    source, results_dir = Path(source), Path(results_dir)
+    plan = _plan(source, results_dir)  # every record checked before any file is written
+    written = []
+    for dest, rec, copy_from, copy_to in plan:
+        if copy_from is not None and copy_to is not None and not copy_to.exists():
+            with atomic_write(copy_to, "wb") as fh:
+                fh.write(copy_from.read_bytes())
+            written.append(copy_to)
+        if not dest.exists():
+            written.append(write_result(rec, dest.parent, dest.stem))
+    return written
+
+
+def main(source: str, results_dir: str | None = None) -> int:
+    """``ser land``: print each file written."""
+    try:
+        written = land(source, results_dir or RESULTS_DIR)
+    except (LandError, json.JSONDecodeError) as err:
+        raise SystemExit(f"ser land: {err}") from err
+    for p in written:
+        print(f"landed {repo_relative(p)}")
+    print(f"{len(written)} file(s) written" + ("" if written else ": every record was already there"))
+    return 0

@@ -1,0 +1,62 @@
+"""``ser land``: records a lent GPU wrote elsewhere join the book's results, their split files pointed at the
+book's identical copy, nothing else changed, and nothing half-landed when one record cannot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ser.land import LandError, land
+from ser.results import REQUIRED
+
+
+def _record(source: Path, name: str, split: str = "a-seed0.csv", **kw) -> dict:
+    rec = {k: None for k in REQUIRED} | {"paper": "p", "seeds": [0], "claim_ids": [], "metrics": {"accuracy": 0.6}}
+    rec |= {"device": "cuda: NVIDIA H200", "split_file": f"/tmp/gpu-arms/results/p/splits/{split}"} | kw
+    (source / "p").mkdir(parents=True, exist_ok=True)
+    (source / "p" / f"{name}.json").write_text(json.dumps(rec))
+    return rec
+
+
+def test_a_record_lands_with_its_split_pointed_at_the_books_copy_and_nothing_else_changed(tmp_path):
+    source, book = tmp_path / "gpu", tmp_path / "results"
+    rec = _record(source, "r-fold0")
+    (source / "p" / "splits").mkdir()
+    (source / "p" / "splits" / "a-seed0.csv").write_text("utt_id,part\nx,test\n")
+    written = land(source, book)
+    assert sorted(p.name for p in written) == ["a-seed0.csv", "r-fold0.json"]  # the book had no such split: copied
+    landed = json.loads((book / "p" / "r-fold0.json").read_text())
+    assert landed.pop("split_file") == str((book / "p" / "splits" / "a-seed0.csv").resolve())
+    assert landed.pop("split_file_as_run") == rec.pop("split_file")
+    assert landed == rec  # numbers, device and the rest exactly as the run wrote them
+    assert land(source, book) == []  # landing again writes nothing
+
+    _record(source, "r-fold0", metrics={"accuracy": 0.9})  # another record under a name the book holds
+    with pytest.raises(LandError, match="holds another record"):
+        land(source, book)
+
+
+def test_a_split_that_differs_from_the_books_or_is_missing_lands_nothing(tmp_path):
+    source, book = tmp_path / "gpu", tmp_path / "results"
+    _record(source, "r-fold0")
+    _record(source, "r-fold1")
+    with pytest.raises(LandError, match="is not in"):
+        land(source, book)
+    (source / "p" / "splits").mkdir()
+    (source / "p" / "splits" / "a-seed0.csv").write_text("utt_id,part\nx,test\n")
+    (book / "p" / "splits").mkdir(parents=True)
+    (book / "p" / "splits" / "a-seed0.csv").write_text("utt_id,part\nx,train\n")
+    with pytest.raises(LandError, match="differs from the book's"):
+        land(source, book)
+    assert sorted(p.name for p in (book / "p").iterdir()) == ["splits"]  # neither record was written
+    with pytest.raises(LandError, match="holds no records"):
+        land(tmp_path / "empty", book)
+
+
+def test_ser_land_is_a_command(tmp_path, capsys):
+    from ser.cli import main
+
+    with pytest.raises(SystemExit, match="ser land: .* holds no records"):
+        main(["land", str(tmp_path)])
