@@ -57,6 +57,7 @@ bucket = True  # batches of similar length (less padding; batch composition is n
 studies = True  # kernel-size study, augmentation ablation and Transformer variant
 transformer_variant = "ours"  # "ours": the main CNN + a 4-head encoder; "code": the authors' transformer.py
 study_kernels = [3, 5, 9, 11]  # kernels of the Table 3 study besides `kernel`
+configs = None  # None: every configuration (main, and the studies with `studies`); else only these, e.g. ["k3"]
 seed = 0  # seed of the folds and of every initialisation
 results_dir = None  # None: see `record`
 record = False  # True: write results to papers/results/ (as `ser reproduce` does); False: to the cache
@@ -270,6 +271,11 @@ if studies:
     CONFIGS["transformer"] = {"kernel": kernel, "augment": augment, "temporal": "transformer"}
     if transformer_variant == "code":  # the authors' transformer.py: its own, smaller CNN (authors-code.md §3)
         CONFIGS["transformer"] |= {"kernel": 3, "code": True}
+if configs is not None:  # some configurations only: each a job short enough for one GPU lease
+    unknown = sorted(set(configs) - set(CONFIGS))
+    if unknown:
+        raise ValueError(f"configs {unknown} are not among this run's configurations {sorted(CONFIGS)}")
+    CONFIGS = {k: v for k, v in CONFIGS.items() if k in configs}
 
 
 def noisy_copies(rows: np.ndarray, fold: int) -> list[np.ndarray]:
@@ -382,7 +388,7 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     return {"config": name, "fold": fold, "out": out, **cfg_model}
 
 
-runs = [run_fold("main", CONFIGS["main"], f) for f in FOLDS]
+runs = [run_fold("main", CONFIGS["main"], f) for f in FOLDS] if "main" in CONFIGS else []
 for name, cfg_model in CONFIGS.items():
     if name != "main":
         runs += [run_fold(name, cfg_model, f) for f in STUDY_FOLDS]
@@ -414,14 +420,15 @@ display(
     .round(2)
 )
 main = [r for r in runs if r["config"] == "main"]
-evaluate.plot_history(
-    [r["out"].history.to_dict() for r in main], [f"fold {r['fold']}" for r in main], title=f"{corpus}, {PROTOCOL}"
-)
-plt.show()
-evaluate.plot_confusion(
-    sum(r["out"].confusion for r in main), LABELS, title=f"{corpus}, {PROTOCOL}, main model, folds summed"
-)
-plt.show()
+if main:  # absent when `configs` leaves it out
+    evaluate.plot_history(
+        [r["out"].history.to_dict() for r in main], [f"fold {r['fold']}" for r in main], title=f"{corpus}, {PROTOCOL}"
+    )
+    plt.show()
+    evaluate.plot_confusion(
+        sum(r["out"].confusion for r in main), LABELS, title=f"{corpus}, {PROTOCOL}, main model, folds summed"
+    )
+    plt.show()
 
 # %% [markdown]
 # ### Kernel size (Table 3) and augmentation (Table 4), same folds side by side

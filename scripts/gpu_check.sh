@@ -13,6 +13,8 @@
 #   AUDIO=1 scripts/gpu_wheels.sh         # what the device image lacks (AUDIO=1: also for step 2)
 #   mkdir -p .gpu-data && cp -r ../shared/data/{eyase,SHA256SUMS} .gpu-data/   # optional, step 2: the
 #   corpora of the jobs to run (a carry holds 64 MiB: EYASE 20, BAVED 50, RAVDESS 52 MiB; jobs without theirs skip)
+#   the owed runs, so that a lease runs what has not landed yet (else the default queue below, from fold 0):
+#   ser reproduce --owed --per-fold --paper arabemonet --gpu-jobs .gpu-data/JOBS
 #   the commit file (below), then keep the book's executed pages and results here (140 MiB; the tree that
 #   travels holds 64 MiB with the carried folders):
 #   git sparse-checkout set --no-cone '/*' '!/book/replications/' '!/papers/results/'
@@ -60,6 +62,7 @@ fold_jobs() {  # notebook corpus target "papermill args" fold...: one job per fo
   local nb=$1 corpus=$2 name=$3 args=$4; shift 4
   for f in "$@"; do printf '%s:%s:%s-fold%s:%s -y "{folds: [%s]}";' "$nb" "$corpus" "$name" "$f" "$args" "$f"; done
 }
+[ -n "${JOBS:-}" ] || [ ! -f "$GPU_DATA/JOBS" ] || JOBS=$(cat "$GPU_DATA/JOBS")  # ser reproduce --owed --gpu-jobs
 if [ -z "${JOBS:-}" ]; then
   JOBS=""
   for c in eyase baved; do

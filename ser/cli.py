@@ -523,6 +523,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     r.add_argument("--max", type=int, default=None, help="with --owed --run: at most this many runs")
     r.add_argument(
+        "--gpu-jobs",
+        type=Path,
+        default=None,
+        help="with --owed: also write the owed runs (with --per-fold, one per fold) as scripts/gpu_check.sh's JOBS "
+        "to this file (.gpu-data/JOBS travels with the corpora), so that a GPU lease runs only what is owed",
+    )
+    r.add_argument(
         "--target",
         action="append",
         help="with --owed: only the targets of this name (a glob, e.g. 'table2-*'; repeatable)",
@@ -596,8 +603,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:<44} {paper:<22} arm {params.get('arm', arm_default):<13} "
                       f"profile {params.get('profile', '(any)')}")  # fmt: skip
         return 0
-    if args.cmd == "reproduce" and (args.run or args.max is not None or args.per_fold or args.target) and not args.owed:
-        parser.error("--run, --max, --per-fold and --target go with --owed")
+    owed_only = args.cmd == "reproduce" and (
+        args.run or args.max is not None or args.per_fold or args.target or args.gpu_jobs
+    )
+    if owed_only and not args.owed:
+        parser.error("--run, --max, --per-fold, --target and --gpu-jobs go with --owed")
     if args.cmd == "reproduce" and args.owed:
         if args.only or args.corpus or args.all or args.redo or args.scheduler:
             parser.error("--owed takes --paper, --target, --run, --max, --per-fold, --plan, --workers and --out only")
@@ -607,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--max must be at least 1")
         if args.workers is not None and args.workers < 1:
             parser.error("--workers must be at least 1")
-        from ser.owed import report, standing_all
+        from ser.owed import queue, report, standing_all
         from ser.results import read_results
 
         _check_papers(parser, args.paper)
@@ -619,6 +629,13 @@ def main(argv: list[str] | None = None) -> int:
             if not owed:
                 parser.error(f"no target matches {', '.join(args.target)}; `ser reproduce --owed` lists them")
         print(report(owed))
+        if args.gpu_jobs:
+            from core.io import atomic_write
+            from ser.owed import gpu_jobs
+
+            with atomic_write(args.gpu_jobs) as fh:
+                fh.write(gpu_jobs(owed, args.max) + "\n")
+            print(f"wrote {args.gpu_jobs}: the JOBS of scripts/gpu_check.sh, {len(queue(owed, args.max))} run(s)")
         if not args.run:
             return 0
         return run_owed(owed, args.max, args.out, args.workers, args.plan)

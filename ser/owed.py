@@ -409,6 +409,18 @@ def queue(owed: list[Owed], limit: int | None = None) -> list[tuple[str, str, di
     return out[:limit] if limit is not None else out
 
 
+def gpu_jobs(owed: list[Owed], limit: int | None = None) -> str:
+    """The owed runs as ``scripts/gpu_check.sh``'s ``JOBS`` (``notebook:corpus:name:papermill args``, joined
+    by ``;``), in :func:`queue`'s order: a lease then runs what is still owed, not what has already landed.
+    The script adds the profile, ``record`` and its own ``results_dir``."""
+    jobs = []
+    for paper, name, params in queue(owed, limit):
+        p = {k: v for k, v in params.items() if k not in ("profile", "record", "results_dir")}
+        corpus = p.get("corpus") or next(iter(p.get("corpora") or []), "")
+        jobs.append(f'{paper}:{corpus}:{name}:-y "{flow(p)}"')
+    return ";".join(jobs)
+
+
 def nav_title(paper: str, name: str) -> str:
     """A replication page's title in the sidebar: its run name less the paper's prefix (``emodb-sd-clean-seed1``),
     since the sidebar already nests it under the paper's chapter; the page keeps its full title."""

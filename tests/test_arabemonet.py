@@ -290,6 +290,15 @@ def test_the_authors_arms_differ_only_in_the_validation_part(tmp_path, arm):
         assert rec["n_train"] % 3 == 0 and n_val >= 4 and "test fold" not in rec["budget"]["stopping"]
 
 
+def test_configs_keeps_one_study_and_leaves_the_main_run_out(tmp_path):
+    """A GPU lease runs one study per job (`configs`): no main run (whose record a lease may already have
+    landed) and no other study; the notebook's tables and plots still complete."""
+    records = run_notebook(NB, tmp_path, profile="smoke", results_dir=str(tmp_path / "res"), arm="clean",
+                           studies=True, configs=["k7"], folds=[0])  # fmt: skip
+    assert [r["params"]["config"] for r in records] == ["k7"]
+    assert [p.name for p in (tmp_path / "res").glob("*.json")] == ["eyase-kfold5-clean-k7-smoke-fold0.json"]
+
+
 def test_the_authors_transformer_variant():
     """authors-code.md §3: transformer.py has its own CNN (16/32/64, 3x3, padding 1), FC to 128, sinusoidal
     positions and a 2-layer, 8-head encoder (feed-forward 256); the code arms' Transformer study uses it."""

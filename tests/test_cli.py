@@ -431,6 +431,37 @@ def test_gpu_script_runs_without_a_gpu_and_says_when_a_step_failed(tmp_path):
     assert (tmp_path / "out2" / "arms.log").exists()  # step 2 still ran (here: its dry plan)
 
 
+def test_the_gpu_script_runs_the_owed_jobs_written_here(tmp_path):
+    """`ser reproduce --owed --gpu-jobs .gpu-data/JOBS` writes what is still owed; the script runs that list
+    (a lease then never repeats folds that have landed)."""
+    import os
+    import subprocess
+    import sys
+
+    from ser.owed import gpu_jobs, standing
+
+    decl = {"paper": "arabemonet", "notebook": "papers/arabemonet.ipynb", "parameters": {"seed": {}, "folds": {}},
+            "targets": [{"name": "eyase-clean", "issue": 15, "runs": "eyase-kfold5-clean-main-paper-fold*",
+                         "seeds": 1, "folds": [0, 1], "params": {"arm": "clean", "corpus": "eyase"}}]}  # fmt: skip
+    landed = {"paper": "arabemonet", "run": "eyase-kfold5-clean-main-paper-fold0", "seeds": [0], "fold": 0,
+              "profile": "paper", "budget": {"paper_budget": True}, "duration_s": 80.0, "metrics": {}}  # fmt: skip
+    jobs = gpu_jobs(standing(decl, [landed], per_fold=True))
+    assert (
+        jobs
+        == 'arabemonet:eyase:arabemonet-eyase-clean-seed0-fold1:-y "{arm: clean, corpus: eyase, seed: 0, folds: [1]}"'
+    )
+    (tmp_path / "data" / "eyase").mkdir(parents=True)
+    (tmp_path / "data" / "JOBS").write_text(jobs + "\n")
+    env = {**os.environ, "PY": sys.executable, "DEVICE": "cpu", "MODELS": "emotionnet", "THREADS": "1",
+           "OUT": str(tmp_path / "out"), "GPU_DATA": str(tmp_path / "data"), "DRY": "1"}  # fmt: skip
+    proc = subprocess.run(["bash", "scripts/gpu_check.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert (tmp_path / "out" / "arms.log").read_text().splitlines() == [
+        "would run arabemonet arabemonet-eyase-clean-seed0-fold1: -y {arm: clean, corpus: eyase, seed: 0, folds: [1]}"
+    ]
+
+
 def test_a_run_that_is_up_to_date_is_not_run_again(tmp_path, monkeypatch):
     """ser reproduce skips a run whose executed notebook completed with the same parameters, whose
     notebook is unchanged, and whose results name a clean commit with the same core/ as HEAD."""

@@ -25,6 +25,7 @@ BAD_PARAMETERS = [
     ("arabemonet", {"protocol": "loso"}, "parameter 'protocol' must be one of"),
     ("arabemonet", {"folds": [5]}, "parameter 'folds'"),
     ("arabemonet", {"corpus": "ksuemotions"}, "parameter 'corpus'='ksuemotions' is invalid"),
+    ("arabemonet", {"profile": "smoke", "configs": ["k4"]}, "configs ['k4'] are not among"),
     ("wavelet_cnn_lstm", {"wavelet": "haar"}, "parameter 'wavelet'='haar' is invalid"),
     ("wavelet_cnn_lstm", {"protocol": "loso"}, "parameter 'protocol' must be one of"),
     ("wavelet_cnn_lstm", {"folds": [3]}, "parameter 'folds'"),
