@@ -19,8 +19,8 @@
 #   travels holds 64 MiB with the carried folders):
 #   git sparse-checkout set --no-cone '/*' '!/book/replications/' '!/papers/results/'
 # Then: run(command="PARALLEL=2 ARM_TIMEOUT=570 bash scripts/gpu_check.sh", carry=[".whl", ".gpu-data"], timeout_s=600)
-# and afterwards: git sparse-checkout disable; tar -xzf <files_at>/arms.tar.gz -C /tmp/gpuN; ser land /tmp/gpuN/results
-# (each fold's executed notebook becomes a page with ser.fanout.retitle and ser.owed.declare).
+# and afterwards: git sparse-checkout disable; tar -xzf <files_at>/arms.tar.gz -C /tmp/gpuN;
+# ser land /tmp/gpuN/results --pages /tmp/gpuN (records, then each completed notebook as a declared page).
 # Measured on 2026-12-04 (H200, PARALLEL=2):
 # an EYASE ArabEmoNet fold of either arm took 66-89 s of training, 103-150 s with the notebook around it, and
 # the GPU was near 100 % busy with two, so a third at once would gain little; eight folds ended inside 600 s.

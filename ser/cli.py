@@ -587,9 +587,15 @@ def main(argv: list[str] | None = None) -> int:
         "the book's copy (which must hold the same bytes; the path it ran with is kept as split_file_as_run). "
         "Nothing else in a record changes. A name taken by another record is refused; nothing is written "
         "unless every record checks.",
-        epilog="example: ser land /tmp/gpu1/results",
+        epilog="example: tar -xzf arms.tar.gz -C /tmp/gpu1; ser land /tmp/gpu1/results --pages /tmp/gpu1",
     )
     ld.add_argument("source", help="the results_dir the runs wrote to (holding <paper>/<run>.json)")
+    ld.add_argument(
+        "--pages",
+        default=None,
+        help="also make each completed executed notebook in this folder a declared page of the book "
+        "(book/replications/<name>.ipynb, its run name in its title)",
+    )
     sub.add_parser(
         "bench",
         help="speed ratios: extraction x real time, cache and channels-last speed-ups "
@@ -664,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.cmd == "land":
         from ser.land import main as land_main
 
-        return land_main(args.source)
+        return land_main(args.source, pages=args.pages)
     elif args.cmd == "download":
         from core.data import load_corpus
 

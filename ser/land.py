@@ -6,6 +6,11 @@ points it at the same file in the book (``papers/results/<paper>/splits/...``), 
 (or, if the book has no such file yet, is copied from ``DIR``), and keeps the path it ran with as
 ``split_file_as_run``. Nothing else in a record changes: its numbers, device and commit stay as written.
 A record whose name is taken by a different one is refused, and nothing is written until every record checks.
+
+``--pages DIR`` also makes each executed notebook in ``DIR`` that completed a page of the book: copied to
+``book/replications/<name>.ipynb`` with its run name in its title, and declared as a run (pinned to its
+profile) in the paper's declaration and ``_toc.yml``. ``<name>`` is the notebook's name, prefixed with the
+paper's where it lacks it. A notebook cut short (no end time) or failed is named and left out.
 """
 
 from __future__ import annotations
@@ -69,13 +74,50 @@ def land(source: str | Path, results_dir: str | Path = RESULTS_DIR) -> list[Path
     return written
 
 
-def main(source: str, results_dir: str | None = None) -> int:
+def land_pages(pages: str | Path, root: Path | None = None) -> tuple[list[str], list[str]]:
+    """Make each completed notebook in ``pages`` a declared page of the book (see the module); return the run
+    names landed and the notebooks left out, with why. Every page is checked before any is written."""
+    from ser.fanout import retitle
+    from ser.owed import declare
+    from ser.paths import REPO_ROOT
+
+    root = root or REPO_ROOT
+    plan, left_out = [], []
+    for nb_path in sorted(Path(pages).glob("*.ipynb")):
+        pm = json.loads(nb_path.read_text()).get("metadata", {}).get("papermill", {})
+        if pm.get("exception") or not pm.get("end_time"):
+            left_out.append(f"{nb_path.name}: {'failed' if pm.get('exception') else 'cut short (no end time)'}")
+            continue
+        paper = Path(pm.get("input_path", "")).stem
+        if not (root / "papers" / "claims" / f"{paper}.yaml").is_file():
+            raise LandError(f"{nb_path}: ran {pm.get('input_path')!r}, not a paper's notebook")
+        name = nb_path.stem if nb_path.stem.startswith(f"{paper}-") else f"{paper}-{nb_path.stem}"
+        params = {k: v for k, v in pm.get("parameters", {}).items() if k not in ("results_dir", "record")}
+        text = retitle(nb_path.read_text(), name)
+        dest = root / "book" / "replications" / f"{name}.ipynb"
+        if dest.exists() and dest.read_text() != text:
+            raise LandError(f"{dest} exists and holds another page; not overwritten")
+        plan.append((paper, name, params, dest, text))
+    for paper, name, params, dest, text in plan:
+        if not dest.exists():
+            with atomic_write(dest) as fh:
+                fh.write(text)
+        declare(paper, name, params, root)
+    return [name for _, name, _, _, _ in plan], left_out
+
+
+def main(source: str, results_dir: str | None = None, pages: str | None = None) -> int:
     """``ser land``: print each file written."""
     try:
         written = land(source, results_dir or RESULTS_DIR)
-    except (LandError, json.JSONDecodeError) as err:
+        landed, left_out = land_pages(pages) if pages else ([], [])
+    except (LandError, ValueError) as err:
         raise SystemExit(f"ser land: {err}") from err
     for p in written:
         print(f"landed {repo_relative(p)}")
     print(f"{len(written)} file(s) written" + ("" if written else ": every record was already there"))
+    for name in landed:
+        print(f"page replications/{name} declared")
+    for why in left_out:
+        print(f"not a page: {why}")
     return 0

@@ -60,3 +60,45 @@ def test_ser_land_is_a_command(tmp_path, capsys):
 
     with pytest.raises(SystemExit, match="ser land: .* holds no records"):
         main(["land", str(tmp_path)])
+
+
+def _notebook(path: Path, end: str | None, **params) -> None:
+    pm = {"input_path": "papers/arabemonet.ipynb", "exception": None, "end_time": end,
+          "parameters": params | {"results_dir": "/tmp/gpu-arms/results/arabemonet", "record": True}}  # fmt: skip
+    cell = {"cell_type": "markdown", "metadata": {}, "source": ["# ArabEmoNet\n", "\n", "text"]}
+    path.write_text(json.dumps({"cells": [cell], "metadata": {"papermill": pm}, "nbformat": 4, "nbformat_minor": 5}))
+
+
+def test_completed_notebooks_become_declared_pages_and_a_cut_one_does_not(tmp_path):
+    import shutil
+
+    import yaml
+
+    from ser.land import land_pages
+    from ser.paths import REPO_ROOT
+
+    root = tmp_path / "repo"
+    (root / "papers" / "claims").mkdir(parents=True)
+    (root / "book" / "replications").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "papers" / "claims" / "arabemonet.yaml", root / "papers" / "claims")
+    shutil.copy(REPO_ROOT / "_toc.yml", root)
+    pages = tmp_path / "gpu"
+    pages.mkdir()
+    params = {"arm": "clean", "corpus": "eyase", "profile": "paper", "folds": [4], "studies": False}
+    _notebook(pages / "eyase-clean-fold4.ipynb", "2026-12-04T13:35:30", **params)
+    _notebook(pages / "eyase-as_published-fold4.ipynb", None, **params | {"arm": "as_published"})
+    landed, left_out = land_pages(pages, root)
+    assert landed == ["arabemonet-eyase-clean-fold4"]
+    assert left_out == ["eyase-as_published-fold4.ipynb: cut short (no end time)"]
+    page = json.loads((root / "book" / "replications" / "arabemonet-eyase-clean-fold4.ipynb").read_text())
+    assert page["cells"][0]["source"][0] == "# ArabEmoNet (arabemonet-eyase-clean-fold4)\n"
+    runs = {
+        r["name"]: r["params"] for r in yaml.safe_load((root / "papers/claims/arabemonet.yaml").read_text())["runs"]
+    }
+    assert runs["arabemonet-eyase-clean-fold4"] == params  # as it ran, less where its results went
+    assert "- file: replications/arabemonet-eyase-clean-fold4" in (root / "_toc.yml").read_text()
+    assert land_pages(pages, root)[0] == ["arabemonet-eyase-clean-fold4"]  # again: nothing changes
+    assert (root / "_toc.yml").read_text().count("arabemonet-eyase-clean-fold4\n") == 1
+    (root / "book" / "replications" / "arabemonet-eyase-clean-fold4.ipynb").write_text("{}")
+    with pytest.raises(LandError, match="holds another page"):
+        land_pages(pages, root)
