@@ -90,3 +90,51 @@ def test_a_copy_sent_to_a_gpu_names_the_commit_it_was_sent_from(tmp_path, monkey
     assert git_commit(tmp_path) == "3eb8fe5-dirty"
     monkeypatch.setenv("SER_GIT_COMMIT", "")
     assert git_commit(tmp_path) == "unknown"
+
+
+def test_reader_names_a_corrupt_file(tmp_path):
+    from ser.results import ResultsError
+
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "broken.json").write_text('{"paper": "x", ')
+    with pytest.raises(ResultsError, match=r"broken.json cannot be read"):
+        read_results(tmp_path)
+
+
+def test_reader_names_missing_keys_and_non_records(tmp_path):
+    from ser.results import ResultsError
+
+    (tmp_path / "a.json").write_text('{"paper": "x"}')
+    with pytest.raises(ResultsError, match=r"a.json lacks \['claim_ids'"):
+        read_results(tmp_path)
+    (tmp_path / "a.json").write_text("[1, 2]")
+    with pytest.raises(ResultsError, match="not a record"):
+        read_results(tmp_path)
+
+
+def test_a_copied_record_is_refused_not_counted_twice(tmp_path):
+    from ser.results import ResultsError
+
+    rec = _rec(0, 0.9)
+    write_result(rec, tmp_path / "p", "run-seed0")
+    (tmp_path / "p" / "run-seed0 (copy).json").write_text((tmp_path / "p" / "run-seed0.json").read_text())
+    with pytest.raises(ResultsError, match="hold the same run"):
+        read_results(tmp_path)
+
+
+def test_benchmark_files_are_not_records(tmp_path):
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "cpu.json").write_text('{"threads": 1}')
+    assert read_results(tmp_path) == []
+
+
+def test_records_state_the_determinism_settings_they_ran_with():
+    from core.train import seed_everything
+    from ser.results import make_record
+
+    seed_everything(0)
+    rec = make_record(paper="p", claim_ids=[], corpus="c", protocol="random", profile="smoke", seeds=[0],
+                      metrics={}, params={}, duration_s=0.0)  # fmt: skip
+    d = rec["determinism"]
+    assert d["deterministic_algorithms"] and d["cudnn_deterministic"] and not d["cudnn_benchmark"]
+    assert d["cublas_workspace_config"] and d["torch_threads"] >= 1
