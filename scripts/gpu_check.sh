@@ -15,10 +15,11 @@
 #   corpora of the jobs to run (a carry holds 64 MiB: EYASE 20, BAVED 50, RAVDESS 52 MiB; jobs without theirs skip)
 #   the owed runs, so that a lease runs what has not landed yet (else the default queue below, from fold 0):
 #   ser reproduce --owed --per-fold --paper arabemonet --gpu-jobs .gpu-data/JOBS
-#   the commit file (below), then keep the book's executed pages and results here (140 MiB; the tree that
-#   travels holds 64 MiB with the carried folders):
+#   then keep the book's executed pages and results here (140 MiB; the tree that travels holds 64 MiB with
+#   the carried folders):
 #   git sparse-checkout set --no-cone '/*' '!/book/replications/' '!/papers/results/'
-# Then: run(command="PARALLEL=2 ARM_TIMEOUT=570 bash scripts/gpu_check.sh", carry=[".whl", ".gpu-data"], timeout_s=600)
+# Then, in one step, the commit file (the commit and a digest of the code, checked there) and the call:
+#   bash scripts/gpu_check.sh commit; run(command="PARALLEL=2 ARM_TIMEOUT=570 bash scripts/gpu_check.sh", carry=[".whl", ".gpu-data"], timeout_s=600)
 # and afterwards: git sparse-checkout disable; tar -xzf <files_at>/arms.tar.gz -C /tmp/gpuN;
 # ser land /tmp/gpuN/results --pages /tmp/gpuN (records, then each completed notebook as a declared page).
 # Measured on 2026-12-04 (H200, PARALLEL=2):
@@ -30,10 +31,28 @@ set -uo pipefail
 OUT=${OUT:-/tmp/gpu-check}
 DEVICE=${DEVICE:-cuda}
 GPU_DATA=${GPU_DATA:-.gpu-data}  # the corpora carried (DRY=1: print the jobs instead of running them)
+code_hash() {  # the code a run executes (library, notebooks, declarations, scripts), as one digest
+  find core ser scripts papers -type f \( -name '*.py' -o -name '*.ipynb' -o -name '*.yaml' -o -name '*.sh' \) \
+    -not -path 'papers/results/*' -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16
+}
+if [ "${1:-}" = "commit" ]; then  # here, in the same step as the `run` call: bash scripts/gpu_check.sh commit
+  mkdir -p "$GPU_DATA"
+  { git rev-parse HEAD | tr -d '\n'; [ -z "$(git status --porcelain --untracked-files=no)" ] || printf -- -dirty
+    printf ' %s\n' "$(code_hash)"; } > "$GPU_DATA/COMMIT"
+  cat "$GPU_DATA/COMMIT"; exit 0
+fi
 mkdir -p "$OUT"
-# the commit this tree was sent from (the .git that travels with the copy can be older than the tree), written here:
-#   (git rev-parse HEAD | tr -d '\n'; [ -z "$(git status --porcelain --untracked-files=no)" ] || printf -- -dirty) > .gpu-data/COMMIT
-[ -f "$GPU_DATA/COMMIT" ] && export SER_GIT_COMMIT=$(cat "$GPU_DATA/COMMIT")
+# The commit the tree was sent from (the .git that travels with the copy can be older than the tree), kept only
+# where the code here is the code that commit file describes: else the records say "-unverified".
+if [ -f "$GPU_DATA/COMMIT" ]; then
+  read -r sent_commit sent_hash < "$GPU_DATA/COMMIT"
+  if [ "$(code_hash)" = "$sent_hash" ]; then
+    export SER_GIT_COMMIT=$sent_commit
+  else
+    export SER_GIT_COMMIT=${sent_commit%-dirty}-unverified
+    echo "the code differs from $GPU_DATA/COMMIT's: records name $SER_GIT_COMMIT" | tee "$OUT/commit.log"
+  fi
+fi
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 PY=${PY:-python3}
 if [ -d .whl ] && ls .whl/*.whl >/dev/null 2>&1; then
@@ -62,8 +81,12 @@ fold_jobs() {  # notebook corpus target "papermill args" fold...: one job per fo
   local nb=$1 corpus=$2 name=$3 args=$4; shift 4
   for f in "$@"; do printf '%s:%s:%s-fold%s:%s -y "{folds: [%s]}";' "$nb" "$corpus" "$name" "$f" "$args" "$f"; done
 }
-[ -n "${JOBS:-}" ] || [ ! -f "$GPU_DATA/JOBS" ] || JOBS=$(cat "$GPU_DATA/JOBS")  # ser reproduce --owed --gpu-jobs
-if [ -z "${JOBS:-}" ]; then
+jobs_file=""
+if [ -z "${JOBS:-}" ] && [ -f "$GPU_DATA/JOBS" ]; then  # ser reproduce --owed --gpu-jobs: used even when empty
+  JOBS=$(cat "$GPU_DATA/JOBS"); jobs_file=1
+  [ -n "$(echo "$JOBS" | tr -d '[:space:]')" ] || echo "nothing owed: $GPU_DATA/JOBS is empty" | tee -a "$OUT/arms.log"
+fi
+if [ -z "${JOBS:-}" ] && [ -z "$jobs_file" ]; then
   JOBS=""
   for c in eyase baved; do
     for f in 0 1 2 3 4; do
@@ -86,7 +109,7 @@ else
   # PARALLEL jobs share the GPU at once (default 1): that gains where one job leaves the GPU idle between its
   # small kernels, and loses where it does not, since jobs that share it all finish late and a lease cut short
   # then returns fewer of them.
-  work=/tmp/gpu-arms; mkdir -p "$work/rc"
+  work=/tmp/gpu-arms; rm -rf "$work/rc"; mkdir -p "$work/rc"  # exit statuses of this call's jobs only
   par=${PARALLEL:-1}
   export OMP_NUM_THREADS=$(( $(nproc) / par > 0 ? $(nproc) / par : 1 ))
   run_job() {  # nb name papermill-args...: one fold; its exit status in $work/rc, the archive renewed
@@ -100,7 +123,12 @@ else
     tail -5 "$work/$name.log" >> "$OUT/arms.log"
     echo "$name: exit $rc after $((SECONDS - t0)) s" | tee -a "$OUT/arms.log"
     echo "$rc" > "$work/rc/$name"
-    tar -czf "/tmp/arms-$BASHPID.tar.gz" -C "$work" . 2>/dev/null && mv -f "/tmp/arms-$BASHPID.tar.gz" "$OUT/arms.tar.gz"
+    archive
+  }
+  archive() {  # one job at a time (flock): a snapshot never replaces a newer one; tar's 1 ("a file changed as
+    # it was read", another job still writing) still gives a usable archive
+    ( ! command -v flock >/dev/null || flock 9; tar -czf "/tmp/arms-$BASHPID.tar.gz" -C "$work" . 2>/dev/null; [ $? -le 1 ] \
+      && mv -f "/tmp/arms-$BASHPID.tar.gz" "$OUT/arms.tar.gz" ) 9> /tmp/gpu-arms.lock
   }
   IFS=';' read -ra jobs <<< "$JOBS"
   running=0
@@ -115,6 +143,7 @@ else
     running=$((running + 1))
   done
   wait
+  [ -n "${DRY:-}" ] || archive  # the last state, every job ended
   for f in "$work"/rc/*; do
     [ -e "$f" ] || continue
     [ "$(cat "$f")" -eq 0 ] || [ "$fail" -ne 0 ] || fail=2

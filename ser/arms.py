@@ -43,7 +43,7 @@ def mean_spread(values: Sequence[float], fmt: Callable[[float], str] = "{:.1f}".
 
 
 def _folds_short(runs: list[dict], registry: dict | None) -> str:
-    """``4 of 5 folds``: the folds of the ``paper`` profile that the runs hold (each seed counted apart)."""
+    """``4 of 5 folds``: the folds of the ``paper`` profile that any of the runs holds."""
     folds = ((registry or {}).get("profiles") or {}).get("paper", {}).get("folds") or []
     have = {r.get("fold") for r in runs} & set(folds)
     return f"{len(have)} of {len(folds)} folds"

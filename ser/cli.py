@@ -245,7 +245,8 @@ def up_to_date(paper: str, name: str, params: dict, out_dir: Path, records: list
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None  # not a notebook that completed
     pm_meta = nb.get("metadata", {}).get("papermill", {})
-    if pm_meta.get("exception") or pm_meta.get("parameters") != params:
+    ran = {k: v for k, v in (pm_meta.get("parameters") or {}).items() if k != "results_dir"}  # where, not what
+    if pm_meta.get("exception") or ran != {k: v for k, v in params.items() if k != "results_dir"}:
         return None
     if code_cells(nb) != code_cells(json.loads(notebook_of(paper).read_text())):
         return None
@@ -253,8 +254,8 @@ def up_to_date(paper: str, name: str, params: dict, out_dir: Path, records: list
     commits = {
         r.get("git_commit", "") for r in records if r["paper"] == paper and start <= r.get("created", "") <= end + "~"
     }
-    if len(commits) != 1 or not next(iter(commits)) or next(iter(commits)).endswith("-dirty"):
-        return None  # no results to tie it to a commit, several commits, or uncommitted code
+    if len(commits) != 1 or not next(iter(commits)) or next(iter(commits)).endswith(("-dirty", "-unverified")):
+        return None  # no results to tie it to a commit, several commits, or uncommitted (or unverified) code
     commit = next(iter(commits))
     diff = subprocess.run(["git", "diff", "--quiet", commit, "HEAD", "--", "core"], cwd=REPO_ROOT, capture_output=True)
     if diff.returncode != 0:
@@ -616,7 +617,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--run, --max, --per-fold, --target and --gpu-jobs go with --owed")
     if args.cmd == "reproduce" and args.owed:
         if args.only or args.corpus or args.all or args.redo or args.scheduler:
-            parser.error("--owed takes --paper, --target, --run, --max, --per-fold, --plan, --workers and --out only")
+            parser.error(
+                "--owed takes --paper, --target, --run, --max, --per-fold, --gpu-jobs, --plan, --workers and --out only"
+            )
         if args.profile not in (None, "paper"):
             parser.error("owed runs are at the paper profile: drop --profile")
         if args.max is not None and args.max < 1:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from core.io import atomic_write
 from ser.paths import RESULTS_DIR, repo_relative
-from ser.results import NOT_RECORDS, write_result
+from ser.results import NOT_RECORDS, REQUIRED, write_result
 
 
 class LandError(ValueError):
@@ -36,6 +36,9 @@ def _plan(source: Path, results_dir: Path) -> list[tuple[Path, dict, Path | None
     for path in files:
         rec = json.loads(path.read_text())
         paper = path.parent.name
+        missing = [k for k in REQUIRED if k not in rec]
+        if missing:
+            raise LandError(f"{path}: not a results record (it lacks {missing})")
         if rec.get("paper") != paper:
             raise LandError(f"{path}: a record of paper {rec.get('paper')!r} in the folder of {paper!r}")
         copy_from = copy_to = None
@@ -51,7 +54,7 @@ def _plan(source: Path, results_dir: Path) -> list[tuple[Path, dict, Path | None
                 )
             if not here.is_file():
                 copy_from, copy_to = there, here
-            rec = rec | {"split_file": repo_relative(here), "split_file_as_run": split}
+            rec = rec | {"split_file": repo_relative(here), "split_file_as_run": rec.get("split_file_as_run", split)}
         dest = results_dir / paper / path.name
         if dest.exists() and json.loads(dest.read_text()) != rec:
             raise LandError(f"{dest} exists and holds another record; not overwritten")
@@ -74,43 +77,70 @@ def land(source: str | Path, results_dir: str | Path = RESULTS_DIR) -> list[Path
     return written
 
 
-def land_pages(pages: str | Path, root: Path | None = None) -> tuple[list[str], list[str]]:
-    """Make each completed notebook in ``pages`` a declared page of the book (see the module); return the run
-    names landed and the notebooks left out, with why. Every page is checked before any is written."""
-    from ser.fanout import retitle
-    from ser.owed import declare
-    from ser.paths import REPO_ROOT
+def _plan_pages(pages: Path, root: Path) -> tuple[list[tuple[str, str, dict, Path, str]], list[str]]:
+    """Every notebook in ``pages`` checked: (paper, run name, parameters, page, text) of those that become pages,
+    and the notebooks left out with why."""
+    import yaml
 
-    root = root or REPO_ROOT
+    from ser.fanout import retitle
+
     plan, left_out = [], []
-    for nb_path in sorted(Path(pages).glob("*.ipynb")):
-        pm = json.loads(nb_path.read_text()).get("metadata", {}).get("papermill", {})
+    for nb_path in sorted(pages.glob("*.ipynb")):
+        try:
+            pm = json.loads(nb_path.read_text()).get("metadata", {}).get("papermill", {})
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            left_out.append(f"{nb_path.name}: not a readable notebook (cut while it was written?)")
+            continue
         if pm.get("exception") or not pm.get("end_time"):
             left_out.append(f"{nb_path.name}: {'failed' if pm.get('exception') else 'cut short (no end time)'}")
             continue
         paper = Path(pm.get("input_path", "")).stem
-        if not (root / "papers" / "claims" / f"{paper}.yaml").is_file():
+        decl_path = root / "papers" / "claims" / f"{paper}.yaml"
+        if not paper or not decl_path.is_file():
             raise LandError(f"{nb_path}: ran {pm.get('input_path')!r}, not a paper's notebook")
         name = nb_path.stem if nb_path.stem.startswith(f"{paper}-") else f"{paper}-{nb_path.stem}"
         params = {k: v for k, v in pm.get("parameters", {}).items() if k not in ("results_dir", "record")}
+        declared = {r["name"]: r["params"] for r in yaml.safe_load(decl_path.read_text()).get("runs", [])}
+        if name in declared and declared[name] != params:
+            raise LandError(f"{nb_path}: run {name} is declared with other parameters ({declared[name]})")
         text = retitle(nb_path.read_text(), name)
         dest = root / "book" / "replications" / f"{name}.ipynb"
         if dest.exists() and dest.read_text() != text:
             raise LandError(f"{dest} exists and holds another page; not overwritten")
         plan.append((paper, name, params, dest, text))
+    return plan, left_out
+
+
+def _write_pages(plan: list[tuple[str, str, dict, Path, str]], root: Path) -> list[str]:
+    from ser.owed import declare
+
     for paper, name, params, dest, text in plan:
         if not dest.exists():
             with atomic_write(dest) as fh:
                 fh.write(text)
         declare(paper, name, params, root)
-    return [name for _, name, _, _, _ in plan], left_out
+    return [name for _, name, _, _, _ in plan]
+
+
+def land_pages(pages: str | Path, root: Path | None = None) -> tuple[list[str], list[str]]:
+    """Make each completed notebook in ``pages`` a declared page of the book (see the module); return the run
+    names landed and the notebooks left out, with why. Every page is checked before any is written."""
+    from ser.paths import REPO_ROOT
+
+    root = root or REPO_ROOT
+    plan, left_out = _plan_pages(Path(pages), root)
+    return _write_pages(plan, root), left_out
 
 
 def main(source: str, results_dir: str | None = None, pages: str | None = None) -> int:
-    """``ser land``: print each file written."""
+    """``ser land``: check every record and page, then write them; print each file written."""
+    from ser.paths import REPO_ROOT
+
     try:
+        _plan(Path(source), Path(results_dir or RESULTS_DIR))  # records and pages checked before anything is written
+        page_plan, left_out = _plan_pages(Path(pages), REPO_ROOT) if pages else ([], [])
         written = land(source, results_dir or RESULTS_DIR)
-        landed, left_out = land_pages(pages) if pages else ([], [])
+        landed = _write_pages(page_plan, REPO_ROOT)
     except (LandError, ValueError) as err:
         raise SystemExit(f"ser land: {err}") from err
     for p in written:

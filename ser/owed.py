@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ class Owed:
     commands: list[str] = field(default_factory=list)
     runs: list[tuple[str, dict]] = field(default_factory=list)  # (run name, papermill parameters) per command
     cells: set[tuple[str, str, str]] = field(default_factory=set)  # (arm, corpus, protocol) of its records
-    gpus: list[str] = field(default_factory=list)  # the GPUs its timed records ran on (their minutes are GPU minutes)
+    gpus: list[str] = field(default_factory=list)  # the GPUs, where every timed record ran on one (GPU minutes)
     about: str = ""
 
     @property
@@ -57,7 +58,8 @@ class Owed:
     def median_minutes(self) -> float | None:
         """Median minutes per seed, of the seeds that did not diverge where there are any (a collapsed run
         often stops early, so it would understate what the next seed costs)."""
-        kept = [m for s, m in zip(self.done, self.minutes, strict=True) if s not in self.diverged] or self.minutes
+        timed = [(s, m) for s, m in zip(self.done, self.minutes, strict=True) if not math.isnan(m)]
+        kept = [m for s, m in timed if s not in self.diverged] or [m for _, m in timed]
         return statistics.median(kept) if kept else None
 
     @property
@@ -165,8 +167,16 @@ def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Ow
         o = Owed(decl["paper"], t["name"], t["issue"], t["seeds"], t.get("folds"), about=t.get("about", ""))
         hits = [r for r in mine if fnmatch.fnmatchcase(run_name(r), t["runs"])]
         o.cells = {(r.get("arm", "paper_text"), r.get("corpus", ""), r.get("protocol", "")) for r in hits}
-        o.run_minutes = [r["duration_s"] / 60 for r in hits if r.get("duration_s")]
         timed = hits + _companions(hits, mine)  # the target's records and those its notebook runs wrote beside
+        on_gpu = [r for r in timed if str(r.get("device", "")).startswith("cuda")]
+        part_gpu: set[int] = set()  # seeds with a record timed on a GPU: their CPU minutes are not a whole seed's
+        if on_gpu and len(on_gpu) < len(timed):  # minutes of one kind of machine: the CPU's, where there are any
+            timed = [r for r in timed if not str(r.get("device", "")).startswith("cuda")]
+            part_gpu = {s for r in on_gpu for s in _seeds_of(r)}
+            on_gpu = []
+        o.gpus = sorted({str(r["device"]) for r in on_gpu})  # every timed record ran on a GPU: GPU minutes
+        kept = {id(r) for r in timed}
+        o.run_minutes = [r["duration_s"] / 60 for r in hits if r.get("duration_s") and id(r) in kept]
         by_fold: dict[tuple[int, int], float] = {}
         seed_minutes: dict[int, float] = {}
         for r in timed:
@@ -177,7 +187,6 @@ def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Ow
                 key = (_seeds_of(r)[0], int(r["fold"]))
                 by_fold[key] = by_fold.get(key, 0.0) + minutes
         o.fold_minutes = list(by_fold.values())
-        o.gpus = sorted({str(r["device"]) for r in timed if str(r.get("device", "")).startswith("cuda")})
         by_seed: dict[int, list[dict]] = {}
         for r in hits:
             for s in _seeds_of(r):
@@ -188,7 +197,7 @@ def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Ow
                 o.partial[s] = have
                 continue
             o.done.append(s)
-            o.minutes.append(seed_minutes[s])
+            o.minutes.append(math.nan if s in part_gpu else seed_minutes.get(s, math.nan))  # NaN: not all on one kind
             if any(diverged(r) for r in recs):
                 o.diverged.append(s)
         taken = set(o.done) | set(o.partial)

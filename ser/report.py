@@ -904,7 +904,7 @@ def _box_leak(rows: pd.DataFrame, corpus: str, protocol: str, bases: list[str] |
 
     if rows.empty:
         return "–"
-    below, folds = False, False
+    why = ""  # why no leak, from the first profile (the paper's) whose two arms both ran
     for profile in ("paper", "cpu"):
         both = leak_pair(rows, profile, protocol=protocol)
         pools = bases or [c for c in both["corpus"].unique() if _holds(c, corpus, cross=False)]
@@ -912,10 +912,10 @@ def _box_leak(rows: pd.DataFrame, corpus: str, protocol: str, bases: list[str] |
             pair = leak_pair(rows, profile, corpus=c, protocol=protocol)
             if pair["arm"].nunique() == 2 and not pair["paper_budget"].all():
                 # as the arms table: an arm below the budget, or on part of the folds, gives no leak of the number
-                if "runs_at_budget" in pair and pair["runs_at_budget"].all():
-                    folds = True
-                else:
-                    below = True
+                at_budget = "runs_at_budget" in pair and pair["runs_at_budget"].all()
+                why = why or (
+                    "not every fold of the protocol has run yet" if at_budget else "an arm below the paper's budget"
+                )
                 continue
             d, lo, hi = leak_size(rows, profile, corpus=c, protocol=protocol)
             if math.isnan(d):
@@ -924,9 +924,7 @@ def _box_leak(rows: pd.DataFrame, corpus: str, protocol: str, bases: list[str] |
             if improving := int(pair["still_improving"].sum()):
                 leak += f", {improving} of {int(pair['n_runs'].sum())} runs still improving"
             return leak + (f"; {c}" if c != corpus else "") + ")"
-    if below:
-        return "– (an arm below the paper's budget)"
-    return "– (not every fold of the protocol has run yet)" if folds else "–"
+    return f"– ({why})" if why else "–"
 
 
 def _speaker_arm(rows: pd.DataFrame) -> str:

@@ -460,6 +460,25 @@ def test_the_gpu_script_runs_the_owed_jobs_written_here(tmp_path):
     assert (tmp_path / "out" / "arms.log").read_text().splitlines() == [
         "would run arabemonet arabemonet-eyase-clean-seed0-fold1: -y {arm: clean, corpus: eyase, seed: 0, folds: [1]}"
     ]
+    assert not (tmp_path / "out" / "commit.log").exists()  # no commit file: records name git's commit
+
+    # the commit file, written beside the call, holds the commit and a digest of the code; there, the same
+    # code keeps the commit, other code makes it "-unverified"; an empty JOBS file runs nothing
+    commit = subprocess.run(["bash", "scripts/gpu_check.sh", "commit"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60).stdout.split()  # fmt: skip
+    assert len(commit) == 2 and len(commit[1]) == 16 and (tmp_path / "data" / "COMMIT").read_text().split() == commit
+    (tmp_path / "data" / "JOBS").write_text("\n")
+    env["MODELS"] = "no_such_model"  # the benchmark fails at once: this part is about the commit and the jobs
+    for digest, out in ((commit[1], "out3"), ("0" * 16, "out4")):
+        (tmp_path / "data" / "COMMIT").write_text(f"{commit[0]} {digest}\n")
+        env["OUT"] = str(tmp_path / out)
+        subprocess.run(["bash", "scripts/gpu_check.sh"], cwd=ROOT, env=env, capture_output=True, timeout=300)
+        assert (tmp_path / out / "arms.log").read_text().splitlines() == [
+            f"nothing owed: {tmp_path / 'data'}/JOBS is empty"
+        ]
+    assert not (tmp_path / "out3" / "commit.log").exists()
+    unverified = commit[0].removesuffix("-dirty") + "-unverified"
+    assert (tmp_path / "out4" / "commit.log").read_text().strip().endswith(f"records name {unverified}")
 
 
 def test_a_run_that_is_up_to_date_is_not_run_again(tmp_path, monkeypatch):
@@ -487,6 +506,15 @@ def test_a_run_that_is_up_to_date_is_not_run_again(tmp_path, monkeypatch):
     assert "up to date" in up_to_date("emotionnet", "emotionnet", params, tmp_path, [rec])
     assert up_to_date("emotionnet", "emotionnet", params | {"seeds": [1]}, tmp_path, [rec]) is None
     assert up_to_date("emotionnet", "emotionnet", params, tmp_path, [rec | {"git_commit": head + "-dirty"}]) is None
+    assert (
+        up_to_date("emotionnet", "emotionnet", params, tmp_path, [rec | {"git_commit": head + "-unverified"}]) is None
+    )
+    # a lent GPU's run wrote its results elsewhere (then landed): where they went is not a parameter of the run
+    nb["metadata"]["papermill"]["parameters"] = params | {"results_dir": "/tmp/gpu-arms/results/emotionnet"}
+    (tmp_path / "emotionnet.ipynb").write_text(json.dumps(nb))
+    assert "up to date" in up_to_date("emotionnet", "emotionnet", params, tmp_path, [rec])
+    nb["metadata"]["papermill"]["parameters"] = params
+    (tmp_path / "emotionnet.ipynb").write_text(json.dumps(nb))
     assert (
         up_to_date("emotionnet", "emotionnet", params, tmp_path, [rec | {"git_commit": "157d43c"}]) is None
     )  # core/ changed since

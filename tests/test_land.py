@@ -53,6 +53,11 @@ def test_a_split_that_differs_from_the_books_or_is_missing_lands_nothing(tmp_pat
     assert sorted(p.name for p in (book / "p").iterdir()) == ["splits"]  # neither record was written
     with pytest.raises(LandError, match="holds no records"):
         land(tmp_path / "empty", book)
+    (source / "p" / "splits" / "a-seed0.csv").write_text("utt_id,part\nx,train\n")  # now the book's own
+    (source / "p" / "r-fold1.json").write_text(json.dumps({"paper": "p", "metrics": {}}))  # not a record
+    with pytest.raises(LandError, match="not a results record"):
+        land(source, book)
+    assert sorted(p.name for p in (book / "p").iterdir()) == ["splits"]  # r-fold0, which checks, was not written
 
 
 def test_ser_land_is_a_command(tmp_path, capsys):
@@ -99,6 +104,15 @@ def test_completed_notebooks_become_declared_pages_and_a_cut_one_does_not(tmp_pa
     assert "- file: replications/arabemonet-eyase-clean-fold4" in (root / "_toc.yml").read_text()
     assert land_pages(pages, root)[0] == ["arabemonet-eyase-clean-fold4"]  # again: nothing changes
     assert (root / "_toc.yml").read_text().count("arabemonet-eyase-clean-fold4\n") == 1
+    _notebook(pages / "eyase-clean-fold4.ipynb", "2026-12-04T13:35:30", **params | {"seed": 1})
+    with pytest.raises(LandError, match="declared with other parameters"):
+        land_pages(pages, root)
+    _notebook(pages / "eyase-clean-fold4.ipynb", "2026-12-04T13:35:30", **params)
+    (pages / "eyase-speaker-fold0.ipynb").write_text('{"cells": [')  # caught half-written in the archive
+    assert (
+        land_pages(pages, root)[1][-1]
+        == "eyase-speaker-fold0.ipynb: not a readable notebook (cut while it was written?)"
+    )
     (root / "book" / "replications" / "arabemonet-eyase-clean-fold4.ipynb").write_text("{}")
     with pytest.raises(LandError, match="holds another page"):
         land_pages(pages, root)

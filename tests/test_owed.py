@@ -358,8 +358,8 @@ def test_an_interrupted_queue_takes_its_declarations_back_and_one_queue_runs_at_
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["reproduce", "--run"], "--run, --max, --per-fold and --target go with --owed"),
-        (["reproduce", "--per-fold"], "--run, --max, --per-fold and --target go with --owed"),
+        (["reproduce", "--run"], "--run, --max, --per-fold, --target and --gpu-jobs go with --owed"),
+        (["reproduce", "--per-fold"], "--run, --max, --per-fold, --target and --gpu-jobs go with --owed"),
         (["reproduce", "--owed", "--target", "no-such-*"], "no target matches no-such-*"),
         (["reproduce", "--owed", "--profile", "cpu"], "owed runs are at the paper profile"),
         (["reproduce", "--owed", "--only", "x"], "--owed takes"),
@@ -404,6 +404,12 @@ def test_minutes_timed_on_a_gpu_are_said_apart_and_never_summed_as_cpu_time():
         "and about 2 min on a GPU (cuda: NVIDIA H200) for 1 target(s) timed there, not CPU time"
     )
     assert "| 1 to run | 3 (2 folds x 2) on cuda: NVIDIA H200 |" in page([g])
+    # a target timed on both: its estimate is the CPU's, and its GPU record does not enter it
+    mixed = [_rec("c-fold0", 0, fold=0, device="cpu"), _rec("c-fold1", 0, fold=1, duration_s=90.0, device=gpu)]
+    (m,) = standing(_decl([cpu]), mixed)
+    assert m.gpus == [] and m.fold_minutes == [10.0] and m.done == [0] and m.median_minutes is None
+    assert m.seed_estimate == 20.0  # its CPU fold times the folds, not one fold's minutes as a whole seed's
+    assert time_owed([m]) == ""  # complete: owes nothing
 
 
 def test_every_replication_page_has_its_short_title_in_the_sidebar():
