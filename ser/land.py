@@ -54,7 +54,11 @@ def _plan(source: Path, results_dir: Path) -> list[tuple[Path, dict, Path | None
                 )
             if not here.is_file():
                 copy_from, copy_to = there, here
-            rec = rec | {"split_file": repo_relative(here), "split_file_as_run": rec.get("split_file_as_run", split)}
+            if repo_relative(here) != split:  # written elsewhere: point it at the book's copy, keep where it ran
+                rec = rec | {
+                    "split_file": repo_relative(here),
+                    "split_file_as_run": rec.get("split_file_as_run", split),
+                }
         dest = results_dir / paper / path.name
         if dest.exists() and json.loads(dest.read_text()) != rec:
             raise LandError(f"{dest} exists and holds another record; not overwritten")

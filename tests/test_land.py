@@ -33,6 +33,14 @@ def test_a_record_lands_with_its_split_pointed_at_the_books_copy_and_nothing_els
     assert landed == rec  # numbers, device and the rest exactly as the run wrote them
     assert land(source, book) == []  # landing again writes nothing
 
+    # a record from a checkout of the book (a worktree's papers/results) already names the book's split: unchanged
+    worktree = tmp_path / "worktree"
+    mine = _record(worktree, "r-fold3", split_file=str((book / "p" / "splits" / "a-seed0.csv").resolve()))
+    (worktree / "p" / "splits").mkdir()
+    (worktree / "p" / "splits" / "a-seed0.csv").write_text("utt_id,part\nx,test\n")
+    assert [p.name for p in land(worktree, book)] == ["r-fold3.json"]
+    assert json.loads((book / "p" / "r-fold3.json").read_text()) == mine
+
     _record(source, "r-fold0", metrics={"accuracy": 0.9})  # another record under a name the book holds
     with pytest.raises(LandError, match="holds another record"):
         land(source, book)
