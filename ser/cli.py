@@ -8,6 +8,7 @@ into ``book/replications/`` (which the book shows) and writes results files;
 from __future__ import annotations
 
 import argparse
+import functools
 import subprocess
 import sys
 import time
@@ -81,7 +82,7 @@ def readme_times() -> str:
         ("`ser reproduce --all --profile paper`", "paper", True),
     ):
         selected = select_runs(profile, everything=everything)
-        est = [(estimate_seconds(p, params, records), timed_on_gpu(p, params, records)) for p, _, params in selected]
+        est = [last_run(p, params, records) for p, _, params in selected]
         known = sum(e for e, gpu in est if e is not None and not gpu)
         on_gpu = [(e, gpu) for e, gpu in est if e is not None and gpu]
         missing = sum(e is None for e, _ in est)
@@ -110,13 +111,21 @@ def corpora_of(paper: str, params: dict) -> list[str]:
     return [merged["corpus"]] if merged.get("corpus") else list(merged.get("corpora") or [])
 
 
-def _last_records(paper: str, params: dict, records: list[dict]) -> list[dict]:
-    """The records of the last execution of this run: the newest commit's records of that paper and
-    profile whose parameters include the run's."""
+@functools.cache
+def _default_arm(paper: str) -> str | None:
+    return declaration.load(paper).get("default_arm") if paper not in BOOK_NOTEBOOKS else None
+
+
+def last_run(paper: str, params: dict, records: list[dict]) -> tuple[float | None, list[str]]:
+    """The recorded duration of the last execution of this run (the summed durations of the newest commit's
+    records of that paper and profile whose parameters include the run's; None if none) and the GPUs it
+    was timed on (its seconds are then not CPU seconds)."""
+    from ser.results import ran_on_gpu  # here: ser.results loads pandas, which `ser --help` need not wait for
+
     profile = params.get("profile", "cpu")
     keys = {k: v for k, v in params.items() if k not in ("profile", "record")}
     # a run that names no arm runs the declaration's default one: another arm's records are not its own
-    default_arm = declaration.load(paper).get("default_arm") if paper not in BOOK_NOTEBOOKS else None
+    default_arm = _default_arm(paper)
     mine = [
         r
         for r in records
@@ -126,22 +135,20 @@ def _last_records(paper: str, params: dict, records: list[dict]) -> list[dict]:
         and r.get("arm", "paper_text") == keys.get("arm", default_arm or r.get("arm", "paper_text"))
     ]
     if not mine:
-        return []
+        return None, []
     newest = max(mine, key=lambda r: r.get("created", ""))["git_commit"]
-    return [r for r in mine if r["git_commit"] == newest]
+    last = [r for r in mine if r["git_commit"] == newest]
+    return float(sum(r["duration_s"] for r in last)), sorted({str(r["device"]) for r in last if ran_on_gpu(r)})
 
 
 def estimate_seconds(paper: str, params: dict, records: list[dict]) -> float | None:
-    """The recorded duration of the last execution of this run (:func:`_last_records`, summed); None if none."""
-    mine = _last_records(paper, params, records)
-    return float(sum(r["duration_s"] for r in mine)) if mine else None
+    """The recorded duration of the last execution of this run (:func:`last_run`); None if none."""
+    return last_run(paper, params, records)[0]
 
 
 def timed_on_gpu(paper: str, params: dict, records: list[dict]) -> list[str]:
-    """The GPUs the last execution of this run was timed on (its seconds are then not CPU seconds)."""
-    return sorted(
-        {str(r["device"]) for r in _last_records(paper, params, records) if str(r.get("device", "")).startswith("cuda")}
-    )
+    """The GPUs the last execution of this run was timed on (:func:`last_run`)."""
+    return last_run(paper, params, records)[1]
 
 
 def plan(selected: list[tuple[str, str, dict]], workers: int = 1) -> str:
@@ -157,8 +164,7 @@ def plan(selected: list[tuple[str, str, dict]], workers: int = 1) -> str:
         corpora = corpora_of(paper, params)
         missing = [c for c in corpora if c not in here]
         shown = ", ".join(c + (" (missing)" if c in missing else "") for c in corpora) or "-"
-        est = estimate_seconds(paper, params, records)
-        gpu = timed_on_gpu(paper, params, records)
+        est, gpu = last_run(paper, params, records)
         if gpu:  # GPU seconds are not what this machine will take: counted apart
             gpu_total += est or 0.0
         else:

@@ -66,10 +66,8 @@ def _plan(source: Path, results_dir: Path) -> list[tuple[Path, dict, Path | None
     return plan
 
 
-def land(source: str | Path, results_dir: str | Path = RESULTS_DIR) -> list[Path]:
-    """Copy the records under ``source`` into ``results_dir`` (see the module); return the files written."""
-    source, results_dir = Path(source), Path(results_dir)
-    plan = _plan(source, results_dir)  # every record checked before any file is written
+def _write(plan: list[tuple[Path, dict, Path | None, Path | None]]) -> list[Path]:
+    """Write what :func:`_plan` checked: new split files, then new records; return the files written."""
     written = []
     for dest, rec, copy_from, copy_to in plan:
         if copy_from is not None and copy_to is not None and not copy_to.exists():
@@ -79,6 +77,11 @@ def land(source: str | Path, results_dir: str | Path = RESULTS_DIR) -> list[Path
         if not dest.exists():
             written.append(write_result(rec, dest.parent, dest.stem))
     return written
+
+
+def land(source: str | Path, results_dir: str | Path = RESULTS_DIR) -> list[Path]:
+    """Copy the records under ``source`` into ``results_dir`` (see the module); return the files written."""
+    return _write(_plan(Path(source), Path(results_dir)))  # every record checked before any file is written
 
 
 def _plan_pages(pages: Path, root: Path) -> tuple[list[tuple[str, str, dict, Path, str]], list[str]]:
@@ -91,7 +94,8 @@ def _plan_pages(pages: Path, root: Path) -> tuple[list[tuple[str, str, dict, Pat
     plan, left_out = [], []
     for nb_path in sorted(pages.glob("*.ipynb")):
         try:
-            pm = json.loads(nb_path.read_text()).get("metadata", {}).get("papermill", {})
+            raw = nb_path.read_text()
+            pm = json.loads(raw).get("metadata", {}).get("papermill", {})
         except (json.JSONDecodeError, UnicodeDecodeError):
             left_out.append(f"{nb_path.name}: not a readable notebook (cut while it was written?)")
             continue
@@ -107,7 +111,7 @@ def _plan_pages(pages: Path, root: Path) -> tuple[list[tuple[str, str, dict, Pat
         declared = {r["name"]: r["params"] for r in yaml.safe_load(decl_path.read_text()).get("runs", [])}
         if name in declared and declared[name] != params:
             raise LandError(f"{nb_path}: run {name} is declared with other parameters ({declared[name]})")
-        text = retitle(nb_path.read_text(), name)
+        text = retitle(raw, name)
         dest = root / "book" / "replications" / f"{name}.ipynb"
         if dest.exists() and dest.read_text() != text:
             raise LandError(f"{dest} exists and holds another page; not overwritten")
@@ -141,9 +145,9 @@ def main(source: str, results_dir: str | None = None, pages: str | None = None) 
     from ser.paths import REPO_ROOT
 
     try:
-        _plan(Path(source), Path(results_dir or RESULTS_DIR))  # records and pages checked before anything is written
-        page_plan, left_out = _plan_pages(Path(pages), REPO_ROOT) if pages else ([], [])
-        written = land(source, results_dir or RESULTS_DIR)
+        record_plan = _plan(Path(source), Path(results_dir or RESULTS_DIR))  # records and pages checked before
+        page_plan, left_out = _plan_pages(Path(pages), REPO_ROOT) if pages else ([], [])  # anything is written
+        written = _write(record_plan)
         landed = _write_pages(page_plan, REPO_ROOT)
     except (LandError, ValueError) as err:
         raise SystemExit(f"ser land: {err}") from err

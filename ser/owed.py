@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from ser import declaration
-from ser.results import run_name
+from ser.results import ran_on_gpu, run_name
 
 
 @dataclass
@@ -168,10 +168,10 @@ def standing(decl: dict, records: list[dict], per_fold: bool = False) -> list[Ow
         hits = [r for r in mine if fnmatch.fnmatchcase(run_name(r), t["runs"])]
         o.cells = {(r.get("arm", "paper_text"), r.get("corpus", ""), r.get("protocol", "")) for r in hits}
         timed = hits + _companions(hits, mine)  # the target's records and those its notebook runs wrote beside
-        on_gpu = [r for r in timed if str(r.get("device", "")).startswith("cuda")]
+        on_gpu = [r for r in timed if ran_on_gpu(r)]
         part_gpu: set[int] = set()  # seeds with a record timed on a GPU: their CPU minutes are not a whole seed's
         if on_gpu and len(on_gpu) < len(timed):  # minutes of one kind of machine: the CPU's, where there are any
-            timed = [r for r in timed if not str(r.get("device", "")).startswith("cuda")]
+            timed = [r for r in timed if not ran_on_gpu(r)]
             part_gpu = {s for r in on_gpu for s in _seeds_of(r)}
             on_gpu = []
         o.gpus = sorted({str(r["device"]) for r in on_gpu})  # every timed record ran on a GPU: GPU minutes

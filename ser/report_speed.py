@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ser.markdown import md_table
-from ser.results import run_name
+from ser.results import ran_on_gpu, run_name
 
 # the arms that run the authors' code, whose model differs from the paper_text reading
 AUTHORS_ARMS = ("as_published", "clean", "speaker")
@@ -379,7 +379,7 @@ def speed_page(bench_dir: Path, records: list[dict], root: Path | None = None) -
         text += [ab]
     for res in benches:
         text += [f"## {res['_file'].removesuffix('.json')}", "", bench_table(res), ""]
-        if str(res.get("device", "")).startswith("cuda"):
+        if ran_on_gpu(res):
             text += [gpu_note(res), ""]
     rows = estimate_rows(records, benches, root)
     text += [

@@ -60,6 +60,12 @@ def git_commit(repo: Path = REPO_ROOT) -> str:
         return "unknown"
 
 
+def ran_on_gpu(rec: dict) -> bool:
+    """Whether a record (or benchmark file) was timed on a GPU: its ``device`` is :func:`device_info`'s
+    ``cuda: <name>``. Its seconds are then not what a CPU takes."""
+    return str(rec.get("device", "")).startswith("cuda")
+
+
 def device_info() -> str:
     import torch
 
