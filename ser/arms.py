@@ -4,12 +4,17 @@ minus ``clean``) with its interval. Read from results records only."""
 
 from __future__ import annotations
 
+import csv
+import functools
+import hashlib
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from core.stats import difference_interval, mean_interval
+from ser.paths import REPO_ROOT
 
 ARM_ORDER = ("as_published", "clean", "speaker", "paper_text")
 
@@ -243,15 +248,35 @@ def arms_table(
     return out
 
 
+@functools.cache
+def test_items(split_file: str, fold: int | None = None) -> str | None:
+    """A digest of the utterances a split file tests on (its ``test`` part, or for a k-fold file the
+    rows of fold ``fold``); None when the file cannot be read."""
+    path = Path(split_file) if Path(split_file).is_absolute() else REPO_ROOT / split_file
+    try:
+        with open(path, newline="") as f:
+            rows = [(r["utt_id"], r["part"]) for r in csv.DictReader(f)]
+    except (OSError, KeyError, csv.Error):
+        return None
+    items = sorted(u for u, p in rows if p == "test") or sorted(u for u, p in rows if p == str(fold))
+    return hashlib.sha256("\n".join(items).encode()).hexdigest()[:16] if items else None
+
+
 def pair_key(rec: dict) -> tuple:
-    """What pairs the runs of two arms: the same paper, corpus, protocol and profile on the same split
-    file (the run's name where a record keeps no split file)."""
+    """What pairs the runs of two arms: the same paper, corpus, protocol, profile and seeds, tested on the
+    same utterances (:func:`test_items`: two arms may write different split files with one test part, as
+    when ``clean`` carves its validation part out of the training part); where the split file cannot be
+    read, the same split file (the run's name where a record keeps none) and fold. The seeds keep apart
+    runs of one arm whose seeds drew the same test part (speaker folds, a cross-corpus test set)."""
+    split = rec.get("split_file")
+    digest = test_items(split, rec.get("fold")) if split else None
     return (
         rec.get("paper"),
         rec.get("corpus", ""),
         rec.get("protocol"),
         rec.get("profile"),
-        rec.get("split_file") or rec.get("run"),
+        tuple(rec.get("seeds") or ()),
+        ("test", digest) if digest else (split or rec.get("run"), rec.get("fold")),
     )
 
 

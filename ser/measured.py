@@ -30,7 +30,12 @@ show=values``:
   has no baseline is an error; ``show=positive`` then says on how many runs the baseline scored higher
   ("k of n"); ``vs=arm:<name>``: each run's value minus that of the run of arm ``<name>`` on the same split
   file, corpus, protocol and profile (a paired difference, in points; ``show=interval`` gives its
-  Student t interval over the pairs); a run without such a twin is an error.
+  Student t interval over the pairs); a run without such a twin is an error; the twin is the run of
+  ``<name>`` that the query's ``params.*`` filters also select (so a study's run pairs with the same
+  study), and two such runs on one split are an error;
+- ``twin=<arm>``: keeps only the runs that have such a twin of arm ``<arm>`` (with a value of the metric),
+  for the folds two arms have both run while one is still incomplete; state how many with ``show=n``
+  under the same query. With ``vs=arm:<name>`` it must name the same arm.
 
 A query that matches no record is an error, so a number whose evidence is gone fails the build; only
 ``show=n`` with ``diverged``, ``improving`` or ``classes`` may count none (``0``), when the runs it counts
@@ -52,7 +57,7 @@ FILTERS = ("paper", "arm", "profile", "protocol", "corpus", "run", "seed", "dive
 # filters that count a kind of run among the runs the rest of a query selects: with ``show=n`` they may count none
 COUNT_FILTERS = frozenset({"diverged", "improving", "classes"})
 PATH_FILTERS = ("params.", "history.", "budget.")  # a dotted path into the record, compared as text
-OPTIONS = ("metric", "of", "show", "scale", "digits", "add", "vs", "budget")
+OPTIONS = ("metric", "of", "show", "scale", "digits", "add", "vs", "budget", "twin")
 SHOWS = ("mean", "values", "same", "n", "sd", "mean_sd", "min", "max", "range", "interval", "leak", "positive")
 OFS = {"max": max, "min": min, "first": lambda v: v[0], "last": lambda v: v[-1], "len": len}
 FRACTION_METRICS = (
@@ -107,6 +112,10 @@ def parse(query: str, paper: str | None = None) -> dict[str, str]:
         raise MeasuredError(f"{{measured}} `{query}`: show=positive counts runs below their baseline: use vs=baseline")
     if out.get("show") == "positive" and not out.get("vs"):
         raise MeasuredError(f"{{measured}} `{query}`: show=positive counts runs below their baseline: add vs=baseline")
+    if "twin" in out and vs.startswith("arm:") and "vs" in out and out["twin"] != vs[4:]:
+        raise MeasuredError(f"{{measured}} `{query}`: twin={out['twin']} pairs with another arm than {vs}")
+    if "twin" in out and out.get("show") == "leak":
+        raise MeasuredError(f"{{measured}} `{query}`: show=leak pairs the arms itself: drop twin")
     if out.get("vs") and out.get("show") == "leak":
         raise MeasuredError(f"{{measured}} `{query}`: show=leak compares arms, not a baseline: drop vs")
     return out
@@ -221,13 +230,33 @@ def _versus_baseline(query: str, pairs: list[tuple[dict, float]], metric: str, b
     return out
 
 
-def _versus_arm(query: str, pairs: list[tuple[dict, float]], metric: str, records: list[dict], arm: str) -> list[float]:
-    """Per run: its value minus that of arm ``arm``'s run on the same split file, corpus, protocol and
-    profile (:func:`ser.arms.pair_key`, as the readings table pairs them)."""
-    twins = {pair_key(r): r for r in records if _field(r, "arm") == arm}
+def _twin(query: str, q: dict[str, str], records: list[dict], arm: str, rec: dict) -> dict | None:
+    """Arm ``arm``'s run on ``rec``'s split (:func:`ser.arms.pair_key`, as the readings table pairs them)
+    that the query's ``params.*`` filters also select; two such runs are an error, never a silent choice."""
+    keys = [k for k in q if k.startswith("params.")]
+    key = pair_key(rec)
+    found = [
+        r
+        for r in records
+        if _field(r, "arm") == arm and pair_key(r) == key and all(_matches(_field(r, k), q[k], k) for k in keys)
+    ]
+    if len(found) > 1:
+        names = ", ".join(sorted(Path(x.get("_file", x.get("run", "?"))).name for x in found))
+        raise MeasuredError(
+            f"{{measured}} `{query}`: two runs of arm {arm!r} on one split ({names}); "
+            "add a params.<name> filter that tells them apart"
+        )
+    return found[0] if found else None
+
+
+def _versus_arm(
+    query: str, q: dict[str, str], pairs: list[tuple[dict, float]], metric: str, records: list[dict], arm: str
+) -> list[float]:
+    """Per run: its value minus that of arm ``arm``'s run on the same split file, fold, corpus, protocol
+    and profile (:func:`_twin`)."""
     out = []
     for r, v in pairs:
-        twin = twins.get(pair_key(r))
+        twin = _twin(query, q, records, arm, r)
         w = None if twin is None else _value(twin, metric)
         if w is None:
             name = Path(r.get("_file", r.get("run", "?"))).name
@@ -244,6 +273,11 @@ def answer(
     q = parse(query, paper)
     hits = select(records, q)
     metric, show = q.get("metric", "accuracy"), q.get("show", "mean")
+    if "twin" in q and hits:  # the runs that arm q["twin"] has also run, with the metric
+        of = q.get("of")
+        hits = [r for r in hits if _value(_twin(query, q, records, q["twin"], r) or {}, metric, of) is not None]
+        if not hits:
+            raise MeasuredError(f"{{measured}} `{query}`: no run of arm {q['twin']!r} on the split of any hit")
     if not hits and show == "n" and COUNT_FILTERS & set(q):
         # "how many of these runs are still improving" may be none: the runs asked about must exist
         base = select(records, {k: v for k, v in q.items() if k not in COUNT_FILTERS})
@@ -264,7 +298,7 @@ def answer(
     if missing:
         raise MeasuredError(f"{{measured}} `{query}`: no numeric '{metric}' in {', '.join(missing)}")
     if q.get("vs", "").startswith("arm:"):
-        pairs = list(zip(hits, _versus_arm(query, pairs, metric, records, q["vs"][4:]), strict=True))
+        pairs = list(zip(hits, _versus_arm(query, q, pairs, metric, records, q["vs"][4:]), strict=True))
     elif q.get("vs"):
         if baselines is None:
             from ser.baselines import read_baselines

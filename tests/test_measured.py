@@ -171,6 +171,61 @@ def test_vs_arm_pairs_each_run_with_the_other_arms_run_on_the_same_split():
         answer(q + " show=positive", recs)
 
 
+def test_twin_keeps_the_folds_both_arms_ran_and_pairs_a_study_with_the_same_study():
+    """While one arm lacks folds, ``twin=clean`` keeps the folds it has (vs=arm alone refuses); with two
+    configurations per split the twin is the one the query's params filters select, and an unfiltered
+    pair of twins on one split is an error, not whichever came last."""
+    recs = [r | {"split_file": f"s/fold{r['run'][-1]}.csv"} for r in RECS[:6]]
+    short = [r for r in recs if r["run"] != "c-fold2"]  # clean has not run fold 2 yet
+    q = "paper=p arm=as_published vs=arm:clean"
+    with pytest.raises(MeasuredError, match="no run of arm 'clean'"):
+        answer(q, short)
+    assert answer(q + " twin=clean show=values", short)[0] == "+7.4 and +2.8"
+    assert answer("paper=p arm=as_published twin=clean show=n", short)[0] == "2"
+    assert answer("paper=p arm=as_published twin=clean show=values", short)[0] == "71.0 and 77.6"
+    assert answer("paper=p arm=as_published show=n", short)[0] == "3"
+    with pytest.raises(MeasuredError, match="no run of arm 'speaker'"):
+        answer("paper=p arm=as_published twin=speaker", short)
+    with pytest.raises(MeasuredError, match="pairs with another arm"):
+        answer(q + " twin=speaker", short)
+    with pytest.raises(MeasuredError, match="drop twin"):
+        answer("paper=p show=leak twin=clean", short)
+    # a second configuration (a study at another learning rate) on every split, as the wavelet runs are
+    study = [r | {"run": r["run"] + "-lr", "params": {"lr": 0.001, "config": "lr"}} for r in recs]
+    main = [r | {"params": {"lr": 0.1, "config": "main"}} for r in recs]
+    study = [r | {"metrics": {"accuracy": r["metrics"]["accuracy"] - 0.1}} if r["arm"] == "clean" else r for r in study]
+    both = main + study
+    with pytest.raises(MeasuredError, match="two runs of arm 'clean' on one split"):
+        answer(q, both)
+    assert answer(q + " params.config=main show=values", both)[0] == "+7.4, +2.8 and +12.1"
+    assert answer(q + " params.config=lr show=values", both)[0] == "+17.4, +12.8 and +22.1"
+    # one k-fold split file holds every fold (ArabEmoNet's): the fold tells the test parts apart
+    kfold = [r | {"split_file": "s/kfold5.csv", "fold": int(r["run"][-1])} for r in RECS[:6]]
+    assert answer(q + " show=values", kfold)[0] == "+7.4, +2.8 and +12.1"
+
+
+def test_arms_pair_by_the_utterances_they_test_on_and_by_seed(tmp_path):
+    """``clean`` writes its own split file (its validation part comes out of the training part) with the
+    same test part as ``as_published``: the two pair by test items; another seed, or another test part,
+    does not pair."""
+
+    def split(name, rows):
+        path = tmp_path / name
+        path.write_text("utt_id,part,seed,protocol\n" + "".join(f"{u},{p},0,sd3\n" for u, p in rows))
+        return str(path)
+
+    pub = split("pub.csv", [("a", "train"), ("b", "train"), ("c", "test"), ("d", "test")])
+    cln = split("cln.csv", [("a", "train"), ("b", "val"), ("d", "test"), ("c", "test")])
+    other = split("other.csv", [("a", "train"), ("b", "train"), ("c", "test"), ("e", "test")])
+    a, c = RECS[1] | {"split_file": pub}, RECS[3] | {"split_file": cln}
+    q = "paper=p arm=as_published vs=arm:clean show=values"
+    assert answer(q, [a, c])[0] == "+7.4"
+    with pytest.raises(MeasuredError, match="no run of arm 'clean'"):
+        answer(q, [a, c | {"seeds": [1]}])
+    with pytest.raises(MeasuredError, match="no run of arm 'clean'"):
+        answer(q, [a, c | {"split_file": other}])
+
+
 def test_vs_baseline_refuses_partial_accuracies_and_positive_needs_it():
     metrics = {"accuracy/anger": 0.5, "accuracy/peak_heldout": 0.9}
     recs = [r | {"split_file": "s.csv", "labels": ["anger"], "metrics": metrics} for r in RECS[:1]]
