@@ -248,17 +248,28 @@ def arms_table(
     return out
 
 
-@functools.cache
 def test_items(split_file: str, fold: int | None = None) -> str | None:
-    """A digest of the utterances a split file tests on (its ``test`` part, or for a k-fold file the
-    rows of fold ``fold``); None when the file cannot be read."""
+    """A digest of the utterances a split file tests on: for a k-fold file (its ``part`` column holds fold
+    numbers) the rows of fold ``fold``, else its ``test`` part; None when the file cannot be read. Cached
+    on the file's size and modification time, so a rewritten file is read again."""
     path = Path(split_file) if Path(split_file).is_absolute() else REPO_ROOT / split_file
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _test_items(str(path), fold, st.st_mtime_ns, st.st_size)
+
+
+@functools.cache
+def _test_items(path: str, fold: int | None, mtime_ns: int, size: int) -> str | None:
     try:
         with open(path, newline="") as f:
             rows = [(r["utt_id"], r["part"]) for r in csv.DictReader(f)]
     except (OSError, KeyError, csv.Error):
         return None
-    items = sorted(u for u, p in rows if p == "test") or sorted(u for u, p in rows if p == str(fold))
+    items = sorted(u for u, p in rows if fold is not None and p == str(fold)) or sorted(
+        u for u, p in rows if p == "test"
+    )
     return hashlib.sha256("\n".join(items).encode()).hexdigest()[:16] if items else None
 
 
@@ -285,11 +296,13 @@ def readings_table(
 ) -> str:
     """Markdown: for a paper without the authors' code, each reading of its text (an arm) beside the
     ``base`` reading, corpus by corpus and protocol by protocol at ``profile``: mean over seeds with a
-    95 % t interval, and the difference from ``base`` in points, paired by split file (same seed, same
-    split), with a paired t interval. Diverged runs are counted and left out of both."""
+    95 % t interval, and the difference from ``base`` in points, paired by :func:`pair_key` (same seed,
+    same test items), with a paired t interval. Diverged runs are counted and left out of both. Two runs
+    of one arm on one key (a study beside the main run) both count in the mean; such a key pairs with
+    nothing, since which of the two is the twin would be a guess."""
     from ser.claims import convergence
 
-    ok: dict[tuple, dict[str, float]] = {}
+    ok: dict[tuple, dict[tuple, list[float]]] = {}
     diverged: dict[tuple, int] = {}
     improving: dict[tuple, int] = {}
     for r in records:
@@ -301,7 +314,7 @@ def readings_table(
             diverged[key] = diverged.get(key, 0) + 1
             continue
         improving[key] = improving.get(key, 0) + conv["still_improving"]  # counted: no number hides it
-        ok.setdefault(key, {})[pair_key(r)] = 100 * r["metrics"][metric]
+        ok.setdefault(key, {}).setdefault(pair_key(r), []).append(100 * r["metrics"][metric])
     if not ok and not diverged:
         return f"No `{profile}`-profile runs of the readings yet.\n"
     keys = set(ok) | set(diverged)
@@ -314,15 +327,18 @@ def readings_table(
     for arm in arms:
         for key in sorted(k for k in keys if k[0] == arm):
             vals = ok.get(key, {})
-            cell = mean_spread(vals.values())
+            runs = [v for vs in vals.values() for v in vs]
+            cell = mean_spread(runs)
             diff = "–"
             base_vals = ok.get((base, key[1], key[2]), {})
-            shared = sorted(set(vals) & set(base_vals))
+            shared = sorted(
+                (k for k in set(vals) & set(base_vals) if len(vals[k]) == len(base_vals[k]) == 1), key=str
+            )  # one run on each side: a key with two runs of an arm has no single twin
             if arm != base and shared:
-                pairs = [vals[s] - base_vals[s] for s in shared]
+                pairs = [vals[s][0] - base_vals[s][0] for s in shared]
                 diff = f"{mean_spread(pairs, '{:+.1f}'.format)} ({len(shared)})"
             lines.append(
-                f"| {arm} | {key[1]} | {key[2]} | {len(vals)} | {cell} | {diff} | {diverged.get(key, 0)} "
+                f"| {arm} | {key[1]} | {key[2]} | {len(runs)} | {cell} | {diff} | {diverged.get(key, 0)} "
                 f"| {improving.get(key, 0)} |"
             )
     return "\n".join(lines) + "\n"

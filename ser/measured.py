@@ -28,11 +28,11 @@ show=values``:
 - ``vs=baseline``: each run's value becomes the best reference baseline on the run's own split (chosen on
   that split's validation part, :mod:`ser.baselines`) minus the run's value, in points; a run whose split
   has no baseline is an error; ``show=positive`` then says on how many runs the baseline scored higher
-  ("k of n"); ``vs=arm:<name>``: each run's value minus that of the run of arm ``<name>`` on the same split
-  file, corpus, protocol and profile (a paired difference, in points; ``show=interval`` gives its
-  Student t interval over the pairs); a run without such a twin is an error; the twin is the run of
-  ``<name>`` that the query's ``params.*`` filters also select (so a study's run pairs with the same
-  study), and two such runs on one split are an error;
+  ("k of n"); ``vs=arm:<name>``: each run's value minus that of the run of arm ``<name>`` on the same test
+  items, seeds, corpus, protocol and profile (:func:`ser.arms.pair_key`; a paired difference, in points;
+  ``show=interval`` gives its Student t interval over the pairs); a run without such a twin is an error;
+  the twin is the run of ``<name>`` that the query's ``params.*`` filters also select (so a study's run
+  pairs with the same study), and two such runs on one split are an error;
 - ``twin=<arm>``: keeps only the runs that have such a twin of arm ``<arm>`` (with a value of the metric),
   for the folds two arms have both run while one is still incomplete; state how many with ``show=n``
   under the same query. With ``vs=arm:<name>`` it must name the same arm.
@@ -242,8 +242,9 @@ def _twin(query: str, q: dict[str, str], records: list[dict], arm: str, rec: dic
     ]
     if len(found) > 1:
         names = ", ".join(sorted(Path(x.get("_file", x.get("run", "?"))).name for x in found))
+        hit = Path(rec.get("_file", rec.get("run", "?"))).name
         raise MeasuredError(
-            f"{{measured}} `{query}`: two runs of arm {arm!r} on one split ({names}); "
+            f"{{measured}} `{query}`: two runs of arm {arm!r} on the test items of {hit} ({names}); "
             "add a params.<name> filter that tells them apart"
         )
     return found[0] if found else None
@@ -252,12 +253,12 @@ def _twin(query: str, q: dict[str, str], records: list[dict], arm: str, rec: dic
 def _versus_arm(
     query: str, q: dict[str, str], pairs: list[tuple[dict, float]], metric: str, records: list[dict], arm: str
 ) -> list[float]:
-    """Per run: its value minus that of arm ``arm``'s run on the same split file, fold, corpus, protocol
+    """Per run: its value minus that of arm ``arm``'s run on the same test items, seeds, corpus, protocol
     and profile (:func:`_twin`)."""
     out = []
     for r, v in pairs:
         twin = _twin(query, q, records, arm, r)
-        w = None if twin is None else _value(twin, metric)
+        w = None if twin is None else _value(twin, metric, q.get("of"))
         if w is None:
             name = Path(r.get("_file", r.get("run", "?"))).name
             raise MeasuredError(f"{{measured}} `{query}`: no run of arm {arm!r} with '{metric}' on the split of {name}")

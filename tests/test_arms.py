@@ -131,6 +131,41 @@ def test_readings_are_compared_with_the_base_reading_split_by_split():
     assert "No `paper`-profile runs" in readings_table([r | {"profile": "cpu"} for r in recs])
 
 
+def test_two_runs_of_a_reading_on_one_split_both_count_and_pair_with_nothing():
+    """A study beside the main run on the same split: both in the mean (neither silently dropped), and
+    that split out of the paired difference, since neither is the one twin."""
+    from ser.arms import readings_table
+
+    def rec(arm, seed, acc, study=""):
+        r = _rec(arm, acc) | {"corpus": "eyase", "split_file": f"s/eyase-random-seed{seed}.csv"}
+        return r | {"run": f"eyase-{arm}-{seed}{study}"}
+
+    recs = [rec("paper_text", s, a) for s, a in enumerate((0.50, 0.60, 0.70))]
+    recs += [rec("rec_mean", s, a) for s, a in enumerate((0.55, 0.66, 0.74))]
+    recs += [rec("rec_mean", 0, 0.95, study="-lr")]
+    line = next(ln for ln in readings_table(recs).splitlines() if ln.startswith("| rec_mean"))
+    assert "| 4 |" in line  # all four runs in the mean
+    assert f"{mean_interval([55.0, 66.0, 74.0, 95.0])[0]:.1f}" in line
+    assert "(6.0 and 4.0) (2)" in line.replace("+", "")  # seeds 1 and 2 pair; seed 0 has two runs
+
+
+def test_test_items_reads_a_kfold_files_fold_and_a_per_fold_files_test_part(tmp_path):
+    """k-fold files hold fold numbers in ``part``: each fold is its own test part; a per-fold file's
+    ``test`` part is its test part whatever its fold; the same items give the same digest."""
+    from ser.arms import test_items
+
+    kfold = tmp_path / "k.csv"
+    kfold.write_text("utt_id,part,seed,protocol\na,0,0,k\nb,0,0,k\nc,1,0,k\nd,1,0,k\n")
+    per_fold = tmp_path / "f1.csv"
+    per_fold.write_text("utt_id,part,seed,protocol\na,train,0,k\nb,val,0,k\nd,test,0,k\nc,test,0,k\n")
+    k0, k1 = test_items(str(kfold), 0), test_items(str(kfold), 1)
+    assert k0 and k1 and k0 != k1
+    assert test_items(str(per_fold), 1) == k1  # c and d, in any order
+    assert test_items(str(tmp_path / "missing.csv"), 0) is None
+    per_fold.write_text("utt_id,part,seed,protocol\na,test,0,k\nb,test,0,k\nc,train,0,k\nd,train,0,k\n")
+    assert test_items(str(per_fold), 1) == k0  # rewritten: read again, not a stale cache
+
+
 def test_an_interval_is_never_clipped_and_two_runs_show_their_values():
     """A t interval on two runs spans most of the scale: the rows give the two values instead; with three or
     more the interval is shown as computed, past 100 % if so, never clipped to look like a real bound."""

@@ -171,7 +171,7 @@ def test_vs_arm_pairs_each_run_with_the_other_arms_run_on_the_same_split():
         answer(q + " show=positive", recs)
 
 
-def test_twin_keeps_the_folds_both_arms_ran_and_pairs_a_study_with_the_same_study():
+def test_twin_keeps_the_folds_both_arms_ran_and_pairs_a_study_with_the_same_study(tmp_path):
     """While one arm lacks folds, ``twin=clean`` keeps the folds it has (vs=arm alone refuses); with two
     configurations per split the twin is the one the query's params filters select, and an unfiltered
     pair of twins on one split is an error, not whichever came last."""
@@ -195,12 +195,17 @@ def test_twin_keeps_the_folds_both_arms_ran_and_pairs_a_study_with_the_same_stud
     main = [r | {"params": {"lr": 0.1, "config": "main"}} for r in recs]
     study = [r | {"metrics": {"accuracy": r["metrics"]["accuracy"] - 0.1}} if r["arm"] == "clean" else r for r in study]
     both = main + study
-    with pytest.raises(MeasuredError, match="two runs of arm 'clean' on one split"):
+    with pytest.raises(MeasuredError, match="two runs of arm 'clean' on the test items of a-fold0.json"):
         answer(q, both)
     assert answer(q + " params.config=main show=values", both)[0] == "+7.4, +2.8 and +12.1"
     assert answer(q + " params.config=lr show=values", both)[0] == "+17.4, +12.8 and +22.1"
+    # a per-epoch list becomes one number per run the same way for the twin (of=max on both sides)
+    hist = [r | {"history": {"val_acc": [0.1, r["metrics"]["accuracy"], 0.2]}} for r in recs]
+    assert answer(q + " metric=history.val_acc of=max show=values", hist)[0] == "+7.4, +2.8 and +12.1"
     # one k-fold split file holds every fold (ArabEmoNet's): the fold tells the test parts apart
-    kfold = [r | {"split_file": "s/kfold5.csv", "fold": int(r["run"][-1])} for r in RECS[:6]]
+    kfile = tmp_path / "kfold5.csv"
+    kfile.write_text("utt_id,part,seed,protocol\n" + "".join(f"u{i},{i % 3},0,kfold3\n" for i in range(9)))
+    kfold = [r | {"split_file": str(kfile), "fold": int(r["run"][-1])} for r in RECS[:6]]
     assert answer(q + " show=values", kfold)[0] == "+7.4, +2.8 and +12.1"
 
 
