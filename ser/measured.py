@@ -149,6 +149,11 @@ def _field(rec: dict, key: str) -> object:
     return rec.get(key)
 
 
+def _name(rec: dict) -> str:
+    """The results file a record was read from (its run's name for a record not read from a file)."""
+    return Path(rec.get("_file", rec.get("run", "?"))).name
+
+
 def _number(text: str) -> float | None:
     try:
         return float(text)
@@ -224,7 +229,7 @@ def _versus_baseline(query: str, pairs: list[tuple[dict, float]], metric: str, b
     for r, v in pairs:
         b = baseline_for(r, baselines)
         if b is None:
-            name = Path(r.get("_file", r.get("run", "?"))).name
+            name = _name(r)
             raise MeasuredError(f"{{measured}} `{query}`: no baseline on the split of {name} (ser baselines)")
         out.append(b["best"][key] - v)
     return out
@@ -233,16 +238,11 @@ def _versus_baseline(query: str, pairs: list[tuple[dict, float]], metric: str, b
 def _twin(query: str, q: dict[str, str], records: list[dict], arm: str, rec: dict) -> dict | None:
     """Arm ``arm``'s run on ``rec``'s split (:func:`ser.arms.pair_key`, as the readings table pairs them)
     that the query's ``params.*`` filters also select; two such runs are an error, never a silent choice."""
-    keys = [k for k in q if k.startswith("params.")]
-    key = pair_key(rec)
-    found = [
-        r
-        for r in records
-        if _field(r, "arm") == arm and pair_key(r) == key and all(_matches(_field(r, k), q[k], k) for k in keys)
-    ]
+    key, params = pair_key(rec), {k: v for k, v in q.items() if k.startswith("params.")}
+    found = [r for r in select(records, {"arm": arm} | params) if pair_key(r) == key]
     if len(found) > 1:
-        names = ", ".join(sorted(Path(x.get("_file", x.get("run", "?"))).name for x in found))
-        hit = Path(rec.get("_file", rec.get("run", "?"))).name
+        names = ", ".join(sorted(_name(x) for x in found))
+        hit = _name(rec)
         raise MeasuredError(
             f"{{measured}} `{query}`: two runs of arm {arm!r} on the test items of {hit} ({names}); "
             "add a params.<name> filter that tells them apart"
@@ -260,7 +260,7 @@ def _versus_arm(
         twin = _twin(query, q, records, arm, r)
         w = None if twin is None else _value(twin, metric, q.get("of"))
         if w is None:
-            name = Path(r.get("_file", r.get("run", "?"))).name
+            name = _name(r)
             raise MeasuredError(f"{{measured}} `{query}`: no run of arm {arm!r} with '{metric}' on the split of {name}")
         out.append(v - w)
     return out
@@ -283,10 +283,10 @@ def answer(
         # "how many of these runs are still improving" may be none: the runs asked about must exist
         base = select(records, {k: v for k, v in q.items() if k not in COUNT_FILTERS})
         if base:
-            return "0", [Path(r.get("_file", r.get("run", "?"))).name for r in base]
+            return "0", [_name(r) for r in base]
     if not hits:
         raise MeasuredError(f"{{measured}} `{query}` matches no results record (paper {q.get('paper')})")
-    files = [Path(r.get("_file", r.get("run", "?"))).name for r in hits]
+    files = [_name(r) for r in hits]
     if show == "n":
         return str(len(hits)), files
     fraction = (is_proportion(metric) or metric in FRACTION_METRICS) and q.get("of") != "len"
