@@ -559,9 +559,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("book", help="build the site: jupyter-book build book/")
     v = sub.add_parser(
         "verdicts",
-        help="each paper's headline claim beside what the committed results measured, arm by arm, and its verdict",
+        help="each paper's headline claims beside what the committed results measured, arm by arm, and its verdict",
         description="Read the committed results files as the book does and print, for each paper, its headline "
-        "claim beside the as-published, clean, speaker-independent and cross-corpus results (means with 95 % "
+        "claims beside the as-published, clean, speaker-independent and cross-corpus results (means with 95 % "
         "intervals, runs and profile), the leak in points, the best baseline and the verdict, then how many of "
         "its claims have each status. Nothing is run.",
         epilog="examples: ser verdicts; ser verdicts --paper parallel_cnn_lstm --claims",

@@ -519,7 +519,7 @@ def comparison_page(results_dir: Path = RESULTS_DIR, static_dir: Path | None = N
             ":name: claims-gap",
             ":alt: gap from claim to each arm, headline claims",
             "",
-            "The headline claim of each paper: how far each arm lands from it, in points, with 95 % intervals "
+            "The headline claims of each paper: how far each arm lands from it, in points, with 95 % intervals "
             "(from three runs; two runs: no bar; hollow: one run), at the budget each ran (the tables say "
             "which); under each claim, its status: a gap on a stand-in corpus or below the budget is no verdict. "
             "Where the *as run* arm is the "
@@ -719,12 +719,14 @@ def _holds(name: str, corpus: str, cross: bool) -> bool:
     return ("-to-" in name) == cross and corpus in _corpus_parts(name)
 
 
-def headline_records(records: list[dict], registry: dict) -> tuple[dict | None, str | None, list[dict]]:
-    """The paper's headline claim, the corpus it is measured on (its own, else the declared stand-in),
-    and the ``paper``- and ``cpu``-profile records that answer it on that corpus, on pools and
-    cross-corpus runs that include it, and on each other corpus of those pools alone (a pool's members
-    run one by one, as RAVDESS + TESS's TESS)."""
-    head = next((c for c in registry["claims"] if c.get("headline")), None)
+def headline_records(
+    records: list[dict], registry: dict, head: dict | None = None
+) -> tuple[dict | None, str | None, list[dict]]:
+    """The paper's (first) headline claim, or ``head``, the corpus it is measured on (its own, else the
+    declared stand-in), and the ``paper``- and ``cpu``-profile records that answer it on that corpus, on
+    pools and cross-corpus runs that include it, and on each other corpus of those pools alone (a pool's
+    members run one by one, as RAVDESS + TESS's TESS)."""
+    head = head or next((c for c in registry["claims"] if c.get("headline")), None)
     if head is None:
         return None, None, []
     corpus = claim_corpus(head, registry)
@@ -742,31 +744,46 @@ def headline_records(records: list[dict], registry: dict) -> tuple[dict | None, 
 def headline_arms(
     records: list[dict], registry: dict, static_dir: Path | None = None, baselines: list[dict] | None = None
 ) -> str:
-    """Markdown: the arms of the paper's headline claim side by side (:func:`ser.arms.arms_table`),
-    from the records that answer it on the paper's corpus (or its declared stand-in) and on pools or
-    cross-corpus runs that include it, with their learning curves as a figure in ``static_dir``."""
+    """Markdown: the arms of the paper's headline claims side by side (:func:`ser.arms.arms_table`),
+    from the records that answer them on the paper's corpus (or its declared stand-in) and on pools or
+    cross-corpus runs that include it, with their learning curves as a figure in ``static_dir``.
+    Headline claims on one corpus (two protocols, say) share one table of the runs answering any of
+    them; the wavelet paper's EmoDB and RAVDESS claims get one each."""
     from ser.arms import arms_table
 
-    head, corpus, recs = headline_records(records, registry)
-    if head is None:
+    groups: dict[tuple, list[dict]] = {}  # (corpus, metric) -> its headline claims
+    found: dict[tuple, dict[int, dict]] = {}  # (corpus, metric) -> the runs answering any of them, once each
+    for head in (c for c in registry["claims"] if c.get("headline")):
+        head, corpus, recs = headline_records(records, registry, head)
+        key = (corpus, head["metric"])
+        groups.setdefault(key, []).append(head)
+        found.setdefault(key, {}).update((id(r), r) for r in recs)
+    if not groups:
         return "This paper's declaration names no headline claim.\n"
-    intro = (
-        f"The headline claim `{head['id']}` ({head['value']:g}{' %' if head['unit'] == '%' else ''}, {head['source']}) "
-        f"on `{corpus}` (and on pools or cross-corpus runs that include it, and on a pool's other corpora alone), "
-        "arm by arm: mean over seeds or folds "
-        "with a 95 % t-interval (a single run with per-item predictions: a bootstrap interval over its test items), "
-        "and the basis of each number.\n\n"
-    )
-    text = intro + arms_table(recs, head["metric"], registry, baselines)
-    text += other_lr_arms(records, head, registry, recs, baselines)
-    name = f"{registry['paper']}-curves.png"
-    if static_dir is not None and curves_figure(recs, static_dir / name):
-        text += (
-            f"\n```{{figure}} ../_static/{name}\n:alt: learning curves of the runs behind the headline claim\n\n"
-            "The learning curves of these runs (one line per run and fold or seed, coloured by arm, protocol and "
-            "profile): a run whose validation loss still falls at its last epoch had not converged.\n```\n"
+    parts = []
+    for k, (key, heads) in enumerate(groups.items()):
+        (corpus, metric), recs = key, list(found[key].values())
+        named = " and ".join(
+            f"`{h['id']}` ({h['value']:g}{' %' if h['unit'] == '%' else ''}, {h['source']})" for h in heads
         )
-    return text
+        text = (
+            f"The headline claim{'s' if len(heads) > 1 else ''} {named} on `{corpus or heads[0]['corpus']}` "
+            "(and on pools or cross-corpus runs that include it, and on a pool's other corpora alone), "
+            "arm by arm: mean over seeds or folds "
+            "with a 95 % t-interval (a single run with per-item predictions: a bootstrap interval over its test "
+            "items), and the basis of each number.\n\n"
+        )
+        text += arms_table(recs, metric, registry, baselines)
+        text += other_lr_arms(records, heads[0], registry, recs, baselines)
+        name = f"{registry['paper']}-curves.png" if k == 0 else f"{registry['paper']}-{corpus}-curves.png"
+        if static_dir is not None and curves_figure(recs, static_dir / name):
+            text += (
+                f"\n```{{figure}} ../_static/{name}\n:alt: learning curves of the runs behind the headline claim\n\n"
+                "The learning curves of these runs (one line per run and fold or seed, coloured by arm, protocol and "
+                "profile): a run whose validation loss still falls at its last epoch had not converged.\n```\n"
+            )
+        parts.append(text)
+    return "\n".join(parts)
 
 
 def other_lr_arms(
@@ -941,20 +958,59 @@ def _speaker_arm(rows: pd.DataFrame) -> str:
 
 
 def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baselines: list[dict] | None = None) -> str:
-    """Markdown: the headline claim at a glance, for the top of a chapter: the claim, the main arm (the
-    authors' code as it ran, else the paper's text), the clean arm, speakers held out, cross-corpus,
-    the leak in points and the best baseline on the same split, each a mean with its 95 % interval
-    and its basis, then the verdict of :func:`ser.claims.compare`. Where the arms ran both on the
-    claim's corpus (or its stand-in) and on a pool that holds it, each corpus gets its own row, the
-    claim's first: a pool is never mixed into, nor hidden behind, the single corpus."""
+    """Markdown: the headline claims at a glance, for the top of a chapter, in the order declared: each
+    claim, the main arm (the authors' code as it ran, else the paper's text), the clean arm, speakers
+    held out, cross-corpus, the leak in points and the best baseline on the same split, each a mean with
+    its 95 % interval and its basis, then the verdict of :func:`ser.claims.compare`. Where the arms ran
+    both on the claim's corpus (or its stand-in) and on a pool that holds it, each corpus gets its own
+    row, the claim's first: a pool is never mixed into, nor hidden behind, the single corpus."""
+    heads = [c for c in registry["claims"] if c.get("headline")]
+    if not heads:
+        return "This paper's declaration names no headline claim.\n"
+    # one main arm for the whole box (its column's name): the authors' code as it ran, where any claim has it
+    mine = [r for h in heads for r in headline_records(records, registry, h)[2]]
+    main = "as_published" if any(r.get("arm") == "as_published" for r in mine) else "paper_text"
+    parts = [_claim_rows(records, registry, table, baselines, head, main) for head in heads]
+    several = any(len(rows) > 1 for rows, _, _ in parts)
+    box = []
+    for rows, _, _ in parts:
+        for row in rows:
+            basis = row.pop("_basis")
+            if several:  # the column goes after the claim's
+                row = {"claim": row.pop("claim"), "trained and tested on": f"`{basis}`"} | row
+            box.append(row)
+    corpora = list(dict.fromkeys(f"`{h['corpus']}` (not available here)" if c is None else f"`{c}`"
+                                 + (f", standing in for `{h['corpus']}`" if c != h["corpus"] else "")
+                                 for _, c, h in parts))  # fmt: skip
+    note = (
+        "\n\nMeans in % over runs with a 95 % Student-t interval (two runs: their two values instead, since a t "
+        "interval on two runs spans most of the scale; a single run with per-item predictions: a bootstrap interval "
+        "over its test items), then the basis: runs, profile, corpus when it is a pool or a stand-in. "
+        + ("Corpus " if len(corpora) == 1 else "Corpora: ")
+        + "; ".join(corpora)
+        + "."
+    )
+    if several:
+        note += (
+            " One row per corpus the arms ran on (″: as in the row above); the verdict reads the claim's own corpus "
+            "(or its stand-in) alone, never a pool."
+        )
+    if any(h["protocol"] in SPEAKER_PROTOCOLS for _, _, h in parts):
+        note += " A claim whose own protocol holds speakers out has its *speakers held out* column in *clean*."
+    return _md_table(pd.DataFrame(box)) + note + "\n"
+
+
+def _claim_rows(
+    records: list[dict], registry: dict, table: pd.DataFrame, baselines: list[dict] | None, head: dict, main: str
+) -> tuple[list[dict], str, dict]:
+    """The verdict box's rows for one headline claim (one per corpus basis, see :func:`verdict_box`),
+    each with the corpus it was trained and tested on under ``_basis``, the corpus the claim is
+    measured on, and the claim. ``main``: the arm of the main column."""
     from ser.arms import arm_rows
     from ser.owed import asked
 
-    head, corpus, recs = headline_records(records, registry)
-    if head is None:
-        return "This paper's declaration names no headline claim.\n"
+    head, corpus, recs = headline_records(records, registry, head)
     rows = arm_rows(recs, head["metric"], registry=registry, baselines=baselines)
-    main = "as_published" if not rows.empty and (rows["arm"] == "as_published").any() else "paper_text"
     proto = (head["protocol"],)
     owed = asked(registry, records) if registry.get("targets") else {}
     speaker_arm = _speaker_arm(rows)
@@ -977,12 +1033,14 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
         baseline_cells = [_box_baselines(recs, head, basis or corpus, main, baselines, registry)]
         if i == 0 and cross_baseline != "–":
             baseline_cells.append(f"cross-corpus {cross_baseline}")
-        if several:
-            row["trained and tested on"] = f"`{basis}`"
+        speakers = _box_cell(rows, speaker_arm, SPEAKER_PROTOCOLS, corpus, basis=basis, owed=owed)
+        if head["protocol"] in SPEAKER_PROTOCOLS:  # the claim's own split holds speakers out: it is the clean cell
+            speakers = "as *clean*"
         row |= {
+            "_basis": basis or (bases[0] if bases else corpus or head["corpus"]),
             main_label: _box_cell(rows, main, proto, corpus, basis=basis, owed=owed),
             "clean": _box_cell(rows, "clean", proto, corpus, basis=basis, owed=owed),
-            "speakers held out": _box_cell(rows, speaker_arm, SPEAKER_PROTOCOLS, corpus, basis=basis, owed=owed),
+            "speakers held out": speakers,
             "cross-corpus": _box_cell(rows, "clean", ("cross",), corpus, cross=True, owed=owed) if i == 0 else "″",
             "leak (as published - clean), points": _box_leak(
                 rows, corpus, head["protocol"], [basis] if several else None
@@ -995,18 +1053,7 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
             else f"– (the rule reads `{corpus}` alone)",
         }
         box.append(row)
-    note = (
-        "\n\nMeans in % over runs with a 95 % Student-t interval (two runs: their two values instead, since a t "
-        "interval on two runs spans most of the scale; a single run with per-item predictions: a bootstrap interval "
-        "over its test items), then the basis: runs, profile, corpus when it is a pool or a stand-in. "
-        f"Corpus `{corpus}`" + (f", standing in for `{head['corpus']}`" if corpus != head["corpus"] else "") + "."
-    )
-    if several:
-        note += (
-            " One row per corpus the arms ran on (″: as in the row above); the verdict reads the claim's corpus "
-            f"(`{corpus}`) alone, never a pool."
-        )
-    return _md_table(pd.DataFrame(box)) + note + "\n"
+    return box, corpus, head
 
 
 def readings_of(registry: dict) -> list[str]:
@@ -1182,7 +1229,7 @@ def write_pages(book_dir: Path, results_dir: Path = RESULTS_DIR) -> list[Path]:
 
 
 def verdicts_text(papers: list[str] | None = None, claims: bool = False, results_dir: Path = RESULTS_DIR) -> str:
-    """``ser verdicts``: for each paper (or those named), its headline claim beside every arm, with
+    """``ser verdicts``: for each paper (or those named), its headline claims beside every arm, with
     intervals and the verdict (:func:`verdict_box`), then the number of its claims per status; with
     ``claims``, one line per claim (claimed, reproduced, status and why). Read from the committed
     results files, as the book is, without building it. ``papers`` are declared papers (the command

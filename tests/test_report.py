@@ -464,6 +464,44 @@ def test_verdict_box_sets_each_arm_beside_the_claim():
     assert lines[3].split("|")[9].strip() == "– (the rule reads `baved` alone)"
 
 
+def test_verdict_box_shows_every_headline_claim_in_declared_order():
+    """The wavelet paper's Table 6 has four headline numbers on two corpora; the box once showed the first
+    alone (EmoDB, a substitution), hiding RAVDESS, the paper's own corpus. Each headline claim gets its
+    rows, in the order declared, under one main-arm column; a claim whose own protocol holds speakers
+    out says its *speakers held out* cell is its *clean* cell."""
+    import pandas as pd
+
+    from ser.report import verdict_box
+
+    claim = {"metric": "accuracy", "unit": "%", "source": "Table 6", "headline": True}
+    reg = {"paper": "p", "profiles": {"paper": {"epochs": 10}},
+           "claims": [claim | {"id": "b-si", "value": 92.0, "corpus": "ravdess", "protocol": "si3"},
+                      {"id": "x", "metric": "accuracy", "value": 50.0, "unit": "%", "corpus": "ravdess",
+                       "protocol": "sd3", "source": "§4"},
+                      claim | {"id": "a-sd", "value": 95.0, "corpus": "ravdess", "protocol": "sd3"},
+                      claim | {"id": "gone", "value": 89.0, "corpus": "iemocap", "protocol": "si3"}]}  # fmt: skip
+
+    def rec(arm, acc, protocol):
+        return {"paper": "p", "arm": arm, "claim_ids": ["b-si", "a-sd", "x"], "corpus": "ravdess", "protocol": protocol,
+                "profile": "paper", "metrics": {"accuracy": acc}, "history": {"val_loss": [1.0] * 10},
+                "budget": {"paper_budget": True}}  # fmt: skip
+
+    recs = [rec("as_published", 0.70, "sd3"), rec("clean", 0.60, "sd3"), rec("clean", 0.40, "si3")]
+    table = pd.DataFrame([{"paper": "p", "claim": c, "status": s} for c, s in
+                          (("b-si", "not reproduced"), ("a-sd", "reproduced only with the leak"),
+                           ("gone", "data unavailable"))])  # fmt: skip
+    lines = verdict_box(recs, reg, table).splitlines()
+    assert [c.strip() for c in lines[0].split("|")[1:3]] == ["claim", "as published (`as_published`)"]
+    rows = [[c.strip() for c in ln.split("|")[1:-1]] for ln in lines[2:5]]
+    assert lines[5] == "" and [r[0].split(":")[0] for r in rows] == ["`b-si`", "`a-sd`", "`gone`"]
+    assert rows[0][1] == "–" and rows[0][2] == "40.0 (1 run; paper)" and rows[0][3] == "as *clean*"
+    assert rows[0][7] == "not reproduced"
+    assert rows[1][1] == "70.0 (1 run; paper)" and rows[1][2] == "60.0 (1 run; paper)"
+    assert rows[1][3] == "40.0 (1 run; paper)" and rows[1][7] == "reproduced only with the leak"
+    assert rows[2][1:3] == ["–", "–"] and rows[2][7] == "data unavailable"
+    assert "Corpora: `ravdess`; `iemocap` (not available here)." in lines[6] and "column in *clean*" in lines[6]
+
+
 def test_verdict_box_sets_the_clean_splits_baseline_beside_the_leaky_ones():
     """A standard recipe gains from a split's leak too: where the main arm is the authors' code, the
     baseline cell names each arm's splits, the clean arm's beside the leaky ones (it once showed the
