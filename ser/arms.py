@@ -1,4 +1,4 @@
-"""Arms side by side: for a paper's headline claim, each arm's result over seeds with its 95 %
+"""Arms side by side: for each of a paper's headline claims, each arm's result over seeds with its 95 %
 interval, its budget and convergence, and the size of each leak in points (``as_published``
 minus ``clean``) with its interval. Read from results records only."""
 

@@ -755,7 +755,7 @@ def headline_arms(
     found: dict[tuple, dict[int, dict]] = {}  # (corpus, metric) -> the runs answering any of them, once each
     for head in (c for c in registry["claims"] if c.get("headline")):
         head, corpus, recs = headline_records(records, registry, head)
-        key = (corpus, head["metric"])
+        key = (corpus or head["corpus"], head["metric"])  # a claim with neither corpus nor stand-in: its own
         groups.setdefault(key, []).append(head)
         found.setdefault(key, {}).update((id(r), r) for r in recs)
     if not groups:
@@ -763,11 +763,15 @@ def headline_arms(
     parts = []
     for k, (key, heads) in enumerate(groups.items()):
         (corpus, metric), recs = key, list(found[key].values())
+        if claim_corpus(heads[0], registry) is None:  # nothing can answer it here
+            parts.append(f"The headline claim `{heads[0]['id']}`: `{corpus}` is not available here, and no corpus "
+                         "stands in for it.\n")  # fmt: skip
+            continue
         named = " and ".join(
             f"`{h['id']}` ({h['value']:g}{' %' if h['unit'] == '%' else ''}, {h['source']})" for h in heads
         )
         text = (
-            f"The headline claim{'s' if len(heads) > 1 else ''} {named} on `{corpus or heads[0]['corpus']}` "
+            f"The headline claim{'s' if len(heads) > 1 else ''} {named} on `{corpus}` "
             "(and on pools or cross-corpus runs that include it, and on a pool's other corpora alone), "
             "arm by arm: mean over seeds or folds "
             "with a 95 % t-interval (a single run with per-item predictions: a bootstrap interval over its test "
@@ -775,10 +779,12 @@ def headline_arms(
         )
         text += arms_table(recs, metric, registry, baselines)
         text += other_lr_arms(records, heads[0], registry, recs, baselines)
-        name = f"{registry['paper']}-curves.png" if k == 0 else f"{registry['paper']}-{corpus}-curves.png"
+        # the first group's name predates the others; a corpus can have two groups (two metrics), so: a number
+        name = f"{registry['paper']}-curves.png" if k == 0 else f"{registry['paper']}-{k + 1}-curves.png"
         if static_dir is not None and curves_figure(recs, static_dir / name):
             text += (
-                f"\n```{{figure}} ../_static/{name}\n:alt: learning curves of the runs behind the headline claim\n\n"
+                f"\n```{{figure}} ../_static/{name}\n:alt: learning curves of the runs behind "
+                f"{'these headline claims' if len(heads) > 1 else 'the headline claim'}\n\n"
                 "The learning curves of these runs (one line per run and fold or seed, coloured by arm, protocol and "
                 "profile): a run whose validation loss still falls at its last epoch had not converged.\n```\n"
             )
@@ -967,21 +973,26 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
     heads = [c for c in registry["claims"] if c.get("headline")]
     if not heads:
         return "This paper's declaration names no headline claim.\n"
-    # one main arm for the whole box (its column's name): the authors' code as it ran, where any claim has it
-    mine = [r for h in heads for r in headline_records(records, registry, h)[2]]
-    main = "as_published" if any(r.get("arm") == "as_published" for r in mine) else "paper_text"
-    parts = [_claim_rows(records, registry, table, baselines, head, main) for head in heads]
-    several = any(len(rows) > 1 for rows, _, _ in parts)
+    parts = [_claim_rows(records, registry, table, baselines, head) for head in heads]
+    several = any(len(rows) > 1 for rows, _, _, _ in parts)
+    mains = {main for _, _, _, main in parts if main}  # (None: a claim with no runs, whose cells are all "–")
+    mixed = len(mains) > 1  # claims whose main arms differ: one "as run" column, each cell naming its arm
+    label = "as run" if mixed else _main_label(mains.pop() if mains else "paper_text")
     box = []
-    for rows, _, _ in parts:
+    for rows, _, _, main in parts:
         for row in rows:
-            basis = row.pop("_basis")
+            out = {"claim": row.pop("claim")}
+            basis, cell = row.pop("_basis"), row.pop("_main")
             if several:  # the column goes after the claim's
-                row = {"claim": row.pop("claim"), "trained and tested on": f"`{basis}`"} | row
-            box.append(row)
-    corpora = list(dict.fromkeys(f"`{h['corpus']}` (not available here)" if c is None else f"`{c}`"
-                                 + (f", standing in for `{h['corpus']}`" if c != h["corpus"] else "")
-                                 for _, c, h in parts))  # fmt: skip
+                out["trained and tested on"] = basis
+            out[label] = f"`{main}`: {cell}" if mixed and cell != "–" else cell
+            box.append(out | row)
+    stand_ins: dict[str, list[str]] = {}  # the corpus each claim reads -> the claims' own corpora it stands in for
+    for _, c, h, _ in parts:
+        stand_ins.setdefault(f"`{h['corpus']}` (not available here)" if c is None else f"`{c}`", [])
+        if c is not None and c != h["corpus"] and f"`{h['corpus']}`" not in stand_ins[f"`{c}`"]:
+            stand_ins[f"`{c}`"].append(f"`{h['corpus']}`")
+    corpora = [c + (f", standing in for {' and '.join(v)}" if v else "") for c, v in stand_ins.items()]
     note = (
         "\n\nMeans in % over runs with a 95 % Student-t interval (two runs: their two values instead, since a t "
         "interval on two runs spans most of the scale; a single run with per-item predictions: a bootstrap interval "
@@ -990,27 +1001,39 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
         + "; ".join(corpora)
         + "."
     )
+    if mixed:
+        note += (
+            " *As run*: the authors' code as it ran (`as_published`) where a claim has it, else the paper's text "
+            "(`paper_text`), each cell naming its arm."
+        )
     if several:
         note += (
             " One row per corpus the arms ran on (″: as in the row above); the verdict reads the claim's own corpus "
             "(or its stand-in) alone, never a pool."
         )
-    if any(h["protocol"] in SPEAKER_PROTOCOLS for _, _, h in parts):
-        note += " A claim whose own protocol holds speakers out has its *speakers held out* column in *clean*."
+    if any(row["speakers held out"] == "as *clean*" for row in box):
+        note += " A claim whose own protocol holds speakers out has its *speakers held out* result in *clean*."
     return _md_table(pd.DataFrame(box)) + note + "\n"
 
 
+def _main_label(main: str) -> str:
+    return f"{'as published' if main == 'as_published' else 'paper text'} (`{main}`)"
+
+
 def _claim_rows(
-    records: list[dict], registry: dict, table: pd.DataFrame, baselines: list[dict] | None, head: dict, main: str
-) -> tuple[list[dict], str, dict]:
+    records: list[dict], registry: dict, table: pd.DataFrame, baselines: list[dict] | None, head: dict
+) -> tuple[list[dict], str | None, dict, str]:
     """The verdict box's rows for one headline claim (one per corpus basis, see :func:`verdict_box`),
-    each with the corpus it was trained and tested on under ``_basis``, the corpus the claim is
-    measured on, and the claim. ``main``: the arm of the main column."""
+    each with the corpus it was trained and tested on under ``_basis`` (``–`` where nothing ran) and
+    its main arm's cell under ``_main``; the corpus the claim is measured on (None: neither its own nor
+    a stand-in), the claim, and its main arm: the authors' code as it ran where it has runs of the
+    claim's metric, else the paper's text (None where it has no runs at all)."""
     from ser.arms import arm_rows
     from ser.owed import asked
 
     head, corpus, recs = headline_records(records, registry, head)
     rows = arm_rows(recs, head["metric"], registry=registry, baselines=baselines)
+    main = "as_published" if not rows.empty and (rows["arm"] == "as_published").any() else "paper_text"
     proto = (head["protocol"],)
     owed = asked(registry, records) if registry.get("targets") else {}
     speaker_arm = _speaker_arm(rows)
@@ -1026,7 +1049,6 @@ def _claim_rows(
         armed = set(rows[kept]["corpus"])
     bases = sorted(armed, key=lambda c: (c != corpus, c))
     several = len(bases) > 1
-    main_label = f"{'as published' if main == 'as_published' else 'paper text'} (`{main}`)"
     box = []
     for i, basis in enumerate(bases if several else [None]):
         row = {"claim": f"`{head['id']}`: {claimed} on {head['corpus']} ({head['source']})" if i == 0 else "″"}
@@ -1034,11 +1056,11 @@ def _claim_rows(
         if i == 0 and cross_baseline != "–":
             baseline_cells.append(f"cross-corpus {cross_baseline}")
         speakers = _box_cell(rows, speaker_arm, SPEAKER_PROTOCOLS, corpus, basis=basis, owed=owed)
-        if head["protocol"] in SPEAKER_PROTOCOLS:  # the claim's own split holds speakers out: it is the clean cell
-            speakers = "as *clean*"
+        if head["protocol"] in SPEAKER_PROTOCOLS and speaker_arm == "clean" and speakers != "–":
+            speakers = "as *clean*"  # the claim's own split holds speakers out: the clean cell is its result
         row |= {
-            "_basis": basis or (bases[0] if bases else corpus or head["corpus"]),
-            main_label: _box_cell(rows, main, proto, corpus, basis=basis, owed=owed),
+            "_basis": f"`{basis or bases[0]}`" if bases else "–",
+            "_main": _box_cell(rows, main, proto, corpus, basis=basis, owed=owed),
             "clean": _box_cell(rows, "clean", proto, corpus, basis=basis, owed=owed),
             "speakers held out": speakers,
             "cross-corpus": _box_cell(rows, "clean", ("cross",), corpus, cross=True, owed=owed) if i == 0 else "″",
@@ -1053,7 +1075,7 @@ def _claim_rows(
             else f"– (the rule reads `{corpus}` alone)",
         }
         box.append(row)
-    return box, corpus, head
+    return box, corpus, head, None if rows.empty else main
 
 
 def readings_of(registry: dict) -> list[str]:

@@ -499,7 +499,77 @@ def test_verdict_box_shows_every_headline_claim_in_declared_order():
     assert rows[1][1] == "70.0 (1 run; paper)" and rows[1][2] == "60.0 (1 run; paper)"
     assert rows[1][3] == "40.0 (1 run; paper)" and rows[1][7] == "reproduced only with the leak"
     assert rows[2][1:3] == ["–", "–"] and rows[2][7] == "data unavailable"
-    assert "Corpora: `ravdess`; `iemocap` (not available here)." in lines[6] and "column in *clean*" in lines[6]
+    assert "Corpora: `ravdess`; `iemocap` (not available here)." in lines[6] and "result in *clean*" in lines[6]
+    # each claim keeps its own main arm, chosen on runs of its metric: an as_published run at another learning rate
+    # (its own metric only) does not hide a claim's paper_text result; where claims differ the column says so
+    text_only = [recs[0] | {"arm": "paper_text"}, *recs[1:]]
+    other_lr = {**recs[0], "metrics": {"accuracy/lr0.001": 0.65}}
+    lines = verdict_box([*text_only, other_lr], reg, table).splitlines()
+    assert lines[0].split("|")[2].strip() == "paper text (`paper_text`)"
+    assert lines[3].split("|")[2].strip() == "70.0 (1 run; paper)"
+    mixed = [rec("as_published", 0.70, "sd3"), rec("paper_text", 0.50, "si3")]
+    mixed[1]["claim_ids"] = ["b-si"]
+    mixed[0]["claim_ids"] = ["a-sd"]
+    lines = verdict_box(mixed, reg, table).splitlines()
+    assert lines[0].split("|")[2].strip() == "as run"
+    assert [ln.split("|")[2].strip() for ln in lines[2:5]] == [
+        "`paper_text`: 50.0 (1 run; paper)", "`as_published`: 70.0 (1 run; paper)", "–"]  # fmt: skip
+    assert "*As run*: the authors' code" in lines[6]
+    # a claim on a pool gets a row per corpus; a claim where nothing ran is trained and tested on nothing
+    pool = [rec("clean", 0.5, "sd3") | {"corpus": "ravdess+tess"}]
+    lines = verdict_box([*recs, *pool], reg, table).splitlines()
+    assert lines[0].split("|")[2].strip() == "trained and tested on"
+    assert [ln.split("|")[2].strip() for ln in lines[2:7]] == [
+        "`ravdess`", "`ravdess+tess`", "`ravdess`", "`ravdess+tess`", "–"]  # fmt: skip
+    assert [ln.split("|")[1].strip()[:7] for ln in lines[2:7]] == ["`b-si`:", "″", "`a-sd`:", "″", "`gone`:"]
+
+
+def test_verdict_box_names_one_stand_in_once():
+    """ArabEmoNet's two headline claims (KSUEmotions, KEDAS) both read EYASE: the note says so once."""
+    import pandas as pd
+
+    from ser.report import verdict_box
+
+    claim = {"metric": "accuracy", "unit": "%", "source": "Table 2", "headline": True, "protocol": "kfold5"}
+    reg = {"paper": "p", "profiles": {"paper": {"epochs": 10}}, "substitute": {"ksu": "eyase", "kedas": "eyase"},
+           "claims": [claim | {"id": "a", "value": 91.0, "corpus": "ksu"},
+                      claim | {"id": "b", "value": 99.0, "corpus": "kedas"}]}  # fmt: skip
+    table = pd.DataFrame([{"paper": "p", "claim": c, "status": "substituted corpus"} for c in "ab"])
+    note = verdict_box([], reg, table).splitlines()[5]
+    assert note.endswith("Corpus `eyase`, standing in for `ksu` and `kedas`."), note
+
+
+def test_arms_tables_of_headline_claims_by_corpus_and_metric(tmp_path):
+    """Headline claims on one corpus and metric share one arms table; each group's learning-curves figure has
+    its own file, named to match the ignored ``book/_static/*-curves.png`` (two groups on one corpus once shared
+    a file name)."""
+    from ser.report import headline_arms
+
+    claim = {"unit": "%", "source": "Table 6", "headline": True, "protocol": "sd3"}
+    reg = {"paper": "p", "profiles": {"paper": {"epochs": 10}},
+           "claims": [claim | {"id": "r1", "value": 95.0, "corpus": "ravdess", "metric": "accuracy"},
+                      claim | {"id": "e1", "value": 93.0, "corpus": "emodb", "metric": "accuracy"},
+                      claim | {"id": "e2", "value": 87.0, "corpus": "emodb", "metric": "accuracy", "protocol": "si3"},
+                      claim | {"id": "e3", "value": 90.0, "corpus": "emodb", "metric": "macro_f1"}]}  # fmt: skip
+
+    def rec(corpus, protocol, acc):
+        return {"paper": "p", "arm": "clean", "claim_ids": ["e1", "r1", "e2", "e3"], "corpus": corpus,
+                "protocol": protocol, "profile": "paper", "metrics": {"accuracy": acc, "macro_f1": acc},
+                "history": {"val_loss": [1.0, 0.9], "val_acc": [0.5, 0.6]},
+                "budget": {"paper_budget": True}}  # fmt: skip
+
+    recs = [rec("emodb", "sd3", 0.6), rec("emodb", "si3", 0.5), rec("ravdess", "sd3", 0.4)]
+    text = headline_arms(recs, reg, tmp_path)
+    intros = [ln for ln in text.splitlines() if ln.startswith("The headline claim")]
+    assert [ln.split(" on `")[1][:7] for ln in intros] == ["ravdess", "emodb` ", "emodb` "]
+    assert intros[1].startswith("The headline claims `e1` (93 %, Table 6) and `e2` (87 %, Table 6)")
+    assert "| clean | si3 | paper | 1 |" in text.split(intros[1])[1].split(intros[2])[0]  # both protocols
+    figures = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert len(figures) == 3 and all(f.startswith("p-") and f.endswith("-curves.png") for f in figures), figures
+    # a claim on a corpus we do not have, with no stand-in, says so instead of an empty table
+    reg["claims"].append(claim | {"id": "i1", "value": 89.0, "corpus": "iemocap", "metric": "accuracy"})
+    text = headline_arms(recs, reg, tmp_path)
+    assert text.endswith("The headline claim `i1`: `iemocap` is not available here, and no corpus stands in for it.\n")
 
 
 def test_verdict_box_sets_the_clean_splits_baseline_beside_the_leaky_ones():
