@@ -130,6 +130,14 @@ def _write_pages(plan: list[tuple[str, str, dict, Path, str]], root: Path) -> li
     return [name for _, name, _, _, _ in plan]
 
 
+def _in_book(paper: str, name: str, params: dict, dest: Path, root: Path) -> bool:
+    """Whether page ``name`` is already in the book and declared with ``params`` (landing it changes nothing)."""
+    import yaml
+
+    decl = yaml.safe_load((root / "papers" / "claims" / f"{paper}.yaml").read_text())
+    return dest.exists() and any(r["name"] == name and r["params"] == params for r in decl.get("runs", []))
+
+
 def land_pages(pages: str | Path, root: Path | None = None) -> tuple[list[str], list[str]]:
     """Make each completed notebook in ``pages`` a declared page of the book (see the module); return the run
     names landed and the notebooks left out, with why. Every page is checked before any is written."""
@@ -147,6 +155,7 @@ def main(source: str, results_dir: str | None = None, pages: str | None = None) 
     try:
         record_plan = _plan(Path(source), Path(results_dir or RESULTS_DIR))  # records and pages checked before
         page_plan, left_out = _plan_pages(Path(pages), REPO_ROOT) if pages else ([], [])  # anything is written
+        present = {name for paper, name, params, dest, _ in page_plan if _in_book(paper, name, params, dest, REPO_ROOT)}
         written = _write(record_plan)
         landed = _write_pages(page_plan, REPO_ROOT)
     except (LandError, ValueError) as err:
@@ -155,7 +164,10 @@ def main(source: str, results_dir: str | None = None, pages: str | None = None) 
         print(f"landed {repo_relative(p)}")
     print(f"{len(written)} file(s) written" + ("" if written else ": every record was already there"))
     for name in landed:
-        print(f"page replications/{name} declared")
+        if name not in present:
+            print(f"page replications/{name} declared")
+    if present:
+        print(f"{len(present)} page(s) already in the book, as declared: unchanged")
     for why in left_out:
         print(f"not a page: {why}")
     return 0
