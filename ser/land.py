@@ -84,9 +84,10 @@ def land(source: str | Path, results_dir: str | Path = RESULTS_DIR) -> list[Path
     return _write(_plan(Path(source), Path(results_dir)))  # every record checked before any file is written
 
 
-def _plan_pages(pages: Path, root: Path) -> tuple[list[tuple[str, str, dict, Path, str]], list[str]]:
-    """Every notebook in ``pages`` checked: (paper, run name, parameters, page, text) of those that become pages,
-    and the notebooks left out with why."""
+def _plan_pages(pages: Path, root: Path) -> tuple[list[tuple[str, str, dict, Path, str, bool]], list[str]]:
+    """Every notebook in ``pages`` checked: (paper, run name, parameters, page, text, whether it is already in
+    the book as declared, so that landing it changes nothing) of those that become pages, and the notebooks
+    left out with why."""
     import yaml
 
     from ser.fanout import retitle
@@ -115,27 +116,19 @@ def _plan_pages(pages: Path, root: Path) -> tuple[list[tuple[str, str, dict, Pat
         dest = root / "book" / "replications" / f"{name}.ipynb"
         if dest.exists() and dest.read_text() != text:
             raise LandError(f"{dest} exists and holds another page; not overwritten")
-        plan.append((paper, name, params, dest, text))
+        plan.append((paper, name, params, dest, text, dest.exists() and name in declared))
     return plan, left_out
 
 
-def _write_pages(plan: list[tuple[str, str, dict, Path, str]], root: Path) -> list[str]:
+def _write_pages(plan: list[tuple[str, str, dict, Path, str, bool]], root: Path) -> list[str]:
     from ser.owed import declare
 
-    for paper, name, params, dest, text in plan:
+    for paper, name, params, dest, text, _ in plan:
         if not dest.exists():
             with atomic_write(dest) as fh:
                 fh.write(text)
         declare(paper, name, params, root)
-    return [name for _, name, _, _, _ in plan]
-
-
-def _in_book(paper: str, name: str, params: dict, dest: Path, root: Path) -> bool:
-    """Whether page ``name`` is already in the book and declared with ``params`` (landing it changes nothing)."""
-    import yaml
-
-    decl = yaml.safe_load((root / "papers" / "claims" / f"{paper}.yaml").read_text())
-    return dest.exists() and any(r["name"] == name and r["params"] == params for r in decl.get("runs", []))
+    return [plan_row[1] for plan_row in plan]
 
 
 def land_pages(pages: str | Path, root: Path | None = None) -> tuple[list[str], list[str]]:
@@ -155,7 +148,7 @@ def main(source: str, results_dir: str | None = None, pages: str | None = None) 
     try:
         record_plan = _plan(Path(source), Path(results_dir or RESULTS_DIR))  # records and pages checked before
         page_plan, left_out = _plan_pages(Path(pages), REPO_ROOT) if pages else ([], [])  # anything is written
-        present = {name for paper, name, params, dest, _ in page_plan if _in_book(paper, name, params, dest, REPO_ROOT)}
+        present = {row[1] for row in page_plan if row[5]}
         written = _write(record_plan)
         landed = _write_pages(page_plan, REPO_ROOT)
     except (LandError, ValueError) as err:

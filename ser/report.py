@@ -153,9 +153,7 @@ def _missing_headlines(table: pd.DataFrame, registries: dict) -> str:
     """A sentence naming the headline claims the gap figure draws no point for, and why, column by column."""
     out = []
     for paper, reg in registries.items():
-        for c in reg["claims"]:
-            if not c.get("headline"):
-                continue
+        for c in headline_claims(reg):
             row = table[(table["paper"] == paper) & (table["claim"] == c["id"])]
             if row.empty:
                 continue
@@ -179,7 +177,7 @@ def gap_figure(table: pd.DataFrame, registries: dict, path: Path) -> bool:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    head = {(p, c["id"]) for p, reg in registries.items() for c in reg["claims"] if c.get("headline")}
+    head = {(p, c["id"]) for p, reg in registries.items() for c in headline_claims(reg)}
     pts = _arm_points(table)
     if pts.empty:
         return False
@@ -426,7 +424,7 @@ def scorecard(table: pd.DataFrame, registries: dict) -> str:
     the verdict, the main reason, and the best baseline on the same splits."""
     rows = []
     for paper, reg in registries.items():
-        head = {c["id"] for c in reg["claims"] if c.get("headline")}
+        head = {c["id"] for c in headline_claims(reg)}
         for _, r in table[(table["paper"] == paper) & table["claim"].isin(head)].iterrows():
             base = _baseline_cell(r)
             if r.get("baseline_n"):
@@ -719,16 +717,16 @@ def _holds(name: str, corpus: str, cross: bool) -> bool:
     return ("-to-" in name) == cross and corpus in _corpus_parts(name)
 
 
-def headline_records(
-    records: list[dict], registry: dict, head: dict | None = None
-) -> tuple[dict | None, str | None, list[dict]]:
-    """The paper's (first) headline claim, or ``head``, the corpus it is measured on (its own, else the
-    declared stand-in), and the ``paper``- and ``cpu``-profile records that answer it on that corpus, on
+def headline_claims(registry: dict) -> list[dict]:
+    """The claims a paper's declaration marks ``headline: true``, in the order declared."""
+    return [c for c in registry["claims"] if c.get("headline")]
+
+
+def headline_records(records: list[dict], registry: dict, head: dict) -> tuple[str | None, list[dict]]:
+    """For headline claim ``head``: the corpus it is measured on (its own, else the declared stand-in;
+    None: neither), and the ``paper``- and ``cpu``-profile records that answer it on that corpus, on
     pools and cross-corpus runs that include it, and on each other corpus of those pools alone (a pool's
     members run one by one, as RAVDESS + TESS's TESS)."""
-    head = head or next((c for c in registry["claims"] if c.get("headline")), None)
-    if head is None:
-        return None, None, []
     corpus = claim_corpus(head, registry)
     answering = [
         r
@@ -738,7 +736,7 @@ def headline_records(
     members = {c for r in answering if corpus in _corpus_parts(r["corpus"]) for c in _corpus_parts(r["corpus"])}
     members = members or {corpus}
     recs = [r for r in answering if corpus in _corpus_parts(r["corpus"]) or set(_corpus_parts(r["corpus"])) <= members]
-    return head, corpus, recs
+    return corpus, recs
 
 
 def headline_arms(
@@ -751,19 +749,19 @@ def headline_arms(
     them; the wavelet paper's EmoDB and RAVDESS claims get one each."""
     from ser.arms import arms_table
 
-    groups: dict[tuple, list[dict]] = {}  # (corpus, metric) -> its headline claims
-    found: dict[tuple, dict[int, dict]] = {}  # (corpus, metric) -> the runs answering any of them, once each
-    for head in (c for c in registry["claims"] if c.get("headline")):
-        head, corpus, recs = headline_records(records, registry, head)
-        key = (corpus or head["corpus"], head["metric"])  # a claim with neither corpus nor stand-in: its own
+    groups: dict[tuple, list[dict]] = {}  # (corpus, metric, available) -> its headline claims
+    found: dict[tuple, dict[int, dict]] = {}  # the same key -> the runs answering any of them, once each
+    for head in headline_claims(registry):
+        corpus, recs = headline_records(records, registry, head)
+        key = (corpus or head["corpus"], head["metric"], corpus is not None)  # no corpus nor stand-in: its own
         groups.setdefault(key, []).append(head)
         found.setdefault(key, {}).update((id(r), r) for r in recs)
     if not groups:
         return "This paper's declaration names no headline claim.\n"
     parts = []
     for k, (key, heads) in enumerate(groups.items()):
-        (corpus, metric), recs = key, list(found[key].values())
-        if claim_corpus(heads[0], registry) is None:  # nothing can answer it here
+        (corpus, metric, available), recs = key, list(found[key].values())
+        if not available:  # nothing can answer it here
             parts.append(f"The headline claim `{heads[0]['id']}`: `{corpus}` is not available here, and no corpus "
                          "stands in for it.\n")  # fmt: skip
             continue
@@ -970,16 +968,16 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
     its 95 % interval and its basis, then the verdict of :func:`ser.claims.compare`. Where the arms ran
     both on the claim's corpus (or its stand-in) and on a pool that holds it, each corpus gets its own
     row, the claim's first: a pool is never mixed into, nor hidden behind, the single corpus."""
-    heads = [c for c in registry["claims"] if c.get("headline")]
+    heads = headline_claims(registry)
     if not heads:
         return "This paper's declaration names no headline claim.\n"
     parts = [_claim_rows(records, registry, table, baselines, head) for head in heads]
-    several = any(len(rows) > 1 for rows, _, _, _ in parts)
-    mains = {main for _, _, _, main in parts if main}  # (None: a claim with no runs, whose cells are all "–")
+    several = any(len(rows) > 1 for rows, _, _ in parts)
+    mains = {main for _, _, main in parts if main}  # (None: a claim with no runs, whose cells are all "–")
     mixed = len(mains) > 1  # claims whose main arms differ: one "as run" column, each cell naming its arm
     label = "as run" if mixed else _main_label(mains.pop() if mains else "paper_text")
     box = []
-    for rows, _, _, main in parts:
+    for rows, _, main in parts:
         for row in rows:
             out = {"claim": row.pop("claim")}
             basis, cell = row.pop("_basis"), row.pop("_main")
@@ -988,7 +986,7 @@ def verdict_box(records: list[dict], registry: dict, table: pd.DataFrame, baseli
             out[label] = f"`{main}`: {cell}" if mixed and cell != "–" else cell
             box.append(out | row)
     stand_ins: dict[str, list[str]] = {}  # the corpus each claim reads -> the claims' own corpora it stands in for
-    for _, c, h, _ in parts:
+    for (_, c, _), h in zip(parts, heads, strict=True):
         stand_ins.setdefault(f"`{h['corpus']}` (not available here)" if c is None else f"`{c}`", [])
         if c is not None and c != h["corpus"] and f"`{h['corpus']}`" not in stand_ins[f"`{c}`"]:
             stand_ins[f"`{c}`"].append(f"`{h['corpus']}`")
@@ -1022,16 +1020,16 @@ def _main_label(main: str) -> str:
 
 def _claim_rows(
     records: list[dict], registry: dict, table: pd.DataFrame, baselines: list[dict] | None, head: dict
-) -> tuple[list[dict], str | None, dict, str]:
+) -> tuple[list[dict], str | None, str | None]:
     """The verdict box's rows for one headline claim (one per corpus basis, see :func:`verdict_box`),
     each with the corpus it was trained and tested on under ``_basis`` (``–`` where nothing ran) and
     its main arm's cell under ``_main``; the corpus the claim is measured on (None: neither its own nor
-    a stand-in), the claim, and its main arm: the authors' code as it ran where it has runs of the
-    claim's metric, else the paper's text (None where it has no runs at all)."""
+    a stand-in), and its main arm: the authors' code as it ran where it has runs of the claim's
+    metric, else the paper's text (None where it has no runs at all)."""
     from ser.arms import arm_rows
     from ser.owed import asked
 
-    head, corpus, recs = headline_records(records, registry, head)
+    corpus, recs = headline_records(records, registry, head)
     rows = arm_rows(recs, head["metric"], registry=registry, baselines=baselines)
     main = "as_published" if not rows.empty and (rows["arm"] == "as_published").any() else "paper_text"
     proto = (head["protocol"],)
@@ -1075,7 +1073,7 @@ def _claim_rows(
             else f"– (the rule reads `{corpus}` alone)",
         }
         box.append(row)
-    return box, corpus, head, None if rows.empty else main
+    return box, corpus, None if rows.empty else main
 
 
 def readings_of(registry: dict) -> list[str]:
