@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -412,7 +412,28 @@ SEVEN_MAP: dict[str, dict[str, str]] = {
     # JL's secondary emotions (excited, anxious, ...) have no counterpart among the seven
     "jl": {"angry": "angry", "sad": "sad", "neutral": "neutral", "happy": "happy"},
     "esd": {"angry": "angry", "happy": "happy", "neutral": "neutral", "sad": "sad", "surprise": "surprise"},
+    # not a corpus of the Bonnefoy report: mapped for cross-corpus runs (boredom has no counterpart)
+    "emodb": {
+        "anger": "angry",
+        "disgust": "disgust",
+        "fear": "fearful",
+        "happiness": "happy",
+        "neutral": "neutral",
+        "sadness": "sad",
+    },
 }
+
+
+def keep_shared(meta: pd.DataFrame, test_corpora: Sequence[str]) -> pd.DataFrame:
+    """The rows of a :func:`combine_seven` frame whose emotion both sides of a cross-corpus run have: the
+    ``test_corpora`` and the other corpora (the training side). Labels are left as they are."""
+    side = meta["corpus"].isin(list(test_corpora))
+    if not side.any() or side.all():
+        raise ValueError(f"a cross-corpus run needs clips of {list(test_corpora)} and of other corpora")
+    shared = set(meta.loc[side, "label_name"]) & set(meta.loc[~side, "label_name"])
+    if not shared:
+        raise ValueError(f"the corpora tested on ({list(test_corpora)}) share no emotion with the others")
+    return meta[meta["label_name"].isin(shared)].reset_index(drop=True)
 
 
 def combine_seven(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -532,6 +553,21 @@ def _check_files(name: str, folder: Path, files: list[Path], corpus: Corpus, all
         CorpusWarning,
         stacklevel=3,
     )
+
+
+def corpus_parts(name: str) -> list[str]:
+    """The corpora of a results corpus name: ``ravdess``, a pool ``ravdess+tess`` or a cross-corpus
+    pair ``emodb-to-ravdess`` (trained on the first side, tested on the second)."""
+    return name.replace("-to-", "+").split("+")
+
+
+def combine_fingerprints(parts: dict[str, dict]) -> dict[str, object]:
+    """The fingerprint of a pool or cross-corpus pair from its corpora's :func:`fingerprint`, in the
+    order of its name: their total file count, a hash of theirs, and each one under ``parts``."""
+    import hashlib
+
+    h = hashlib.sha256("".join(f"{name}\t{fp['sha256']}\n" for name, fp in parts.items()).encode())
+    return {"files": sum(int(fp["files"]) for fp in parts.values()), "sha256": h.hexdigest()[:16], "parts": dict(parts)}
 
 
 def fingerprint(meta: pd.DataFrame) -> dict[str, object]:

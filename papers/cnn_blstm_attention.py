@@ -124,7 +124,7 @@ display(
 # 192 calm ones. The full mapping for all six corpora:
 
 # %%
-SEVEN = [(c, k, v) for c, m in data.SEVEN_MAP.items() for k, v in m.items()]
+SEVEN = [(c, k, v) for c, m in data.SEVEN_MAP.items() if c in SIX for k, v in m.items()]
 display(
     pd.DataFrame(SEVEN, columns=["corpus", "corpus label", "seven-class label"])
     .pivot_table(index="seven-class label", columns="corpus", values="corpus label", aggfunc=", ".join)
@@ -135,9 +135,8 @@ FRAMES = {c: data.load_corpus(c, root=data_root) for c in [*corpora, *test_corpo
 run.fingerprints.update({c: data.fingerprint(frame) for c, frame in FRAMES.items()})  # into every record
 meta = data.combine_seven(FRAMES)
 if test_corpora:  # cross-corpus: the emotions both sides have
-    _side = meta["corpus"].isin(test_corpora)
-    SHARED = sorted(set(meta.loc[_side, "label"]) & set(meta.loc[~_side, "label"]))
-    meta = meta[meta["label"].isin(SHARED)].reset_index(drop=True)
+    meta = data.keep_shared(meta, test_corpora)
+    SHARED = sorted(set(meta["label"]))
     print(f"cross-corpus: train on {corpora}, test on {test_corpora}; shared emotions {[LABELS[k] for k in SHARED]}")
 # the budget subsamples the pooled seven classes (`run.load_corpus` would subsample each corpus by its own labels)
 if run.budget["per_class"]:  # cross-corpus: each side on its own, so that training keeps every class

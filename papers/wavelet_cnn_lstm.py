@@ -30,6 +30,8 @@
 # 2 s wide, the copy's own length, in the `as_published` and `clean` arms.
 # IEMOCAP is not available. Run with papermill, e.g.
 # `papermill papers/wavelet_cnn_lstm.ipynb out.ipynb -p corpus ravdess -p protocol si`.
+# `-p protocol cross -p test_corpus ravdess` trains on `corpus` and tests on every clip of
+# `test_corpus`, the emotions both have (the paper reports no cross-corpus result).
 #
 # Arms (`papers/claims/wavelet_cnn_lstm.yaml`): `paper_text` (the default) is our first reading of
 # the text; `as_published` is the text read literally (three first-half pipes concatenated, an FC
@@ -41,6 +43,8 @@
 corpus = "emodb"  # emodb (the 2 s copy) or ravdess; any registered corpus works
 data_root = None  # None: $SER_DATA, else the user cache
 protocol = "sd"  # "sd": speaker-dependent, random 20 % hold-out; "si": one female + one male speaker held out
+# "cross": train on `corpus`, test on every clip of `test_corpus`
+test_corpus = None  # with protocol "cross": the corpus tested on (never trained on); the emotions both have
 folds = None  # None: the profile's folds; else a list of fold indices in 0..2
 lr = 0.1  # Adam learning rate (paper, Table 2: 0.1)
 conventional_lr = 0.001  # a second learning rate run on every fold beside the paper's; None: skip
@@ -82,7 +86,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from core import evaluate, splits
+from core import data, evaluate, splits
 from core import wavelet as wv
 from core.data import get_corpus
 from core.experiment import flat_metrics, train_and_test
@@ -95,17 +99,30 @@ run = open_run("wavelet_cnn_lstm", globals())
 ARM_TAG = run.arm_tag  # arms never share a results file; paper_text keeps its names
 SEED_TAG = f"-seed{seed}" if seed else ""  # seeds never share a results file; seed 0 keeps its names
 EPOCHS, PATIENCE, FOLDS = run.budget["epochs"], run.budget["patience"], run.budget["folds"]
+if (protocol == "cross") != (test_corpus is not None) or test_corpus == corpus:
+    raise ValueError(
+        "protocol 'cross' needs test_corpus (a corpus other than `corpus`), and test_corpus needs protocol "
+        f"'cross'; got protocol={protocol!r}, corpus={corpus!r}, test_corpus={test_corpus!r}"
+    )
+if protocol == "cross" and folds is None:  # the test part is all of test_corpus: a fold would redraw validation only
+    FOLDS = run.budget["folds"] = [0]
+CORPUS = f"{corpus}-to-{test_corpus}" if protocol == "cross" else corpus  # the records' corpus
 STUDY_FOLDS = [f for f in run.budget["study_folds"] if folds is None or f in folds] or FOLDS[:1]
-PROTOCOL = {"sd": "sd3", "si": "si3"}[protocol]
+PROTOCOL = {"sd": "sd3", "si": "si3", "cross": "cross"}[protocol]
 SUBSTITUTION = (
     "EmoDB 2-second copy: every clip was cut or zero-padded to 2.0 s by its publisher" if corpus == "emodb" else None
 )
 if corpus not in ("emodb", "ravdess", "iemocap"):
     SUBSTITUTION = f"{corpus} is not one of the paper's corpora"
+if protocol == "cross":
+    SUBSTITUTION = (
+        f"cross-corpus (trained on {corpus}, tested on {test_corpus}, the emotions both have): the paper reports "
+        "no such number" + ("; EmoDB is the 2-second copy" if "emodb" in (corpus, test_corpus) else "")
+    )
 display(
     Markdown(
         run.header()
-        + f" Corpus `{corpus}`, protocol `{PROTOCOL}`, folds {FOLDS}, "
+        + f" Corpus `{CORPUS}`, protocol `{PROTOCOL}`, folds {FOLDS}, "
         + f"study folds {STUDY_FOLDS if studies else 'none'}."
         + (f"\n\n**Substitution:** {SUBSTITUTION}." if SUBSTITUTION else "")
     )
@@ -113,12 +130,23 @@ display(
 
 # %% [markdown]
 # ## The data
+#
+# Across corpora (`protocol = "cross"`) each corpus's labels are mapped onto shared emotion names
+# (`core.data.SEVEN_MAP`: EmoDB's *boredom* and RAVDESS's *calm* have no counterpart) and only the
+# emotions both corpora have are kept; the labels are then those emotions.
 
 # %%
-meta = run.load_corpus(corpus)
-LABELS = list(get_corpus(corpus).labels)
+if protocol == "cross":
+    meta = data.keep_shared(data.combine_seven({c: run.load_corpus(c) for c in (corpus, test_corpus)}), [test_corpus])
+    LABELS = [e for e in data.SEVEN_EMOTIONS if e in set(meta["label_name"])]
+    meta = meta.assign(label=meta["label_name"].map(LABELS.index))
+    print(f"trained on {corpus}, tested on {test_corpus}: the {len(LABELS)} emotions both have, {LABELS}")
+else:
+    meta = run.load_corpus(corpus)
+    LABELS = list(get_corpus(corpus).labels)
 Y = meta["label"].to_numpy()
-display(pd.crosstab(meta["label_name"], meta["gender"], margins=True).reindex(LABELS + ["All"]))
+_by = "corpus" if protocol == "cross" else "gender"
+display(pd.crosstab(meta["label_name"], meta[_by], margins=True).reindex(LABELS + ["All"]))
 print(f"{len(meta)} utterances from {meta['speaker'].nunique()} speakers; chance level {1 / len(LABELS):.1%}")
 
 # %% [markdown]
@@ -167,7 +195,7 @@ for ax, k in zip(axes.ravel(), range(min(8, len(LABELS))), strict=False):
     ax.set(title=LABELS[k], xticks=[], yticks=[])
 for ax in axes.ravel()[len(LABELS) :]:
     ax.axis("off")
-fig.suptitle(f"{corpus}: one {WCFG.duration:g} s image per class (rows: {fmin:g} Hz at the bottom to {fmax:g} Hz)")
+fig.suptitle(f"{CORPUS}: one {WCFG.duration:g} s image per class (rows: {fmin:g} Hz at the bottom to {fmax:g} Hz)")
 plt.tight_layout()
 plt.show()
 
@@ -210,6 +238,8 @@ print(
 # random stratified 20 % hold-outs. **Speaker-independent (si3)**: three folds, each holding out
 # one female and one male speaker. In both, a stratified 10 % of the remaining clips is the
 # validation part; the paper reports on its held-out set and names no other validation set.
+# **Across corpora (cross)**: every clip of `test_corpus` is the test part, a stratified 10 % of
+# `corpus` the validation part; one fold per seed (a second fold would only redraw the validation part).
 # With `select_on_test` (the `as_published` arm) there is none: the validation clips go back to
 # training and the held-out part itself stops the training and chooses the epoch, as Table 4
 # ("validation accuracy") and §4.2.1 (each fold's "highest accuracy") describe; the record then
@@ -242,6 +272,8 @@ if configs is not None:  # a subset, e.g. the paper's lr and the conventional on
 
 
 def make_split(fold: int) -> pd.DataFrame:
+    if protocol == "cross":
+        return splits.cross_corpus_split(meta, [test_corpus], 0.1, seed=seed * 1000 + fold)
     if protocol == "sd":
         return splits.random_holdout(meta, 0.2, seed=seed * 1000 + fold)
     return splits.gender_pair_split(meta, fold, seed=seed)
@@ -250,7 +282,7 @@ def make_split(fold: int) -> pd.DataFrame:
 def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     split = make_split(fold)
     split_path = run.save_split(
-        split, f"{corpus}-{PROTOCOL}{ARM_TAG}-seed{seed}-fold{fold}", seed=seed, protocol=PROTOCOL
+        split, f"{CORPUS}-{PROTOCOL}{ARM_TAG}-seed{seed}-fold{fold}", seed=seed, protocol=PROTOCOL
     )
     part = splits.part_of(meta, split)
     x, y, ids, stopping = XS, Y, meta["utt_id"].to_numpy(), run.stopping
@@ -268,7 +300,7 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
         lr=cfg_model["lr"], epochs=EPOCHS, batch_size=batch_size, patience=PATIENCE, seed=seed, stop_on_divergence=True
     )
     # a per-epoch checkpoint in the cache: a stopped run resumes where it was (same result as a straight run)
-    ckpt = run.checkpoint(f"{corpus}-{PROTOCOL}{ARM_TAG}-{name}-fold{fold}{SEED_TAG}")
+    ckpt = run.checkpoint(f"{CORPUS}-{PROTOCOL}{ARM_TAG}-{name}-fold{fold}{SEED_TAG}")
     out = train_and_test(make_model, x, y, part, cfg, LABELS, augment=wv.random_offset(FLOOR), ids=ids, checkpoint=ckpt)
     if out.history.diverged:
         print(f"{name} fold {fold}: diverged ({out.history.diverged_reason})")
@@ -279,9 +311,9 @@ def run_fold(name: str, cfg_model: dict, fold: int) -> dict:
     if select_on_test and name == "main" and out.history.val_acc:
         m["accuracy/peak_heldout"] = float(max(out.history.val_acc))
     run.record_output(
-        f"{corpus}-{PROTOCOL}{ARM_TAG}-{name}-{run.profile}-fold{fold}{SEED_TAG}",
+        f"{CORPUS}-{PROTOCOL}{ARM_TAG}-{name}-{run.profile}-fold{fold}{SEED_TAG}",
         out,
-        corpus=corpus,
+        corpus=CORPUS,
         substitution=SUBSTITUTION,
         protocol=PROTOCOL,
         labels=LABELS,
@@ -340,13 +372,13 @@ for name in [n for n in CONFIGS if n in ALL_FOLD_CONFIGS]:
         evaluate.plot_history(
             [r["out"].history.to_dict() for r in sel],
             [f"fold {r['fold']}" for r in sel],
-            title=f"{name} (lr {sel[0]['lr']:g}), {corpus}, {PROTOCOL}",
+            title=f"{name} (lr {sel[0]['lr']:g}), {CORPUS}, {PROTOCOL}",
         )
         plt.show()
 main_runs = [r for r in ok if r["config"] == "main"]
 if main_runs:
     evaluate.plot_confusion(
-        sum(r["out"].confusion for r in main_runs), LABELS, title=f"{corpus}, {PROTOCOL}, lr {lr:g}, folds summed"
+        sum(r["out"].confusion for r in main_runs), LABELS, title=f"{CORPUS}, {PROTOCOL}, lr {lr:g}, folds summed"
     )
     plt.show()
     per_class = (

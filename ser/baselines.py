@@ -96,17 +96,12 @@ def split_corpus(split: pd.DataFrame) -> str | None:
     return "+".join(corpora)
 
 
-def corpora_of(name: str) -> list[str]:
-    """The corpora of a split's corpus name (:func:`split_corpus`): ``ravdess-to-tess`` -> both."""
-    return [c for side in name.split("-to-") for c in side.split("+")]
-
-
 def load_meta(name: str, data_root: str | None = None) -> pd.DataFrame:
     """The rows of a split's corpus: one corpus as loaded; several (a pool or a cross-corpus split)
     mapped onto the seven shared emotions (:func:`core.data.combine_seven`), as the runs pool them."""
-    from core.data import combine_seven, load_corpus
+    from core.data import combine_seven, corpus_parts, load_corpus
 
-    names = corpora_of(name)
+    names = corpus_parts(name)
     if len(names) == 1:
         return load_corpus(names[0], root=data_root)
     return combine_seven({c: load_corpus(c, root=data_root) for c in names})
@@ -185,12 +180,13 @@ def parts_for(job: Job, meta: pd.DataFrame, recipe: dict[str, Any] | None = None
     k-fold file, it raises :class:`NotRunnable`.
     """
     from core import splits
+    from core.data import corpus_parts
 
     split = splits.load_split(job.split_file)
     copies = split["utt_id"].str.contains(COPY, regex=False)
     held_out = job.fold is not None or split.loc[copies, "part"].astype(str).isin(["val", "test"]).any()
     leaky = bool(copies.any() and held_out)
-    if leaky and len(corpora_of(job.corpus)) > 1:
+    if leaky and len(corpus_parts(job.corpus)) > 1:
         raise NotRunnable(
             "noisy copies were made before this split, some sit in its test part, and it pools several corpora: "
             "the baselines rebuild copies of one corpus only (the model record's 1-NN accuracy measures this leak)"

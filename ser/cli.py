@@ -104,11 +104,13 @@ def readme_times() -> str:
 
 
 def corpora_of(paper: str, params: dict) -> list[str]:
-    """The corpora a run reads: named in its parameters, else the notebook's defaults."""
+    """The corpora a run reads (trained and tested on): named in its parameters, else the notebook's defaults."""
     if paper in BOOK_NOTEBOOKS:
         return []
     merged = {**_defaults(paper), **params}
-    return [merged["corpus"]] if merged.get("corpus") else list(merged.get("corpora") or [])
+    train = [merged["corpus"]] if merged.get("corpus") else list(merged.get("corpora") or [])
+    test = [merged["test_corpus"]] if merged.get("test_corpus") else list(merged.get("test_corpora") or [])
+    return train + [c for c in test if c not in train]
 
 
 @functools.cache

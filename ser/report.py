@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.data import corpus_parts
 from ser.arms import mean_spread
 from ser.baselines import read_baselines
 from ser.claims import STATUSES, TOLERANCE, claim_corpus, compare_all, is_loss, load_registry
@@ -633,16 +634,19 @@ def current_fingerprints(corpora: set[str]) -> dict[str, dict | None]:
     """The fingerprint of each corpus copy on this machine (``None`` where it cannot be loaded)."""
     import warnings
 
-    from core.data import fingerprint, load_corpus
+    from core.data import combine_fingerprints, fingerprint, load_corpus
 
     out: dict[str, dict | None] = {}
-    for c in sorted(corpora):
+    for c in sorted({p for name in corpora for p in corpus_parts(name)}):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 out[c] = fingerprint(load_corpus(c, allow_partial=True))
         except (ValueError, OSError):  # unknown, missing or unreadable here
             out[c] = None
+    for name in corpora - set(out):  # a pool or cross-corpus pair: its corpora's, combined
+        parts = {p: out[p] for p in corpus_parts(name)}
+        out[name] = combine_fingerprints(parts) if all(parts.values()) else None
     return out
 
 
@@ -705,16 +709,10 @@ def curves_figure(records: list[dict], path: Path) -> bool:
     return True
 
 
-def _corpus_parts(corpus: str) -> list[str]:
-    """The corpora of a record's corpus name: ``ravdess``, a pool ``ravdess+tess`` or a cross-corpus
-    run ``ravdess-to-tess`` (trained on the first side, tested on the second)."""
-    return corpus.replace("-to-", "+").split("+")
-
-
 def _holds(name: str, corpus: str, cross: bool) -> bool:
     """Whether record corpus ``name`` involves ``corpus`` and is a cross-corpus run (``cross``) or not:
     ``ravdess-to-tess`` holds RAVDESS and TESS across corpora, ``ravdess+tess`` and ``ravdess`` within."""
-    return ("-to-" in name) == cross and corpus in _corpus_parts(name)
+    return ("-to-" in name) == cross and corpus in corpus_parts(name)
 
 
 def headline_claims(registry: dict) -> list[dict]:
@@ -733,9 +731,9 @@ def headline_records(records: list[dict], registry: dict, head: dict) -> tuple[s
         for r in records
         if r["paper"] == registry["paper"] and head["id"] in r["claim_ids"] and r["profile"] in ("paper", "cpu")
     ]
-    members = {c for r in answering if corpus in _corpus_parts(r["corpus"]) for c in _corpus_parts(r["corpus"])}
+    members = {c for r in answering if corpus in corpus_parts(r["corpus"]) for c in corpus_parts(r["corpus"])}
     members = members or {corpus}
-    recs = [r for r in answering if corpus in _corpus_parts(r["corpus"]) or set(_corpus_parts(r["corpus"])) <= members]
+    recs = [r for r in answering if corpus in corpus_parts(r["corpus"]) or set(corpus_parts(r["corpus"])) <= members]
     return corpus, recs
 
 

@@ -257,13 +257,25 @@ class Run:
             arm=self.arm,
             run=name,
             budget=self.budget_block(epochs_run, extra.pop("stopping", None), weights, extra.pop("steps_run", None)),
-            **({"corpus_fingerprint": self.fingerprints[corpus]} if corpus in self.fingerprints else {}),
+            **({"corpus_fingerprint": fp} if (fp := self.fingerprint_of(corpus)) else {}),
             **({"history": dict(history)} if history is not None else {}),
             **extra,
         )
         results.write_result(rec, self.out_dir, name)
         self.records.append(rec)
         return rec
+
+    def fingerprint_of(self, corpus: str) -> dict | None:
+        """The fingerprint of ``corpus`` as loaded by this run; of a pool or cross-corpus pair, its corpora's
+        combined (:func:`core.data.combine_fingerprints`); None when a corpus of it was not loaded here."""
+        from core.data import combine_fingerprints, corpus_parts
+
+        if corpus in self.fingerprints:
+            return self.fingerprints[corpus]
+        parts = corpus_parts(corpus)
+        if len(parts) > 1 and all(p in self.fingerprints for p in parts):
+            return combine_fingerprints({p: self.fingerprints[p] for p in parts})
+        return None
 
     def read_records(self, **match: Any) -> list[dict]:
         """Records of this paper and profile in the results folder (other invocations' too), filtered by ``match``."""

@@ -230,6 +230,7 @@ def test_pooled_and_cross_corpus_splits_are_named_as_their_runs(tmp_path, capsys
     """A pool (``ravdess+tess``) and a cross-corpus split (``ravdess-to-tess``: no test corpus in training)
     get a job named as the model records name their corpus; only a k-fold file over several corpora is
     skipped, with the reason (``ser baselines --list`` once failed with a traceback on such splits)."""
+    from core.data import corpus_parts
     from ser import baselines as SB
     from ser.cli import main
 
@@ -252,7 +253,7 @@ def test_pooled_and_cross_corpus_splits_are_named_as_their_runs(tmp_path, capsys
         "ravdess-to-tess-cross-seed0.csv": "ravdess-to-tess",
     }
     assert [f.name for f, _ in skipped] == ["ravdess+tess-folds-seed0.csv"] and "k-fold" in skipped[0][1]
-    assert SB.corpora_of("ravdess-to-tess") == ["ravdess", "tess"] == SB.corpora_of("ravdess+tess")
+    assert corpus_parts("ravdess-to-tess") == ["ravdess", "tess"] == corpus_parts("ravdess+tess")
     assert main(["baselines", "--list", "--paper", "cnn_blstm_attention"]) == 0
     assert "ravdess-to-tess-cross-oversampled-seed1-clean" in capsys.readouterr().out
 

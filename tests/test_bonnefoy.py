@@ -101,6 +101,24 @@ def test_seven_class_mapping(tmp_path, data_root):
         data.combine_seven({"eyase": data.load_corpus("eyase", root=data_root)})
 
 
+def test_keep_shared_keeps_the_emotions_both_sides_of_a_cross_corpus_run_have(data_root):
+    import pandas as pd
+
+    emodb, rav = (data.load_corpus(c, root=data_root) for c in ("emodb", "ravdess"))
+    both = data.combine_seven({"emodb": emodb, "ravdess": rav})
+    shared = data.keep_shared(both, ["ravdess"])
+    # EmoDB's boredom, RAVDESS's calm (dropped by the mapping) and surprise have no counterpart on the other side
+    assert set(shared["label_name"]) == set(data.SEVEN_EMOTIONS) - {"surprise"}
+    assert len(shared) == len(emodb) - (emodb["label_name"] == "boredom").sum() + 1440 - 192 - 192
+    assert shared.equals(data.keep_shared(both, ["emodb"]))  # the same emotions whichever side is tested on
+    with pytest.raises(ValueError, match="needs clips of"):
+        data.keep_shared(both, ["tess"])
+    only = both[both["corpus"] == "ravdess"]
+    odd = pd.concat([only[only["label_name"] == "sad"], both[both["label_name"] == "angry"].query("corpus == 'emodb'")])
+    with pytest.raises(ValueError, match="share no emotion"):
+        data.keep_shared(odd, ["ravdess"])
+
+
 def test_preprocessing_and_images():
     cfg = images.ImageConfig()
     sr = cfg.sr

@@ -109,6 +109,9 @@ def test_which_corpora_a_run_reads():
     assert corpora_of("parallel_cnn_lstm", {"corpus": "eyase"}) == ["eyase"]
     assert "baved" in corpora_of("emotionnet", {})
     assert corpora_of("cnn_blstm_attention", {"corpora": ["ravdess"]}) == ["ravdess"]
+    # a cross-corpus run reads its test corpora too (`ser reproduce` checks that they are there)
+    assert corpora_of("wavelet_cnn_lstm", {"protocol": "cross", "test_corpus": "ravdess"}) == ["emodb", "ravdess"]
+    assert corpora_of("cnn_blstm_attention", {"corpora": ["ravdess"], "test_corpora": ["tess"]}) == ["ravdess", "tess"]
     assert corpora_of("corpora", {}) == []
 
 

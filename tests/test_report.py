@@ -816,3 +816,18 @@ def test_the_comparison_baseline_cell_shows_two_splits_as_values():
     # one split: the baseline's own bootstrap interval over its test items, as given
     one = _baseline_cell(pd.Series(row | {"baseline_n": 1, "baseline_values": [83.0]}))
     assert one == "83.00 [70.30, 95.70] (n=1)"
+
+
+def test_a_pool_or_cross_corpus_pair_has_its_corpora_fingerprints_combined(data_root, monkeypatch):
+    """Records of ``emodb-to-ravdess`` carry both corpora's fingerprints combined, and the corpora table
+    compares them with the copies on the build machine (it said "not available" for any pool)."""
+    from core.data import combine_fingerprints, fingerprint, load_corpus
+    from ser.report import current_fingerprints
+
+    monkeypatch.setenv("SER_DATA", str(data_root))
+    fps = {c: fingerprint(load_corpus(c, root=data_root)) for c in ("emodb", "ravdess")}
+    here = current_fingerprints({"emodb-to-ravdess", "ravdess", "kedas+ravdess"})
+    assert here["emodb-to-ravdess"] == combine_fingerprints(fps) and here["ravdess"] == fps["ravdess"]
+    assert here["kedas+ravdess"] is None  # a corpus of it is not on this machine
+    assert combine_fingerprints(fps) != combine_fingerprints(dict(reversed(fps.items())))  # the pair is ordered
+    assert combine_fingerprints(fps)["files"] == 535 + 1440 and combine_fingerprints(fps)["parts"] == fps

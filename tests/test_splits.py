@@ -146,3 +146,17 @@ def test_a_pool_is_split_by_speaker_corpus_by_corpus():
         rav = m[m["corpus"] == "ravdess"]
         assert rav.groupby("speaker")["part"].nunique().max() == 1  # RAVDESS: fully speaker-disjoint
         assert 0.1 < (m["part"] == "test").mean() < 0.6
+
+
+def test_cross_corpus_split_validates_on_every_class_of_a_tiny_corpus():
+    """10 % of 36 clips is 4, fewer than 6 classes: the validation part then takes one clip of each."""
+    from core.splits import cross_corpus_split
+
+    df = pd.DataFrame({"utt_id": [f"u{i}" for i in range(72)], "corpus": ["emodb"] * 36 + ["ravdess"] * 36,
+                       "label": [i % 6 for i in range(72)]})  # fmt: skip
+    m = df.merge(cross_corpus_split(df, ["ravdess"], 0.1, 0), on="utt_id")
+    val = m[m["part"] == "val"]
+    assert len(val) == 6 and val["label"].nunique() == 6 and set(val["corpus"]) == {"emodb"}
+    big = pd.concat([df.iloc[:36]] * 10, ignore_index=True).assign(utt_id=lambda d: [f"e{i}" for i in range(360)])
+    big = pd.concat([big, df.iloc[36:]], ignore_index=True)
+    assert (big.merge(cross_corpus_split(big, ["ravdess"], 0.1, 0), on="utt_id")["part"] == "val").sum() == 36

@@ -300,3 +300,39 @@ def test_the_chapter_states_the_parameter_counts_of_the_models():
     assert f"{count_parameters(WaveletCNNLSTM(8)):,} parameters for RAVDESS's 8 classes" in text
     assert f"({count_parameters(WaveletCNNLSTM(7, **LITERAL)):,} parameters for EmoDB's 7 classes, against" in text
     assert f"against {count_parameters(WaveletCNNLSTM(7)):,})" in text
+
+
+def test_cross_corpus_trains_on_one_corpus_and_tests_on_all_of_the_other(tmp_path):
+    """`protocol="cross"`: trained on EmoDB, tested on every RAVDESS clip of the six emotions both have; the
+    record names the pair, carries both corpora's fingerprints, and is labelled as no number of the paper."""
+    from core.data import combine_fingerprints, fingerprint, load_corpus
+    from ser.params import ParameterError
+
+    res = tmp_path / "res"
+    recs = run_notebook(
+        NB, tmp_path, profile="smoke", results_dir=str(res), protocol="cross", test_corpus="ravdess",
+        arm="clean", studies=False, configs=["main"],
+    )  # fmt: skip
+    (rec,) = recs
+    assert rec["corpus"] == "emodb-to-ravdess" and rec["protocol"] == "cross" and rec["fold"] == 0
+    assert rec["labels"] == ["angry", "happy", "sad", "disgust", "neutral", "fearful"]  # no boredom, calm, surprise
+    assert "cross-corpus" in rec["substitution"] and rec["budget"]["folds"] == [0]
+    split = pd.read_csv(res / "splits" / "emodb-to-ravdess-cross-clean-seed0-fold0.csv")
+    test = split.loc[split["part"] == "test", "utt_id"]
+    assert len(test) == rec["n_test"] == 6 * 6 and test.str.startswith("ravdess").all()  # smoke: 6 per class
+    assert not split.loc[split["part"] != "test", "utt_id"].str.startswith("ravdess").any()
+    assert sorted(rec["predictions"]["utt_id"]) == sorted(test)
+    assert rec["params"]["features"]["duration"] == 8.0  # clips of two lengths: the paper's 8 s on both sides
+    parts = {c: fingerprint(load_corpus(c)) for c in ("emodb", "ravdess")}
+    assert rec["corpus_fingerprint"] == combine_fingerprints(parts) and rec["corpus_fingerprint"]["files"] == 1975
+    for bad in ({"protocol": "cross"}, {"test_corpus": "ravdess"}, {"protocol": "cross", "test_corpus": "emodb"}):
+        err = _cells_until_error(bad)
+        assert isinstance(err, ValueError) and "protocol 'cross' needs test_corpus" in str(err), bad
+    err = _cells_until_error({"protocol": "cross", "test_corpus": "eyase"})
+    assert isinstance(err, ParameterError) and "test_corpus" in str(err)
+
+
+def _cells_until_error(params: dict) -> BaseException | None:
+    from tests.test_notebooks import _cells_until_error as until
+
+    return until("wavelet_cnn_lstm", params)
