@@ -106,8 +106,8 @@ if (protocol == "cross") != (test_corpus is not None) or test_corpus == corpus:
     )
 if protocol == "cross" and folds is None:  # the test part is all of test_corpus: a fold would redraw validation only
     FOLDS = run.budget["folds"] = [0]
+STUDY_FOLDS = [f for f in run.budget["study_folds"] if f in FOLDS] or FOLDS[:1]
 CORPUS = f"{corpus}-to-{test_corpus}" if protocol == "cross" else corpus  # the records' corpus
-STUDY_FOLDS = [f for f in run.budget["study_folds"] if folds is None or f in folds] or FOLDS[:1]
 PROTOCOL = {"sd": "sd3", "si": "si3", "cross": "cross"}[protocol]
 SUBSTITUTION = (
     "EmoDB 2-second copy: every clip was cut or zero-padded to 2.0 s by its publisher" if corpus == "emodb" else None
