@@ -731,7 +731,9 @@ def headline_records(records: list[dict], registry: dict, head: dict) -> tuple[s
         for r in records
         if r["paper"] == registry["paper"] and head["id"] in r["claim_ids"] and r["profile"] in ("paper", "cpu")
     ]
-    members = {c for r in answering if corpus in corpus_parts(r["corpus"]) for c in corpus_parts(r["corpus"])}
+    # the other corpora of the pools it is in (a cross-corpus pair's other side has its own claims, if any)
+    pools = [r["corpus"] for r in answering if "-to-" not in r["corpus"] and corpus in corpus_parts(r["corpus"])]
+    members = {c for name in pools for c in corpus_parts(name)}
     members = members or {corpus}
     recs = [r for r in answering if corpus in corpus_parts(r["corpus"]) or set(corpus_parts(r["corpus"])) <= members]
     return corpus, recs

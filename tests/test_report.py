@@ -524,6 +524,36 @@ def test_verdict_box_shows_every_headline_claim_in_declared_order():
     assert [ln.split("|")[1].strip()[:7] for ln in lines[2:7]] == ["`b-si`:", "″", "`a-sd`:", "″", "`gone`:"]
 
 
+def test_a_cross_corpus_pair_fills_the_cross_corpus_cell_only():
+    """A run trained on EmoDB and tested on RAVDESS answers the EmoDB claim in its cross-corpus cell: it
+    neither brings RAVDESS's own runs in as rows of the EmoDB claim (a pool's corpora do come in) nor reads
+    as 1 of 3 folds (across corpora one fold is a seed's whole protocol)."""
+    import pandas as pd
+
+    from ser.report import verdict_box
+
+    reg = {"paper": "p", "profiles": {"paper": {"epochs": 10, "folds": [0, 1, 2]}},
+           "claims": [{"id": "e", "metric": "accuracy", "value": 93.0, "unit": "%", "corpus": "emodb",
+                       "protocol": "sd3", "source": "Table 6", "headline": True}]}  # fmt: skip
+
+    def rec(corpus, acc, fold, protocol="sd3"):
+        return {"paper": "p", "arm": "clean", "claim_ids": ["e"], "corpus": corpus, "protocol": protocol,
+                "profile": "paper", "metrics": {"accuracy": acc}, "history": {"val_loss": [1.0] * 10},
+                "budget": {"paper_budget": True}, "fold": fold}  # fmt: skip
+
+    own = [rec("emodb", 0.6 + f / 100, f) for f in (0, 1, 2)]
+    others = [rec("ravdess", 0.5, f) for f in (0, 1, 2)]
+    cross = [rec("emodb-to-ravdess", 0.30, 0, "cross"), rec("emodb-to-ravdess", 0.32, 0, "cross")]
+    table = pd.DataFrame([{"paper": "p", "claim": "e", "status": "not reproduced"}])
+    lines = verdict_box([*own, *others, *cross], reg, table).splitlines()
+    header = [c.strip() for c in lines[0].split("|")[1:-1]]
+    rows = [[c.strip() for c in ln.split("|")[1:-1]] for ln in lines[2:] if ln.startswith("|")]
+    assert len(rows) == 1 and "trained and tested on" not in header  # no RAVDESS row under the EmoDB claim
+    cell = rows[0][header.index("cross-corpus")]
+    assert cell == "31.0 (30.0 and 32.0) (2 runs; paper; emodb-to-ravdess)", cell
+    assert "of 3 folds" not in cell and rows[0][header.index("clean")].startswith("61.0")
+
+
 def test_verdict_box_names_one_stand_in_once():
     """ArabEmoNet's two headline claims (KSUEmotions, KEDAS) both read EYASE: the note says so once."""
     import pandas as pd
