@@ -244,17 +244,19 @@ def cross_corpus_split(
     df: pd.DataFrame, test_corpora: Sequence[str], val_fraction: float = 0.15, seed: int = 0, corpus: str = "corpus"
 ) -> pd.DataFrame:
     """Train on some corpora, test on others: every clip of ``test_corpora`` is the test part, a
-    stratified ``val_fraction`` of the other corpora's clips (at least one per class) the validation
-    part, the rest trains."""
+    stratified ``val_fraction`` of the other corpora's clips the validation part (one clip of each
+    class where that fraction is fewer clips than classes), the rest trains."""
     is_test = df[corpus].isin(list(test_corpora))
     if not is_test.any() or is_test.all():
         raise ValueError(f"cross_corpus_split needs clips of {list(test_corpora)} and of other corpora")
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
     rest = df[~is_test]
-    n_classes = rest["label"].nunique()
-    size = val_fraction if math.ceil(val_fraction * len(rest)) >= n_classes else n_classes  # a tiny corpus
-    train, val = train_test_split(rest, test_size=size, random_state=seed, stratify=rest["label"])
+    if math.ceil(val_fraction * len(rest)) < rest["label"].nunique():  # a tiny corpus: one clip of each class
+        val = rest.groupby("label", group_keys=False).sample(n=1, random_state=seed)
+        train = rest.drop(index=val.index)
+    else:
+        train, val = train_test_split(rest, test_size=val_fraction, random_state=seed, stratify=rest["label"])
     return _assemble(df, {"train": train, "val": val, "test": df[is_test]})
 
 

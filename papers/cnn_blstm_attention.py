@@ -124,7 +124,7 @@ display(
 # 192 calm ones. The full mapping for all six corpora:
 
 # %%
-SEVEN = [(c, k, v) for c, m in data.SEVEN_MAP.items() if c in SIX for k, v in m.items()]
+SEVEN = [(c, k, v) for c, m in data.SEVEN_MAP.items() if c in SIX | {*corpora, *test_corpora} for k, v in m.items()]
 display(
     pd.DataFrame(SEVEN, columns=["corpus", "corpus label", "seven-class label"])
     .pivot_table(index="seven-class label", columns="corpus", values="corpus label", aggfunc=", ".join)

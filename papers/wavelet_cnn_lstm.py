@@ -104,6 +104,11 @@ if (protocol == "cross") != (test_corpus is not None) or test_corpus == corpus:
         "protocol 'cross' needs test_corpus (a corpus other than `corpus`), and test_corpus needs protocol "
         f"'cross'; got protocol={protocol!r}, corpus={corpus!r}, test_corpus={test_corpus!r}"
     )
+if protocol == "cross" and corpus not in data.SEVEN_MAP:
+    raise ValueError(
+        f"protocol 'cross' maps both corpora onto shared emotion names; {corpus!r} has no mapping "
+        f"(core.data.SEVEN_MAP: {sorted(data.SEVEN_MAP)})"
+    )
 if protocol == "cross" and folds is None:  # the test part is all of test_corpus: a fold would redraw validation only
     FOLDS = run.budget["folds"] = [0]
 STUDY_FOLDS = [f for f in run.budget["study_folds"] if f in FOLDS] or FOLDS[:1]

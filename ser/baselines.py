@@ -290,11 +290,13 @@ def run_job(
 ) -> dict[str, Any]:
     """Run every feature set x classifier on ``job``'s split and return its results record."""
     from core import baselines as B
-    from core.data import fingerprint
+    from core.data import combine_fingerprints, corpus_parts, fingerprint, load_corpus
     from ser import results
 
     start = time.perf_counter()
     meta = load_meta(job.corpus, data_root)
+    names = corpus_parts(job.corpus)  # a pool's or cross pair's fingerprint is its whole corpora's, as the runs'
+    whole = {c: fingerprint(load_corpus(c, root=data_root)) for c in names} if len(names) > 1 else None
     recipe = noise_recipe(job)
     rows, part = parts_for(job, meta, recipe)
     leaky = "copy" in rows
@@ -330,7 +332,7 @@ def run_job(
             "paper_budget": None,
         },
         split_file=repo_relative(job.split_file),
-        corpus_fingerprint=fingerprint(meta),
+        corpus_fingerprint=combine_fingerprints(whole) if whole else fingerprint(meta),
         **(_leak_fields(rows, part, recipe, pred, y) if leaky else {}),
         fold=job.fold,
         best=best,

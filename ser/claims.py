@@ -277,7 +277,7 @@ def folds_cover(recs: list[dict], registry: dict) -> bool:
     have = {r.get("fold") for r in recs}
     if not folds or None in have:  # no folds in the paper's protocol, or records that are not per fold
         return True
-    if all("-to-" in r.get("corpus", "") for r in recs):  # across corpora the test part is the other corpus:
+    if recs and all("-to-" in r.get("corpus", "") for r in recs):  # across corpora the test part is the other corpus:
         return True  # one fold per seed (a second would only redraw the validation part)
     return set(folds) <= have
 

@@ -660,9 +660,12 @@ def corpus_versions(records: list[dict], current: dict[str, dict | None]) -> tup
     labels = {}
     for r in records:
         fp = r.get("corpus_fingerprint")
-        by_corpus.setdefault(r["corpus"], Counter())[_fp_text(fp)] += 1
+        # a pool's or cross pair's fingerprint is its corpora's, combined (``parts``); older records of one
+        # hashed the pooled clips alone, which no copy on this machine can be compared with
+        pooled = fp is not None and len(corpus_parts(r["corpus"])) > 1 and "parts" not in fp
+        by_corpus.setdefault(r["corpus"], Counter())[_fp_text(fp) + (" (of the pooled clips)" if pooled else "")] += 1
         here = current.get(r["corpus"])
-        differs = fp is not None and here is not None and fp != here
+        differs = fp is not None and here is not None and fp != here and not pooled
         labels[r["_file"]] = ("⚠️ " if differs else "") + (fp["sha256"][:8] if fp else "–")
     rows = [
         {

@@ -278,6 +278,11 @@ def test_cross_corpus_baseline_trains_on_one_corpus_and_tests_on_the_other(tmp_p
     assert rec["corpus"] == "ravdess-to-tess" and rec["n_test"] == int((part == "test").sum())
     assert all(u.startswith("tess/") for u in rec["predictions"]["utt_id"])
     assert set(rec["predictions"]["true"]) <= set(pick["label_name"]) and len(set(rec["predictions"]["true"])) == 7
+    # the fingerprint of the pair is its two whole corpora's, as a model record's on the same pair
+    from core.data import combine_fingerprints, fingerprint
+
+    both = {c: fingerprint(load_corpus(c, root=data_root)) for c in ("ravdess", "tess")}
+    assert rec["corpus_fingerprint"] == combine_fingerprints(both)
     leaky = pd.DataFrame({"utt_id": list(pick["utt_id"]) + [pick["utt_id"].iloc[-1] + "#copy1"],
                           "part": list(np.where(part == "test", "train", part)[:-1]) + ["test", "test"],
                           "seed": 0, "protocol": "random"})  # fmt: skip

@@ -861,3 +861,16 @@ def test_a_pool_or_cross_corpus_pair_has_its_corpora_fingerprints_combined(data_
     assert here["kedas+ravdess"] is None  # a corpus of it is not on this machine
     assert combine_fingerprints(fps) != combine_fingerprints(dict(reversed(fps.items())))  # the pair is ordered
     assert combine_fingerprints(fps)["files"] == 535 + 1440 and combine_fingerprints(fps)["parts"] == fps
+    # an older record of a pool hashed its pooled clips alone: shown as such, never flagged as another version
+    from ser.report import corpus_versions
+
+    old = {"_file": "old.json", "corpus": "emodb-to-ravdess", "corpus_fingerprint": {"files": 1702, "sha256": "ab" * 8}}
+    new = {"_file": "new.json", "corpus": "emodb-to-ravdess", "corpus_fingerprint": combine_fingerprints(fps)}
+    other = {**new, "_file": "other.json", "corpus_fingerprint": {**combine_fingerprints(fps), "sha256": "cd" * 8}}
+    table, labels = corpus_versions([old, new, other], here)
+    assert labels == {
+        "old.json": "abababab",
+        "new.json": here["emodb-to-ravdess"]["sha256"][:8],
+        "other.json": "⚠️ cdcdcdcd",
+    }
+    assert "1702 files, abababab (of the pooled clips) (1)" in table

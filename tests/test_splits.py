@@ -149,14 +149,25 @@ def test_a_pool_is_split_by_speaker_corpus_by_corpus():
 
 
 def test_cross_corpus_split_validates_on_every_class_of_a_tiny_corpus():
-    """10 % of 36 clips is 4, fewer than 6 classes: the validation part then takes one clip of each."""
+    """10 % of 36 clips is 4, fewer than 6 classes: the validation part then takes one clip of each class,
+    balanced or not (a stratified 4 of an imbalanced 36 could all be of one class)."""
+    from sklearn.model_selection import train_test_split
+
     from core.splits import cross_corpus_split
 
-    df = pd.DataFrame({"utt_id": [f"u{i}" for i in range(72)], "corpus": ["emodb"] * 36 + ["ravdess"] * 36,
-                       "label": [i % 6 for i in range(72)]})  # fmt: skip
-    m = df.merge(cross_corpus_split(df, ["ravdess"], 0.1, 0), on="utt_id")
-    val = m[m["part"] == "val"]
-    assert len(val) == 6 and val["label"].nunique() == 6 and set(val["corpus"]) == {"emodb"}
-    big = pd.concat([df.iloc[:36]] * 10, ignore_index=True).assign(utt_id=lambda d: [f"e{i}" for i in range(360)])
+    for labels in ([i % 6 for i in range(36)], [0] * 26 + [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]):
+        df = pd.DataFrame({"utt_id": [f"u{i}" for i in range(72)], "corpus": ["emodb"] * 36 + ["ravdess"] * 36,
+                           "label": labels + [i % 6 for i in range(36)]})  # fmt: skip
+        for seed in range(3):
+            m = df.merge(cross_corpus_split(df, ["ravdess"], 0.1, seed), on="utt_id")
+            val = m[m["part"] == "val"]
+            assert len(val) == 6 and val["label"].nunique() == 6 and set(val["corpus"]) == {"emodb"}
+            assert (m["part"] == "train").sum() == 30 and set(m.loc[m["part"] == "test", "corpus"]) == {"ravdess"}
+    # where 10 % holds every class, the split is the stratified one the runs made before the tiny case existed
+    big = pd.DataFrame(
+        {"utt_id": [f"e{i}" for i in range(360)], "corpus": "emodb", "label": [i % 6 for i in range(360)]}
+    )
     big = pd.concat([big, df.iloc[36:]], ignore_index=True)
-    assert (big.merge(cross_corpus_split(big, ["ravdess"], 0.1, 0), on="utt_id")["part"] == "val").sum() == 36
+    m = big.merge(cross_corpus_split(big, ["ravdess"], 0.1, 7), on="utt_id")
+    _, val = train_test_split(big.iloc[:360], test_size=0.1, random_state=7, stratify=big["label"].iloc[:360])
+    assert sorted(m.loc[m["part"] == "val", "utt_id"]) == sorted(val["utt_id"])

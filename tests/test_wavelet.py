@@ -330,6 +330,8 @@ def test_cross_corpus_trains_on_one_corpus_and_tests_on_all_of_the_other(tmp_pat
         assert isinstance(err, ValueError) and "protocol 'cross' needs test_corpus" in str(err), bad
     err = _cells_until_error({"protocol": "cross", "test_corpus": "eyase"})
     assert isinstance(err, ParameterError) and "test_corpus" in str(err)
+    err = _cells_until_error({"protocol": "cross", "corpus": "eyase", "test_corpus": "ravdess"})
+    assert isinstance(err, ValueError) and "'eyase' has no mapping" in str(err)
 
 
 def _cells_until_error(params: dict) -> BaseException | None:
