@@ -570,6 +570,15 @@ def combine_fingerprints(parts: dict[str, dict]) -> dict[str, object]:
     return {"files": sum(int(fp["files"]) for fp in parts.values()), "sha256": h.hexdigest()[:16], "parts": dict(parts)}
 
 
+def fingerprint_of(name: str, known: dict[str, dict | None]) -> dict | None:
+    """The fingerprint of results corpus ``name`` from those ``known`` by corpus: its own, or for a pool or
+    cross-corpus pair its corpora's combined (:func:`combine_fingerprints`); None when one is unknown."""
+    if name in known:
+        return known[name]
+    parts = {p: known.get(p) for p in corpus_parts(name)}
+    return combine_fingerprints(parts) if len(parts) > 1 and all(parts.values()) else None
+
+
 def fingerprint(meta: pd.DataFrame) -> dict[str, object]:
     """What identifies the copy of a corpus a run saw: file count and a hash of every utterance id
     with its file size (sizes from the file system). Two runs with different fingerprints saw

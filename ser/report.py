@@ -634,7 +634,7 @@ def current_fingerprints(corpora: set[str]) -> dict[str, dict | None]:
     """The fingerprint of each corpus copy on this machine (``None`` where it cannot be loaded)."""
     import warnings
 
-    from core.data import combine_fingerprints, fingerprint, load_corpus
+    from core.data import fingerprint, fingerprint_of, load_corpus
 
     out: dict[str, dict | None] = {}
     for c in sorted({p for name in corpora for p in corpus_parts(name)}):
@@ -644,10 +644,7 @@ def current_fingerprints(corpora: set[str]) -> dict[str, dict | None]:
                 out[c] = fingerprint(load_corpus(c, allow_partial=True))
         except (ValueError, OSError):  # unknown, missing or unreadable here
             out[c] = None
-    for name in corpora - set(out):  # a pool or cross-corpus pair: its corpora's, combined
-        parts = {p: out[p] for p in corpus_parts(name)}
-        out[name] = combine_fingerprints(parts) if all(parts.values()) else None
-    return out
+    return {**out, **{name: fingerprint_of(name, out) for name in corpora - set(out)}}  # pools: corpora's combined
 
 
 def corpus_versions(records: list[dict], current: dict[str, dict | None]) -> tuple[str, dict[str, str]]:

@@ -268,14 +268,9 @@ class Run:
     def fingerprint_of(self, corpus: str) -> dict | None:
         """The fingerprint of ``corpus`` as loaded by this run; of a pool or cross-corpus pair, its corpora's
         combined (:func:`core.data.combine_fingerprints`); None when a corpus of it was not loaded here."""
-        from core.data import combine_fingerprints, corpus_parts
+        from core.data import fingerprint_of
 
-        if corpus in self.fingerprints:
-            return self.fingerprints[corpus]
-        parts = corpus_parts(corpus)
-        if len(parts) > 1 and all(p in self.fingerprints for p in parts):
-            return combine_fingerprints({p: self.fingerprints[p] for p in parts})
-        return None
+        return fingerprint_of(corpus, self.fingerprints)
 
     def read_records(self, **match: Any) -> list[dict]:
         """Records of this paper and profile in the results folder (other invocations' too), filtered by ``match``."""
