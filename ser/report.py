@@ -374,7 +374,7 @@ def _t_interval(row: pd.Series) -> str:
     if not n:
         return "–"
     if row.get("all_diverged"):
-        return f"all {n} runs diverged ({_fmt(mean, unit)})"
+        return f"{'its one run' if n == 1 else f'all {n} runs'} diverged ({_fmt(mean, unit)})"
     if n < 2 or math.isnan(std):
         return f"{_fmt(mean, unit)} (1 run)"
     if n == 2:  # a t interval on two runs spans most of the scale: their two values (mean ± sd/√2) say more

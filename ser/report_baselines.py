@@ -52,20 +52,27 @@ def is_leaky(b: dict) -> bool:
     return "leak" in b
 
 
-def distinct(baselines: list[dict]) -> list[dict]:
-    """One baseline record per distinct clean split: two split files with the same content (a paper
-    that saves one split under two names, e.g. per balance version) count once in any mean, and
-    leaky splits (:func:`is_leaky`) count in none: they have a table of their own (:func:`leak_table`)."""
+def same_splits(baselines: list[dict]) -> list[list[dict]]:
+    """The baseline records grouped by clean split: two split files with the same content (a paper
+    that saves one split under two names, e.g. per arm or balance version) form one group, its first
+    record standing for it; leaky splits (:func:`is_leaky`) are in none: they have a table of their own
+    (:func:`leak_table`)."""
     from core.manifest import file_digest  # memoised: the page's three tables hash each split once
 
-    seen: dict[tuple, dict] = {}
+    seen: dict[tuple, list[dict]] = {}
     for b in baselines:
         if is_leaky(b):
             continue
         path = REPO_ROOT / b["split_file"]
         content = file_digest(path) if path.exists() else b["split_file"]
-        seen.setdefault((content, b.get("fold")), b)
+        seen.setdefault((content, b.get("fold")), []).append(b)
     return list(seen.values())
+
+
+def distinct(baselines: list[dict]) -> list[dict]:
+    """One baseline record per distinct clean split (:func:`same_splits`): a split saved under two
+    names counts once in any mean, and leaky splits count in none."""
+    return [g[0] for g in same_splits(baselines)]
 
 
 def models_on(b: dict, records: list[dict]) -> list[dict]:
@@ -168,13 +175,19 @@ def summary_table(baselines: list[dict], records: list[dict]) -> pd.DataFrame:
     """One row per paper x corpus x protocol: splits, the usual choice, mean best-baseline UA and WA
     with t intervals over splits, and the mean accuracy of the model records answering a claim there."""
     groups: dict[tuple, list[dict]] = {}
-    for b in distinct(baselines):
+    names: dict[int, list[dict]] = {}  # each split's records under all its names
+    for same in same_splits(baselines):
+        b = same[0]
+        names[id(b)] = same
         groups.setdefault((b["paper"], b["corpus"], b["protocol"]), []).append(b)
     rows = []
     for (paper, corpus, protocol), bs in sorted(groups.items()):
         ua = [b["best"]["ua"] for b in bs]
         wa = [b["best"]["accuracy"] for b in bs]
-        on = {id(b): [r for r in models_on(b, records) if r["claim_ids"] and "accuracy" in r["metrics"]] for b in bs}
+        # the runs on a split, whichever of its names their record gives (the arms of one paper may
+        # save the same split twice): counting only the first name's runs hid the other arms' runs
+        on = {id(b): [r for n in names[id(b)] for r in models_on(n, records)] for b in bs}
+        on = {k: [r for r in v if r["claim_ids"] and "accuracy" in r["metrics"]] for k, v in on.items()}
         answering = [r for b in bs for r in on[id(b)]]
         choice = Counter(f"{b['best']['features']} + {b['best']['classifier']}" for b in bs).most_common(1)[0]
         chosen = _choose_model_group(answering) if answering else None  # chosen once, for both cells
@@ -249,7 +262,7 @@ def _model_wa(runs: list[dict], chosen: tuple[tuple, list[dict]] | None = None) 
     others = len(runs) - len(g)
     more = f"; {others} other run(s) of other arms, profiles, budgets or settings not averaged in" if others else ""
     if not kept:
-        return f"all {len(g)} runs diverged ({what}){more}"
+        return f"{'its one run' if len(g) == 1 else f'all {len(g)} runs'} diverged ({what}){more}"
     return f"{_with_interval([r['metrics']['accuracy'] for r in kept])} ({basis}){more}"
 
 

@@ -833,6 +833,38 @@ def test_the_baselines_summary_sets_the_model_beside_the_baseline_on_its_own_spl
     ].endswith("(3)")  # the diverged run's split is not the comparison's
 
 
+def test_the_baselines_summary_counts_the_runs_of_a_split_saved_under_two_names(tmp_path):
+    """Two arms saving one split under two names: the row counts the runs under both names (it counted
+    only the first name's, and so showed the one leaky-arm run where three clean runs had trained)."""
+    from ser.report_baselines import distinct, summary_table
+
+    def base(name, acc=0.6):
+        best = {"ua": acc, "accuracy": acc, "features": "egemaps", "classifier": "svm"}
+        return {"paper": "parallel_cnn_lstm", "corpus": "baved", "protocol": "random",
+                "split_file": str(tmp_path / name), "fold": None, "best": best}  # fmt: skip
+
+    def rec(name, arm, acc, diverged=False):
+        return {"paper": "parallel_cnn_lstm", "arm": arm, "profile": "paper", "claim_ids": ["x"],
+                "split_file": str(tmp_path / name), "metrics": {"accuracy": acc}, "params": {"config": "main"},
+                "budget": {"paper_budget": True},
+                "history": {"diverged": diverged, "still_improving": False}}  # fmt: skip
+
+    for name, text in (("a-as_published.csv", "one"), ("a-clean.csv", "one"), ("b-clean.csv", "two")):
+        (tmp_path / name).write_text(text)
+    bases = [base("a-as_published.csv"), base("a-clean.csv"), base("b-clean.csv", 0.8)]
+    runs = [rec("a-as_published.csv", "as_published", 0.1, diverged=True)]
+    runs += [rec("a-clean.csv", "clean", 0.70), rec("b-clean.csv", "clean", 0.74)]
+    assert len(distinct(bases)) == 2  # the two names of one split count once
+    row = summary_table(bases, runs).iloc[0]
+    assert row["splits"] == 2
+    cell = row["replicated model WA (runs)"]
+    assert cell.startswith("72.0 (70.0 and 74.0) (2; `clean`, paper)") and "1 other run(s)" in cell, cell
+    assert row["baseline WA on the model's splits"] == "70.0 (60.0 and 80.0) (2)"
+    # a setting whose one run diverged says so in the singular
+    dead = summary_table(bases[:1], runs[:1]).iloc[0]["replicated model WA (runs)"]
+    assert dead == "its one run diverged (`as_published`, paper)", dead
+
+
 def test_the_comparison_baseline_cell_shows_two_splits_as_values():
     import pandas as pd
 
