@@ -84,6 +84,19 @@ def land(source: str | Path, results_dir: str | Path = RESULTS_DIR) -> list[Path
     return _write(_plan(Path(source), Path(results_dir)))  # every record checked before any file is written
 
 
+def baselines_owed(plan: list[tuple[Path, dict, Path | None, Path | None]], baselines: list[dict]) -> list[str]:
+    """The ``ser baselines`` command for each split of the planned records that has no reference baseline
+    yet (the book sets every run beside the best standard baseline on its own split)."""
+    from ser.baselines import baseline_for
+
+    owed = {
+        (rec["paper"], Path(rec["split_file"]).stem)
+        for _, rec, _, _ in plan
+        if rec.get("split_file") and baseline_for(rec, baselines) is None
+    }
+    return [f"ser baselines --paper {paper} --split '{stem}'" for paper, stem in sorted(owed)]
+
+
 def _plan_pages(pages: Path, root: Path) -> tuple[list[tuple[str, str, dict, Path, str, bool]], list[str]]:
     """Every notebook in ``pages`` checked: (paper, run name, parameters, page, text, whether it is already in
     the book as declared, so that landing it changes nothing) of those that become pages, and the notebooks
@@ -163,4 +176,8 @@ def main(source: str, results_dir: str | None = None, pages: str | None = None) 
         print(f"{len(present)} page(s) already in the book, as declared: unchanged")
     for why in left_out:
         print(f"not a page: {why}")
+    from ser.baselines import read_baselines
+
+    for cmd in baselines_owed(record_plan, read_baselines()):
+        print(f"no reference baseline on this split yet: {cmd}")
     return 0

@@ -65,3 +65,21 @@ def test_the_readme_states_the_recorded_times():
         readme.write_text(text.replace(block.group(1), readme_times()))
         pytest.fail("regenerated the README's times: review `git diff README.md`, then rerun without SER_REGEN_README")
     assert block.group(1) == readme_times(), "README times are stale: rerun with SER_REGEN_README=1"
+
+
+def test_every_committed_run_has_the_reference_baseline_on_its_own_split():
+    """The book sets each run beside the best standard baseline on the same split: a results file
+    landed without ``ser baselines`` on its split shows "no baseline on these splits" in every table
+    (the padded 8-s EmoDB arm's seed 0 did until 2026-12-05)."""
+    from ser.baselines import baseline_for, read_baselines
+    from ser.results import read_results
+
+    baselines = read_baselines()
+    missing = sorted(
+        {
+            f"{r['split_file']} fold {r.get('fold')}"
+            for r in read_results()
+            if r.get("split_file") and baseline_for(r, baselines) is None
+        }
+    )
+    assert not missing, "run `ser baselines --paper <paper> --split <stem>` on: " + ", ".join(missing)
