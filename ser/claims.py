@@ -347,6 +347,11 @@ def diverged(rec: dict) -> bool:
     return convergence(rec)["diverged"]
 
 
+def all_diverged(n: int) -> str:
+    """How the tables say that each of ``n`` runs diverged: "its one run diverged" or "all 3 runs diverged"."""
+    return "its one run diverged" if n == 1 else f"all {n} runs diverged"
+
+
 def _meets(c: dict, mean: float, tol: float) -> bool:
     """Within the tolerance, or better than the claim (higher, or lower for a loss; not for sizes)."""
     if abs(mean - c["value"]) <= tol:

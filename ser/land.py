@@ -84,14 +84,14 @@ def land(source: str | Path, results_dir: str | Path = RESULTS_DIR) -> list[Path
     return _write(_plan(Path(source), Path(results_dir)))  # every record checked before any file is written
 
 
-def baselines_owed(plan: list[tuple[Path, dict, Path | None, Path | None]], baselines: list[dict]) -> list[str]:
-    """The ``ser baselines`` command for each split of the planned records that has no reference baseline
-    yet (the book sets every run beside the best standard baseline on its own split)."""
+def baselines_owed(records: list[dict], baselines: list[dict]) -> list[str]:
+    """The ``ser baselines`` command for each split of ``records`` that has no reference baseline yet (the
+    book sets every run beside the best standard baseline on its own split)."""
     from ser.baselines import baseline_for
 
     owed = {
         (rec["paper"], Path(rec["split_file"]).stem)
-        for _, rec, _, _ in plan
+        for rec in records
         if rec.get("split_file") and baseline_for(rec, baselines) is None
     }
     return [f"ser baselines --paper {paper} --split '{stem}'" for paper, stem in sorted(owed)]
@@ -178,6 +178,6 @@ def main(source: str, results_dir: str | None = None, pages: str | None = None) 
         print(f"not a page: {why}")
     from ser.baselines import read_baselines
 
-    for cmd in baselines_owed(record_plan, read_baselines()):
+    for cmd in baselines_owed([rec for _, rec, _, _ in record_plan], read_baselines()):
         print(f"no reference baseline on this split yet: {cmd}")
     return 0

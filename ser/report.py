@@ -16,7 +16,7 @@ import pandas as pd
 from core.data import corpus_parts
 from ser.arms import mean_spread
 from ser.baselines import read_baselines
-from ser.claims import STATUSES, TOLERANCE, claim_corpus, compare_all, is_loss, load_registry
+from ser.claims import STATUSES, TOLERANCE, all_diverged, claim_corpus, compare_all, is_loss, load_registry
 from ser.markdown import md_table as _md_table
 from ser.report_baselines import baselines_page, paper_baselines
 from ser.report_evidence import paper_evidence
@@ -374,7 +374,7 @@ def _t_interval(row: pd.Series) -> str:
     if not n:
         return "–"
     if row.get("all_diverged"):
-        return f"{'its one run' if n == 1 else f'all {n} runs'} diverged ({_fmt(mean, unit)})"
+        return f"{all_diverged(n)} ({_fmt(mean, unit)})"
     if n < 2 or math.isnan(std):
         return f"{_fmt(mean, unit)} (1 run)"
     if n == 2:  # a t interval on two runs spans most of the scale: their two values (mean ± sd/√2) say more

@@ -17,7 +17,7 @@ from core.baselines import FEATURE_SETS, GRIDS, SKIP
 from core.stats import MIN_SPEAKERS
 from ser.arms import mean_spread
 from ser.baselines import baseline_for, beside, interval_is_meaningful
-from ser.claims import diverged
+from ser.claims import all_diverged, diverged
 from ser.markdown import md_table
 from ser.paths import REPO_ROOT
 
@@ -174,20 +174,22 @@ LEAK_NOTE = (
 def summary_table(baselines: list[dict], records: list[dict]) -> pd.DataFrame:
     """One row per paper x corpus x protocol: splits, the usual choice, mean best-baseline UA and WA
     with t intervals over splits, and the mean accuracy of the model records answering a claim there."""
-    groups: dict[tuple, list[dict]] = {}
-    names: dict[int, list[dict]] = {}  # each split's records under all its names
+    groups: dict[tuple, list[list[dict]]] = {}  # each split: its baseline records under all its names
     for same in same_splits(baselines):
-        b = same[0]
-        names[id(b)] = same
-        groups.setdefault((b["paper"], b["corpus"], b["protocol"]), []).append(b)
+        groups.setdefault((same[0]["paper"], same[0]["corpus"], same[0]["protocol"]), []).append(same)
     rows = []
-    for (paper, corpus, protocol), bs in sorted(groups.items()):
+    for (paper, corpus, protocol), splits in sorted(groups.items()):
+        bs = [same[0] for same in splits]
         ua = [b["best"]["ua"] for b in bs]
         wa = [b["best"]["accuracy"] for b in bs]
         # the runs on a split, whichever of its names their record gives (the arms of one paper may
         # save the same split twice): counting only the first name's runs hid the other arms' runs
-        on = {id(b): [r for n in names[id(b)] for r in models_on(n, records)] for b in bs}
-        on = {k: [r for r in v if r["claim_ids"] and "accuracy" in r["metrics"]] for k, v in on.items()}
+        on = {
+            id(same[0]): [
+                r for b in same for r in models_on(b, records) if r["claim_ids"] and "accuracy" in r["metrics"]
+            ]
+            for same in splits
+        }
         answering = [r for b in bs for r in on[id(b)]]
         choice = Counter(f"{b['best']['features']} + {b['best']['classifier']}" for b in bs).most_common(1)[0]
         chosen = _choose_model_group(answering) if answering else None  # chosen once, for both cells
@@ -262,7 +264,7 @@ def _model_wa(runs: list[dict], chosen: tuple[tuple, list[dict]] | None = None) 
     others = len(runs) - len(g)
     more = f"; {others} other run(s) of other arms, profiles, budgets or settings not averaged in" if others else ""
     if not kept:
-        return f"{'its one run' if len(g) == 1 else f'all {len(g)} runs'} diverged ({what}){more}"
+        return f"{all_diverged(len(g))} ({what}){more}"
     return f"{_with_interval([r['metrics']['accuracy'] for r in kept])} ({basis}){more}"
 
 

@@ -131,17 +131,15 @@ def test_completed_notebooks_become_declared_pages_and_a_cut_one_does_not(tmp_pa
         land_pages(pages, root)
 
 
-def test_landing_names_the_splits_still_without_a_reference_baseline(tmp_path):
+def test_landing_names_the_splits_still_without_a_reference_baseline():
     from ser.land import baselines_owed
 
     def rec(split, fold=0):
         return {"paper": "p", "split_file": f"papers/results/p/splits/{split}.csv", "fold": fold}
 
-    plan = [
-        (tmp_path / "a.json", rec("a-seed0-fold0"), None, None),
-        (tmp_path / "b.json", rec("b-seed0-fold1", 1), None, None),
-    ]
-    plan += [(tmp_path / "c.json", {"paper": "p"}, None, None)]  # no split: nothing to compare on
+    records = [rec("a-seed0-fold0"), rec("b-seed0-fold1", 1), {"paper": "p"}]  # the last has no split
     done = [{"split_file": "papers/results/p/splits/a-seed0-fold0.csv", "fold": 0}]
-    assert baselines_owed(plan, done) == ["ser baselines --paper p --split 'b-seed0-fold1'"]
-    assert baselines_owed(plan, done + [{"split_file": "papers/results/p/splits/b-seed0-fold1.csv", "fold": 1}]) == []
+    assert baselines_owed(records, done) == ["ser baselines --paper p --split 'b-seed0-fold1'"]
+    assert (
+        baselines_owed(records, done + [{"split_file": "papers/results/p/splits/b-seed0-fold1.csv", "fold": 1}]) == []
+    )

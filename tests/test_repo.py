@@ -71,15 +71,9 @@ def test_every_committed_run_has_the_reference_baseline_on_its_own_split():
     """The book sets each run beside the best standard baseline on the same split: a results file
     landed without ``ser baselines`` on its split shows "no baseline on these splits" in every table
     (the padded 8-s EmoDB arm's seed 0 did until 2026-12-05)."""
-    from ser.baselines import baseline_for, read_baselines
+    from ser.baselines import read_baselines
+    from ser.land import baselines_owed
     from ser.results import read_results
 
-    baselines = read_baselines()
-    missing = sorted(
-        {
-            f"{r['split_file']} fold {r.get('fold')}"
-            for r in read_results()
-            if r.get("split_file") and baseline_for(r, baselines) is None
-        }
-    )
-    assert not missing, "run `ser baselines --paper <paper> --split <stem>` on: " + ", ".join(missing)
+    owed = baselines_owed(read_results(), read_baselines())
+    assert not owed, "committed runs without a reference baseline on their split; run: " + "; ".join(owed)
