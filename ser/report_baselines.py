@@ -184,18 +184,16 @@ def summary_table(baselines: list[dict], records: list[dict]) -> pd.DataFrame:
         wa = [b["best"]["accuracy"] for b in bs]
         # the runs on a split, whichever of its names their record gives (the arms of one paper may
         # save the same split twice): counting only the first name's runs hid the other arms' runs
-        on = {
-            id(same[0]): [
-                r for b in same for r in models_on(b, records) if r["claim_ids"] and "accuracy" in r["metrics"]
-            ]
+        on = [
+            [r for b in same for r in models_on(b, records) if r["claim_ids"] and "accuracy" in r["metrics"]]
             for same in splits
-        }
-        answering = [r for b in bs for r in on[id(b)]]
+        ]
+        answering = [r for runs in on for r in runs]
         choice = Counter(f"{b['best']['features']} + {b['best']['classifier']}" for b in bs).most_common(1)[0]
         chosen = _choose_model_group(answering) if answering else None  # chosen once, for both cells
         shown = {id(r) for r in _model_group(chosen)}
         # the baseline on the very splits the model cell's runs used: the comparison the row invites
-        paired = [b["best"]["accuracy"] for b in bs if any(id(r) in shown for r in on[id(b)])]
+        paired = [b["best"]["accuracy"] for b, runs in zip(bs, on, strict=True) if any(id(r) in shown for r in runs)]
         rows.append(
             {
                 "paper": paper,
