@@ -783,6 +783,11 @@ def test_the_scorecard_reason_names_what_keeps_a_verdict_back():
     why = _why(pd.Series(base | {"status": "diverged: no verdict", "reason": f"2 diverged run(s) x; {met}",
                                  "verdict_note": met}))  # fmt: skip
     assert why.startswith("the claim is met only with the 1 diverged run(s) left out")
+    sub = base | {"status": "substituted corpus", "corpus_used": "ravdess", "claimed_corpus": "combined6",
+                  "main_diverged": 0, "improving": 0, "paper_budget": True}  # fmt: skip
+    assert _why(pd.Series(sub)) == "combined6 is not available; ran on ravdess"
+    why = _why(pd.Series(sub | {"paper_budget": False, "arm": "paper_text", "profile": "cpu"}))
+    assert why == "combined6 is not available; ran on ravdess; paper_text, cpu (below the paper's budget)"
 
 
 def test_the_baselines_page_model_column_never_mixes_arms_budgets_or_configurations():
