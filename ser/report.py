@@ -406,12 +406,12 @@ def _why(row: pd.Series) -> str:
         return f"{_fmt(row['difference'], unit)}{pts}, but runs still improving at their last epoch{diverged}"
     if status == "diverged: no verdict":
         return f"every run of {row['arm']} ({row['profile']}) diverged{diverged}"
-    if status == "substituted corpus":  # and, where the number comes from runs below the budget, say so
-        short = _budget_note(row)
-        diverged = f"; {row['arm']}, {row['profile']}{short}{diverged}" if short else diverged
+    if status == "substituted corpus":
+        short = _budget_note(row)  # a number from runs below the paper's budget says so
+        tail = (f"; {row['arm']}, {row['profile']}{short}" if short else "") + diverged
         if row["corpus_used"] == row["claimed_corpus"]:
-            return f"our {row['corpus_used']} copy differs from the paper's (a substitution){diverged}"
-        return f"{row['claimed_corpus']} is not available; ran on {row['corpus_used']}{diverged}"
+            return f"our {row['corpus_used']} copy differs from the paper's (a substitution){tail}"
+        return f"{row['claimed_corpus']} is not available; ran on {row['corpus_used']}{tail}"
     if status == "not reproduced" and unit == "M":
         return f"parameter count, {_fmt(row['difference'], unit)} M (needs no training budget)"
     if status == "not reproduced":
