@@ -50,6 +50,8 @@ def _reproduced(row: pd.Series, prefix: str = "") -> str:
         return "–"
     mean, std = row[f"{prefix}mean"], row[f"{prefix}std"]
     sd = "" if math.isnan(std) else f" ± {_fmt(std, row['unit'])}"
+    if row.get(f"{prefix}all_diverged"):  # the number of a collapse, never to be read as a reproduction
+        return f"{all_diverged(n)} ({_fmt(mean, row['unit'])}{sd})"
     return f"{_fmt(mean, row['unit'])}{sd} (n={n})"
 
 
@@ -258,7 +260,10 @@ def paper_table(t: pd.DataFrame) -> str:
             # the claimed value exactly as registered (as printed in the paper), never re-rounded
             "claimed": [f"{v:g}" + (" %" if u == "%" else "") for v, u in zip(t["claimed"], t["unit"], strict=True)],
             "reproduced (paper's protocol)": [_reproduced(r) for _, r in t.iterrows()],
-            "difference": [_fmt(v, u) for v, u in zip(t["difference"], t["unit"], strict=True)],
+            "difference": [
+                "– (all diverged)" if r.get("all_diverged") and r["n"] else _fmt(r["difference"], r["unit"])
+                for _, r in t.iterrows()
+            ],
             "clean (leak removed)": [_reproduced(r, "clean_") for _, r in t.iterrows()],
             "speaker-independent": [_reproduced(r, "speaker_") for _, r in t.iterrows()],
             "corpus used": [c or "–" for c in t["corpus_used"]],
@@ -1272,8 +1277,12 @@ def verdicts_text(papers: list[str] | None = None, claims: bool = False, results
                     "claim": mine["claim"],
                     "claimed": [_fmt(v, u) for v, u in zip(mine["claimed"], mine["unit"], strict=True)],
                     "reproduced": [
-                        f"{_fmt(m, u)} (n={n})" if n else "–"
-                        for m, u, n in zip(mine["mean"], mine["unit"], mine["n"], strict=True)
+                        "–"
+                        if not r["n"]
+                        else f"{all_diverged(r['n'])} ({_fmt(r['mean'], r['unit'])})"
+                        if r.get("all_diverged")
+                        else f"{_fmt(r['mean'], r['unit'])} (n={r['n']})"
+                        for _, r in mine.iterrows()
                     ],
                     "status": [f"{STATUS_ICON[s]} {s}" for s in mine["status"]],
                     "why": [w if (w := _why(r)) and w != r["status"] else "–" for _, r in mine.iterrows()],

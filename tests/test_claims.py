@@ -332,6 +332,12 @@ def test_runs_that_all_diverged_get_no_verdict_and_never_hide_their_column():
     row = compare(REG, dead + alive, True).set_index("claim").loc["acc"]
     assert row["status"] == "diverged: no verdict" and row["all_diverged"] and row["n"] == 3
     assert row["speaker_n"] == 1 and "all runs of the main column diverged" in row["reason"]
+    # the claims table shows that column's number as a collapse, with no difference to the claim
+    from ser.report import paper_table
+
+    cells = paper_table(compare(REG, dead + alive, True).query("claim == 'acc'")).splitlines()[2].split(" | ")
+    assert cells[4] == "all 3 runs diverged (24.00 ± 0.00)" and cells[5] == "– (all diverged)", cells
+    assert cells[7].startswith("60.00") and "(n=1)" in cells[7]  # the column that learned keeps its number
     # each column's diverged runs are counted in its own words, never summed into another's "all diverged"
     clean = [_rec(["acc"], a, a, profile="paper", arm="clean", paper_budget=True, diverged=a < 0.5) for a in (0.2, 0.7)]
     reason = compare(REG, dead + clean, True).set_index("claim").loc["acc", "reason"]
