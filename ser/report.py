@@ -44,12 +44,13 @@ def _fmt(v: float, unit: str) -> str:
     return f"{v:.2f}" if unit == "%" else f"{v:.3f}"
 
 
-def _reproduced(row: pd.Series, prefix: str = "") -> str:
+def _reproduced(row: pd.Series, prefix: str = "", with_sd: bool = True) -> str:
+    """A column's mean (± sd unless ``with_sd`` is off) and run count, or that all its runs diverged."""
     n = row[f"{prefix}n"]
     if not n:
         return "–"
     mean, std = row[f"{prefix}mean"], row[f"{prefix}std"]
-    sd = "" if math.isnan(std) else f" ± {_fmt(std, row['unit'])}"
+    sd = "" if not with_sd or math.isnan(std) else f" ± {_fmt(std, row['unit'])}"
     if row.get(f"{prefix}all_diverged"):  # the number of a collapse, never to be read as a reproduction
         return f"{all_diverged(n)} ({_fmt(mean, row['unit'])}{sd})"
     return f"{_fmt(mean, row['unit'])}{sd} (n={n})"
@@ -1276,14 +1277,7 @@ def verdicts_text(papers: list[str] | None = None, claims: bool = False, results
                 {
                     "claim": mine["claim"],
                     "claimed": [_fmt(v, u) for v, u in zip(mine["claimed"], mine["unit"], strict=True)],
-                    "reproduced": [
-                        "–"
-                        if not r["n"]
-                        else f"{all_diverged(r['n'])} ({_fmt(r['mean'], r['unit'])})"
-                        if r.get("all_diverged")
-                        else f"{_fmt(r['mean'], r['unit'])} (n={r['n']})"
-                        for _, r in mine.iterrows()
-                    ],
+                    "reproduced": [_reproduced(r, with_sd=False) for _, r in mine.iterrows()],
                     "status": [f"{STATUS_ICON[s]} {s}" for s in mine["status"]],
                     "why": [w if (w := _why(r)) and w != r["status"] else "–" for _, r in mine.iterrows()],
                 }
